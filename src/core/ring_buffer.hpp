@@ -1,0 +1,45 @@
+#pragma once
+// A fixed-capacity byte ring. The send side keeps unacknowledged bytes at the
+// front (peek by offset, discard when acked); the receive side writes
+// out-of-order bytes past the readable end (write_at) and commits them once the
+// gap before them fills.
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+namespace synack {
+
+class RingBuffer {
+ public:
+  explicit RingBuffer(std::size_t capacity) : buf_(capacity) {}
+
+  std::size_t capacity() const { return buf_.size(); }
+  std::size_t size() const { return len_; }
+  std::size_t free() const { return buf_.size() - len_; }
+  bool empty() const { return len_ == 0; }
+
+  // Appends as much of `data` as fits; returns the count appended.
+  std::size_t push(std::span<const std::uint8_t> data);
+  // Moves up to out.size() bytes from the front into `out`.
+  std::size_t pop(std::span<std::uint8_t> out);
+  // Copies bytes starting `offset` bytes past the front, without consuming.
+  std::size_t peek_at(std::size_t offset, std::span<std::uint8_t> out) const;
+  // Drops up to n bytes from the front.
+  std::size_t discard(std::size_t n);
+  // Writes into free space `offset` bytes past the readable end (not yet
+  // readable); returns the count written (clipped at capacity).
+  std::size_t write_at(std::size_t offset, std::span<const std::uint8_t> data);
+  // Makes n bytes written by write_at at offset 0.. readable.
+  void commit(std::size_t n);
+
+ private:
+  std::size_t index(std::size_t logical) const { return (head_ + logical) % buf_.size(); }
+  void copy_in(std::size_t logical, std::span<const std::uint8_t> data);
+
+  std::vector<std::uint8_t> buf_;
+  std::size_t head_ = 0;
+  std::size_t len_ = 0;
+};
+
+}  // namespace synack
