@@ -25,7 +25,8 @@ bool Assembler::add(std::size_t offset, std::size_t len) {
     }
   }
   if (!placed) merged.push_back(r);
-  std::sort(merged.begin(), merged.end(), [](const Range& a, const Range& b) { return a.start < b.start; });
+  std::sort(merged.begin(), merged.end(),
+            [](const Range& a, const Range& b) { return a.start < b.start; });
   if (merged.size() > max_ranges_) return false;
   ranges_ = std::move(merged);
   return true;

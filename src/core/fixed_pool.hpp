@@ -23,7 +23,8 @@ class FixedPool {
  public:
   explicit FixedPool(std::size_t capacity) : slots_(new Slot[capacity]), free_(capacity) {
     stats_.capacity = capacity;
-    for (std::size_t i = 0; i < capacity; ++i) free_[i] = capacity - 1 - i;
+    for (std::size_t i = 0; i < capacity; ++i)
+      free_[i] = capacity - 1 - i;
   }
   ~FixedPool() {
     for (std::size_t i = 0; i < stats_.capacity; ++i)

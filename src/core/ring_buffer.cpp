@@ -6,6 +6,7 @@
 namespace synack {
 
 void RingBuffer::copy_in(std::size_t logical, std::span<const std::uint8_t> data) {
+  if (data.empty()) return;  // memcpy must not see a null pointer
   std::size_t start = index(logical);
   std::size_t first = std::min(data.size(), buf_.size() - start);
   std::memcpy(buf_.data() + start, data.data(), first);
@@ -23,6 +24,7 @@ std::size_t RingBuffer::push(std::span<const std::uint8_t> data) {
 std::size_t RingBuffer::peek_at(std::size_t offset, std::span<std::uint8_t> out) const {
   if (offset >= len_) return 0;
   std::size_t n = std::min(out.size(), len_ - offset);
+  if (n == 0) return 0;
   std::size_t start = index(offset);
   std::size_t first = std::min(n, buf_.size() - start);
   std::memcpy(out.data(), buf_.data() + start, first);
@@ -51,6 +53,8 @@ std::size_t RingBuffer::write_at(std::size_t offset, std::span<const std::uint8_
   return n;
 }
 
-void RingBuffer::commit(std::size_t n) { len_ += std::min(n, free()); }
+void RingBuffer::commit(std::size_t n) {
+  len_ += std::min(n, free());
+}
 
 }  // namespace synack

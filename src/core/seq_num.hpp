@@ -34,7 +34,11 @@ class SeqNum {
   std::uint32_t v_ = 0;
 };
 
-constexpr SeqNum seq_max(SeqNum a, SeqNum b) { return a < b ? b : a; }
-constexpr SeqNum seq_min(SeqNum a, SeqNum b) { return a < b ? a : b; }
+constexpr SeqNum seq_max(SeqNum a, SeqNum b) {
+  return a < b ? b : a;
+}
+constexpr SeqNum seq_min(SeqNum a, SeqNum b) {
+  return a < b ? a : b;
+}
 
 }  // namespace synack

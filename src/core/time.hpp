@@ -22,13 +22,19 @@ using Instant = VirtualClock::time_point;
 
 constexpr Instant kNever = Instant::max();
 
-constexpr Instant instant_from_us(std::int64_t us) { return Instant(Duration(us)); }
-constexpr std::int64_t to_us(Instant t) { return t.time_since_epoch().count(); }
+constexpr Instant instant_from_us(std::int64_t us) {
+  return Instant(Duration(us));
+}
+constexpr std::int64_t to_us(Instant t) {
+  return t.time_since_epoch().count();
+}
 constexpr std::int64_t to_ms(Duration d) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
 }
 
 // Earliest of two deadlines; kNever means "no deadline".
-constexpr Instant earliest(Instant a, Instant b) { return a < b ? a : b; }
+constexpr Instant earliest(Instant a, Instant b) {
+  return a < b ? a : b;
+}
 
 }  // namespace synack

@@ -21,17 +21,28 @@ enum class TcpState : std::uint8_t {
 
 constexpr std::string_view to_string(TcpState s) {
   switch (s) {
-    case TcpState::Closed: return "CLOSED";
-    case TcpState::Listen: return "LISTEN";
-    case TcpState::SynSent: return "SYN-SENT";
-    case TcpState::SynReceived: return "SYN-RECEIVED";
-    case TcpState::Established: return "ESTABLISHED";
-    case TcpState::FinWait1: return "FIN-WAIT-1";
-    case TcpState::FinWait2: return "FIN-WAIT-2";
-    case TcpState::CloseWait: return "CLOSE-WAIT";
-    case TcpState::Closing: return "CLOSING";
-    case TcpState::LastAck: return "LAST-ACK";
-    case TcpState::TimeWait: return "TIME-WAIT";
+    case TcpState::Closed:
+      return "CLOSED";
+    case TcpState::Listen:
+      return "LISTEN";
+    case TcpState::SynSent:
+      return "SYN-SENT";
+    case TcpState::SynReceived:
+      return "SYN-RECEIVED";
+    case TcpState::Established:
+      return "ESTABLISHED";
+    case TcpState::FinWait1:
+      return "FIN-WAIT-1";
+    case TcpState::FinWait2:
+      return "FIN-WAIT-2";
+    case TcpState::CloseWait:
+      return "CLOSE-WAIT";
+    case TcpState::Closing:
+      return "CLOSING";
+    case TcpState::LastAck:
+      return "LAST-ACK";
+    case TcpState::TimeWait:
+      return "TIME-WAIT";
   }
   return "?";
 }

@@ -1,8 +1,40 @@
 #include "wire/tcp_options.hpp"
 
+#include <algorithm>
+
 #include "wire/bytes.hpp"
 
 namespace synack::wire {
+
+namespace {
+
+// Option space is at most 40 bytes (data offset <= 15 words, RFC 9293 §3.1).
+constexpr std::size_t kMaxOptionBytes = 40;
+
+// Bytes used by everything except SACK blocks.
+std::size_t fixed_len(const TcpOptions& o) {
+  std::size_t n = 0;
+  if (o.mss) n += 4;
+  if (o.sack_permitted && o.timestamps) {
+    n += 12;  // SACK-permitted and timestamps share a word-aligned block
+  } else {
+    if (o.sack_permitted) n += 4;  // NOP NOP SACK-permitted
+    if (o.timestamps) n += 12;     // NOP NOP timestamps
+  }
+  if (o.window_scale) n += 4;  // NOP window-scale
+  return n;
+}
+
+// SACK blocks actually emitted: those that fit in the remaining option space
+// (RFC 2018 §3: at most 4, or 3 alongside timestamps).
+std::size_t sack_blocks_emitted(const TcpOptions& o) {
+  std::size_t n = std::min<std::size_t>(o.sack_count, TcpOptions::kMaxSackBlocks);
+  std::size_t room = kMaxOptionBytes - fixed_len(o);
+  std::size_t fit = room >= 4 ? (room - 4) / 8 : 0;
+  return std::min(n, fit);
+}
+
+}  // namespace
 
 Result<TcpOptions, WireError> TcpOptions::parse(std::span<const std::uint8_t> b) {
   TcpOptions o;
@@ -47,17 +79,8 @@ Result<TcpOptions, WireError> TcpOptions::parse(std::span<const std::uint8_t> b)
 }
 
 std::size_t TcpOptions::encoded_len() const {
-  std::size_t n = 0;
-  if (mss) n += 4;
-  if (sack_permitted && timestamps) {
-    n += 12;  // SACK-permitted and timestamps share a word-aligned block
-  } else {
-    if (sack_permitted) n += 4;  // NOP NOP SACK-permitted
-    if (timestamps) n += 12;     // NOP NOP timestamps
-  }
-  if (window_scale) n += 4;  // NOP window-scale
-  if (sack_count) n += 4 + 8 * std::size_t(sack_count);
-  return n;
+  std::size_t blocks = sack_blocks_emitted(*this);
+  return fixed_len(*this) + (blocks ? 4 + 8 * blocks : 0);
 }
 
 void TcpOptions::emit(std::span<std::uint8_t> out) const {
@@ -80,9 +103,9 @@ void TcpOptions::emit(std::span<std::uint8_t> out) const {
     i += 8;
   }
   if (window_scale) put(1), put(3), put(3), put(*window_scale);
-  if (sack_count) {
-    put(1), put(1), put(5), put(static_cast<std::uint8_t>(2 + 8 * sack_count));
-    for (std::uint8_t k = 0; k < sack_count; ++k) {
+  if (std::size_t blocks = sack_blocks_emitted(*this)) {
+    put(1), put(1), put(5), put(static_cast<std::uint8_t>(2 + 8 * blocks));
+    for (std::size_t k = 0; k < blocks; ++k) {
       store_be32(out, i, sack[k].left);
       store_be32(out, i + 4, sack[k].right);
       i += 8;

@@ -47,7 +47,8 @@ struct TcpOptions {
   // length is ignored (as Linux does); a length of 0 or 1 or one running past
   // the end is an error.
   static Result<TcpOptions, WireError> parse(std::span<const std::uint8_t> bytes);
-  // Encoded length, padded to a multiple of 4.
+  // Encoded length, padded to a multiple of 4 and at most 40: SACK blocks that
+  // do not fit beside the other options are left out.
   std::size_t encoded_len() const;
   // Writes encoded_len() bytes.
   void emit(std::span<std::uint8_t> out) const;

@@ -1,0 +1,158 @@
+#include "iface/interface.hpp"
+
+#include "wire/icmp.hpp"
+#include "wire/tcp.hpp"
+
+namespace synack::iface {
+
+Interface::Interface(const InterfaceConfig& cfg) : cfg_(cfg), tcp_(cfg.tcp, cfg.name) {
+  tcp_.set_output(this);
+  tcp_.set_mtu(cfg.mtu);
+}
+
+void Interface::ingress(Instant now, Device& dev) {
+  now_ = now;
+  while (auto frame = dev.receive(now)) {
+    ++counters_.frames_in;
+    receive_packet(now, *frame);
+  }
+  tcp_.on_timers(now);
+}
+
+void Interface::egress(Instant now, Device& dev) {
+  now_ = now;
+  tcp_.flush(now);
+  for (std::size_t i = 0; i < tx_count_; ++i) {
+    dev.transmit(now, tx_queue_[i]);
+    ++counters_.frames_out;
+  }
+  tx_count_ = 0;
+}
+
+Instant Interface::poll_at() const {
+  if (tx_count_ > 0) return now_;
+  return tcp_.next_deadline();
+}
+
+void Interface::receive_packet(Instant now, std::span<const std::uint8_t> packet) {
+  now_ = now;
+  auto view = wire::Ipv4View<const std::uint8_t>::checked(packet);
+  if (!view) {
+    ++counters_.malformed;
+    return;
+  }
+  auto ip = wire::Ipv4Repr::parse(*view);
+  if (!ip) {
+    if (ip.error() == wire::WireError::Fragmented) {
+      ++counters_.fragments_dropped;
+    } else {
+      ++counters_.malformed;
+    }
+    return;
+  }
+  if (ip->dst != address()) {
+    ++counters_.not_for_us;
+    return;
+  }
+  auto payload = view->payload();
+  switch (static_cast<wire::IpProtocol>(ip->protocol)) {
+    case wire::IpProtocol::Tcp: {
+      auto tv = wire::TcpView<const std::uint8_t>::checked(payload);
+      if (!tv) {
+        ++counters_.malformed;
+        return;
+      }
+      wire::PseudoHeader ph{ip->src, ip->dst, ip->protocol, ip->payload_len};
+      auto seg = wire::TcpRepr::parse(*tv, ph);
+      if (!seg) {
+        ++counters_.malformed;
+        return;
+      }
+      record_segment(tcp::TraceKind::SegmentReceived, ip->src, ip->dst, *seg);
+      tcp_.on_segment(now, ip->src, ip->dst, *seg);
+      return;
+    }
+    case wire::IpProtocol::Icmp:
+      on_icmp(now, *ip, payload);
+      return;
+    case wire::IpProtocol::Udp:
+      // No UDP sockets: RFC 1122 §3.2.2.1 port unreachable.
+      send_unreachable(*ip, view->bytes().first(view->total_len()), wire::icmp_unreach::kPort);
+      return;
+    default:
+      send_unreachable(*ip, view->bytes().first(view->total_len()), wire::icmp_unreach::kProtocol);
+      return;
+  }
+}
+
+void Interface::on_icmp(Instant now, const wire::Ipv4Repr& ip,
+                        std::span<const std::uint8_t> payload) {
+  (void)now;
+  auto icmp = wire::IcmpRepr::parse(payload);
+  if (!icmp) {
+    if (icmp.error() != wire::WireError::Unsupported) ++counters_.malformed;
+    return;
+  }
+  if (icmp->type != wire::IcmpType::EchoRequest) return;
+  wire::IcmpRepr reply = *icmp;
+  reply.type = wire::IcmpType::EchoReply;
+  reply.code = 0;
+  wire::Ipv4Repr out{
+      address(),     ip.src, static_cast<std::uint8_t>(wire::IpProtocol::Icmp), cfg_.ttl,
+      next_ident_++, true,   static_cast<std::uint16_t>(reply.total_len())};
+  auto& pkt = new_packet(out.header_len() + reply.total_len());
+  reply.emit(std::span(pkt).subspan(out.header_len()));
+  out.emit(pkt);
+  ++counters_.icmp_echo_replies;
+}
+
+void Interface::send_unreachable(const wire::Ipv4Repr& ip, std::span<const std::uint8_t> packet,
+                                 std::uint8_t code) {
+  // RFC 792: the offending header plus the first 8 bytes of its payload.
+  std::size_t quoted = std::min<std::size_t>(packet.size(), 20 + 8);
+  wire::IcmpRepr icmp;
+  icmp.type = wire::IcmpType::DestUnreachable;
+  icmp.code = code;
+  icmp.data = packet.first(quoted);
+  wire::Ipv4Repr out{
+      address(),     ip.src, static_cast<std::uint8_t>(wire::IpProtocol::Icmp), cfg_.ttl,
+      next_ident_++, true,   static_cast<std::uint16_t>(icmp.total_len())};
+  auto& pkt = new_packet(out.header_len() + icmp.total_len());
+  icmp.emit(std::span(pkt).subspan(out.header_len()));
+  out.emit(pkt);
+  ++counters_.icmp_unreachable_sent;
+}
+
+void Interface::send_tcp(wire::Ipv4Address src, wire::Ipv4Address dst, const wire::TcpRepr& seg) {
+  wire::Ipv4Repr ip{src,           dst,  static_cast<std::uint8_t>(wire::IpProtocol::Tcp), cfg_.ttl,
+                    next_ident_++, true, static_cast<std::uint16_t>(seg.total_len())};
+  auto& pkt = new_packet(ip.header_len() + seg.total_len());
+  seg.emit(std::span(pkt).subspan(ip.header_len()), src, dst);
+  ip.emit(pkt);
+  record_segment(tcp::TraceKind::SegmentSent, src, dst, seg);
+}
+
+std::vector<std::uint8_t>& Interface::new_packet(std::size_t len) {
+  // Buffers are reused between polls, so steady-state output allocates nothing.
+  if (tx_count_ == tx_queue_.size()) tx_queue_.emplace_back();
+  auto& pkt = tx_queue_[tx_count_++];
+  pkt.resize(len);
+  return pkt;
+}
+
+void Interface::record_segment(tcp::TraceKind kind, wire::Ipv4Address src, wire::Ipv4Address dst,
+                               const wire::TcpRepr& seg) {
+  if (!trace_) return;
+  tcp::TraceEvent e;
+  e.time = now_;
+  e.host = cfg_.name;
+  e.kind = kind;
+  e.segment = tcp::SegmentRecord{
+      src,          dst,           seg.src_port,
+      seg.dst_port, seg.seq.raw(), seg.ack.raw(),
+      seg.flags,    seg.window,    static_cast<std::uint32_t>(seg.payload.size()),
+      seg.options};
+  trace_->record(std::move(e));
+}
+
+}  // namespace synack::iface

@@ -1,0 +1,90 @@
+#pragma once
+// One IPv4 interface of a host: parses what the device received, answers ICMP,
+// hands TCP segments to the TCP layer, and builds IPv4 packets for what TCP
+// sends. Sans-IO: the caller passes the device and the current instant;
+// poll_at() says when to call again.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/time.hpp"
+#include "iface/device.hpp"
+#include "tcp/tcp_layer.hpp"
+#include "tcp/trace.hpp"
+#include "wire/ipv4.hpp"
+#include "wire/ipv4_address.hpp"
+
+namespace synack::iface {
+
+struct InterfaceConfig {
+  std::string name = "host";  // shown in traces
+  wire::Ipv4Cidr address{wire::Ipv4Address(10, 0, 0, 1), 24};
+  std::size_t mtu = 1500;
+  std::uint8_t ttl = 64;
+  tcp::TcpConfig tcp;
+};
+
+struct InterfaceCounters {
+  std::uint64_t frames_in = 0;
+  std::uint64_t frames_out = 0;
+  std::uint64_t malformed = 0;   // IPv4 or TCP parse errors (checksum included)
+  std::uint64_t not_for_us = 0;  // destination is another address
+  std::uint64_t fragments_dropped = 0;
+  std::uint64_t icmp_echo_replies = 0;
+  std::uint64_t icmp_unreachable_sent = 0;
+};
+
+class Interface final : private tcp::SegmentOutput {
+ public:
+  explicit Interface(const InterfaceConfig& cfg);
+  Interface(const Interface&) = delete;
+  Interface& operator=(const Interface&) = delete;
+
+  // Reads every frame the device has and runs due timers.
+  void ingress(Instant now, Device& dev);
+  // Sends everything queued (TCP output and ICMP replies) to the device.
+  void egress(Instant now, Device& dev);
+  void poll(Instant now, Device& dev) {
+    ingress(now, dev);
+    egress(now, dev);
+  }
+  // The earliest instant at which poll() has work: now if packets are
+  // queued, else the next TCP timer; kNever when idle.
+  Instant poll_at() const;
+
+  void set_time(Instant now) {
+    now_ = now;
+    tcp_.set_time(now);
+  }
+  tcp::TcpLayer& tcp() { return tcp_; }
+  const tcp::TcpLayer& tcp() const { return tcp_; }
+  wire::Ipv4Address address() const { return cfg_.address.address; }
+  const InterfaceConfig& config() const { return cfg_; }
+  const InterfaceCounters& counters() const { return counters_; }
+  void set_trace(tcp::Trace* trace) {
+    trace_ = trace;
+    tcp_.set_trace(trace);
+  }
+  // Processes one IPv4 packet as if the device had delivered it.
+  void receive_packet(Instant now, std::span<const std::uint8_t> packet);
+
+ private:
+  void send_tcp(wire::Ipv4Address src, wire::Ipv4Address dst, const wire::TcpRepr& seg) override;
+  void on_icmp(Instant now, const wire::Ipv4Repr& ip, std::span<const std::uint8_t> payload);
+  void send_unreachable(const wire::Ipv4Repr& ip, std::span<const std::uint8_t> packet,
+                        std::uint8_t code);
+  std::vector<std::uint8_t>& new_packet(std::size_t len);
+  void record_segment(tcp::TraceKind kind, wire::Ipv4Address src, wire::Ipv4Address dst,
+                      const wire::TcpRepr& seg);
+
+  InterfaceConfig cfg_;
+  tcp::TcpLayer tcp_;
+  tcp::Trace* trace_ = nullptr;
+  Instant now_{};
+  std::uint16_t next_ident_ = 1;
+  std::vector<std::vector<std::uint8_t>> tx_queue_;  // packets waiting for egress
+  std::size_t tx_count_ = 0;                         // used entries of tx_queue_
+  InterfaceCounters counters_;
+};
+
+}  // namespace synack::iface

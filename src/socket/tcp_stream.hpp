@@ -1,0 +1,83 @@
+#pragma once
+// The user's handle on one connection: non-blocking calls, a readiness
+// callback, and C++20 coroutines. Move-only; destroying it closes the
+// connection gracefully (the stack finishes the close in the background).
+#include <coroutine>
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <string>
+
+#include "core/result.hpp"
+#include "socket/socket_error.hpp"
+#include "socket/stack.hpp"
+#include "socket/task.hpp"
+
+namespace synack::socket {
+
+class TcpStream {
+ public:
+  TcpStream() = default;
+  TcpStream(TcpStream&& o) noexcept;
+  TcpStream& operator=(TcpStream&& o) noexcept;
+  ~TcpStream();
+
+  bool valid() const { return s_ != nullptr; }
+
+  // --- non-blocking calls ----------------------------------------------------
+  std::size_t write(std::span<const std::uint8_t> data);
+  std::size_t write(std::string_view text);
+  std::size_t read(std::span<std::uint8_t> out);
+  void shutdown();  // half-close: FIN after the queued data; reading goes on
+  void close();     // graceful close (RST if received data is unread)
+  void abort();     // RST now
+
+  // --- state -------------------------------------------------------------------
+  tcp::TcpState state() const;
+  SocketError error() const;
+  bool connected() const;  // handshake done (and not yet reset)
+  bool at_eof() const;     // the peer closed and everything was read
+  bool closed() const;     // CLOSED or TIME-WAIT
+  std::size_t readable() const;
+  std::size_t writable() const;
+  const tcp::FourTuple& tuple() const;
+  const tcp::Connection& connection() const { return *s_->conn; }
+
+  // Called from Stack::poll whenever readiness may have changed.
+  void on_event(std::function<void()> cb);
+
+  // --- coroutines ------------------------------------------------------------------
+  // Completes when the handshake finishes or fails.
+  Task<SocketError> wait_connected();
+  // Some bytes (>0), 0 at end of stream, or an error.
+  Task<Result<std::size_t, SocketError>> read_some(std::span<std::uint8_t> out);
+  Task<SocketError> write_all(std::span<const std::uint8_t> data);
+  // Everything until the peer's FIN.
+  Task<Result<std::string, SocketError>> read_to_end();
+  // Completes when the connection reaches CLOSED or TIME-WAIT.
+  Task<SocketError> wait_closed();
+
+ private:
+  friend class Stack;
+  friend class TcpListener;
+  TcpStream(Stack* stack, Stack::StreamState* s) : stack_(stack), s_(s) {}
+  void release();
+
+  struct ReadAwaiter {
+    Stack::StreamState* s;
+    bool await_ready() const noexcept { return false; }
+    void await_suspend(std::coroutine_handle<> h) noexcept { s->reader = h; }
+    void await_resume() const noexcept {}
+  };
+  struct WriteAwaiter {
+    Stack::StreamState* s;
+    bool await_ready() const noexcept { return false; }
+    void await_suspend(std::coroutine_handle<> h) noexcept { s->writer = h; }
+    void await_resume() const noexcept {}
+  };
+
+  Stack* stack_ = nullptr;
+  Stack::StreamState* s_ = nullptr;
+};
+
+}  // namespace synack::socket

@@ -1,0 +1,187 @@
+// Construction, opening, state bookkeeping and the user calls of RFC 9293
+// §3.10.1-3.10.6.
+#include "tcp/connection.hpp"
+
+#include <algorithm>
+
+namespace synack::tcp {
+namespace {
+
+// Smallest shift that lets the whole receive buffer be advertised (RFC 7323
+// §2.3 caps it at 14).
+std::uint8_t window_shift_for(std::size_t buffer) {
+  std::uint8_t s = 0;
+  while (s < 14 && (buffer >> s) > 0xffff)
+    ++s;
+  return s;
+}
+
+}  // namespace
+
+std::string_view to_string(ConnError e) {
+  switch (e) {
+    case ConnError::None:
+      return "none";
+    case ConnError::Refused:
+      return "refused";
+    case ConnError::TimedOut:
+      return "timed out";
+    case ConnError::Reset:
+      return "reset";
+    case ConnError::Aborted:
+      return "aborted";
+  }
+  return "?";
+}
+
+Connection::Connection(ConnectionHost& host, const TcpConfig& cfg, FourTuple tuple)
+    : host_(host),
+      cfg_(cfg),
+      tuple_(tuple),
+      rtt_(cfg.rto_initial, cfg.rto_min, cfg.rto_max),
+      snd_buf_(cfg.send_buffer),
+      rcv_buf_(cfg.recv_buffer) {}
+
+void Connection::open_active(Instant now, SeqNum iss, std::uint16_t our_mss) {
+  our_mss_ = our_mss;
+  snd_.iss = iss;
+  snd_.una = iss;
+  snd_.nxt = iss;  // output() sends the SYN and advances nxt
+  snd_.max = iss;
+  snd_buf_seq_ = iss + 1;
+  rcv_.wscale = cfg_.window_scaling ? window_shift_for(cfg_.recv_buffer) : 0;
+  set_state(TcpState::SynSent, "connect");
+  timers_.retransmit = now + cfg_.rto_initial;
+  activity();
+}
+
+void Connection::open_established(Instant now, const HandshakeResult& h, std::uint16_t our_mss) {
+  our_mss_ = our_mss;
+  snd_.iss = h.iss;
+  snd_.una = h.iss + 1;
+  snd_.nxt = h.iss + 1;
+  snd_.max = h.iss + 1;
+  snd_buf_seq_ = h.iss + 1;
+  snd_.mss = std::min(h.peer_mss, our_mss);
+  wscale_ok_ = h.wscale_ok;
+  snd_.wscale = h.wscale_ok ? h.snd_wscale : 0;
+  rcv_.wscale = h.wscale_ok ? h.rcv_wscale : 0;
+  snd_.wnd = h.peer_window;
+  snd_.max_wnd = h.peer_window;
+  snd_.wl1 = h.irs + 1;
+  snd_.wl2 = h.iss + 1;
+  snd_.cwnd = 10u * snd_.mss;  // RFC 6928 initial window
+  rcv_.irs = h.irs;
+  rcv_.nxt = h.irs + 1;
+  // The SYN-ACK advertised at most 65535 unscaled; keep that edge.
+  rcv_.last_adv_edge =
+      rcv_.nxt + static_cast<std::uint32_t>(std::min<std::size_t>(rcv_buf_.free(), 0xffff));
+  if (h.rtt) rtt_.sample(*h.rtt);
+  (void)now;
+  // The half-open part of the life was the listener's RequestSock.
+  state_ = TcpState::SynReceived;
+  set_state(TcpState::Established, "handshake complete");
+  activity();
+}
+
+void Connection::set_state(TcpState s, std::string_view why) {
+  if (s == state_) return;
+  TcpState from = state_;
+  state_ = s;
+  host_.on_state_change(*this, from, s, why);
+}
+
+void Connection::enter_closed(ConnError e, std::string_view why) {
+  if (e != ConnError::None && error_ == ConnError::None) error_ = e;
+  timers_ = TimerSet{};
+  set_state(TcpState::Closed, why);
+  activity();
+}
+
+std::size_t Connection::send(std::span<const std::uint8_t> data) {
+  if (write_closed_ || state_ == TcpState::Closed) return 0;
+  std::size_t n = snd_buf_.push(data);
+  if (n > 0) activity();
+  return n;
+}
+
+std::size_t Connection::recv(std::span<std::uint8_t> out) {
+  std::size_t n = rcv_buf_.pop(out);
+  if (n == 0) return 0;
+  // Window update: tell the peer once the right edge can move by a useful
+  // amount (receiver-side silly window avoidance, RFC 9293 §3.8.6.2.2).
+  if (is_synchronized(state_)) {
+    SeqNum edge = rcv_.nxt + static_cast<std::uint32_t>(rcv_buf_.free());
+    std::uint32_t threshold =
+        std::min<std::uint32_t>(our_mss_, static_cast<std::uint32_t>(rcv_buf_.capacity() / 2));
+    if (edge - rcv_.last_adv_edge >= static_cast<std::int32_t>(threshold)) {
+      ack_pending_ = true;
+      activity();
+    }
+  }
+  return n;
+}
+
+void Connection::shutdown_write(Instant now) {
+  if (write_closed_) return;
+  write_closed_ = true;
+  (void)now;
+  switch (state_) {
+    case TcpState::SynSent:
+    case TcpState::SynReceived:
+      // RFC 9293 §3.10.4: queue the FIN until the connection is established.
+      snd_.fin_queued = true;
+      break;
+    case TcpState::Established:
+      snd_.fin_queued = true;
+      set_state(TcpState::FinWait1, "close");
+      break;
+    case TcpState::CloseWait:
+      snd_.fin_queued = true;
+      set_state(TcpState::LastAck, "close");
+      break;
+    default:
+      break;
+  }
+  activity();
+}
+
+void Connection::close(Instant now) {
+  if (user_closed_) return;
+  user_closed_ = true;
+  if (state_ == TcpState::SynSent) {
+    enter_closed(ConnError::None, "close before connected");
+    return;
+  }
+  // RFC 2525 §2.17: closing with unread data must reset, so the peer learns
+  // that its data was not consumed.
+  if (!rcv_buf_.empty() && state_ != TcpState::Closed) {
+    abort(now);
+    return;
+  }
+  shutdown_write(now);
+  if (state_ == TcpState::FinWait2) timers_.fin_wait2 = now + cfg_.fin_timeout;
+}
+
+void Connection::abort(Instant now) {
+  (void)now;
+  user_closed_ = true;
+  write_closed_ = true;
+  switch (state_) {
+    case TcpState::SynReceived:
+    case TcpState::Established:
+    case TcpState::FinWait1:
+    case TcpState::FinWait2:
+    case TcpState::CloseWait:
+      // RFC 9293 §3.10.5: send <SEQ=SND.NXT><CTL=RST>.
+      send_rst(snd_.nxt);
+      break;
+    default:
+      break;
+  }
+  snd_buf_.discard(snd_buf_.size());
+  rcv_buf_.discard(rcv_buf_.size());
+  if (state_ != TcpState::Closed) enter_closed(ConnError::Aborted, "abort");
+}
+
+}  // namespace synack::tcp

@@ -1,0 +1,187 @@
+#pragma once
+// One TCP connection from SYN-SENT (or ESTABLISHED, when a listener hands it
+// over) to CLOSED or TIME-WAIT. Input follows RFC 9293 §3.10.7 "SEGMENT
+// ARRIVES" step by step (connection_input.cpp); output, timers and user calls
+// live in their own files. Sans-IO: time is an argument, segments leave through
+// ConnectionHost.
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include "core/assembler.hpp"
+#include "core/ring_buffer.hpp"
+#include "core/time.hpp"
+#include "tcp/four_tuple.hpp"
+#include "tcp/rtt_estimator.hpp"
+#include "tcp/tcb.hpp"
+#include "tcp/tcp_config.hpp"
+#include "tcp/tcp_state.hpp"
+#include "wire/tcp.hpp"
+
+namespace synack::tcp {
+
+class Connection;
+
+// Why a connection ended abnormally; errors are values, seen by the user.
+enum class ConnError : std::uint8_t {
+  None,
+  Refused,   // RST in answer to our SYN
+  TimedOut,  // retransmissions exhausted
+  Reset,     // RST on a synchronized connection
+  Aborted,   // the user called abort()
+};
+std::string_view to_string(ConnError e);
+
+// What a connection needs from whoever owns it (the TCP layer, or a test).
+class ConnectionHost {
+ public:
+  virtual ~ConnectionHost() = default;
+  virtual void send_segment(const FourTuple& tuple, const wire::TcpRepr& seg) = 0;
+  virtual void on_state_change(Connection& c, TcpState from, TcpState to, std::string_view why) = 0;
+  // Readiness changed (readable, writable, connected, closed) or output is due.
+  virtual void on_activity(Connection& c) = 0;
+};
+
+// What the listener learned during a passive open.
+struct HandshakeResult {
+  SeqNum iss;
+  SeqNum irs;
+  std::uint16_t peer_mss = 536;
+  bool wscale_ok = false;
+  std::uint8_t snd_wscale = 0;    // the peer's shift
+  std::uint8_t rcv_wscale = 0;    // ours
+  std::uint32_t peer_window = 0;  // from the completing ACK, already scaled
+  std::optional<Duration> rtt;    // SYN-ACK to ACK, when not retransmitted
+};
+
+struct ConnectionStats {
+  std::uint64_t segments_sent = 0;
+  std::uint64_t segments_received = 0;
+  std::uint64_t bytes_sent = 0;  // payload bytes handed to the network, first time
+  std::uint64_t bytes_acked = 0;
+  std::uint64_t bytes_received = 0;  // in-order payload bytes accepted
+  std::uint64_t retransmits = 0;     // segments sent again after a timeout
+  std::uint64_t timeouts = 0;
+};
+
+class Connection {
+ public:
+  Connection(ConnectionHost& host, const TcpConfig& cfg, FourTuple tuple);
+
+  // --- opening -----------------------------------------------------------
+  // Active open: choose `iss`, send SYN, enter SYN-SENT. `our_mss` comes from
+  // the device MTU.
+  void open_active(Instant now, SeqNum iss, std::uint16_t our_mss);
+  // Passive open completed by a listener: enter ESTABLISHED directly.
+  void open_established(Instant now, const HandshakeResult& h, std::uint16_t our_mss);
+
+  // --- events from the network and the clock ------------------------------
+  void on_segment(Instant now, const wire::TcpRepr& seg);
+  void on_timer(Instant now);
+  Instant next_deadline() const { return timers_.next(); }
+  // Emits whatever is due: SYN, data, FIN, ACK, RST.
+  void output(Instant now);
+
+  // --- user calls (RFC 9293 §3.10.1-3.10.6) -------------------------------
+  // Queues bytes; returns how many fit in the send buffer (0 when full or when
+  // the write side is closed).
+  std::size_t send(std::span<const std::uint8_t> data);
+  // Moves received bytes out; 0 with at_eof() means the peer closed.
+  std::size_t recv(std::span<std::uint8_t> out);
+  void shutdown_write(Instant now);  // half-close: FIN after queued data
+  void close(Instant now);           // both directions; RST if data is unread
+  void abort(Instant now);           // RST now
+
+  // --- queries -------------------------------------------------------------
+  TcpState state() const { return state_; }
+  ConnError error() const { return error_; }
+  const FourTuple& tuple() const { return tuple_; }
+  const TcpConfig& config() const { return cfg_; }
+  const SendState& snd() const { return snd_; }
+  const RecvState& rcv() const { return rcv_; }
+  const TimerSet& timers() const { return timers_; }
+  const ConnectionStats& stats() const { return stats_; }
+  const RttEstimator& rtt() const { return rtt_; }
+  std::size_t readable_bytes() const { return rcv_buf_.size(); }
+  std::size_t send_space() const { return write_closed_ ? 0 : snd_buf_.free(); }
+  std::size_t unsent_or_unacked() const { return snd_buf_.size(); }
+  bool at_eof() const { return rcv_.fin_received && rcv_buf_.empty(); }
+  bool is_connected() const { return is_synchronized(state_) || state_ == TcpState::SynReceived; }
+  bool is_closed() const { return state_ == TcpState::Closed || state_ == TcpState::TimeWait; }
+  bool write_closed() const { return write_closed_; }
+  bool user_closed() const { return user_closed_; }
+  bool retransmitted_syn() const { return syn_retransmits_ > 0; }
+
+  // Owner bookkeeping (the TCP layer): intrusive flags, no allocation.
+  bool dirty = false;            // on the layer's output list
+  bool user_attached = false;    // a handle refers to this connection
+  bool in_accept_queue = false;  // waiting in a listener's accept queue
+  bool notify = false;           // on the layer's user-notification list
+
+ private:
+  // connection_input.cpp
+  void on_segment_syn_sent(Instant now, const wire::TcpRepr& seg);
+  bool segment_acceptable(const wire::TcpRepr& seg) const;
+  void process_rst(const wire::TcpRepr& seg);
+  bool process_ack(Instant now, const wire::TcpRepr& seg);
+  void process_text(const wire::TcpRepr& seg);
+  void process_fin(SeqNum fin_seq);
+  void update_window(const wire::TcpRepr& seg);
+  void take_rtt_sample(Instant now, SeqNum ack);
+
+  // connection_output.cpp
+  void emit(std::uint8_t flags, SeqNum seq, std::span<const std::uint8_t> payload,
+            bool with_syn_options);
+  void send_ack_now();
+  void send_rst(SeqNum seq);
+  bool send_data_segment(Instant now);
+  std::uint16_t advertised_window();
+  std::uint32_t in_flight() const { return static_cast<std::uint32_t>(snd_.nxt - snd_.una); }
+  void arm_retransmit(Instant now);
+
+  // connection_timers.cpp
+  void on_retransmit_timeout(Instant now);
+  void on_persist_timeout(Instant now);
+
+  void set_state(TcpState s, std::string_view why = {});
+  void enter_closed(ConnError e, std::string_view why);
+  void activity() { host_.on_activity(*this); }
+  SeqNum send_buffer_end() const {
+    return snd_buf_seq_ + static_cast<std::uint32_t>(snd_buf_.size());
+  }
+
+  ConnectionHost& host_;
+  TcpConfig cfg_;
+  FourTuple tuple_;
+  TcpState state_ = TcpState::Closed;
+  ConnError error_ = ConnError::None;
+  SendState snd_;
+  RecvState rcv_;
+  TimerSet timers_;
+  RttEstimator rtt_;
+  ConnectionStats stats_;
+
+  RingBuffer snd_buf_;  // bytes from snd_buf_seq_ on: unacknowledged, then unsent
+  SeqNum snd_buf_seq_;  // sequence number of the first byte in snd_buf_
+  RingBuffer rcv_buf_;  // in-order bytes waiting for the user; out-of-order past the end
+  Assembler ooo_;       // which out-of-order ranges sit past rcv_buf_'s end
+  std::vector<std::uint8_t> scratch_;  // one outgoing payload at a time
+
+  std::uint16_t our_mss_ = 536;
+  bool wscale_ok_ = false;
+  bool ack_pending_ = false;
+  bool rst_pending_ = false;
+  SeqNum rst_seq_;
+  bool write_closed_ = false;  // shutdown_write() or close() called
+  bool user_closed_ = false;   // close() called: we read nothing more
+  int syn_retransmits_ = 0;
+  int backoff_ = 0;  // consecutive RTO expiries
+  int persist_backoff_ = 0;
+  // Karn's rule: time one segment at a time, never a retransmitted one.
+  std::optional<SeqNum> timed_seq_;
+  Instant timed_at_{};
+};
+
+}  // namespace synack::tcp

@@ -1,0 +1,376 @@
+// RFC 9293 §3.10.7 "SEGMENT ARRIVES", for a connection that exists (SYN-SENT
+// and every later state; LISTEN is the Listener's, TIME-WAIT the mini-socket's).
+#include <algorithm>
+
+#include "tcp/connection.hpp"
+
+namespace synack::tcp {
+
+using namespace wire::tcp_flags;
+
+void Connection::on_segment(Instant now, const wire::TcpRepr& in) {
+  ++stats_.segments_received;
+  if (state_ == TcpState::Closed || state_ == TcpState::TimeWait) return;
+  if (state_ == TcpState::SynSent) {
+    on_segment_syn_sent(now, in);
+    return;
+  }
+
+  wire::TcpRepr seg = in;
+  // Simultaneous open (RFC 9293 Figure 8, line 6): the peer's SYN-ACK repeats
+  // the SYN we already acknowledged. Like Linux, treat it as the ACK it also
+  // is instead of challenging it.
+  if (state_ == TcpState::SynReceived && seg.has(kSyn) && seg.has(kAck) && seg.payload.empty() &&
+      seg.seq + 1 == rcv_.nxt && seg.ack == snd_.nxt) {
+    seg.flags &= static_cast<std::uint8_t>(~kSyn);
+    seg.seq = rcv_.nxt;
+  }
+
+  // First: sequence number acceptability (§3.10.7.4).
+  if (!segment_acceptable(seg)) {
+    if (!seg.has(kRst)) send_ack_now();
+    return;
+  }
+
+  // Second: RST, validated per RFC 5961 §3.2.
+  if (seg.has(kRst)) {
+    process_rst(seg);
+    return;
+  }
+
+  // Fourth: a SYN in a synchronized state (or SYN-RECEIVED of an active open)
+  // gets a challenge ACK (RFC 5961 §4.2) and is dropped.
+  if (seg.has(kSyn)) {
+    send_ack_now();
+    return;
+  }
+
+  // Fifth: the ACK field.
+  if (!seg.has(kAck)) return;
+  if (!process_ack(now, seg)) return;
+  if (state_ == TcpState::Closed || state_ == TcpState::TimeWait) return;
+
+  // Seventh: segment text.
+  if (!seg.payload.empty()) {
+    process_text(seg);
+    if (state_ == TcpState::Closed) return;
+  }
+
+  // Eighth: FIN. It counts only once every byte before it has arrived;
+  // otherwise it is remembered until the gap fills.
+  if (seg.has(kFin)) {
+    SeqNum fin_seq = seg.seq + static_cast<std::uint32_t>(seg.payload.size());
+    if (fin_seq == rcv_.nxt) {
+      process_fin(fin_seq);
+    } else if (rcv_.nxt < fin_seq && !rcv_.fin_received) {
+      rcv_.fin_pending = true;
+      rcv_.fin_seq = fin_seq;
+      ack_pending_ = true;
+    } else if (rcv_.fin_received) {
+      ack_pending_ = true;  // a retransmitted FIN: ACK it again
+    }
+  }
+  if (ack_pending_) activity();
+}
+
+void Connection::on_segment_syn_sent(Instant now, const wire::TcpRepr& seg) {
+  // RFC 9293 §3.10.7.3, first: check the ACK.
+  bool ack_ok = false;
+  if (seg.has(kAck)) {
+    if (seg.ack <= snd_.iss || seg.ack > snd_.max) {
+      // An old duplicate SYN-ACK (§3.5, Figure 9): reset it, unless it is a
+      // reset itself.
+      if (!seg.has(kRst)) send_rst(seg.ack);
+      return;
+    }
+    ack_ok = snd_.una < seg.ack && seg.ack <= snd_.max;
+  }
+  // Second: RST. Valid only if it acknowledges our SYN (RFC 5961 §3.2).
+  if (seg.has(kRst)) {
+    if (ack_ok) enter_closed(ConnError::Refused, "RST: connection refused");
+    return;
+  }
+  // Fourth: SYN.
+  if (!seg.has(kSyn)) return;
+  rcv_.irs = seg.seq;
+  rcv_.nxt = seg.seq + 1;
+  std::uint16_t peer_mss = seg.options.mss.value_or(cfg_.default_peer_mss);
+  snd_.mss = std::max<std::uint16_t>(64, std::min(peer_mss, our_mss_));
+  // RFC 7323 §2.2: scaling only when both SYNs carried the option.
+  wscale_ok_ = cfg_.window_scaling && seg.options.window_scale.has_value();
+  snd_.wscale = wscale_ok_ ? std::min<std::uint8_t>(*seg.options.window_scale, 14) : 0;
+  if (!wscale_ok_) rcv_.wscale = 0;
+  // The window in a SYN is never scaled (RFC 7323 §2.2).
+  snd_.wnd = seg.window;
+  snd_.max_wnd = seg.window;
+  snd_.wl1 = seg.seq;
+  snd_.wl2 = seg.ack;
+  snd_.cwnd = 10u * snd_.mss;  // RFC 6928
+  rcv_.last_adv_edge = rcv_.nxt;
+
+  if (ack_ok) {
+    snd_.una = seg.ack;
+    snd_.nxt = seq_max(snd_.nxt, seg.ack);
+    if (syn_retransmits_ == 0) {
+      rtt_.sample(now - timed_at_);
+    } else {
+      rtt_.handshake_retransmitted_without_sample();
+    }
+    timed_seq_.reset();
+    timers_.retransmit = kNever;
+    backoff_ = 0;
+    set_state(TcpState::Established, "SYN-ACK received");
+    if (snd_.fin_queued) set_state(TcpState::FinWait1, "queued close");
+    ack_pending_ = true;
+    // Data or a FIN may ride on the SYN-ACK.
+    if (!seg.payload.empty()) {
+      wire::TcpRepr rest = seg;
+      rest.seq = seg.seq + 1;
+      process_text(rest);
+    }
+    if (seg.has(kFin) && state_ != TcpState::Closed) {
+      SeqNum fin_seq = seg.seq + 1 + static_cast<std::uint32_t>(seg.payload.size());
+      if (fin_seq == rcv_.nxt) process_fin(fin_seq);
+    }
+    activity();
+    return;
+  }
+  // Simultaneous open: SYN without ACK. Answer SYN,ACK from SYN-RECEIVED;
+  // output() resends our SYN (seq = ISS) with the ACK bit.
+  snd_.nxt = snd_.iss;
+  timers_.retransmit = now + cfg_.rto_initial;
+  syn_retransmits_ = 0;
+  set_state(TcpState::SynReceived, "simultaneous open");
+  activity();
+}
+
+bool Connection::segment_acceptable(const wire::TcpRepr& seg) const {
+  // RFC 9293 §3.10.7.4, the four cases of the acceptability test.
+  std::uint32_t len = seg.seq_len();
+  std::int32_t w = rcv_.last_adv_edge - rcv_.nxt;
+  std::uint32_t wnd = w > 0 ? static_cast<std::uint32_t>(w) : 0;
+  if (len == 0) {
+    if (wnd == 0) return seg.seq == rcv_.nxt;
+    return seg.seq.in_range(rcv_.nxt, rcv_.nxt + wnd);
+  }
+  if (wnd == 0) return false;
+  SeqNum last = seg.seq + (len - 1);
+  return seg.seq.in_range(rcv_.nxt, rcv_.nxt + wnd) || last.in_range(rcv_.nxt, rcv_.nxt + wnd);
+}
+
+void Connection::process_rst(const wire::TcpRepr& seg) {
+  // RFC 5961 §3.2: only an exact match resets; any other in-window RST gets a
+  // challenge ACK.
+  if (seg.seq != rcv_.nxt) {
+    send_ack_now();
+    return;
+  }
+  switch (state_) {
+    case TcpState::SynReceived:
+      // Reached from an active open (simultaneous open): refused.
+      enter_closed(ConnError::Refused, "RST in SYN-RECEIVED");
+      break;
+    case TcpState::Established:
+    case TcpState::FinWait1:
+    case TcpState::FinWait2:
+    case TcpState::CloseWait:
+      snd_buf_.discard(snd_buf_.size());
+      enter_closed(ConnError::Reset, "RST: connection reset");
+      break;
+    default:  // CLOSING, LAST-ACK
+      enter_closed(ConnError::None, "RST");
+      break;
+  }
+}
+
+bool Connection::process_ack(Instant now, const wire::TcpRepr& seg) {
+  if (state_ == TcpState::SynReceived) {
+    // RFC 9293 §3.10.7.4 fifth, SYN-RECEIVED.
+    if (!(snd_.una < seg.ack && seg.ack <= snd_.max)) {
+      send_rst(seg.ack);
+      return false;
+    }
+    snd_.una = seg.ack;
+    snd_.nxt = seq_max(snd_.nxt, seg.ack);
+    snd_.wnd = static_cast<std::uint32_t>(seg.window) << snd_.wscale;
+    snd_.max_wnd = std::max(snd_.max_wnd, snd_.wnd);
+    snd_.wl1 = seg.seq;
+    snd_.wl2 = seg.ack;
+    timers_.retransmit = kNever;
+    backoff_ = 0;
+    if (syn_retransmits_ > 0) rtt_.handshake_retransmitted_without_sample();
+    set_state(TcpState::Established, "ACK of SYN");
+    if (snd_.fin_queued) set_state(TcpState::FinWait1, "queued close");
+    activity();
+    return true;
+  }
+
+  // RFC 5961 §5.2: acceptable if SND.UNA - MAX.SND.WND =< SEG.ACK =< SND.NXT
+  // (SND.NXT here is the highest sent, since an RTO rewinds nxt).
+  if (seg.ack > snd_.max) {
+    send_ack_now();
+    return false;
+  }
+  if (seg.ack < snd_.una - std::max<std::uint32_t>(snd_.max_wnd, 1)) {
+    send_ack_now();
+    return false;
+  }
+
+  if (snd_.una < seg.ack) {
+    std::uint32_t acked = static_cast<std::uint32_t>(seg.ack - snd_.una);
+    take_rtt_sample(now, seg.ack);
+    snd_.una = seg.ack;
+    if (snd_.nxt < snd_.una) snd_.nxt = snd_.una;
+    std::size_t data_acked = 0;
+    if (snd_buf_seq_ < seg.ack) {
+      data_acked = snd_buf_.discard(static_cast<std::size_t>(seg.ack - snd_buf_seq_));
+      snd_buf_seq_ += static_cast<std::uint32_t>(data_acked);
+    }
+    stats_.bytes_acked += data_acked;
+    // RFC 5681 §3.1: slow start below ssthresh, then congestion avoidance.
+    if (snd_.cwnd < snd_.ssthresh) {
+      snd_.cwnd += std::min<std::uint32_t>(acked, snd_.mss);
+    } else {
+      snd_.cwnd += std::max<std::uint32_t>(1, snd_.mss * snd_.mss / snd_.cwnd);
+    }
+    backoff_ = 0;
+    persist_backoff_ = 0;
+    // RFC 6298 §5.2/5.3: stop the timer when all is acknowledged, else restart.
+    timers_.retransmit = (snd_.una == snd_.max) ? kNever : now + rtt_.rto();
+    if (data_acked > 0) activity();  // send space opened
+  }
+  update_window(seg);
+
+  bool fin_acked = snd_.fin_sent && snd_.una == snd_.fin_seq + 1;
+  switch (state_) {
+    case TcpState::FinWait1:
+      if (fin_acked) {
+        set_state(TcpState::FinWait2, "FIN acknowledged");
+        if (user_closed_) timers_.fin_wait2 = now + cfg_.fin_timeout;
+      }
+      break;
+    case TcpState::Closing:
+      if (fin_acked) {
+        set_state(TcpState::TimeWait, "FIN acknowledged");
+        return false;
+      }
+      break;
+    case TcpState::LastAck:
+      if (fin_acked) {
+        enter_closed(ConnError::None, "FIN acknowledged");
+        return false;
+      }
+      break;
+    default:
+      break;
+  }
+  return true;
+}
+
+void Connection::update_window(const wire::TcpRepr& seg) {
+  // RFC 9293 §3.10.7.4: update SND.WND only from segments newer than the last
+  // update (SND.WL1, SND.WL2).
+  if (snd_.wl1 < seg.seq || (snd_.wl1 == seg.seq && snd_.wl2 <= seg.ack)) {
+    std::uint32_t wnd = static_cast<std::uint32_t>(seg.window) << snd_.wscale;
+    bool opened = snd_.wnd == 0 && wnd > 0;
+    snd_.wnd = wnd;
+    snd_.max_wnd = std::max(snd_.max_wnd, wnd);
+    snd_.wl1 = seg.seq;
+    snd_.wl2 = seg.ack;
+    if (opened) {
+      timers_.persist = kNever;
+      persist_backoff_ = 0;
+      activity();
+    }
+  }
+}
+
+void Connection::take_rtt_sample(Instant now, SeqNum ack) {
+  if (timed_seq_ && *timed_seq_ < ack) {
+    rtt_.sample(now - timed_at_);
+    timed_seq_.reset();
+  }
+}
+
+void Connection::process_text(const wire::TcpRepr& seg) {
+  if (state_ != TcpState::Established && state_ != TcpState::FinWait1 &&
+      state_ != TcpState::FinWait2)
+    return;  // RFC 9293 §3.10.7.4 seventh: text after a FIN is ignored
+  SeqNum start = seg.seq;
+  std::span<const std::uint8_t> data = seg.payload;
+  if (start < rcv_.nxt) {
+    std::uint32_t skip = static_cast<std::uint32_t>(rcv_.nxt - start);
+    if (skip >= data.size()) {
+      ack_pending_ = true;  // all duplicate: re-ACK
+      return;
+    }
+    data = data.subspan(skip);
+    start = rcv_.nxt;
+  }
+  if (user_closed_) {
+    // New data for a socket the user has closed: nobody will read it. Reset
+    // like Linux does (RFC 2525 §2.17).
+    send_rst(snd_.nxt);
+    enter_closed(ConnError::Aborted, "data after close");
+    return;
+  }
+  // Accept only what fits in the advertised window.
+  std::int32_t room = rcv_.last_adv_edge - start;
+  if (room <= 0) {
+    ack_pending_ = true;
+    return;
+  }
+  if (data.size() > static_cast<std::size_t>(room))
+    data = data.first(static_cast<std::size_t>(room));
+  std::size_t offset = static_cast<std::size_t>(start - rcv_.nxt);
+  std::size_t written = rcv_buf_.write_at(offset, data);
+  ack_pending_ = true;
+  if (written == 0 || !ooo_.add(offset, written)) return;
+  std::size_t ready = ooo_.take_front();
+  if (ready > 0) {
+    rcv_buf_.commit(ready);
+    rcv_.nxt += static_cast<std::uint32_t>(ready);
+    stats_.bytes_received += ready;
+    activity();
+    if (rcv_.fin_pending && rcv_.fin_seq == rcv_.nxt) {
+      rcv_.fin_pending = false;
+      // Completing the gap makes the remembered FIN current.
+      process_fin(rcv_.fin_seq);
+    }
+  }
+}
+
+void Connection::process_fin(SeqNum fin_seq) {
+  if (rcv_.fin_received) {
+    ack_pending_ = true;
+    return;
+  }
+  rcv_.fin_received = true;
+  rcv_.fin_pending = false;
+  rcv_.nxt = fin_seq + 1;
+  rcv_.last_adv_edge = seq_max(rcv_.last_adv_edge, rcv_.nxt);
+  ack_pending_ = true;
+  bool our_fin_acked = snd_.fin_sent && snd_.una == snd_.fin_seq + 1;
+  switch (state_) {
+    case TcpState::SynReceived:
+    case TcpState::Established:
+      set_state(TcpState::CloseWait, "FIN received");
+      break;
+    case TcpState::FinWait1:
+      if (our_fin_acked) {
+        set_state(TcpState::TimeWait, "FIN received");
+      } else {
+        set_state(TcpState::Closing, "FIN received (simultaneous close)");
+      }
+      break;
+    case TcpState::FinWait2:
+      timers_.fin_wait2 = kNever;
+      set_state(TcpState::TimeWait, "FIN received");
+      break;
+    default:
+      break;
+  }
+  activity();
+}
+
+}  // namespace synack::tcp

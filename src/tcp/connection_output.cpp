@@ -1,0 +1,174 @@
+// What a connection sends: SYN, SYN-ACK, data, FIN, ACK and RST segments.
+#include <algorithm>
+#include <array>
+
+#include "tcp/connection.hpp"
+
+namespace synack::tcp {
+
+using namespace wire::tcp_flags;
+
+std::uint16_t Connection::advertised_window() {
+  std::size_t free = rcv_buf_.free();
+  if (!is_synchronized(state_) && state_ != TcpState::SynReceived) {
+    return static_cast<std::uint16_t>(std::min<std::size_t>(free, 0xffff));
+  }
+  SeqNum right = rcv_.nxt + static_cast<std::uint32_t>(free);
+  std::uint32_t threshold =
+      std::min<std::uint32_t>(our_mss_, static_cast<std::uint32_t>(rcv_buf_.capacity() / 2));
+  std::size_t win = free;
+  // Receiver silly-window avoidance (RFC 9293 §3.8.6.2.2): move the right
+  // edge only by a useful amount; never move it left.
+  if (rcv_.nxt <= rcv_.last_adv_edge &&
+      right - rcv_.last_adv_edge < static_cast<std::int32_t>(threshold))
+    win = static_cast<std::size_t>(rcv_.last_adv_edge - rcv_.nxt);
+  std::size_t scaled = std::min<std::size_t>(win >> rcv_.wscale, 0xffff);
+  rcv_.last_adv_wnd = static_cast<std::uint32_t>(scaled << rcv_.wscale);
+  rcv_.last_adv_edge = seq_max(rcv_.last_adv_edge, rcv_.nxt + rcv_.last_adv_wnd);
+  return static_cast<std::uint16_t>(scaled);
+}
+
+void Connection::emit(std::uint8_t flags, SeqNum seq, std::span<const std::uint8_t> payload,
+                      bool with_syn_options) {
+  wire::TcpRepr r;
+  r.src_port = tuple_.local_port;
+  r.dst_port = tuple_.remote_port;
+  r.seq = seq;
+  r.flags = flags;
+  if (flags & kAck) r.ack = rcv_.nxt;
+  if (!(flags & kRst) || (flags & kAck)) r.window = advertised_window();
+  if (with_syn_options) {
+    r.options.mss = our_mss_;
+    // In a SYN-ACK (simultaneous open) offer scaling only if the peer did.
+    bool offer = cfg_.window_scaling && (state_ == TcpState::SynSent || wscale_ok_);
+    if (offer) r.options.window_scale = rcv_.wscale;
+  }
+  r.payload = payload;
+  if (seq < snd_.max && (payload.size() > 0 || (flags & (kSyn | kFin)))) ++stats_.retransmits;
+  ++stats_.segments_sent;
+  host_.send_segment(tuple_, r);
+}
+
+void Connection::send_ack_now() {
+  emit(kAck, snd_.nxt, {}, false);
+  ack_pending_ = false;
+}
+
+void Connection::send_rst(SeqNum seq) {
+  emit(kRst, seq, {}, false);
+}
+
+void Connection::arm_retransmit(Instant now) {
+  if (timers_.retransmit != kNever) return;
+  Duration rto = rtt_.rto();
+  for (int i = 0; i < backoff_ && rto < cfg_.rto_max; ++i)
+    rto *= 2;
+  timers_.retransmit = now + std::min(rto, cfg_.rto_max);
+}
+
+bool Connection::send_data_segment(Instant now) {
+  std::size_t offset = static_cast<std::size_t>(snd_.nxt - snd_buf_seq_);
+  if (offset >= snd_buf_.size()) return false;
+  std::size_t avail = snd_buf_.size() - offset;
+  std::uint32_t limit = std::min(snd_.wnd, snd_.cwnd);
+  std::uint32_t flight = in_flight();
+  std::size_t usable = limit > flight ? limit - flight : 0;
+  if (usable == 0) {
+    if (snd_.wnd == 0 && flight == 0 && timers_.persist == kNever) {
+      Duration d = rtt_.rto();
+      for (int i = 0; i < persist_backoff_ && d < cfg_.rto_max; ++i)
+        d *= 2;
+      timers_.persist = now + std::min(d, cfg_.rto_max);
+    }
+    return false;
+  }
+  std::size_t len = std::min<std::size_t>({avail, snd_.mss, usable});
+  bool retransmission = snd_.nxt < snd_.max;
+  if (len < snd_.mss && !retransmission) {
+    // Nagle (RFC 9293 §3.7.4) and sender silly-window avoidance (§3.8.6.2.1):
+    // a short segment goes out only when nothing is in flight (or Nagle is
+    // off) and it carries everything queued, or when it is at least half the
+    // largest window the peer has offered.
+    bool all_queued = len == avail;
+    bool idle = flight == 0 || cfg_.nodelay;
+    bool half_window = snd_.max_wnd > 0 && len >= snd_.max_wnd / 2;
+    if (!((all_queued && idle) || half_window || flight == 0)) return false;
+  }
+  scratch_.resize(std::max(scratch_.size(), len));
+  std::span<std::uint8_t> payload(scratch_.data(), len);
+  snd_buf_.peek_at(offset, payload);
+  bool fin = snd_.fin_queued && offset + len == snd_buf_.size();
+  std::uint8_t flags = kAck;
+  if (len == avail) flags |= kPsh;
+  if (fin) flags |= kFin;
+  SeqNum seq = snd_.nxt;
+  emit(flags, seq, payload, false);
+  if (!retransmission) {
+    stats_.bytes_sent += len;
+    if (!timed_seq_) {
+      timed_seq_ = seq;
+      timed_at_ = now;
+    }
+  } else if (timed_seq_ && seq <= *timed_seq_) {
+    timed_seq_.reset();  // Karn: never time a retransmitted segment
+  }
+  snd_.nxt = seq + static_cast<std::uint32_t>(len);
+  if (fin) {
+    snd_.fin_sent = true;
+    snd_.fin_seq = snd_.nxt;
+    snd_.nxt += 1;
+  }
+  snd_.max = seq_max(snd_.max, snd_.nxt);
+  ack_pending_ = false;
+  arm_retransmit(now);
+  return true;
+}
+
+void Connection::output(Instant now) {
+  switch (state_) {
+    case TcpState::Closed:
+      return;
+    case TcpState::TimeWait:
+      if (ack_pending_) send_ack_now();
+      return;
+    case TcpState::SynSent:
+      if (snd_.nxt == snd_.iss) {
+        if (syn_retransmits_ == 0) timed_at_ = now;
+        emit(kSyn, snd_.iss, {}, true);
+        snd_.nxt = snd_.iss + 1;
+        snd_.max = seq_max(snd_.max, snd_.nxt);
+      }
+      return;
+    case TcpState::SynReceived:
+      if (snd_.nxt == snd_.iss) {
+        emit(kSyn | kAck, snd_.iss, {}, true);
+        snd_.nxt = snd_.iss + 1;
+        snd_.max = seq_max(snd_.max, snd_.nxt);
+        ack_pending_ = false;
+      } else if (ack_pending_) {
+        send_ack_now();
+      }
+      return;
+    default:
+      break;
+  }
+  bool sent = false;
+  while (send_data_segment(now))
+    sent = true;
+  // A FIN with no data left to carry it (RFC 9293 §3.10.4).
+  if (snd_.fin_queued && !snd_.fin_sent && snd_.nxt == send_buffer_end()) {
+    SeqNum seq = snd_.nxt;
+    emit(kFin | kAck, seq, {}, false);
+    snd_.fin_sent = true;
+    snd_.fin_seq = seq;
+    snd_.nxt = seq + 1;
+    snd_.max = seq_max(snd_.max, snd_.nxt);
+    ack_pending_ = false;
+    arm_retransmit(now);
+    sent = true;
+  }
+  if (ack_pending_ && !sent) send_ack_now();
+  ack_pending_ = false;
+}
+
+}  // namespace synack::tcp

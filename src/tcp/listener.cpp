@@ -1,0 +1,254 @@
+// Passive open: RFC 9293 §3.10.7.2 (LISTEN) and §3.10.7.4 for SYN-RECEIVED,
+// held in RequestSocks; SYN-ACK retransmission with Linux's schedule.
+#include "tcp/listener.hpp"
+
+#include <fmt/format.h>
+#include <algorithm>
+
+namespace synack::tcp {
+
+using namespace wire::tcp_flags;
+
+namespace {
+
+std::uint8_t window_shift_for(std::size_t buffer) {
+  std::uint8_t s = 0;
+  while (s < 14 && (buffer >> s) > 0xffff)
+    ++s;
+  return s;
+}
+
+}  // namespace
+
+Listener::Listener(ListenerHost& host, const TcpConfig& cfg, wire::Ipv4Address addr,
+                   std::uint16_t port, FixedPool<RequestSock>& pool)
+    : host_(host), cfg_(cfg), addr_(addr), port_(port), syn_queue_(pool, cfg.syn_backlog) {}
+
+Listener::~Listener() {
+  syn_queue_.clear();
+}
+
+void Listener::on_segment(Instant now, const FourTuple& tuple, const wire::TcpRepr& seg) {
+  if (RequestSock* req = syn_queue_.find(tuple)) {
+    on_request_segment(now, req, seg);
+    return;
+  }
+  // RFC 9293 §3.10.7.2, LISTEN: ignore a RST; reset any ACK (nothing here
+  // could have been acknowledged); accept a SYN.
+  if (seg.has(kRst)) return;
+  if (seg.has(kAck)) {
+    send_rst(tuple, seg.ack);
+    return;
+  }
+  if (seg.has(kSyn)) on_syn(now, tuple, seg);
+}
+
+void Listener::on_syn(Instant now, const FourTuple& tuple, const wire::TcpRepr& seg) {
+  ++counters_.syns_received;
+  // Linux drops a SYN while the accept queue is full: completing more
+  // handshakes would only overflow it.
+  if (accept_queue_full()) {
+    ++counters_.accept_queue_full_drops;
+    note(fmt::format("SYN from {}:{} dropped: AcceptQueue full ({}/{})",
+                     tuple.remote_addr.to_string(), tuple.remote_port, accept_queue_.size(),
+                     cfg_.backlog));
+    return;
+  }
+  if (syn_queue_.full()) {
+    ++counters_.syn_queue_full_drops;
+    note(fmt::format("SYN from {}:{} dropped: SynQueue full ({}/{})", tuple.remote_addr.to_string(),
+                     tuple.remote_port, syn_queue_.size(), syn_queue_.limit()));
+    return;
+  }
+  RequestSock r;
+  r.tuple = tuple;
+  r.irs = seg.seq;
+  r.iss = host_.choose_isn(tuple, now);
+  r.peer_mss = std::max<std::uint16_t>(64, seg.options.mss.value_or(cfg_.default_peer_mss));
+  r.peer_window = seg.window;
+  // RFC 7323 §2.2: scale only when both SYNs carry the option.
+  r.wscale_ok = cfg_.window_scaling && seg.options.window_scale.has_value();
+  r.snd_wscale = r.wscale_ok ? std::min<std::uint8_t>(*seg.options.window_scale, 14) : 0;
+  r.rcv_wscale = r.wscale_ok ? window_shift_for(cfg_.recv_buffer) : 0;
+  r.created = now;
+  r.first_synack = now;
+  r.deadline = now + cfg_.rto_initial;
+  RequestSock* req = syn_queue_.insert(r);
+  if (!req) {
+    ++counters_.syn_queue_full_drops;
+    note("SYN dropped: request pool exhausted");
+    return;
+  }
+  host_.on_request_state(*this, tuple, TcpState::Listen, TcpState::SynReceived, "SYN received");
+  send_synack(*req);
+  ++counters_.synacks_sent;
+  note(fmt::format("SynQueue {}/{}, AcceptQueue {}/{}", syn_queue_.size(), syn_queue_.limit(),
+                   accept_queue_.size(), cfg_.backlog));
+}
+
+void Listener::on_request_segment(Instant now, RequestSock* req, const wire::TcpRepr& seg) {
+  SeqNum rcv_nxt = req->irs + 1;
+  std::uint32_t wnd = static_cast<std::uint32_t>(std::min<std::size_t>(cfg_.recv_buffer, 0xffff));
+  bool in_window = seg.seq.in_range(rcv_nxt, rcv_nxt + wnd);
+  if (seg.has(kRst)) {
+    // RFC 9293 §3.10.7.4 second check (RFC 5961 §3.2): an exact RST returns a
+    // passively opened connection to LISTEN, i.e. removes the entry; an
+    // in-window one gets a challenge ACK.
+    if (seg.seq == rcv_nxt) {
+      ++counters_.resets_received;
+      drop_request(req, "RST received");
+    } else if (in_window) {
+      send_ack(*req);
+    }
+    return;
+  }
+  if (seg.has(kSyn) && !seg.has(kAck)) {
+    if (seg.seq == req->irs) {
+      // The client's SYN again: our SYN-ACK was lost. Answer again now, as
+      // Linux does, without waiting for our own timer.
+      ++req->retransmits;
+      ++counters_.synacks_retransmitted;
+      send_synack(*req);
+    } else {
+      send_ack(*req);  // RFC 5961 §4.2 challenge ACK
+    }
+    return;
+  }
+  if (!seg.has(kAck)) return;
+  // RFC 9293 §3.10.7.4 fifth check, SYN-RECEIVED: an unacceptable ACK gets
+  // <SEQ=SEG.ACK><CTL=RST>.
+  if (seg.ack != req->iss + 1) {
+    send_rst(req->tuple, seg.ack);
+    return;
+  }
+  if (!(seg.seq == rcv_nxt || (seg.seq_len() > 0 && in_window))) {
+    send_ack(*req);
+    return;
+  }
+  complete(now, req, seg);
+}
+
+void Listener::complete(Instant now, RequestSock* req, const wire::TcpRepr& seg) {
+  if (accept_queue_full()) {
+    ++counters_.accept_queue_overflows;
+    if (cfg_.abort_on_overflow) {
+      send_rst(req->tuple, seg.ack);
+      drop_request(req, "AcceptQueue full: reset (abort_on_overflow)");
+      return;
+    }
+    // Linux: drop the ACK and keep the entry; the SYN-ACK retransmission (or
+    // the client's next segment) will try again.
+    req->acked = true;
+    note(fmt::format("final ACK from {}:{} dropped: AcceptQueue full ({}/{})",
+                     req->tuple.remote_addr.to_string(), req->tuple.remote_port,
+                     accept_queue_.size(), cfg_.backlog));
+    return;
+  }
+  HandshakeResult h;
+  h.iss = req->iss;
+  h.irs = req->irs;
+  h.peer_mss = req->peer_mss;
+  h.wscale_ok = req->wscale_ok;
+  h.snd_wscale = req->snd_wscale;
+  h.rcv_wscale = req->rcv_wscale;
+  h.peer_window = static_cast<std::uint32_t>(seg.window) << req->snd_wscale;
+  if (req->retransmits == 0) h.rtt = now - req->first_synack;  // Karn's rule
+  FourTuple tuple = req->tuple;
+  Connection* c = host_.create_connection(now, tuple, cfg_, h);
+  if (!c) {
+    req->acked = true;
+    note("final ACK dropped: connection pool exhausted");
+    return;
+  }
+  syn_queue_.erase(req);
+  c->in_accept_queue = true;
+  accept_queue_.push_back(c);
+  ++counters_.established;
+  note(fmt::format("SynQueue {}/{}, AcceptQueue {}/{}", syn_queue_.size(), syn_queue_.limit(),
+                   accept_queue_.size(), cfg_.backlog));
+  host_.on_accept_ready(*this);
+  // The completing segment may carry data or a FIN (the article's case of a
+  // lost final ACK: the client's first data segment completes the handshake).
+  if (!seg.payload.empty() || seg.has(kFin)) c->on_segment(now, seg);
+}
+
+void Listener::on_timer(Instant now) {
+  while (RequestSock* req = syn_queue_.earliest()) {
+    if (req->deadline > now) break;
+    if (req->retransmits >= cfg_.synack_retries) {
+      ++counters_.half_open_expired;
+      drop_request(req, fmt::format("half-open lifetime over after {} SYN-ACK retransmissions",
+                                    req->retransmits));
+      continue;
+    }
+    ++req->retransmits;
+    ++counters_.synacks_retransmitted;
+    send_synack(*req);
+    // The waits double: 1, 2, 4, 8, 16, 32 s with the defaults, so the
+    // retransmissions go out at 1, 3, 7, 15, 31 s and the entry dies at 63 s.
+    Duration wait = cfg_.rto_initial;
+    for (int i = 0; i < req->retransmits && wait < cfg_.rto_max; ++i)
+      wait *= 2;
+    syn_queue_.reschedule(req, now + std::min(wait, cfg_.rto_max));
+  }
+}
+
+Connection* Listener::accept() {
+  if (accept_queue_.empty()) return nullptr;
+  Connection* c = accept_queue_.front();
+  accept_queue_.pop_front();
+  c->in_accept_queue = false;
+  ++counters_.accepted;
+  return c;
+}
+
+void Listener::shutdown(Instant now) {
+  while (RequestSock* req = syn_queue_.earliest())
+    drop_request(req, "listener closed");
+  for (Connection* c : accept_queue_) {
+    c->in_accept_queue = false;
+    c->abort(now);
+  }
+  accept_queue_.clear();
+}
+
+void Listener::drop_request(RequestSock* req, std::string_view why) {
+  host_.on_request_state(*this, req->tuple, TcpState::SynReceived, TcpState::Closed, why);
+  syn_queue_.erase(req);
+}
+
+void Listener::send_synack(const RequestSock& req) {
+  wire::TcpRepr r;
+  r.src_port = req.tuple.local_port;
+  r.dst_port = req.tuple.remote_port;
+  r.seq = req.iss;
+  r.ack = req.irs + 1;
+  r.flags = kSyn | kAck;
+  r.window = static_cast<std::uint16_t>(std::min<std::size_t>(cfg_.recv_buffer, 0xffff));
+  r.options.mss = host_.local_mss();
+  if (req.wscale_ok) r.options.window_scale = req.rcv_wscale;
+  host_.send_segment(req.tuple, r);
+}
+
+void Listener::send_ack(const RequestSock& req) {
+  wire::TcpRepr r;
+  r.src_port = req.tuple.local_port;
+  r.dst_port = req.tuple.remote_port;
+  r.seq = req.iss + 1;
+  r.ack = req.irs + 1;
+  r.flags = kAck;
+  r.window = static_cast<std::uint16_t>(std::min<std::size_t>(cfg_.recv_buffer, 0xffff));
+  host_.send_segment(req.tuple, r);
+}
+
+void Listener::send_rst(const FourTuple& tuple, SeqNum seq) {
+  wire::TcpRepr r;
+  r.src_port = tuple.local_port;
+  r.dst_port = tuple.remote_port;
+  r.seq = seq;
+  r.flags = kRst;
+  ++counters_.resets_sent;
+  host_.send_segment(tuple, r);
+}
+
+}  // namespace synack::tcp

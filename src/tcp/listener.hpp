@@ -1,0 +1,106 @@
+#pragma once
+// A listening socket as the article draws it: a SynQueue of half-open
+// RequestSocks (SYN-RECEIVED), an AcceptQueue of established connections
+// waiting for accept(), the backlog limits, and SYN-ACK retransmission with
+// growing waits until the entry's lifetime runs out.
+#include <cstdint>
+#include <deque>
+#include <string>
+#include <string_view>
+
+#include "core/fixed_pool.hpp"
+#include "core/time.hpp"
+#include "tcp/connection.hpp"
+#include "tcp/four_tuple.hpp"
+#include "tcp/request_sock.hpp"
+#include "tcp/syn_queue.hpp"
+#include "tcp/tcp_config.hpp"
+#include "wire/tcp.hpp"
+
+namespace synack::tcp {
+
+class Listener;
+
+// What a listener needs from the TCP layer that owns it.
+class ListenerHost {
+ public:
+  virtual ~ListenerHost() = default;
+  virtual void send_segment(const FourTuple& tuple, const wire::TcpRepr& seg) = 0;
+  virtual SeqNum choose_isn(const FourTuple& tuple, Instant now) = 0;
+  virtual std::uint16_t local_mss() const = 0;
+  // Builds an ESTABLISHED connection and enters it in the flow table;
+  // nullptr when the connection pool is exhausted.
+  virtual Connection* create_connection(Instant now, const FourTuple& tuple, const TcpConfig& cfg,
+                                        const HandshakeResult& h) = 0;
+  // A half-open entry changed state (for the trace).
+  virtual void on_request_state(Listener& l, const FourTuple& tuple, TcpState from, TcpState to,
+                                std::string_view why) = 0;
+  virtual void on_listener_note(Listener& l, std::string_view text) = 0;
+  virtual void on_accept_ready(Listener& l) = 0;
+};
+
+// Like Linux's nstat counters, per listener.
+struct ListenerCounters {
+  std::uint64_t syns_received = 0;
+  std::uint64_t synacks_sent = 0;             // first SYN-ACK of each entry
+  std::uint64_t synacks_retransmitted = 0;    // on timeout or duplicate SYN
+  std::uint64_t half_open_expired = 0;        // retries exhausted (TcpExt.TCPTimeouts-like)
+  std::uint64_t syn_queue_full_drops = 0;     // SYN dropped: SynQueue full
+  std::uint64_t accept_queue_full_drops = 0;  // SYN dropped: AcceptQueue full (ListenDrops)
+  std::uint64_t accept_queue_overflows = 0;   // final ACK dropped (ListenOverflows)
+  std::uint64_t resets_received = 0;          // half-open entries removed by RST
+  std::uint64_t resets_sent = 0;
+  std::uint64_t established = 0;  // handshakes completed
+  std::uint64_t accepted = 0;
+};
+
+class Listener {
+ public:
+  Listener(ListenerHost& host, const TcpConfig& cfg, wire::Ipv4Address addr, std::uint16_t port,
+           FixedPool<RequestSock>& pool);
+  ~Listener();
+  Listener(const Listener&) = delete;
+  Listener& operator=(const Listener&) = delete;
+
+  // A segment for this listener's port that matched no connection.
+  void on_segment(Instant now, const FourTuple& tuple, const wire::TcpRepr& seg);
+  void on_timer(Instant now);
+  Instant next_deadline() const { return syn_queue_.next_deadline(); }
+
+  // Takes the oldest established connection, or nullptr.
+  Connection* accept();
+  // Stops listening: half-open entries are dropped; connections never
+  // accepted are reset (as Linux does on close of a listening socket).
+  void shutdown(Instant now);
+
+  wire::Ipv4Address address() const { return addr_; }
+  std::uint16_t port() const { return port_; }
+  const TcpConfig& config() const { return cfg_; }
+  std::size_t syn_queue_size() const { return syn_queue_.size(); }
+  std::size_t accept_queue_size() const { return accept_queue_.size(); }
+  bool accept_queue_full() const { return accept_queue_.size() >= cfg_.backlog; }
+  const ListenerCounters& counters() const { return counters_; }
+  const SynQueue& syn_queue() const { return syn_queue_; }
+
+  bool user_attached = false;  // owner bookkeeping
+
+ private:
+  void on_syn(Instant now, const FourTuple& tuple, const wire::TcpRepr& seg);
+  void on_request_segment(Instant now, RequestSock* req, const wire::TcpRepr& seg);
+  void complete(Instant now, RequestSock* req, const wire::TcpRepr& seg);
+  void send_synack(const RequestSock& req);
+  void send_rst(const FourTuple& tuple, SeqNum seq);
+  void send_ack(const RequestSock& req);
+  void drop_request(RequestSock* req, std::string_view why);
+  void note(std::string_view text) { host_.on_listener_note(*this, text); }
+
+  ListenerHost& host_;
+  TcpConfig cfg_;
+  wire::Ipv4Address addr_;
+  std::uint16_t port_;
+  SynQueue syn_queue_;
+  std::deque<Connection*> accept_queue_;
+  ListenerCounters counters_;
+};
+
+}  // namespace synack::tcp

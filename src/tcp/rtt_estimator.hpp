@@ -1,0 +1,51 @@
+#pragma once
+// Retransmission timeout from RTT samples, per RFC 6298 §2 (alpha 1/8, beta
+// 1/4, K = 4), clamped to [rto_min, rto_max] as Linux does.
+#include <algorithm>
+
+#include "core/time.hpp"
+
+namespace synack::tcp {
+
+class RttEstimator {
+ public:
+  RttEstimator(Duration initial, Duration min, Duration max)
+      : rto_(initial), min_(min), max_(max) {}
+
+  void sample(Duration rtt) {
+    if (rtt < Duration(1)) rtt = Duration(1);
+    if (!has_sample_) {
+      // RFC 6298 §2.2: first measurement.
+      srtt_ = rtt;
+      rttvar_ = rtt / 2;
+      has_sample_ = true;
+    } else {
+      // RFC 6298 §2.3.
+      Duration err = srtt_ > rtt ? srtt_ - rtt : rtt - srtt_;
+      rttvar_ = (rttvar_ * 3 + err) / 4;
+      srtt_ = (srtt_ * 7 + rtt) / 8;
+    }
+    rto_ = std::clamp(srtt_ + std::max(Duration(1000), rttvar_ * 4), min_, max_);
+  }
+  // RFC 6298 §5.7: if the SYN was retransmitted and no sample was taken, the
+  // RTO after the handshake is 3 s.
+  void handshake_retransmitted_without_sample() {
+    if (!has_sample_) rto_ = std::max(rto_, Duration(std::chrono::seconds(3)));
+  }
+
+  Duration rto() const { return rto_; }
+  Duration srtt() const { return srtt_; }
+  Duration rttvar() const { return rttvar_; }
+  bool has_sample() const { return has_sample_; }
+  Duration max() const { return max_; }
+
+ private:
+  Duration rto_;
+  Duration min_;
+  Duration max_;
+  Duration srtt_{0};
+  Duration rttvar_{0};
+  bool has_sample_ = false;
+};
+
+}  // namespace synack::tcp

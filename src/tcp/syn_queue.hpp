@@ -1,0 +1,51 @@
+#pragma once
+// The half-open queue of the article: one RequestSock per SYN answered with a
+// SYN-ACK and awaiting its ACK, bounded by the listener's syn_backlog, indexed
+// by 4-tuple and ordered by deadline.
+#include <cstddef>
+#include <set>
+#include <unordered_map>
+#include <utility>
+
+#include "core/fixed_pool.hpp"
+#include "tcp/request_sock.hpp"
+
+namespace synack::tcp {
+
+class SynQueue {
+ public:
+  SynQueue(FixedPool<RequestSock>& pool, std::size_t limit) : pool_(pool), limit_(limit) {}
+  ~SynQueue() { clear(); }
+  SynQueue(const SynQueue&) = delete;
+  SynQueue& operator=(const SynQueue&) = delete;
+
+  std::size_t size() const { return by_tuple_.size(); }
+  std::size_t limit() const { return limit_; }
+  bool full() const { return by_tuple_.size() >= limit_; }
+
+  RequestSock* find(const FourTuple& t) const {
+    auto it = by_tuple_.find(t);
+    return it == by_tuple_.end() ? nullptr : it->second;
+  }
+  // nullptr when the queue is full or the pool is exhausted.
+  RequestSock* insert(const RequestSock& req);
+  void erase(RequestSock* req);
+  // Call after changing req->deadline.
+  void reschedule(RequestSock* req, Instant deadline);
+  // The entry with the earliest deadline, or nullptr.
+  RequestSock* earliest() const {
+    return by_deadline_.empty() ? nullptr : by_deadline_.begin()->second;
+  }
+  Instant next_deadline() const {
+    return by_deadline_.empty() ? kNever : by_deadline_.begin()->first;
+  }
+  void clear();
+
+ private:
+  FixedPool<RequestSock>& pool_;
+  std::size_t limit_;
+  std::unordered_map<FourTuple, RequestSock*, FourTupleHash> by_tuple_;
+  std::set<std::pair<Instant, RequestSock*>> by_deadline_;
+};
+
+}  // namespace synack::tcp

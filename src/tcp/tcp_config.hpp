@@ -1,0 +1,70 @@
+#pragma once
+// Every TCP knob in one plain struct, with Linux's defaults. A listener or a
+// connection takes a copy, so limits can differ per listener.
+#include <cstddef>
+#include <cstdint>
+
+#include "core/time.hpp"
+
+namespace synack::tcp {
+
+enum class SyncookieMode : std::uint8_t { Off, On, Auto };
+
+struct TcpConfig {
+  // Active open: SYN retransmissions before giving up (net.ipv4.tcp_syn_retries).
+  // With 6 and a 1 s initial RTO the SYN goes out at 0, 1, 3, 7, 15, 31, 63 s
+  // and connect() times out at 127 s.
+  int syn_retries = 6;
+  // Passive open: SYN-ACK retransmissions (net.ipv4.tcp_synack_retries). With 5
+  // they go out at 1, 3, 7, 15, 31 s and the half-open entry dies at 63 s.
+  int synack_retries = 5;
+  // Data retransmissions before the connection is dropped (net.ipv4.tcp_retries2).
+  int retries2 = 15;
+  // Initial retransmission timeout (RFC 6298 §2.1, Linux TCP_TIMEOUT_INIT).
+  Duration rto_initial = std::chrono::seconds(1);
+  Duration rto_min = std::chrono::milliseconds(200);  // Linux TCP_RTO_MIN
+  Duration rto_max = std::chrono::seconds(120);       // Linux TCP_RTO_MAX
+  // Maximum segment lifetime; TIME-WAIT lasts 2*MSL (Linux holds 60 s).
+  Duration msl = std::chrono::seconds(30);
+  // How long an orphaned connection may sit in FIN-WAIT-2 (net.ipv4.tcp_fin_timeout).
+  Duration fin_timeout = std::chrono::seconds(60);
+
+  // Listener limits: half-open entries (net.ipv4.tcp_max_syn_backlog) and
+  // completed connections waiting for accept() (listen()'s backlog).
+  std::size_t syn_backlog = 128;
+  std::size_t backlog = 128;
+  // When the accept queue is full as the final ACK arrives: false drops the
+  // ACK so the SYN-ACK is retransmitted later (Linux default); true sends RST
+  // (net.ipv4.tcp_abort_on_overflow).
+  bool abort_on_overflow = false;
+  // SYN cookies (RFC 4987 §3.6). Only Off is implemented by the core so far.
+  SyncookieMode syncookies = SyncookieMode::Off;
+
+  // Our MSS when the device does not say otherwise, and the peer's MSS
+  // assumed when its SYN carries no MSS option (RFC 9293 §3.7.1).
+  std::uint16_t mss = 1460;
+  std::uint16_t default_peer_mss = 536;
+  bool window_scaling = true;  // RFC 7323 §2
+
+  // Per-connection buffers, in bytes.
+  std::size_t send_buffer = 256 * 1024;
+  std::size_t recv_buffer = 256 * 1024;
+
+  bool nodelay = false;  // disable Nagle's algorithm (RFC 9293 §3.7.4)
+
+  // Local ports for active opens (net.ipv4.ip_local_port_range).
+  std::uint16_t ephemeral_port_first = 32768;
+  std::uint16_t ephemeral_port_last = 60999;
+
+  // Key for initial sequence numbers (RFC 6528). Set per stack; a fixed value
+  // keeps simulated runs reproducible.
+  std::uint64_t isn_key0 = 0x736e616b65636861ull;
+  std::uint64_t isn_key1 = 0x6b2d69736e2d6b31ull;
+
+  // Capacity of the object pools (connections, half-open entries, TIME-WAIT).
+  std::size_t max_connections = 4096;
+  std::size_t max_request_socks = 4096;
+  std::size_t max_time_wait = 4096;
+};
+
+}  // namespace synack::tcp

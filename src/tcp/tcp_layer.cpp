@@ -1,0 +1,183 @@
+// Demultiplexing (RFC 9293 §3.10.7), timers and output for one host.
+#include "tcp/tcp_layer.hpp"
+
+#include <algorithm>
+
+namespace synack::tcp {
+
+using namespace wire::tcp_flags;
+
+std::string_view to_string(OpenError e) {
+  switch (e) {
+    case OpenError::AddressInUse:
+      return "address in use";
+    case OpenError::NoPorts:
+      return "no free local port";
+    case OpenError::NoMemory:
+      return "out of connection memory";
+    case OpenError::InvalidArgument:
+      return "invalid argument";
+  }
+  return "?";
+}
+
+TcpLayer::TcpLayer(const TcpConfig& cfg, std::string host_name)
+    : cfg_(cfg),
+      host_name_(std::move(host_name)),
+      mss_(cfg.mss),
+      isn_(SipKey{cfg.isn_key0, cfg.isn_key1}),
+      conn_pool_(cfg.max_connections),
+      req_pool_(cfg.max_request_socks),
+      time_wait_(cfg.max_time_wait) {
+  std::uint32_t range = std::uint32_t(cfg.ephemeral_port_last) - cfg.ephemeral_port_first + 1;
+  next_port_hint_ = static_cast<std::uint32_t>(cfg.isn_key0 % range);
+}
+
+TcpLayer::~TcpLayer() {
+  // Listeners first: their queues refer to connections and request socks.
+  listeners_.clear();
+}
+
+void TcpLayer::on_segment(Instant now, wire::Ipv4Address src, wire::Ipv4Address dst,
+                          const wire::TcpRepr& seg) {
+  now_ = now;
+  ++counters_.segments_in;
+  FourTuple t{dst, seg.dst_port, src, seg.src_port};
+  if (auto it = flows_.find(t); it != flows_.end()) {
+    it->second->on_segment(now, seg);
+    return;
+  }
+  if (TimeWaitSock* tw = time_wait_.find(t)) {
+    on_time_wait_segment(now, tw, seg);
+    return;
+  }
+  if (Listener* l = find_listener(dst, seg.dst_port)) {
+    l->on_segment(now, t, seg);
+    return;
+  }
+  reset_unmatched(t, seg);
+}
+
+void TcpLayer::on_time_wait_segment(Instant now, TimeWaitSock* tw, const wire::TcpRepr& seg) {
+  switch (time_wait_verdict(*tw, seg)) {
+    case TimeWaitVerdict::Drop:
+      return;
+    case TimeWaitVerdict::SendAck:
+      send_time_wait_ack(*tw);
+      return;
+    case TimeWaitVerdict::AckAndRestart:
+      time_wait_.reschedule(tw, now + 2 * cfg_.msl);
+      send_time_wait_ack(*tw);
+      return;
+    case TimeWaitVerdict::Kill:
+      record_state(tw->tuple, TcpState::TimeWait, TcpState::Closed, "RST in TIME-WAIT");
+      time_wait_.erase(tw);
+      return;
+    case TimeWaitVerdict::Reopen: {
+      FourTuple t = tw->tuple;
+      record_state(t, TcpState::TimeWait, TcpState::Closed, "new SYN reuses the 4-tuple");
+      time_wait_.erase(tw);
+      if (Listener* l = find_listener(t.local_addr, t.local_port)) {
+        l->on_segment(now, t, seg);
+      } else {
+        reset_unmatched(t, seg);
+      }
+      return;
+    }
+  }
+}
+
+void TcpLayer::send_time_wait_ack(const TimeWaitSock& tw) {
+  wire::TcpRepr r;
+  r.src_port = tw.tuple.local_port;
+  r.dst_port = tw.tuple.remote_port;
+  r.seq = tw.snd_nxt;
+  r.ack = tw.rcv_nxt;
+  r.flags = kAck;
+  r.window = tw.window;
+  ++counters_.time_wait_acks;
+  send_segment(tw.tuple, r);
+}
+
+void TcpLayer::reset_unmatched(const FourTuple& t, const wire::TcpRepr& seg) {
+  // RFC 9293 §3.10.7.1: no connection. A RST is dropped; otherwise answer
+  // with a RST that the sender will accept.
+  if (seg.has(kRst)) return;
+  wire::TcpRepr r;
+  r.src_port = t.local_port;
+  r.dst_port = t.remote_port;
+  if (seg.has(kAck)) {
+    r.seq = seg.ack;
+    r.flags = kRst;
+  } else {
+    r.seq = SeqNum(0);
+    r.ack = seg.seq + seg.seq_len();
+    r.flags = kRst | kAck;
+  }
+  ++counters_.resets_sent;
+  send_segment(t, r);
+}
+
+void TcpLayer::on_timers(Instant now) {
+  now_ = now;
+  std::vector<Connection*> due;
+  for (auto& [t, c] : flows_)
+    if (c->next_deadline() <= now) due.push_back(c);
+  for (Connection* c : due)
+    c->on_timer(now);
+  for (auto& l : listeners_)
+    if (l->next_deadline() <= now) l->on_timer(now);
+  while (TimeWaitSock* tw = time_wait_.earliest()) {
+    if (tw->expires > now) break;
+    record_state(tw->tuple, TcpState::TimeWait, TcpState::Closed, "2*MSL elapsed");
+    ++counters_.time_wait_expired;
+    time_wait_.erase(tw);
+  }
+}
+
+void TcpLayer::flush(Instant now) {
+  now_ = now;
+  for (std::size_t i = 0; i < dirty_.size(); ++i) {
+    Connection* c = dirty_[i];
+    c->dirty = false;
+    c->output(now);
+  }
+  dirty_.clear();
+  std::vector<Connection*> reap;
+  reap.swap(reap_);
+  for (Connection* c : reap)
+    maybe_reap(c);
+}
+
+Instant TcpLayer::next_deadline() const {
+  if (!dirty_.empty()) return now_;
+  Instant t = time_wait_.next_deadline();
+  for (auto& [tuple, c] : flows_)
+    t = earliest(t, c->next_deadline());
+  for (auto& l : listeners_)
+    t = earliest(t, l->next_deadline());
+  return t;
+}
+
+void TcpLayer::send_segment(const FourTuple& tuple, const wire::TcpRepr& seg) {
+  ++counters_.segments_out;
+  if (out_) out_->send_tcp(tuple.local_addr, tuple.remote_addr, seg);
+}
+
+void TcpLayer::record_state(const FourTuple& t, TcpState from, TcpState to, std::string_view why) {
+  if (!trace_) return;
+  TraceEvent e;
+  e.time = now_;
+  e.host = host_name_;
+  e.kind = TraceKind::StateChange;
+  e.local_addr = t.local_addr;
+  e.local_port = t.local_port;
+  e.remote_addr = t.remote_addr;
+  e.remote_port = t.remote_port;
+  e.from = from;
+  e.to = to;
+  e.text = std::string(why);
+  trace_->record(std::move(e));
+}
+
+}  // namespace synack::tcp

@@ -1,0 +1,53 @@
+#include "tcp/time_wait.hpp"
+
+namespace synack::tcp {
+
+using namespace wire::tcp_flags;
+
+TimeWaitVerdict time_wait_verdict(const TimeWaitSock& tw, const wire::TcpRepr& seg) {
+  if (seg.has(kRst)) {
+    // RFC 9293 §3.10.7.4 second check with RFC 5961 §3.2: an exact RST ends
+    // TIME-WAIT; any other gets a challenge ACK.
+    return seg.seq == tw.rcv_nxt ? TimeWaitVerdict::Kill : TimeWaitVerdict::SendAck;
+  }
+  if (seg.has(kSyn) && !seg.has(kAck)) {
+    // RFC 1122 §4.2.2.13 (and RFC 6191): a new SYN beyond the old connection's
+    // sequence space may reopen it; any other SYN gets a challenge ACK.
+    return seg.seq > tw.rcv_nxt ? TimeWaitVerdict::Reopen : TimeWaitVerdict::SendAck;
+  }
+  if (seg.has(kFin) && seg.seq + static_cast<std::uint32_t>(seg.payload.size()) + 1 == tw.rcv_nxt) {
+    // The peer's FIN again: our last ACK was lost. ACK it and restart 2*MSL.
+    return TimeWaitVerdict::AckAndRestart;
+  }
+  // Anything not exactly at RCV.NXT is unacceptable here (the window is
+  // closed): answer with an ACK. An acceptable segment has nothing to do.
+  return seg.seq == tw.rcv_nxt && seg.seq_len() == 0 ? TimeWaitVerdict::Drop
+                                                     : TimeWaitVerdict::SendAck;
+}
+
+TimeWaitTable::~TimeWaitTable() {
+  for (auto& [t, tw] : by_tuple_)
+    pool_.release(tw);
+}
+
+TimeWaitSock* TimeWaitTable::insert(const TimeWaitSock& tw) {
+  TimeWaitSock* s = pool_.allocate(tw);
+  if (!s) return nullptr;
+  by_tuple_.emplace(s->tuple, s);
+  by_deadline_.emplace(s->expires, s);
+  return s;
+}
+
+void TimeWaitTable::erase(TimeWaitSock* tw) {
+  by_deadline_.erase({tw->expires, tw});
+  by_tuple_.erase(tw->tuple);
+  pool_.release(tw);
+}
+
+void TimeWaitTable::reschedule(TimeWaitSock* tw, Instant expires) {
+  by_deadline_.erase({tw->expires, tw});
+  tw->expires = expires;
+  by_deadline_.emplace(expires, tw);
+}
+
+}  // namespace synack::tcp

@@ -1,0 +1,70 @@
+#pragma once
+// TIME-WAIT held in a mini-socket (like Linux's inet_timewait_sock): the
+// 4-tuple, the two sequence points and a deadline, instead of a full
+// connection with its buffers. Lives 2*MSL (RFC 9293 §3.6.1).
+#include <cstddef>
+#include <set>
+#include <unordered_map>
+#include <utility>
+
+#include "core/fixed_pool.hpp"
+#include "core/seq_num.hpp"
+#include "core/time.hpp"
+#include "tcp/four_tuple.hpp"
+#include "wire/tcp.hpp"
+
+namespace synack::tcp {
+
+struct TimeWaitSock {
+  FourTuple tuple;
+  SeqNum snd_nxt;
+  SeqNum rcv_nxt;
+  std::uint16_t window = 0;  // as last advertised, unscaled field value
+  Instant expires{};
+};
+
+enum class TimeWaitVerdict {
+  Drop,           // nothing to do
+  SendAck,        // answer <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>
+  AckAndRestart,  // a retransmitted FIN: ACK it and restart the 2*MSL timer
+  Reopen,         // a new SYN may reuse the 4-tuple: remove the mini-socket, pass it on
+  Kill,           // an acceptable RST: remove the mini-socket
+};
+
+// RFC 9293 §3.10.7.4 applied to a segment arriving in TIME-WAIT.
+TimeWaitVerdict time_wait_verdict(const TimeWaitSock& tw, const wire::TcpRepr& seg);
+
+class TimeWaitTable {
+ public:
+  TimeWaitTable(std::size_t capacity) : pool_(capacity) {}
+  ~TimeWaitTable();
+
+  TimeWaitSock* find(const FourTuple& t) const {
+    auto it = by_tuple_.find(t);
+    return it == by_tuple_.end() ? nullptr : it->second;
+  }
+  // nullptr when the pool is exhausted (the caller then skips TIME-WAIT).
+  TimeWaitSock* insert(const TimeWaitSock& tw);
+  void erase(TimeWaitSock* tw);
+  void reschedule(TimeWaitSock* tw, Instant expires);
+  Instant next_deadline() const {
+    return by_deadline_.empty() ? kNever : by_deadline_.begin()->first;
+  }
+  TimeWaitSock* earliest() const {
+    return by_deadline_.empty() ? nullptr : by_deadline_.begin()->second;
+  }
+  std::size_t size() const { return by_tuple_.size(); }
+  const PoolStats& pool_stats() const { return pool_.stats(); }
+  template <typename F>
+  void for_each(F f) const {
+    for (auto& [t, tw] : by_tuple_)
+      f(*tw);
+  }
+
+ private:
+  FixedPool<TimeWaitSock> pool_;
+  std::unordered_map<FourTuple, TimeWaitSock*, FourTupleHash> by_tuple_;
+  std::set<std::pair<Instant, TimeWaitSock*>> by_deadline_;
+};
+
+}  // namespace synack::tcp
