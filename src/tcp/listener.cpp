@@ -105,8 +105,8 @@ void Listener::on_request_segment(Instant now, RequestSock* req, const wire::Tcp
   if (seg.has(kSyn) && !seg.has(kAck)) {
     if (seg.seq == req->irs) {
       // The client's SYN again: our SYN-ACK was lost. Answer again now, as
-      // Linux does, without waiting for our own timer.
-      ++req->retransmits;
+      // Linux does, without waiting for (or advancing) our own timer.
+      req->resent = true;
       ++counters_.synacks_retransmitted;
       send_synack(*req);
     } else {
@@ -152,7 +152,7 @@ void Listener::complete(Instant now, RequestSock* req, const wire::TcpRepr& seg)
   h.snd_wscale = req->snd_wscale;
   h.rcv_wscale = req->rcv_wscale;
   h.peer_window = static_cast<std::uint32_t>(seg.window) << req->snd_wscale;
-  if (req->retransmits == 0) h.rtt = now - req->first_synack;  // Karn's rule
+  if (req->retransmits == 0 && !req->resent) h.rtt = now - req->first_synack;  // Karn's rule
   FourTuple tuple = req->tuple;
   Connection* c = host_.create_connection(now, tuple, cfg_, h);
   if (!c) {

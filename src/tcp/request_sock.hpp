@@ -24,6 +24,7 @@ struct RequestSock {
   Instant first_synack{};  // for an RTT sample when never retransmitted
   Instant deadline{};      // next SYN-ACK retransmission or expiry
   bool acked = false;      // the final ACK came while the accept queue was full
+  bool resent = false;     // a SYN-ACK went out again on a duplicate SYN: no RTT sample (Karn)
 };
 
 }  // namespace synack::tcp
