@@ -106,7 +106,9 @@ void Connection::on_segment_syn_sent(Instant now, const wire::TcpRepr& seg) {
   snd_.wl1 = seg.seq;
   snd_.wl2 = seg.ack;
   snd_.cwnd = 10u * snd_.mss;  // RFC 6928
-  rcv_.last_adv_edge = rcv_.nxt;
+  // Our SYN offered min(buffer, 65535) unscaled (RFC 7323 §2.2).
+  rcv_.last_adv_edge =
+      rcv_.nxt + static_cast<std::uint32_t>(std::min<std::size_t>(rcv_buf_.free(), 0xffff));
 
   if (ack_ok) {
     snd_.una = seg.ack;

@@ -145,6 +145,9 @@ void TcpLayer::flush(Instant now) {
   dirty_.clear();
   std::vector<Connection*> reap;
   reap.swap(reap_);
+  // A connection can be queued twice (released, then closed): free it once.
+  std::sort(reap.begin(), reap.end());
+  reap.erase(std::unique(reap.begin(), reap.end()), reap.end());
   for (Connection* c : reap)
     maybe_reap(c);
 }
