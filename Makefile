@@ -1,0 +1,57 @@
+# synack: the two commands a newcomer needs are `make demo` and `make test`.
+# Each installs missing Debian packages (scripts/install-deps.sh) and rebuilds
+# only what is stale.
+
+BUILD        ?= build
+ASAN_BUILD   ?= build-asan
+FUZZ_BUILD   ?= build-fuzz
+BENCH_BUILD  ?= build-bench
+FUZZ_SECONDS ?= 30
+JOBS         ?= $(shell nproc)
+# Seeds for the randomised simulation under the sanitizers (slower there).
+ASAN_SIM_SEEDS ?= 200
+
+.PHONY: all deps build demo test asan-test fuzz bench format clean
+
+all: build
+
+deps:
+	@scripts/install-deps.sh
+
+$(BUILD)/build.ninja: CMakeLists.txt | deps
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSYNACK_BENCH=OFF
+
+build: deps $(BUILD)/build.ninja
+	ninja -C $(BUILD)
+
+demo: build
+	./$(BUILD)/synack demo
+
+test: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+# Unit, script and simulation tests under AddressSanitizer + UBSan.
+asan-test: deps
+	cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DSYNACK_SANITIZE=ON -DSYNACK_BENCH=OFF
+	ninja -C $(ASAN_BUILD)
+	cd $(ASAN_BUILD) && SYNACK_SIM_SEEDS=$(ASAN_SIM_SEEDS) ASAN_OPTIONS=detect_leaks=1 \
+	  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	  ctest --output-on-failure -j $(JOBS) -L 'unit|script|sim'
+
+# Every libFuzzer target for FUZZ_SECONDS each, from the seeds in fuzz/corpus.
+fuzz: deps
+	cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DSYNACK_FUZZ=ON -DSYNACK_TESTS=OFF -DSYNACK_BENCH=OFF
+	ninja -C $(FUZZ_BUILD)
+	scripts/run-fuzzers.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
+
+bench: deps
+	cmake -S . -B $(BENCH_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release -DSYNACK_TESTS=OFF -DSYNACK_BENCH=ON
+	ninja -C $(BENCH_BUILD)
+	bench/run_lifecycle.sh $(BENCH_BUILD)
+
+format:
+	git ls-files '*.cpp' '*.hpp' | xargs clang-format -i
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD) $(BENCH_BUILD)
