@@ -42,6 +42,7 @@ Task<Result<TcpStream, SocketError>> TcpListener::accept_async() {
 
 void TcpListener::on_acceptable(std::function<void()> cb) {
   s_->on_acceptable = std::move(cb);
+  if (s_->listener->accept_queue_size() > 0) stack_->tcp().notify(*s_->listener);
 }
 
 }  // namespace synack::socket

@@ -77,6 +77,9 @@ const tcp::FourTuple& TcpStream::tuple() const {
 
 void TcpStream::on_event(std::function<void()> cb) {
   s_->on_event = std::move(cb);
+  // Whatever happened before the callback existed (data that came with the
+  // handshake, a FIN) is reported on the next dispatch.
+  stack_->tcp().notify(*s_->conn);
 }
 
 Task<SocketError> TcpStream::wait_connected() {

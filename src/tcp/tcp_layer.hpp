@@ -79,6 +79,10 @@ class TcpLayer final : private ConnectionHost, private ListenerHost {
   void close_listener(Instant now, Listener* l);
   // The user's handle is gone; the connection lives on until it is closed.
   void release(Connection* c);
+  // Queues a notification as if readiness had changed (a callback was just
+  // installed on a connection or listener that already has something ready).
+  void notify(Connection& c);
+  void notify(Listener& l) { on_accept_ready(l); }
   // Connections whose readiness changed since the last call.
   std::vector<Connection*> take_notifications();
   std::vector<Listener*> take_accept_ready();

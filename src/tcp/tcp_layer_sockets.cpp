@@ -130,6 +130,13 @@ void TcpLayer::on_state_change(Connection& c, TcpState from, TcpState to, std::s
   reap_.push_back(&c);
 }
 
+void TcpLayer::notify(Connection& c) {
+  if (!c.notify) {
+    c.notify = true;
+    notify_.push_back(&c);
+  }
+}
+
 void TcpLayer::on_activity(Connection& c) {
   if (!c.dirty) {
     c.dirty = true;
