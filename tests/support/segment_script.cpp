@@ -180,4 +180,71 @@ socket::TcpStream SegmentScript::established_active(std::uint32_t peer_isn) {
   return std::move(*s);
 }
 
+socket::TcpStream SegmentScript::syn_sent() {
+  Duration t = elapsed();
+  auto c = stack_.connect(kPeerAddr, kPeerPort);
+  EXPECT_TRUE(c);
+  flush();
+  Out syn = expect(t, SYN, iss(), 0);
+  our_port_ = syn.src_port;
+  return std::move(*c);
+}
+
+socket::TcpStream SegmentScript::syn_received_active() {
+  auto c = syn_sent();
+  inject(Seg::syn(7000));
+  expect(elapsed(), SYN | ACK, iss(), 7001);
+  EXPECT_EQ(c.state(), tcp::TcpState::SynReceived);
+  return c;
+}
+
+socket::TcpStream SegmentScript::fin_wait_1(socket::TcpListener& l) {
+  auto c = established_passive(l);
+  c.close();
+  flush();
+  expect(elapsed(), FIN | ACK, iss() + 1, 1001);
+  EXPECT_EQ(c.state(), tcp::TcpState::FinWait1);
+  return c;
+}
+
+socket::TcpStream SegmentScript::fin_wait_2(socket::TcpListener& l) {
+  auto c = fin_wait_1(l);
+  inject(Seg::make(ACK, 1001, iss() + 2));
+  EXPECT_EQ(c.state(), tcp::TcpState::FinWait2);
+  return c;
+}
+
+socket::TcpStream SegmentScript::close_wait(socket::TcpListener& l) {
+  auto c = established_passive(l);
+  inject(Seg::make(FIN | ACK, 1001, iss() + 1));
+  expect(elapsed(), ACK, iss() + 1, 1002);
+  EXPECT_EQ(c.state(), tcp::TcpState::CloseWait);
+  return c;
+}
+
+socket::TcpStream SegmentScript::last_ack(socket::TcpListener& l) {
+  auto c = close_wait(l);
+  c.close();
+  flush();
+  expect(elapsed(), FIN | ACK, iss() + 1, 1002);
+  EXPECT_EQ(c.state(), tcp::TcpState::LastAck);
+  return c;
+}
+
+socket::TcpStream SegmentScript::closing(socket::TcpListener& l) {
+  auto c = fin_wait_1(l);
+  inject(Seg::make(FIN | ACK, 1001, iss() + 1));
+  expect(elapsed(), ACK, iss() + 2, 1002);
+  EXPECT_EQ(c.state(), tcp::TcpState::Closing);
+  return c;
+}
+
+socket::TcpStream SegmentScript::time_wait(socket::TcpListener& l) {
+  auto c = fin_wait_2(l);
+  inject(Seg::make(FIN | ACK, 1001, iss() + 2));
+  expect(elapsed(), ACK, iss() + 2, 1002);
+  EXPECT_EQ(c.state(), tcp::TcpState::TimeWait);
+  return c;
+}
+
 }  // namespace synack::testing

@@ -137,6 +137,17 @@ class SegmentScript {
   socket::TcpStream established_passive(socket::TcpListener& l, std::uint32_t peer_isn = 1000);
   // Active open to the peer (peer ISN 5000).
   socket::TcpStream established_active(std::uint32_t peer_isn = 5000);
+  // connect() with the SYN sent and taken from the output.
+  socket::TcpStream syn_sent();
+  // Simultaneous open: our SYN crossed the peer's (peer ISN 7000).
+  socket::TcpStream syn_received_active();
+  // From established_passive (peer ISN 1000, nothing sent yet by either side):
+  socket::TcpStream fin_wait_1(socket::TcpListener& l);  // we closed
+  socket::TcpStream fin_wait_2(socket::TcpListener& l);  // ... and the peer ACKed
+  socket::TcpStream close_wait(socket::TcpListener& l);  // the peer closed
+  socket::TcpStream last_ack(socket::TcpListener& l);    // ... and then we did
+  socket::TcpStream closing(socket::TcpListener& l);     // both FINs crossed
+  socket::TcpStream time_wait(socket::TcpListener& l);   // we closed first, all done
 
  private:
   void collect();
