@@ -6,8 +6,17 @@
 //
 // Two ways to carry frames between the stacks:
 //   sim  - phy::Simulation with zero-delay, impairment-free links;
-//   pair - QueuePair below: each transmit() is copied straight into the
+//   pair - QueueDevice below: each transmit() is copied straight into the
 //          peer's receive queue (no FaultInjector, no per-frame scheduling).
+// Benchmarks:
+//   synack/lifecycle/NET                    one cycle at a time, default TcpConfig
+//   synack/lifecycle_4k_buffers/NET         the same with 4 KiB send/receive buffers
+//   synack/lifecycle_inflight[_4k_buffers]/NET/1000
+//                                           1000 cycles at once, phase by phase
+//   synack/pingpong/NET/idle:K              64-byte round trips on an established
+//                                           connection, K other connections idle
+// items_per_second is cycles (or round trips) per CPU-second; segs_per_item
+// counts segments in both directions.
 //
 // Virtual time stands still while a cycle runs (zero-delay links; no timer
 // is due). TIME-WAIT would then never end, so the stacks use msl = 1 ms
@@ -17,15 +26,20 @@
 // measured cost.
 #include <benchmark/benchmark.h>
 
+#include <malloc.h>
+
 #include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "phy/simulation.hpp"
@@ -42,10 +56,19 @@ constexpr std::uint16_t kPort = 80;
 constexpr Duration kMsl = 1ms;
 constexpr Duration kTick = 250us;
 const wire::Ipv4Address kServerAddr(10, 0, 0, 2);
+// Bound on event-loop rounds for one drain() or advance(): a stack that never
+// goes quiet fails the benchmark instead of hanging it.
+constexpr int kMaxRounds = 1'000'000;
+constexpr const char* kNoProgress = "event loop did not settle";
 
-tcp::TcpConfig bench_tcp_config() {
+// buffer_bytes = 0 keeps the default send and receive buffers (256 KiB each).
+tcp::TcpConfig bench_tcp_config(std::size_t buffer_bytes) {
   tcp::TcpConfig t;
   t.msl = kMsl;
+  if (buffer_bytes != 0) {
+    t.send_buffer = buffer_bytes;
+    t.recv_buffer = buffer_bytes;
+  }
   // Room for the 1000-in-flight variant: every handshake of a batch may sit
   // in the listener's queues at once.
   t.syn_backlog = 4096;
@@ -53,11 +76,11 @@ tcp::TcpConfig bench_tcp_config() {
   return t;
 }
 
-iface::InterfaceConfig host_config(const char* name, const char* cidr) {
+iface::InterfaceConfig host_config(const char* name, const char* cidr, std::size_t buffer_bytes) {
   iface::InterfaceConfig c;
   c.name = name;
   c.address = *wire::Ipv4Cidr::parse(cidr);
-  c.tcp = bench_tcp_config();
+  c.tcp = bench_tcp_config(buffer_bytes);
   return c;
 }
 
@@ -68,18 +91,28 @@ class SimNet {
  public:
   static constexpr const char* kName = "sim";
 
-  SimNet()
+  explicit SimNet(std::size_t buffer_bytes)
       : sim_(1),
-        client_(&sim_.add_host(host_config("client", "10.0.0.1/24"))),
-        server_(&sim_.add_host(host_config("server", "10.0.0.2/24"))) {
+        client_(&sim_.add_host(host_config("client", "10.0.0.1/24", buffer_bytes))),
+        server_(&sim_.add_host(host_config("server", "10.0.0.2/24", buffer_bytes))) {
     sim_.link(*client_, *server_, phy::LinkParams{});
   }
   socket::Stack& client() { return *client_; }
   socket::Stack& server() { return *server_; }
   // Handles everything due at the current instant (every frame, since links
-  // have no delay).
-  void drain() { sim_.run_until(sim_.now()); }
-  void advance(Duration d) { sim_.run_for(d); }
+  // have no delay). False if it does not settle within kMaxRounds steps.
+  bool drain() {
+    for (int i = 0; i < kMaxRounds; ++i)
+      if (!sim_.step(sim_.now())) return true;
+    return false;
+  }
+  // Moves virtual time on by d, handling what falls due on the way.
+  bool advance(Duration d) {
+    Instant target = sim_.now() + d;
+    for (int i = 0; i < kMaxRounds; ++i)
+      if (!sim_.step(target)) return true;
+    return false;
+  }
 
  private:
   phy::Simulation sim_;
@@ -123,33 +156,37 @@ class PairNet {
  public:
   static constexpr const char* kName = "pair";
 
-  PairNet()
-      : client_(host_config("client", "10.0.0.1/24")),
-        server_(host_config("server", "10.0.0.2/24")) {
+  explicit PairNet(std::size_t buffer_bytes)
+      : client_(host_config("client", "10.0.0.1/24", buffer_bytes)),
+        server_(host_config("server", "10.0.0.2/24", buffer_bytes)) {
     client_dev_.set_peer(&server_dev_);
     server_dev_.set_peer(&client_dev_);
   }
   socket::Stack& client() { return client_; }
   socket::Stack& server() { return server_; }
 
-  void drain() {
-    while (true) {
+  bool drain() {
+    for (int i = 0; i < kMaxRounds; ++i) {
       bool c = client_dev_.pending() || client_.poll_at() <= now_;
       bool s = server_dev_.pending() || server_.poll_at() <= now_;
-      if (!c && !s) return;
+      if (!c && !s) return true;
       if (c) client_.poll(now_, client_dev_);
       if (s) server_.poll(now_, server_dev_);
     }
+    return false;
   }
-  void advance(Duration d) {
+  bool advance(Duration d) {
     Instant target = now_ + d;
-    while (true) {
-      drain();
+    for (int i = 0; i < kMaxRounds; ++i) {
+      if (!drain()) return false;
       Instant next = earliest(client_.poll_at(), server_.poll_at());
-      if (next > target) break;
+      if (next > target) {
+        set_time(target);
+        return true;
+      }
       set_time(std::max(next, now_));
     }
-    set_time(target);
+    return false;
   }
 
  private:
@@ -204,29 +241,29 @@ template <typename Net>
 const char* one_cycle(Net& net, socket::TcpListener& listener, Messages& m) {
   auto c = net.client().connect(kServerAddr, kPort);
   if (!c) return "connect failed";
-  net.drain();
+  if (!net.drain()) return kNoProgress;
   if (!c->connected()) return "handshake did not complete";
   if (c->write(m.request) != kMsgLen) return "client write short";
   auto a = listener.accept();
   if (!a) return "nothing to accept";
-  net.drain();
+  if (!net.drain()) return kNoProgress;
   if (a->read(m.buf) != kMsgLen) return "server read short";
   if (a->write(m.response) != kMsgLen) return "server write short";
-  net.drain();
+  if (!net.drain()) return kNoProgress;
   if (c->read(m.buf) != kMsgLen) return "client read short";
   c->close();
-  net.drain();
+  if (!net.drain()) return kNoProgress;
   if (a->read(m.buf) != 0 || !a->at_eof()) return "server saw no FIN";
   a->close();
-  net.drain();
+  if (!net.drain()) return kNoProgress;
   if (c->state() != tcp::TcpState::TimeWait) return "client not in TIME-WAIT";
   if (a->state() != tcp::TcpState::Closed) return "server connection not closed";
   return nullptr;  // the handles go: both connections are done
 }
 
 template <typename Net>
-void BM_Lifecycle(benchmark::State& state) {
-  Net net;
+void BM_Lifecycle(benchmark::State& state, std::size_t buffer_bytes) {
+  Net net(buffer_bytes);
   auto listener = net.server().listen(kPort);
   if (!listener) {
     state.SkipWithError("listen failed");
@@ -240,7 +277,10 @@ void BM_Lifecycle(benchmark::State& state) {
     error = one_cycle(net, *listener, m);
     if (error) break;
     tw_max = std::max(tw_max, net.client().tcp().time_wait().size());
-    net.advance(kTick);
+    if (!net.advance(kTick)) {
+      error = kNoProgress;
+      break;
+    }
   }
   if (error) {
     state.SkipWithError(error);
@@ -256,9 +296,9 @@ void BM_Lifecycle(benchmark::State& state) {
 // sockets): N connects, N requests, N accepts, N responses, N client closes,
 // N server closes. All N connections are alive together in every phase.
 template <typename Net>
-void BM_LifecycleInFlight(benchmark::State& state) {
+void BM_LifecycleInFlight(benchmark::State& state, std::size_t buffer_bytes) {
   const auto n = static_cast<std::size_t>(state.range(0));
-  Net net;
+  Net net(buffer_bytes);
   auto listener = net.server().listen(kPort);
   if (!listener) {
     state.SkipWithError("listen failed");
@@ -278,7 +318,7 @@ void BM_LifecycleInFlight(benchmark::State& state) {
       if (!c) return "connect failed";
       clients.push_back(std::move(*c));
     }
-    net.drain();
+    if (!net.drain()) return kNoProgress;
     for (auto& c : clients) {
       if (!c.connected()) return "handshake did not complete";
       if (c.write(m.request) != kMsgLen) return "client write short";
@@ -288,22 +328,22 @@ void BM_LifecycleInFlight(benchmark::State& state) {
       if (!a) return "nothing to accept";
       servers.push_back(std::move(*a));
     }
-    net.drain();
+    if (!net.drain()) return kNoProgress;
     for (auto& a : servers) {
       if (a.read(m.buf) != kMsgLen) return "server read short";
       if (a.write(m.response) != kMsgLen) return "server write short";
     }
-    net.drain();
+    if (!net.drain()) return kNoProgress;
     for (auto& c : clients) {
       if (c.read(m.buf) != kMsgLen) return "client read short";
       c.close();
     }
-    net.drain();
+    if (!net.drain()) return kNoProgress;
     for (auto& a : servers) {
       if (a.read(m.buf) != 0 || !a.at_eof()) return "server saw no FIN";
       a.close();
     }
-    net.drain();
+    if (!net.drain()) return kNoProgress;
     for (auto& c : clients)
       if (c.state() != tcp::TcpState::TimeWait) return "client not in TIME-WAIT";
     for (auto& a : servers)
@@ -312,12 +352,27 @@ void BM_LifecycleInFlight(benchmark::State& state) {
     servers.clear();
     return nullptr;
   };
+  // One batch first, untimed: the first 2*N connections take their buffers
+  // straight from the kernel (page faults); later batches reuse the heap.
+  error = run_batch();
+  if (error) {
+    state.SkipWithError(error);
+    return;
+  }
+  if (!net.advance(2 * kMsl + kTick)) {
+    state.SkipWithError(kNoProgress);
+    return;
+  }
+  seg0 = segments_in(net.client(), net.server());
   for (auto _ : state) {
     error = run_batch();
     if (error) break;
     tw_max = std::max(tw_max, net.client().tcp().time_wait().size());
     // The whole batch's TIME-WAIT ends before the next batch starts.
-    net.advance(2 * kMsl + kTick);
+    if (!net.advance(2 * kMsl + kTick)) {
+      error = kNoProgress;
+      break;
+    }
   }
   if (error) {
     state.SkipWithError(error);
@@ -333,9 +388,9 @@ void BM_LifecycleInFlight(benchmark::State& state) {
 // range(0) other established connections sitting idle (they cost nothing
 // per segment in an ideal stack).
 template <typename Net>
-void BM_PingPong(benchmark::State& state) {
+void BM_PingPong(benchmark::State& state, std::size_t buffer_bytes) {
   const auto idle = static_cast<std::size_t>(state.range(0));
-  Net net;
+  Net net(buffer_bytes);
   auto listener = net.server().listen(kPort);
   if (!listener) {
     state.SkipWithError("listen failed");
@@ -350,7 +405,10 @@ void BM_PingPong(benchmark::State& state) {
     }
     streams.push_back(std::move(*c));
   }
-  net.drain();
+  if (!net.drain()) {
+    state.SkipWithError(kNoProgress);
+    return;
+  }
   for (std::size_t i = 0; i < idle + 1; ++i) {
     auto a = listener->accept();
     if (!a) {
@@ -369,14 +427,18 @@ void BM_PingPong(benchmark::State& state) {
   }
   Messages m;
   std::uint64_t seg0 = segments_in(net.client(), net.server());
+  auto round_trip = [&]() -> const char* {
+    if (c.write(m.request) != kMsgLen) return "client write short";
+    if (!net.drain()) return kNoProgress;
+    if (a->read(m.buf) != kMsgLen) return "server read short";
+    if (a->write(m.response) != kMsgLen) return "server write short";
+    if (!net.drain()) return kNoProgress;
+    if (c.read(m.buf) != kMsgLen) return "client read short";
+    return nullptr;
+  };
   const char* error = nullptr;
   for (auto _ : state) {
-    if (c.write(m.request) != kMsgLen) error = "client write short";
-    net.drain();
-    if (!error && a->read(m.buf) != kMsgLen) error = "server read short";
-    if (!error && a->write(m.response) != kMsgLen) error = "server write short";
-    net.drain();
-    if (!error && c.read(m.buf) != kMsgLen) error = "client read short";
+    error = round_trip();
     if (error) break;
   }
   if (error) {
@@ -386,25 +448,41 @@ void BM_PingPong(benchmark::State& state) {
   report(state, net, seg0, state.iterations());
 }
 
+constexpr std::size_t kDefaultBuffers = 0;  // TcpConfig's 256 KiB
+constexpr std::size_t kSmallBuffers = 4096;
+
 template <typename Net>
 void register_all() {
-  std::string net = Net::kName;
-  benchmark::RegisterBenchmark(("synack/lifecycle/" + net).c_str(), BM_Lifecycle<Net>)
-      ->UseRealTime();
-  benchmark::RegisterBenchmark(("synack/lifecycle_inflight/" + net).c_str(),
-                               BM_LifecycleInFlight<Net>)
-      ->Arg(1000)
-      ->UseRealTime();
-  benchmark::RegisterBenchmark(("synack/pingpong/" + net).c_str(), BM_PingPong<Net>)
+  const std::string net = Net::kName;
+  auto add = [](const std::string& name, auto fn, std::size_t buffers) {
+    return benchmark::RegisterBenchmark(name.c_str(), fn, buffers);
+  };
+  add("synack/lifecycle/" + net, BM_Lifecycle<Net>, kDefaultBuffers);
+  add("synack/lifecycle_4k_buffers/" + net, BM_Lifecycle<Net>, kSmallBuffers);
+  add("synack/lifecycle_inflight/" + net, BM_LifecycleInFlight<Net>, kDefaultBuffers)->Arg(1000);
+  add("synack/lifecycle_inflight_4k_buffers/" + net, BM_LifecycleInFlight<Net>, kSmallBuffers)
+      ->Arg(1000);
+  add("synack/pingpong/" + net, BM_PingPong<Net>, kDefaultBuffers)
       ->ArgName("idle")
       ->Arg(0)
-      ->Arg(1000)
-      ->UseRealTime();
+      ->Arg(1000);
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Every synack connection allocates (and zero-fills) its send and receive
+  // buffers up front. With glibc's adaptive thresholds a batch of 2000 such
+  // connections is freed onto the top of the heap and trimmed back to the
+  // kernel, so the next batch page-faults its gigabyte in again, or not,
+  // depending on what else sits at the top of the heap: the 1000-in-flight
+  // figures then swing by 20x from run to run. Fixed thresholds keep freed
+  // memory in the heap. SYNACK_BENCH_MALLOC=default keeps glibc's defaults.
+  const char* malloc_mode = std::getenv("SYNACK_BENCH_MALLOC");
+  if (malloc_mode == nullptr || std::string_view(malloc_mode) != "default") {
+    mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024);
+    mallopt(M_TRIM_THRESHOLD, std::numeric_limits<int>::max());
+  }
   register_all<PairNet>();
   register_all<SimNet>();
   benchmark::Initialize(&argc, argv);

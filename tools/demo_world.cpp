@@ -76,8 +76,9 @@ bool MultiPort::rx_pending() const {
 
 // ---- World ------------------------------------------------------------------------
 
-World::World(std::uint64_t seed, Instant start, tcp::Trace* trace, phy::PcapWriter* pcap)
-    : seed_(seed), start_(start), net_(seed), trace_(trace), pcap_(pcap) {
+World::World(std::uint64_t seed, std::uint64_t salt, Instant start, tcp::Trace* trace,
+             phy::PcapWriter* pcap)
+    : seed_(seed), salt_(salt), start_(start), net_(seed), trace_(trace), pcap_(pcap) {
   net_.advance_to(start);
   net_.set_trace(trace);
   net_.set_pcap(pcap);
@@ -90,7 +91,7 @@ socket::Stack& World::add_host(const std::string& name, wire::Ipv4Address addres
   cfg.address = wire::Ipv4Cidr{address, 24};
   cfg.tcp = tcp;
   // Initial sequence numbers and ephemeral ports follow the seed.
-  cfg.tcp.isn_key0 = mix(seed_ ^ name_hash(name));
+  cfg.tcp.isn_key0 = mix(mix(seed_) ^ mix(salt_) ^ name_hash(name));
   cfg.tcp.isn_key1 = mix(cfg.tcp.isn_key0 + 1);
   Host h;
   h.stack = std::make_unique<socket::Stack>(cfg);

@@ -17,8 +17,9 @@
 
 namespace synack::demo {
 
-// One host's device over all its SimPorts: receives from each in turn and
-// transmits each frame on the port whose link leads to its destination.
+// One host's device over all its SimPorts: receives from the ports in the
+// order they were added and transmits each frame on the port whose link
+// leads to its destination (a host with several cables, no switch needed).
 class MultiPort : public iface::Device {
  public:
   void add(phy::SimPort& port, wire::Ipv4Address peer);
@@ -36,15 +37,16 @@ class MultiPort : public iface::Device {
     wire::Ipv4Address peer;
   };
   std::vector<Route> routes_;
-  std::size_t next_rx_ = 0;
   std::uint64_t unroutable_ = 0;
 };
 
 class World {
  public:
   // The clock starts at `start` (scenarios run one after the other in one
-  // capture, each on its own stretch of virtual time).
-  World(std::uint64_t seed, Instant start, tcp::Trace* trace, phy::PcapWriter* pcap);
+  // capture, each on its own stretch of virtual time). `salt` (the scenario's
+  // number) gives each scenario its own initial sequence numbers and ports.
+  World(std::uint64_t seed, std::uint64_t salt, Instant start, tcp::Trace* trace,
+        phy::PcapWriter* pcap);
   World(const World&) = delete;
   World& operator=(const World&) = delete;
 
@@ -87,6 +89,7 @@ class World {
   void advance_clock(Instant t);
 
   std::uint64_t seed_;
+  std::uint64_t salt_;
   Instant start_;
   phy::SimNetwork net_;
   tcp::Trace* trace_;

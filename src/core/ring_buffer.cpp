@@ -7,10 +7,11 @@ namespace synack {
 
 void RingBuffer::copy_in(std::size_t logical, std::span<const std::uint8_t> data) {
   if (data.empty()) return;  // memcpy must not see a null pointer
+  if (!buf_) buf_ = std::make_unique_for_overwrite<std::uint8_t[]>(cap_);
   std::size_t start = index(logical);
-  std::size_t first = std::min(data.size(), buf_.size() - start);
-  std::memcpy(buf_.data() + start, data.data(), first);
-  if (first < data.size()) std::memcpy(buf_.data(), data.data() + first, data.size() - first);
+  std::size_t first = std::min(data.size(), cap_ - start);
+  std::memcpy(buf_.get() + start, data.data(), first);
+  if (first < data.size()) std::memcpy(buf_.get(), data.data() + first, data.size() - first);
 }
 
 std::size_t RingBuffer::push(std::span<const std::uint8_t> data) {
@@ -26,9 +27,9 @@ std::size_t RingBuffer::peek_at(std::size_t offset, std::span<std::uint8_t> out)
   std::size_t n = std::min(out.size(), len_ - offset);
   if (n == 0) return 0;
   std::size_t start = index(offset);
-  std::size_t first = std::min(n, buf_.size() - start);
-  std::memcpy(out.data(), buf_.data() + start, first);
-  if (first < n) std::memcpy(out.data() + first, buf_.data(), n - first);
+  std::size_t first = std::min(n, cap_ - start);
+  std::memcpy(out.data(), buf_.get() + start, first);
+  if (first < n) std::memcpy(out.data() + first, buf_.get(), n - first);
   return n;
 }
 
@@ -40,8 +41,8 @@ std::size_t RingBuffer::pop(std::span<std::uint8_t> out) {
 
 std::size_t RingBuffer::discard(std::size_t n) {
   n = std::min(n, len_);
-  if (buf_.empty()) return 0;
-  head_ = (head_ + n) % buf_.size();
+  if (cap_ == 0) return 0;
+  head_ = (head_ + n) % cap_;
   len_ -= n;
   return n;
 }

@@ -5,18 +5,20 @@
 // gap before them fills.
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <span>
-#include <vector>
 
 namespace synack {
 
 class RingBuffer {
  public:
-  explicit RingBuffer(std::size_t capacity) : buf_(capacity) {}
+  // The storage is allocated on the first write, uninitialised: an idle
+  // connection costs no buffer memory and no zero-filling.
+  explicit RingBuffer(std::size_t capacity) : cap_(capacity) {}
 
-  std::size_t capacity() const { return buf_.size(); }
+  std::size_t capacity() const { return cap_; }
   std::size_t size() const { return len_; }
-  std::size_t free() const { return buf_.size() - len_; }
+  std::size_t free() const { return cap_ - len_; }
   bool empty() const { return len_ == 0; }
 
   // Appends as much of `data` as fits; returns the count appended.
@@ -34,10 +36,11 @@ class RingBuffer {
   void commit(std::size_t n);
 
  private:
-  std::size_t index(std::size_t logical) const { return (head_ + logical) % buf_.size(); }
+  std::size_t index(std::size_t logical) const { return (head_ + logical) % cap_; }
   void copy_in(std::size_t logical, std::span<const std::uint8_t> data);
 
-  std::vector<std::uint8_t> buf_;
+  std::unique_ptr<std::uint8_t[]> buf_;
+  std::size_t cap_;
   std::size_t head_ = 0;
   std::size_t len_ = 0;
 };

@@ -110,7 +110,10 @@ std::size_t Connection::recv(std::span<std::uint8_t> out) {
   if (n == 0) return 0;
   // Window update: tell the peer once the right edge can move by a useful
   // amount (receiver-side silly window avoidance, RFC 9293 §3.8.6.2.2).
-  if (is_synchronized(state_)) {
+  // Not once the peer's FIN is in: it sends no more data, and an ACK from
+  // TIME-WAIT would draw an RST from a peer already CLOSED, which ends
+  // TIME-WAIT early (§3.10.7.4).
+  if (is_synchronized(state_) && !rcv_.fin_received) {
     SeqNum edge = rcv_.nxt + static_cast<std::uint32_t>(rcv_buf_.free());
     std::uint32_t threshold =
         std::min<std::uint32_t>(our_mss_, static_cast<std::uint32_t>(rcv_buf_.capacity() / 2));
@@ -173,8 +176,9 @@ void Connection::abort(Instant now) {
     case TcpState::FinWait1:
     case TcpState::FinWait2:
     case TcpState::CloseWait:
-      // RFC 9293 §3.10.5: send <SEQ=SND.NXT><CTL=RST>.
-      send_rst(snd_.nxt);
+      // RFC 9293 §3.10.5: send <SEQ=SND.NXT><CTL=RST> (SND.NXT is our
+      // snd_.max: snd_.nxt rewinds on a timeout).
+      send_rst(snd_.max);
       break;
     default:
       break;

@@ -115,10 +115,11 @@ class Connection {
   bool retransmitted_syn() const { return syn_retransmits_ > 0; }
 
   // Owner bookkeeping (the TCP layer): intrusive flags, no allocation.
-  bool dirty = false;            // on the layer's output list
-  bool user_attached = false;    // a handle refers to this connection
-  bool in_accept_queue = false;  // waiting in a listener's accept queue
-  bool notify = false;           // on the layer's user-notification list
+  bool dirty = false;                 // on the layer's output list
+  bool user_attached = false;         // a handle refers to this connection
+  bool in_accept_queue = false;       // waiting in a listener's accept queue
+  bool notify = false;                // on the layer's user-notification list
+  Instant indexed_deadline = kNever;  // this connection's key in the layer's timer index
 
  private:
   // connection_input.cpp

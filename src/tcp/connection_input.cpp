@@ -228,6 +228,13 @@ bool Connection::process_ack(Instant now, const wire::TcpRepr& seg) {
       data_acked = snd_buf_.discard(static_cast<std::size_t>(seg.ack - snd_buf_seq_));
       snd_buf_seq_ += static_cast<std::uint32_t>(data_acked);
     }
+    // An ACK one past the data acknowledges our FIN (RFC 9293 §3.10.7.4,
+    // FIN-WAIT-1, CLOSING, LAST-ACK), even when a timeout rewound snd_.nxt
+    // and cleared fin_sent to send the FIN again: the first copy arrived.
+    if (snd_.fin_queued && !snd_.fin_sent && snd_.una == send_buffer_end() + 1) {
+      snd_.fin_sent = true;
+      snd_.fin_seq = send_buffer_end();
+    }
     stats_.bytes_acked += data_acked;
     // RFC 5681 §3.1: slow start below ssthresh, then congestion avoidance.
     if (snd_.cwnd < snd_.ssthresh) {
@@ -254,6 +261,7 @@ bool Connection::process_ack(Instant now, const wire::TcpRepr& seg) {
     case TcpState::Closing:
       if (fin_acked) {
         set_state(TcpState::TimeWait, "FIN acknowledged");
+        activity();  // the user sees closed(): wake wait_closed()
         return false;
       }
       break;
@@ -312,7 +320,7 @@ void Connection::process_text(const wire::TcpRepr& seg) {
   if (user_closed_) {
     // New data for a socket the user has closed: nobody will read it. Reset
     // like Linux does (RFC 2525 §2.17).
-    send_rst(snd_.nxt);
+    send_rst(snd_.max);
     enter_closed(ConnError::Aborted, "data after close");
     return;
   }

@@ -50,7 +50,11 @@ void Connection::emit(std::uint8_t flags, SeqNum seq, std::span<const std::uint8
 }
 
 void Connection::send_ack_now() {
-  emit(kAck, snd_.nxt, {}, false);
+  // SEQ=SND.NXT of RFC 9293 is our snd_.max: snd_.nxt rewinds to SND.UNA on
+  // a timeout, and an ACK carrying that old number fails the peer's
+  // acceptability test (§3.10.7.4), so its ACK field would be ignored. Like
+  // BSD, a segment without data carries the highest number sent.
+  emit(kAck, snd_.max, {}, false);
   ack_pending_ = false;
 }
 

@@ -104,11 +104,13 @@ void Listener::on_request_segment(Instant now, RequestSock* req, const wire::Tcp
   }
   if (seg.has(kSyn) && !seg.has(kAck)) {
     if (seg.seq == req->irs) {
-      // The client's SYN again: our SYN-ACK was lost. Answer again now, as
-      // Linux does, without waiting for (or advancing) our own timer.
+      // The client's SYN again: our SYN-ACK was lost. Answer now, as Linux
+      // does, and push our own timer back by the current wait so the two do
+      // not fire together.
       req->resent = true;
       ++counters_.synacks_retransmitted;
       send_synack(*req);
+      syn_queue_.reschedule(req, now + synack_wait(req->retransmits));
     } else {
       send_ack(*req);  // RFC 5961 §4.2 challenge ACK
     }
@@ -184,13 +186,17 @@ void Listener::on_timer(Instant now) {
     ++req->retransmits;
     ++counters_.synacks_retransmitted;
     send_synack(*req);
-    // The waits double: 1, 2, 4, 8, 16, 32 s with the defaults, so the
-    // retransmissions go out at 1, 3, 7, 15, 31 s and the entry dies at 63 s.
-    Duration wait = cfg_.rto_initial;
-    for (int i = 0; i < req->retransmits && wait < cfg_.rto_max; ++i)
-      wait *= 2;
-    syn_queue_.reschedule(req, now + std::min(wait, cfg_.rto_max));
+    syn_queue_.reschedule(req, now + synack_wait(req->retransmits));
   }
+}
+
+Duration Listener::synack_wait(int retransmits) const {
+  // The waits double: 1, 2, 4, 8, 16, 32 s with the defaults, so the
+  // retransmissions go out at 1, 3, 7, 15, 31 s and the entry dies at 63 s.
+  Duration wait = cfg_.rto_initial;
+  for (int i = 0; i < retransmits && wait < cfg_.rto_max; ++i)
+    wait *= 2;
+  return std::min(wait, cfg_.rto_max);
 }
 
 Connection* Listener::accept() {

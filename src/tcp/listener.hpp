@@ -88,6 +88,7 @@ class Listener {
   void on_syn(Instant now, const FourTuple& tuple, const wire::TcpRepr& seg);
   void on_request_segment(Instant now, RequestSock* req, const wire::TcpRepr& seg);
   void complete(Instant now, RequestSock* req, const wire::TcpRepr& seg);
+  Duration synack_wait(int retransmits) const;
   void send_synack(const RequestSock& req);
   void send_rst(const FourTuple& tuple, SeqNum seq);
   void send_ack(const RequestSock& req);

@@ -44,7 +44,9 @@ void TcpLayer::on_segment(Instant now, wire::Ipv4Address src, wire::Ipv4Address 
   ++counters_.segments_in;
   FourTuple t{dst, seg.dst_port, src, seg.src_port};
   if (auto it = flows_.find(t); it != flows_.end()) {
-    it->second->on_segment(now, seg);
+    Connection* c = it->second;
+    c->on_segment(now, seg);
+    reindex(c);
     return;
   }
   if (TimeWaitSock* tw = time_wait_.find(t)) {
@@ -121,10 +123,12 @@ void TcpLayer::reset_unmatched(const FourTuple& t, const wire::TcpRepr& seg) {
 void TcpLayer::on_timers(Instant now) {
   now_ = now;
   std::vector<Connection*> due;
-  for (auto& [t, c] : flows_)
-    if (c->next_deadline() <= now) due.push_back(c);
-  for (Connection* c : due)
+  for (auto it = timers_.begin(); it != timers_.end() && it->first <= now; ++it)
+    due.push_back(it->second);
+  for (Connection* c : due) {
     c->on_timer(now);
+    reindex(c);
+  }
   for (auto& l : listeners_)
     if (l->next_deadline() <= now) l->on_timer(now);
   while (TimeWaitSock* tw = time_wait_.earliest()) {
@@ -141,6 +145,7 @@ void TcpLayer::flush(Instant now) {
     Connection* c = dirty_[i];
     c->dirty = false;
     c->output(now);
+    reindex(c);
   }
   dirty_.clear();
   std::vector<Connection*> reap;
@@ -153,13 +158,24 @@ void TcpLayer::flush(Instant now) {
 }
 
 Instant TcpLayer::next_deadline() const {
-  if (!dirty_.empty()) return now_;
+  // Released or finished connections are freed by flush(): poll again soon,
+  // or a closed connection whose handle was dropped sits in the pool forever.
+  if (!dirty_.empty() || !reap_.empty()) return now_;
   Instant t = time_wait_.next_deadline();
-  for (auto& [tuple, c] : flows_)
-    t = earliest(t, c->next_deadline());
+  if (!timers_.empty()) t = earliest(t, timers_.begin()->first);
   for (auto& l : listeners_)
     t = earliest(t, l->next_deadline());
   return t;
+}
+
+void TcpLayer::reindex(Connection* c) {
+  // Closed connections and those handed to a TIME-WAIT mini-socket have no
+  // timers of their own any more.
+  Instant want = c->is_closed() ? kNever : c->next_deadline();
+  if (want == c->indexed_deadline) return;
+  if (c->indexed_deadline != kNever) timers_.erase({c->indexed_deadline, c});
+  if (want != kNever) timers_.emplace(want, c);
+  c->indexed_deadline = want;
 }
 
 void TcpLayer::send_segment(const FourTuple& tuple, const wire::TcpRepr& seg) {

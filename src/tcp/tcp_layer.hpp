@@ -5,6 +5,7 @@
 // SegmentOutput; time is an argument.
 #include <cstdint>
 #include <memory>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -124,6 +125,9 @@ class TcpLayer final : private ConnectionHost, private ListenerHost {
   void record_state(const FourTuple& tuple, TcpState from, TcpState to, std::string_view why);
   bool tuple_in_use(const FourTuple& t) const;
   void maybe_reap(Connection* c);
+  // Keeps timers_ in step with c's earliest deadline; call after anything
+  // that may have changed it (input, timers, output).
+  void reindex(Connection* c);
 
   TcpConfig cfg_;
   std::string host_name_;
@@ -136,6 +140,9 @@ class TcpLayer final : private ConnectionHost, private ListenerHost {
   FixedPool<RequestSock> req_pool_;
   TimeWaitTable time_wait_;
   std::unordered_map<FourTuple, Connection*, FourTupleHash> flows_;
+  // Every connection with a timer armed, by deadline: next_deadline() and
+  // on_timers() cost O(log n), not a scan of all connections.
+  std::set<std::pair<Instant, Connection*>> timers_;
   std::vector<std::unique_ptr<Listener>> listeners_;
   std::vector<Connection*> dirty_;
   std::vector<Connection*> notify_;

@@ -155,6 +155,7 @@ void TcpLayer::maybe_reap(Connection* c) {
     std::erase(notify_, c);
     c->notify = false;
   }
+  if (c->indexed_deadline != kNever) timers_.erase({c->indexed_deadline, c});
   conn_pool_.release(c);
 }
 

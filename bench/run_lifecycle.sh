@@ -1,0 +1,161 @@
+#!/usr/bin/env bash
+# Runs bench_lifecycle (synack, two stacks in memory) and linux_lifecycle (the
+# kernel over 127.0.0.1) back to back, pinned to the same CPU, and prints
+#   synack cycles/s: ...
+#   Linux cycles/s: ...
+#   ratio synack/Linux: ...
+# followed by a few detail lines. Rates are Google Benchmark's items_per_second
+# (per CPU-second of the benchmark process, which includes the kernel's
+# syscall and loopback softirq work done on its behalf); real-time rates are
+# in the details.
+#
+# usage: bench/run_lifecycle.sh [--quick] [--min-time SECONDS] [--cpu N] [--no-pin]
+#                               BUILD_DIR [extra --benchmark_* flags...]
+#   --quick           same as --min-time 0.05 (a quick check, noisy figures)
+#   --min-time S      passed on as --benchmark_min_time=S
+#   --cpu N           CPU to pin both programs to (default: the last one)
+#   --no-pin          do not pin
+# The benchmarks' own tables go to stderr; the summary to stdout.
+set -euo pipefail
+
+usage() {
+  sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//' >&2
+  exit 2
+}
+
+min_time=""
+cpu=""
+pin=1
+build=""
+extra=()
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --quick) min_time=0.05 ;;
+    --min-time) [[ $# -ge 2 ]] || usage; min_time="$2"; shift ;;
+    --min-time=*) min_time="${1#*=}" ;;
+    --benchmark_min_time=*) min_time="${1#*=}" ;;
+    --cpu) [[ $# -ge 2 ]] || usage; cpu="$2"; shift ;;
+    --no-pin) pin=0 ;;
+    -h|--help) usage ;;
+    --benchmark_*) extra+=("$1") ;;
+    -*) echo "unknown option: $1" >&2; usage ;;
+    *) if [[ -z "$build" ]]; then build="$1"; else extra+=("$1"); fi ;;
+  esac
+  shift
+done
+[[ -n "$build" ]] || usage
+
+synack_bin="$build/bench_lifecycle"
+linux_bin="$build/linux_lifecycle"
+for b in "$synack_bin" "$linux_bin"; do
+  if [[ ! -x "$b" ]]; then
+    echo "missing $b (build it: ninja -C $build bench_lifecycle linux_lifecycle)" >&2
+    exit 1
+  fi
+done
+command -v python3 >/dev/null || { echo "python3 is needed to read the results" >&2; exit 1; }
+
+flags=(--benchmark_out_format=json)
+[[ -n "$min_time" ]] && flags+=("--benchmark_min_time=$min_time")
+flags+=("${extra[@]+"${extra[@]}"}")
+
+runner=()
+if [[ $pin -eq 1 ]] && command -v taskset >/dev/null; then
+  [[ -n "$cpu" ]] || cpu=$(($(nproc) - 1))
+  runner=(taskset -c "$cpu")
+fi
+
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+
+"${runner[@]+"${runner[@]}"}" "$synack_bin" "${flags[@]}" --benchmark_out="$out/synack.json" >&2
+"${runner[@]+"${runner[@]}"}" "$linux_bin" "${flags[@]}" --benchmark_out="$out/linux.json" >&2
+
+python3 - "$out/synack.json" "$out/linux.json" "${cpu:-unpinned}" <<'EOF'
+import json
+import sys
+
+def load(path):
+    with open(path) as f:
+        doc = json.load(f)
+    rows = {}
+    for b in doc.get("benchmarks", []):
+        if b.get("run_type", "iteration") != "iteration":
+            continue
+        rows[b["name"]] = b
+    return doc.get("context", {}), rows
+
+synack_ctx, synack = load(sys.argv[1])
+linux_ctx, linux = load(sys.argv[2])
+cpu = sys.argv[3]
+
+def rate(rows, name):
+    b = rows.get(name)
+    if b is None or b.get("error_occurred") or "items_per_second" not in b:
+        return None
+    return float(b["items_per_second"])
+
+def real_rate(rows, name):
+    b = rows.get(name)
+    r = rate(rows, name)
+    if r is None or not b.get("real_time"):
+        return None
+    return r * float(b["cpu_time"]) / float(b["real_time"])
+
+def fmt(x):
+    return "n/a" if x is None else f"{x:,.0f}"
+
+def per_s(x):
+    return "n/a" if x is None else f"{x:,.0f}/s"
+
+def ratio(a, b):
+    return "n/a" if a is None or b is None or b == 0 else f"{a / b:.2f}"
+
+def why(rows, name):
+    b = rows.get(name)
+    if b is None:
+        return " (not run)"
+    if b.get("error_occurred"):
+        return f" (error: {b.get('error_message', '?')})"
+    return ""
+
+S_MAIN, L_MAIN = "synack/lifecycle/sim", "linux/lifecycle"
+s, l = rate(synack, S_MAIN), rate(linux, L_MAIN)
+print(f"synack cycles/s: {fmt(s)}{why(synack, S_MAIN)}")
+print(f"Linux cycles/s: {fmt(l)}{why(linux, L_MAIN)}")
+print(f"ratio synack/Linux: {ratio(s, l)}")
+
+print("details:")
+pairs = [
+    ("lifecycle, in-memory device pair", "synack/lifecycle/pair", L_MAIN),
+    ("lifecycle, 4 KiB socket buffers (sim)", "synack/lifecycle_4k_buffers/sim", L_MAIN),
+    ("lifecycle, 4 KiB socket buffers (pair)", "synack/lifecycle_4k_buffers/pair", L_MAIN),
+    ("1000 in flight (sim)", "synack/lifecycle_inflight/sim/1000", "linux/lifecycle_inflight/1000"),
+    ("1000 in flight (pair)", "synack/lifecycle_inflight/pair/1000",
+     "linux/lifecycle_inflight/1000"),
+    ("1000 in flight, 4 KiB buffers (pair)", "synack/lifecycle_inflight_4k_buffers/pair/1000",
+     "linux/lifecycle_inflight/1000"),
+    ("64 B ping-pong round trips (sim)", "synack/pingpong/sim/idle:0", "linux/pingpong"),
+    ("64 B ping-pong round trips (pair)", "synack/pingpong/pair/idle:0", "linux/pingpong"),
+    ("ping-pong, 1000 idle connections (pair)", "synack/pingpong/pair/idle:1000",
+     "linux/pingpong"),
+]
+for label, sn, ln in pairs:
+    if sn not in synack and ln not in linux:
+        continue
+    a, b = rate(synack, sn), rate(linux, ln)
+    print(f"  {label}: synack {per_s(a)}{why(synack, sn)}, Linux {per_s(b)}{why(linux, ln)},"
+          f" ratio {ratio(a, b)}")
+a, b = real_rate(synack, S_MAIN), real_rate(linux, L_MAIN)
+print(f"  wall-clock rates: synack {fmt(a)} cycles/s, Linux {fmt(b)} cycles/s, ratio {ratio(a, b)}")
+fs = rate(linux, "linux/lifecycle_fixed_src")
+if "linux/lifecycle_fixed_src" in linux:
+    print(f"  Linux, client on 127.0.0.1 without bind: {fmt(fs)} cycles/s"
+          f"{why(linux, 'linux/lifecycle_fixed_src')}")
+tw = linux.get(L_MAIN, {}).get("tw_end")
+if tw is not None:
+    print(f"  Linux TIME-WAIT sockets after the run: {tw:,.0f}")
+ctx = synack_ctx
+print(f"  machine: {ctx.get('num_cpus', '?')} CPUs at {ctx.get('mhz_per_cpu', '?')} MHz, pinned to"
+      f" CPU {cpu}, load average {' '.join(f'{x:.2f}' for x in ctx.get('load_avg', []))}")
+EOF
