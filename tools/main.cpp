@@ -4,7 +4,9 @@
 
 #include <string>
 
+#include "connect_command.hpp"
 #include "demo_command.hpp"
+#include "serve_command.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{
@@ -21,6 +23,10 @@ int main(int argc, char** argv) {
 
   synack::tools::DemoArgs demo_args;
   CLI::App* demo = synack::tools::add_demo_command(app, demo_args);
+  synack::tools::ServeArgs serve_args;
+  CLI::App* serve = synack::tools::add_serve_command(app, serve_args);
+  synack::tools::ConnectArgs connect_args;
+  CLI::App* connect = synack::tools::add_connect_command(app, connect_args);
 
   try {
     app.parse(argc, argv);
@@ -29,5 +35,7 @@ int main(int argc, char** argv) {
     return code == 0 ? 0 : 2;
   }
   if (demo->parsed()) return synack::tools::run_demo_command(demo_args);
+  if (serve->parsed()) return synack::tools::run_serve_command(serve_args);
+  if (connect->parsed()) return synack::tools::run_connect_command(connect_args);
   return 2;
 }

@@ -1,0 +1,134 @@
+#include "connect_command.hpp"
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+
+#include "socket/tcp_stream.hpp"
+
+namespace synack::tools {
+
+CLI::App* add_connect_command(CLI::App& app, ConnectArgs& a) {
+  CLI::App* cmd = app.add_subcommand(
+      "connect", "open one TCP connection through a TUN device, send a file, print what arrives");
+  add_net_options(cmd, a.net);
+  cmd->add_option("--to", a.to, "the server, IP:PORT")->required();
+  cmd->add_option("--send", a.send_file, "send this file's contents once connected");
+  cmd->add_flag("--shutdown-after-send", a.shutdown_after_send,
+                "half-close (send FIN) once the file is sent, then read until the peer closes");
+  cmd->add_option("--out", a.out_file, "write received bytes here (default: stdout)");
+  cmd->footer(
+      "Exits 0 after a clean close; otherwise 1 with one line naming the reason:\n"
+      "refused, timed out or reset.");
+  return cmd;
+}
+
+int run_connect_command(const ConnectArgs& a) {
+  auto colon = a.to.rfind(':');
+  std::optional<wire::Ipv4Address> ip;
+  std::optional<std::uint16_t> port;
+  if (colon != std::string::npos) {
+    ip = wire::Ipv4Address::parse(a.to.substr(0, colon));
+    port = parse_port(a.to.substr(colon + 1));
+  }
+  if (!ip || !port) {
+    std::fprintf(stderr,
+                 "synack connect: error: bad --to '%s': expected IP:PORT like 10.78.0.1:80\n",
+                 a.to.c_str());
+    return 2;
+  }
+  std::FILE* in = nullptr;
+  if (!a.send_file.empty()) {
+    in = std::fopen(a.send_file.c_str(), "rb");
+    if (!in) {
+      std::fprintf(stderr, "synack connect: error: cannot read --send file %s\n",
+                   a.send_file.c_str());
+      return 2;
+    }
+  }
+  std::FILE* out = stdout;
+  if (!a.out_file.empty()) {
+    out = std::fopen(a.out_file.c_str(), "wb");
+    if (!out) {
+      std::fprintf(stderr, "synack connect: error: cannot write --out file %s\n",
+                   a.out_file.c_str());
+      if (in) std::fclose(in);
+      return 2;
+    }
+  }
+  int code = 0;
+  auto session = NetSession::open("connect", a.net, code);
+  if (!session) {
+    if (in) std::fclose(in);
+    if (out != stdout) std::fclose(out);
+    return code;
+  }
+  auto stream = session->stack().connect(*ip, *port, session->tcp_config());
+  if (!stream) {
+    std::fprintf(stderr, "synack connect: error: %s\n",
+                 std::string(socket::to_string(stream.error())).c_str());
+    return 1;
+  }
+  socket::TcpStream& s = *stream;
+  std::vector<std::uint8_t> chunk(64 * 1024);
+  std::size_t chunk_len = 0, chunk_off = 0;
+  bool input_done = in == nullptr;
+  bool closing = false;
+
+  auto pump = [&] {
+    if (!s.connected() && s.state() != tcp::TcpState::CloseWait) return;
+    // Send the file as the send buffer allows.
+    while (!input_done) {
+      if (chunk_off == chunk_len) {
+        chunk_len = std::fread(chunk.data(), 1, chunk.size(), in);
+        chunk_off = 0;
+        if (chunk_len == 0) {
+          input_done = true;
+          if (a.shutdown_after_send) s.shutdown();
+          break;
+        }
+      }
+      std::size_t n = s.write(std::span(chunk.data() + chunk_off, chunk_len - chunk_off));
+      chunk_off += n;
+      if (n == 0) break;
+    }
+    std::uint8_t buf[16384];
+    while (std::size_t n = s.read(buf))
+      std::fwrite(buf, 1, n, out);
+    // The peer closed and we have nothing more to send: close our side.
+    if (s.at_eof() && input_done && !closing) {
+      closing = true;
+      s.close();
+    }
+  };
+  s.on_event(pump);
+  session->loop().run_until([&] { return s.closed(); });
+  std::fflush(out);
+  if (in) std::fclose(in);
+  if (out != stdout) std::fclose(out);
+
+  if (session->loop().stop_signal()) {
+    std::fprintf(stderr, "synack connect: interrupted\n");
+    s.abort();
+    session->loop().run_for(std::chrono::milliseconds(50));
+    return 1;
+  }
+  switch (s.error()) {
+    case socket::SocketError::None:
+      return 0;
+    case socket::SocketError::Refused:
+      std::fprintf(stderr, "synack connect: connection refused by %s\n", a.to.c_str());
+      return 1;
+    case socket::SocketError::TimedOut:
+      std::fprintf(stderr, "synack connect: connection to %s timed out\n", a.to.c_str());
+      return 1;
+    case socket::SocketError::Reset:
+      std::fprintf(stderr, "synack connect: connection reset by %s\n", a.to.c_str());
+      return 1;
+    default:
+      std::fprintf(stderr, "synack connect: connection ended: %s\n",
+                   std::string(socket::to_string(s.error())).c_str());
+      return 1;
+  }
+}
+
+}  // namespace synack::tools

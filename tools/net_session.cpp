@@ -1,0 +1,158 @@
+#include "net_session.hpp"
+
+#include <fmt/format.h>
+#include <CLI/CLI.hpp>
+#include <charconv>
+#include <cstdio>
+
+#include "phy/link_params.hpp"
+#include "tcp/tcp_layer.hpp"
+#include "trace/sequence_diagram.hpp"
+
+namespace synack::tools {
+
+void add_net_options(CLI::App* cmd, NetArgs& a) {
+  cmd->add_option("--tun", a.tun, "TUN interface to create or attach to (e.g. sk0)")->required();
+  cmd->add_option("--addr", a.addr, "synack's own address, CIDR (e.g. 10.77.0.2/24)")->required();
+  cmd->add_option("--host-addr", a.host_addr,
+                  "address to give the kernel's side of the TUN, CIDR (e.g. 10.77.0.1/24)");
+  add_tcp_options(cmd, a.tcp);
+  cmd->add_option("--pcap", a.pcap, "write every frame in both directions to this pcap file");
+  cmd->add_option("--trace", a.trace,
+                  "log every segment and state change to FILE, or - for stderr");
+  cmd->add_option("--impair", a.impair,
+                  "impair both directions, e.g. loss=2%,dup=1%,reorder=25%,delay=50ms,seed=7");
+  cmd->add_flag("--tap", a.tap, "use a TAP (Ethernet) device instead of TUN (not implemented yet)");
+}
+
+std::optional<std::uint16_t> parse_port(const std::string& text) {
+  unsigned long v = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size() || v == 0 || v > 65535)
+    return std::nullopt;
+  return static_cast<std::uint16_t>(v);
+}
+
+std::unique_ptr<NetSession> NetSession::open(const char* cmd, const NetArgs& a, int& exit_code) {
+  auto fail = [&](int code, const std::string& msg) -> std::unique_ptr<NetSession> {
+    std::fprintf(stderr, "synack %s: error: %s\n", cmd, msg.c_str());
+    exit_code = code;
+    return nullptr;
+  };
+  std::unique_ptr<NetSession> s(new NetSession());
+  auto addr = wire::Ipv4Cidr::parse(a.addr);
+  if (!addr) return fail(2, "bad --addr '" + a.addr + "': expected IPv4/prefix like 10.77.0.2/24");
+  s->addr_ = *addr;
+  std::optional<wire::Ipv4Cidr> host;
+  if (!a.host_addr.empty()) {
+    host = wire::Ipv4Cidr::parse(a.host_addr);
+    if (!host)
+      return fail(2,
+                  "bad --host-addr '" + a.host_addr + "': expected IPv4/prefix like 10.77.0.1/24");
+    if (host->address == addr->address)
+      return fail(2, "--host-addr and --addr must differ (" + addr->address.to_string() + ")");
+  }
+  if (a.tun.empty() || a.tun.size() > 15)
+    return fail(2, "bad --tun '" + a.tun + "': 1 to 15 characters");
+  if (a.tap) return fail(2, "--tap: TAP devices are not implemented yet (use TUN)");
+  if (auto err = apply_tcp_options(a.tcp, s->cfg_)) return fail(2, *err);
+  std::optional<phy::LinkParams> impair;
+  std::uint64_t seed = 1;
+  if (!a.impair.empty()) {
+    // The seed rides in the same spec: "loss=1%,seed=7".
+    std::string spec;
+    for (std::size_t pos = 0; pos <= a.impair.size();) {
+      std::size_t comma = a.impair.find(',', pos);
+      std::string item =
+          a.impair.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+      if (item.rfind("seed=", 0) == 0) {
+        auto v = item.substr(5);
+        auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), seed);
+        if (ec != std::errc() || end != v.data() + v.size())
+          return fail(2, "bad --impair seed '" + v + "'");
+      } else if (!item.empty()) {
+        spec += (spec.empty() ? "" : ",") + item;
+      }
+      if (comma == std::string::npos) break;
+      pos = comma + 1;
+    }
+    std::string err;
+    impair = phy::LinkParams::parse(spec, &err);
+    if (!impair) return fail(2, "bad --impair: " + err);
+  }
+  if (!a.trace.empty()) {
+    if (a.trace == "-") {
+      s->trace_out_ = stderr;
+    } else {
+      s->trace_out_ = std::fopen(a.trace.c_str(), "w");
+      if (!s->trace_out_) return fail(1, "cannot write --trace file " + a.trace);
+      s->trace_owned_ = true;
+    }
+  }
+  if (!a.pcap.empty()) {
+    std::string err;
+    s->pcap_ = phy::PcapWriter::open(a.pcap, &err);
+    if (!s->pcap_) return fail(1, "cannot write --pcap file " + a.pcap + ": " + err);
+  }
+
+  phy::TunOptions topts;
+  topts.name = a.tun;
+  topts.host_addr = host;
+  auto tun = phy::TunDevice::open(topts);
+  if (!tun) {
+    // Missing permission is a usage problem too: say what is needed, exit 2.
+    bool perm = tun.error().find("permission") != std::string::npos;
+    return fail(perm ? 2 : 1, tun.error());
+  }
+  s->tun_ = std::move(*tun);
+  if (s->pcap_) s->tun_->set_pcap(s->pcap_.get());
+  if (impair) s->tun_->set_impairment(*impair, seed);
+
+  iface::InterfaceConfig ic;
+  ic.name = "synack";
+  ic.address = *addr;
+  ic.mtu = s->tun_->caps().mtu;
+  ic.tcp = s->cfg_;
+  s->stack_ = std::make_unique<socket::Stack>(ic);
+  if (s->trace_out_) s->stack_->set_trace(&s->trace_);
+  s->loop_ = std::make_unique<runtime::EventLoop>(*s->stack_, *s->tun_);
+  s->loop_->stop_on_signals({SIGINT, SIGTERM});
+  if (s->trace_out_)
+    s->loop_->every(std::chrono::milliseconds(100), [p = s.get()] { p->flush_trace(); });
+  exit_code = 0;
+  return s;
+}
+
+NetSession::~NetSession() {
+  flush_trace();
+  loop_.reset();
+  stack_.reset();
+  if (trace_owned_ && trace_out_) std::fclose(trace_out_);
+}
+
+void NetSession::flush_trace() {
+  if (!trace_out_ || trace_written_ >= trace_.events().size()) return;
+  std::vector<tcp::TraceEvent> fresh(
+      trace_.events().begin() + static_cast<std::ptrdiff_t>(trace_written_), trace_.events().end());
+  trace_written_ = trace_.events().size();
+  std::string text = trace::render_event_log(fresh);
+  std::fwrite(text.data(), 1, text.size(), trace_out_);
+  std::fflush(trace_out_);
+}
+
+std::string NetSession::connection_dump() const {
+  std::string out;
+  const tcp::TcpLayer& t = stack_->tcp();
+  t.for_each_connection([&](const tcp::Connection& c) {
+    out += fmt::format("{:<12} {}:{} {}:{}\n", tcp::to_string(c.state()),
+                       c.tuple().local_addr.to_string(), c.tuple().local_port,
+                       c.tuple().remote_addr.to_string(), c.tuple().remote_port);
+  });
+  t.time_wait().for_each([&](const tcp::TimeWaitSock& tw) {
+    out += fmt::format("{:<12} {}:{} {}:{}\n", "TIME-WAIT", tw.tuple.local_addr.to_string(),
+                       tw.tuple.local_port, tw.tuple.remote_addr.to_string(), tw.tuple.remote_port);
+  });
+  return out;
+}
+
+}  // namespace synack::tools

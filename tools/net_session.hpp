@@ -1,0 +1,73 @@
+#pragma once
+// What `synack serve` and `synack connect` share: argument checks, the TUN
+// device with its kernel-side address, the stack, the event loop, and the
+// optional capture, trace and impairment.
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "phy/pcap_writer.hpp"
+#include "phy/tun_device.hpp"
+#include "runtime/event_loop.hpp"
+#include "socket/stack.hpp"
+#include "tcp/trace.hpp"
+#include "tcp_cli_options.hpp"
+
+namespace CLI {
+class App;
+}
+
+namespace synack::tools {
+
+struct NetArgs {
+  std::string tun;
+  std::string addr;       // our address, CIDR
+  std::string host_addr;  // the kernel side's address, CIDR (optional)
+  std::string pcap;
+  std::string trace;   // FILE or "-"
+  std::string impair;  // LinkParams spec, with seed=N
+  bool tap = false;
+  TcpCliOptions tcp;
+};
+
+// Registers --tun, --addr, --host-addr, the TCP options, --pcap, --trace,
+// --impair and --tap on `cmd`.
+void add_net_options(CLI::App* cmd, NetArgs& a);
+
+class NetSession {
+ public:
+  // Checks the arguments and brings everything up. On failure prints one
+  // line `synack CMD: error: ...` and returns nullptr with `exit_code` set (2
+  // for bad arguments and missing permission, 1 otherwise).
+  static std::unique_ptr<NetSession> open(const char* cmd, const NetArgs& a, int& exit_code);
+  ~NetSession();
+
+  socket::Stack& stack() { return *stack_; }
+  runtime::EventLoop& loop() { return *loop_; }
+  wire::Ipv4Address address() const { return addr_.address; }
+  const tcp::TcpConfig& tcp_config() const { return cfg_; }
+  // Writes trace events recorded since the last call (a no-op without --trace).
+  void flush_trace();
+  // One line per connection and TIME-WAIT entry, like `ss -tan`.
+  std::string connection_dump() const;
+
+ private:
+  NetSession() = default;
+
+  wire::Ipv4Cidr addr_{};
+  tcp::TcpConfig cfg_;
+  std::unique_ptr<phy::TunDevice> tun_;
+  std::unique_ptr<phy::PcapWriter> pcap_;
+  std::unique_ptr<socket::Stack> stack_;
+  std::unique_ptr<runtime::EventLoop> loop_;
+  tcp::Trace trace_;
+  std::FILE* trace_out_ = nullptr;
+  bool trace_owned_ = false;
+  std::size_t trace_written_ = 0;
+};
+
+// Parses "1..65535"; nullopt otherwise.
+std::optional<std::uint16_t> parse_port(const std::string& text);
+
+}  // namespace synack::tools

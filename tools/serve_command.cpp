@@ -1,0 +1,101 @@
+#include "serve_command.hpp"
+
+#include <CLI/CLI.hpp>
+#include <csignal>
+#include <cstdio>
+
+#include "serve_apps.hpp"
+#include "socket/tcp_listener.hpp"
+
+namespace synack::tools {
+
+namespace {
+volatile std::sig_atomic_t g_dump_requested = 0;
+void on_sigusr1(int) {
+  g_dump_requested = 1;
+}
+}  // namespace
+
+CLI::App* add_serve_command(CLI::App& app, ServeArgs& a) {
+  CLI::App* cmd = app.add_subcommand(
+      "serve", "listen on a TUN device and serve each connection with a small application");
+  add_net_options(cmd, a.net);
+  cmd->add_option("--port", a.port, "TCP port to listen on (1-65535)")->required();
+  cmd->add_option("--app", a.app,
+                  "echo | discard | hold (listen, never accept) | noread (accept, never read)\n"
+                  "| source:BYTES (accept, send BYTES, byte i = i mod 256, then close)\n"
+                  "| drop:MS (accept, wait MS ms, close without reading)")
+      ->required();
+  cmd->footer(
+      "Prints exactly one line `ready ADDR:PORT` on stdout once listening; runs until SIGINT\n"
+      "or SIGTERM, then closes its connections and exits 0. SIGUSR1 prints the connection\n"
+      "table (like `ss -tan`) on stderr.");
+  return cmd;
+}
+
+int run_serve_command(const ServeArgs& a) {
+  auto port = parse_port(a.port);
+  if (!port) {
+    std::fprintf(stderr, "synack serve: error: bad --port '%s': expected 1 to 65535\n",
+                 a.port.c_str());
+    return 2;
+  }
+  auto spec = AppSpec::parse(a.app);
+  if (!spec) {
+    std::fprintf(stderr,
+                 "synack serve: error: unknown --app '%s': expected echo, discard, hold, noread, "
+                 "source:BYTES or drop:MS\n",
+                 a.app.c_str());
+    return 2;
+  }
+  int code = 0;
+  auto session = NetSession::open("serve", a.net, code);
+  if (!session) return code;
+
+  auto listener = session->stack().listen(*port, session->tcp_config());
+  if (!listener) {
+    std::fprintf(stderr, "synack serve: error: cannot listen on port %u: %s\n", *port,
+                 std::string(socket::to_string(listener.error())).c_str());
+    return 1;
+  }
+  ServedConnections served(*spec);
+  socket::Stack& stack = session->stack();
+  if (spec->kind != AppSpec::Kind::Hold) {
+    listener->on_acceptable([&] {
+      while (auto s = listener->accept())
+        served.adopt(std::move(*s), stack.now());
+    });
+  }
+  std::signal(SIGUSR1, on_sigusr1);
+  session->loop().every(std::chrono::milliseconds(10), [&] {
+    served.tick(stack.now());
+    if (g_dump_requested) {
+      g_dump_requested = 0;
+      std::string dump = "LISTEN       " + session->address().to_string() + ":" +
+                         std::to_string(*port) + " 0.0.0.0:*\n" + session->connection_dump();
+      std::fputs(dump.c_str(), stderr);
+      std::fflush(stderr);
+    }
+  });
+  std::printf("ready %s:%u\n", session->address().to_string().c_str(), *port);
+  std::fflush(stdout);
+
+  session->loop().run_until([] { return false; });  // until SIGINT or SIGTERM
+  if (session->loop().device_failed()) {
+    std::fprintf(stderr, "synack serve: error: the TUN device failed\n");
+    return 1;
+  }
+  // Graceful shutdown: stop accepting, close every connection, and give the
+  // FINs a moment (bounded) to be acknowledged.
+  listener->close();
+  served.close_all();
+  auto deadline = session->loop().now() + std::chrono::seconds(2);
+  session->loop().every(std::chrono::milliseconds(10), [&] {
+    served.tick(stack.now());
+    if (served.all_closed() || session->loop().now() >= deadline) session->loop().stop();
+  });
+  if (!served.all_closed()) session->loop().run_for(std::chrono::seconds(2));
+  return 0;
+}
+
+}  // namespace synack::tools

@@ -1,0 +1,23 @@
+#pragma once
+// `synack serve`: listen on a TUN device and run a small application on each
+// connection (the command-line contract in README.md).
+#include <string>
+
+#include "net_session.hpp"
+
+namespace CLI {
+class App;
+}
+
+namespace synack::tools {
+
+struct ServeArgs {
+  NetArgs net;
+  std::string port;
+  std::string app;
+};
+
+CLI::App* add_serve_command(CLI::App& app, ServeArgs& args);
+int run_serve_command(const ServeArgs& args);
+
+}  // namespace synack::tools

@@ -1,0 +1,36 @@
+#pragma once
+// The TCP options shared by `synack serve` and `synack connect` (the public
+// command-line contract in README.md), and their translation into TcpConfig
+// with one-line errors for bad values.
+#include <optional>
+#include <string>
+
+#include "tcp/tcp_config.hpp"
+
+namespace CLI {
+class App;
+}
+
+namespace synack::tools {
+
+struct TcpCliOptions {
+  std::optional<long long> backlog;
+  std::optional<long long> syn_backlog;
+  std::optional<long long> synack_retries;
+  std::optional<long long> syn_retries;
+  std::optional<long long> rto_initial_ms;
+  std::optional<long long> fin_timeout_ms;
+  std::optional<long long> msl_ms;
+  std::optional<long long> mss;
+  std::string syncookies;  // off | on | auto
+  std::string keepalive;   // IDLE_MS,INTVL_MS,COUNT
+  bool no_wscale = false;
+  bool no_sack = false;
+  bool no_timestamps = false;
+};
+
+void add_tcp_options(CLI::App* cmd, TcpCliOptions& o);
+// Applies the options to `cfg`; nullopt on success, else the error line.
+std::optional<std::string> apply_tcp_options(const TcpCliOptions& o, tcp::TcpConfig& cfg);
+
+}  // namespace synack::tools
