@@ -12,7 +12,11 @@ Interface::Interface(const InterfaceConfig& cfg) : cfg_(cfg), tcp_(cfg.tcp, cfg.
 
 void Interface::ingress(Instant now, Device& dev) {
   now_ = now;
-  while (auto frame = dev.receive(now)) {
+  // A bounded batch: under a flood, timers and output still get their turn
+  // (the device stays readable, so the caller polls again at once).
+  for (int i = 0; i < kMaxFramesPerPoll; ++i) {
+    auto frame = dev.receive(now);
+    if (!frame) break;
     ++counters_.frames_in;
     receive_packet(now, *frame);
   }

@@ -36,6 +36,8 @@ struct InterfaceCounters {
 
 class Interface final : private tcp::SegmentOutput {
  public:
+  static constexpr int kMaxFramesPerPoll = 1024;
+
   explicit Interface(const InterfaceConfig& cfg);
   Interface(const Interface&) = delete;
   Interface& operator=(const Interface&) = delete;

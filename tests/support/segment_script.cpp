@@ -99,48 +99,46 @@ void SegmentScript::inject(const Seg& s) {
   collect();
 }
 
-Out SegmentScript::expect_at(Duration t, std::source_location loc) {
+Out SegmentScript::expect_at(Duration t, const char* file, int line) {
   if (out_.empty()) run_until(t);
   if (out_.empty()) {
-    ADD_FAILURE_AT(loc.file_name(), loc.line())
-        << "expected a segment at " << to_us(Instant(t)) << "us, got none";
+    ADD_FAILURE_AT(file, line) << "expected a segment at " << to_us(Instant(t)) << "us, got none";
     return {};
   }
   Out o = out_.front();
   out_.pop_front();
   if (o.at != Instant(t)) {
-    ADD_FAILURE_AT(loc.file_name(), loc.line()) << "segment at the wrong time: expected "
-                                                << to_us(Instant(t)) << "us, got " << o.describe();
+    ADD_FAILURE_AT(file, line) << "segment at the wrong time: expected " << to_us(Instant(t))
+                               << "us, got " << o.describe();
   }
   return o;
 }
 
 Out SegmentScript::expect(Duration t, std::uint8_t flags, std::uint32_t seq, std::uint32_t ack,
-                          std::source_location loc) {
-  Out o = expect_at(t, loc);
+                          const char* file, int line) {
+  Out o = expect_at(t, file, line);
   if (o.flags != flags || o.seq != seq || ((flags & ACK) && o.ack != ack)) {
-    ADD_FAILURE_AT(loc.file_name(), loc.line())
-        << "expected " << wire::flags_to_string(flags) << " seq=" << seq << " ack=" << ack
-        << ", got " << o.describe();
+    ADD_FAILURE_AT(file, line) << "expected " << wire::flags_to_string(flags) << " seq=" << seq
+                               << " ack=" << ack << ", got " << o.describe();
   }
   return o;
 }
 
 Out SegmentScript::expect_any_seq(Duration t, std::uint8_t flags, std::uint32_t ack,
-                                  std::source_location loc) {
-  Out o = expect_at(t, loc);
+                                  const char* file, int line) {
+  Out o = expect_at(t, file, line);
   if (o.flags != flags || ((flags & ACK) && o.ack != ack)) {
-    ADD_FAILURE_AT(loc.file_name(), loc.line()) << "expected " << wire::flags_to_string(flags)
-                                                << " ack=" << ack << ", got " << o.describe();
+    ADD_FAILURE_AT(file, line) << "expected " << wire::flags_to_string(flags) << " ack=" << ack
+                               << ", got " << o.describe();
   }
   return o;
 }
 
-void SegmentScript::expect_silence_until(Duration t, std::source_location loc) {
+void SegmentScript::expect_silence_until(Duration t, const char* file, int line) {
   run_until(t);
   if (!out_.empty()) {
-    ADD_FAILURE_AT(loc.file_name(), loc.line())
-        << "expected silence until " << to_us(Instant(t)) << "us, got " << out_.front().describe();
+    ADD_FAILURE_AT(file, line) << "expected silence until " << to_us(Instant(t)) << "us, got "
+                               << out_.front().describe();
     out_.clear();
   }
 }

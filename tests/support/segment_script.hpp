@@ -13,7 +13,6 @@
 #include <cstdint>
 #include <deque>
 #include <optional>
-#include <source_location>
 #include <string>
 #include <vector>
 
@@ -115,15 +114,16 @@ class SegmentScript {
   // Takes the next segment synack sent, running the clock up to `t` if none
   // is waiting; fails the test when there is none, or when it left at
   // another time than `t`.
-  Out expect_at(Duration t, std::source_location loc = std::source_location::current());
+  Out expect_at(Duration t, const char* file = __builtin_FILE(), int line = __builtin_LINE());
   // expect_at plus exact flags, seq and ack (ack checked only with ACK).
   Out expect(Duration t, std::uint8_t flags, std::uint32_t seq, std::uint32_t ack,
-             std::source_location loc = std::source_location::current());
+             const char* file = __builtin_FILE(), int line = __builtin_LINE());
   // expect_at plus exact flags and ack, any seq (another connection's ISN).
   Out expect_any_seq(Duration t, std::uint8_t flags, std::uint32_t ack,
-                     std::source_location loc = std::source_location::current());
+                     const char* file = __builtin_FILE(), int line = __builtin_LINE());
   // Nothing is sent from now until `t`.
-  void expect_silence_until(Duration t, std::source_location loc = std::source_location::current());
+  void expect_silence_until(Duration t, const char* file = __builtin_FILE(),
+                            int line = __builtin_LINE());
 
   // Our initial sequence number, from the first SYN we sent.
   std::uint32_t iss() const { return iss_.value_or(0); }
