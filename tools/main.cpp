@@ -6,6 +6,7 @@
 
 #include "connect_command.hpp"
 #include "demo_command.hpp"
+#include "relay_command.hpp"
 #include "serve_command.hpp"
 
 int main(int argc, char** argv) {
@@ -27,6 +28,8 @@ int main(int argc, char** argv) {
   CLI::App* serve = synack::tools::add_serve_command(app, serve_args);
   synack::tools::ConnectArgs connect_args;
   CLI::App* connect = synack::tools::add_connect_command(app, connect_args);
+  synack::tools::RelayArgs relay_args;
+  CLI::App* relay = synack::tools::add_relay_command(app, relay_args);
 
   try {
     app.parse(argc, argv);
@@ -37,5 +40,6 @@ int main(int argc, char** argv) {
   if (demo->parsed()) return synack::tools::run_demo_command(demo_args);
   if (serve->parsed()) return synack::tools::run_serve_command(serve_args);
   if (connect->parsed()) return synack::tools::run_connect_command(connect_args);
+  if (relay->parsed()) return synack::tools::run_relay_command(relay_args);
   return 2;
 }
