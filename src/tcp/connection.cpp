@@ -1,22 +1,11 @@
 // Construction, opening, state bookkeeping and the user calls of RFC 9293
 // §3.10.1-3.10.6.
 #include "tcp/connection.hpp"
+#include "tcp/window_scale.hpp"
 
 #include <algorithm>
 
 namespace synack::tcp {
-namespace {
-
-// Smallest shift that lets the whole receive buffer be advertised (RFC 7323
-// §2.3 caps it at 14).
-std::uint8_t window_shift_for(std::size_t buffer) {
-  std::uint8_t s = 0;
-  while (s < 14 && (buffer >> s) > 0xffff)
-    ++s;
-  return s;
-}
-
-}  // namespace
 
 std::string_view to_string(ConnError e) {
   switch (e) {

@@ -1,6 +1,7 @@
 // Passive open: RFC 9293 §3.10.7.2 (LISTEN) and §3.10.7.4 for SYN-RECEIVED,
 // held in RequestSocks; SYN-ACK retransmission with Linux's schedule.
 #include "tcp/listener.hpp"
+#include "tcp/window_scale.hpp"
 
 #include <fmt/format.h>
 #include <algorithm>
@@ -8,17 +9,6 @@
 namespace synack::tcp {
 
 using namespace wire::tcp_flags;
-
-namespace {
-
-std::uint8_t window_shift_for(std::size_t buffer) {
-  std::uint8_t s = 0;
-  while (s < 14 && (buffer >> s) > 0xffff)
-    ++s;
-  return s;
-}
-
-}  // namespace
 
 Listener::Listener(ListenerHost& host, const TcpConfig& cfg, wire::Ipv4Address addr,
                    std::uint16_t port, FixedPool<RequestSock>& pool)
