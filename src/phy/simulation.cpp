@@ -4,27 +4,59 @@
 
 namespace synack::phy {
 
+Simulation::Simulation(std::uint64_t seed, Instant start) : net_(seed) {
+  if (start > Instant{}) net_.advance_to(start);
+}
+
 socket::Stack& Simulation::add_host(const iface::InterfaceConfig& cfg) {
-  SimPort& port = net_.add_port(cfg.name, cfg.mtu);
-  hosts_.push_back(Host{std::make_unique<socket::Stack>(cfg), &port});
+  Host h;
+  h.stack = std::make_unique<socket::Stack>(cfg);
+  h.ports = std::make_unique<MultiPort>();
+  h.stack->set_time(now());
+  if (trace_) h.stack->set_trace(trace_);
+  hosts_.push_back(std::move(h));
   return *hosts_.back().stack;
+}
+
+Simulation::Host& Simulation::host_of(const socket::Stack& s) {
+  for (Host& h : hosts_)
+    if (h.stack.get() == &s) return h;
+  throw std::logic_error("Simulation: host not part of this simulation");
 }
 
 void Simulation::link(socket::Stack& a, socket::Stack& b, const LinkParams& a_to_b,
                       const LinkParams& b_to_a) {
-  net_.connect(port_of(a), port_of(b), a_to_b, b_to_a);
+  SimPort& pa = net_.add_port(a.name(), a.interface().config().mtu);
+  SimPort& pb = net_.add_port(b.name(), b.interface().config().mtu);
+  net_.connect(pa, pb, a_to_b, b_to_a);
+  host_of(a).ports->add(pa, b.interface().address());
+  host_of(b).ports->add(pb, a.interface().address());
 }
 
-SimPort& Simulation::port_of(const socket::Stack& host) {
-  for (auto& h : hosts_)
-    if (h.stack.get() == &host) return *h.port;
-  throw std::logic_error("Simulation: host not part of this simulation");
+FilteredPort& Simulation::filter(socket::Stack& host) {
+  Host& h = host_of(host);
+  if (!h.filter) {
+    h.filter = std::make_unique<FilteredPort>(*h.ports, host.name());
+    h.filter->set_trace(trace_);
+    h.filter->set_pcap(pcap_);
+  }
+  return *h.filter;
 }
 
 void Simulation::set_trace(tcp::Trace* trace) {
+  trace_ = trace;
   net_.set_trace(trace);
-  for (auto& h : hosts_)
+  for (auto& h : hosts_) {
     h.stack->set_trace(trace);
+    if (h.filter) h.filter->set_trace(trace);
+  }
+}
+
+void Simulation::set_pcap(PcapWriter* pcap) {
+  pcap_ = pcap;
+  net_.set_pcap(pcap);
+  for (auto& h : hosts_)
+    if (h.filter) h.filter->set_pcap(pcap);
 }
 
 bool Simulation::step(Instant limit) {
@@ -40,8 +72,9 @@ bool Simulation::step(Instant limit) {
   if (next < now) next = now;
   advance_clock(next);
   for (auto& h : hosts_) {
-    if (h.port->rx_pending() > 0 || h.stack->poll_at() <= next) h.stack->poll(next, *h.port);
+    if (h.ports->rx_pending() || h.stack->poll_at() <= next) h.stack->poll(next, h.device());
   }
+  if (on_step_) on_step_();
   return true;
 }
 

@@ -1,14 +1,18 @@
 #pragma once
-// Runs many simulated hosts (socket::Stack) over a SimNetwork on one virtual
-// clock: each step jumps to the next frame arrival or timer deadline and polls
-// the hosts that have work. Deterministic: same seed, same run.
+// Runs any number of simulated hosts (socket::Stack) over a SimNetwork on one
+// virtual clock: each step jumps to the next frame arrival or timer deadline
+// and polls the hosts that have work. A host may have several links (its
+// device is a MultiPort) and a FilteredPort for targeted losses.
+// Deterministic: same seed, same run.
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <vector>
 
 #include "iface/interface.hpp"
+#include "phy/frame_filter.hpp"
 #include "phy/link_params.hpp"
+#include "phy/multi_port.hpp"
 #include "phy/sim_network.hpp"
 #include "socket/stack.hpp"
 
@@ -16,17 +20,24 @@ namespace synack::phy {
 
 class Simulation {
  public:
-  explicit Simulation(std::uint64_t seed) : net_(seed) {}
+  explicit Simulation(std::uint64_t seed, Instant start = Instant{});
 
-  // A host with its own port on the network; the port takes the host's name.
   socket::Stack& add_host(const iface::InterfaceConfig& cfg);
+  // A point-to-point link between two hosts; a host may have several.
   void link(socket::Stack& a, socket::Stack& b, const LinkParams& a_to_b, const LinkParams& b_to_a);
   void link(socket::Stack& a, socket::Stack& b, const LinkParams& both) { link(a, b, both, both); }
+  // The host's device wrapped in a FilteredPort (made on first use), for
+  // dropping chosen segments.
+  FilteredPort& filter(socket::Stack& host);
 
   SimNetwork& network() { return net_; }
   Instant now() const { return net_.now(); }
+  // Records every host's segments and state changes, and the links' losses.
   void set_trace(tcp::Trace* trace);
-  SimPort& port_of(const socket::Stack& host);
+  // Captures every frame sent on any link.
+  void set_pcap(PcapWriter* pcap);
+  // Called after every step (to sample queues or drive applications).
+  void on_step(std::function<void()> f) { on_step_ = std::move(f); }
 
   // Moves to the next event no later than `limit` and handles it; false (with
   // the clock at `limit`) when nothing happens before then.
@@ -37,14 +48,20 @@ class Simulation {
   bool run_until(const std::function<bool()>& done, Instant limit);
 
  private:
-  void advance_clock(Instant t);
-
   struct Host {
     std::unique_ptr<socket::Stack> stack;
-    SimPort* port;
+    std::unique_ptr<MultiPort> ports;
+    std::unique_ptr<FilteredPort> filter;
+    iface::Device& device() { return filter ? static_cast<iface::Device&>(*filter) : *ports; }
   };
+  Host& host_of(const socket::Stack& s);
+  void advance_clock(Instant t);
+
   SimNetwork net_;
   std::vector<Host> hosts_;
+  tcp::Trace* trace_ = nullptr;
+  PcapWriter* pcap_ = nullptr;
+  std::function<void()> on_step_;
 };
 
 }  // namespace synack::phy

@@ -19,12 +19,16 @@ template <typename T>
 struct TaskPromiseBase {
   std::coroutine_handle<> continuation = std::noop_coroutine();
   std::exception_ptr exception;
+  bool started_inline = false;  // Task::await_suspend is still running it
 
   std::suspend_always initial_suspend() noexcept { return {}; }
   struct FinalAwaiter {
     bool await_ready() noexcept { return false; }
     template <typename P>
     std::coroutine_handle<> await_suspend(std::coroutine_handle<P> h) noexcept {
+      // Finished without suspending: Task::await_suspend resumes the awaiter
+      // by returning false.
+      if (h.promise().started_inline) return std::noop_coroutine();
       return h.promise().continuation;
     }
     void await_resume() noexcept {}
@@ -75,9 +79,17 @@ class [[nodiscard]] Task {
   }
 
   bool await_ready() const noexcept { return false; }
-  std::coroutine_handle<> await_suspend(std::coroutine_handle<> awaiter) noexcept {
+  // Runs the task until it first suspends. A task that completes at once
+  // (a write that fits the buffer) continues the awaiter without nesting a
+  // resume: a loop of such awaits otherwise grows the stack by one frame per
+  // iteration where the compiler does not turn symmetric transfer into a
+  // tail call (GCC at -O0), and overflows it.
+  bool await_suspend(std::coroutine_handle<> awaiter) noexcept {
     h_.promise().continuation = awaiter;
-    return h_;
+    h_.promise().started_inline = true;
+    h_.resume();
+    h_.promise().started_inline = false;
+    return !h_.done();
   }
   T await_resume() { return h_.promise().take(); }
 

@@ -4,11 +4,14 @@
 // link, close in a chosen order, and every invariant of the exchange is
 // checked: byte-exact delivery, every connection ends, the first closer is the
 // one that waits in TIME-WAIT, and no pool or handle leaks.
+#include <coroutine>
 #include <cstddef>
 #include <cstdint>
+#include <exception>
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/time.hpp"
@@ -30,9 +33,7 @@ class Rng {
     return z ^ (z >> 31);
   }
   // Uniform in [lo, hi].
-  std::uint64_t between(std::uint64_t lo, std::uint64_t hi) {
-    return lo + next() % (hi - lo + 1);
-  }
+  std::uint64_t between(std::uint64_t lo, std::uint64_t hi) { return lo + next() % (hi - lo + 1); }
   double unit() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
   double uniform(double lo, double hi) { return lo + (hi - lo) * unit(); }
   bool chance(double p) { return unit() < p; }
@@ -43,6 +44,50 @@ class Rng {
 
  private:
   std::uint64_t s_;
+};
+
+// An eager coroutine whose frame the test owns: it runs until its first
+// suspension, is resumed by Stack::poll (or a Signal), and is destroyed with
+// the Job, so a run that ends early leaks nothing. Destroy the streams it
+// waits on first, so that nothing resumes it afterwards.
+class Job {
+ public:
+  struct promise_type {
+    Job get_return_object() {
+      return Job(std::coroutine_handle<promise_type>::from_promise(*this));
+    }
+    std::suspend_never initial_suspend() noexcept { return {}; }
+    std::suspend_always final_suspend() noexcept { return {}; }
+    void return_void() {}
+    void unhandled_exception() { std::terminate(); }
+  };
+  Job(Job&& o) noexcept : h_(std::exchange(o.h_, {})) {}
+  Job& operator=(Job&&) = delete;
+  ~Job() {
+    if (h_) h_.destroy();
+  }
+  bool done() const { return !h_ || h_.done(); }
+
+ private:
+  explicit Job(std::coroutine_handle<promise_type> h) : h_(h) {}
+  std::coroutine_handle<promise_type> h_;
+};
+
+// A one-shot event one coroutine can wait for.
+struct Signal {
+  bool fired = false;
+  std::coroutine_handle<> waiter;
+  void fire() {
+    fired = true;
+    if (auto h = std::exchange(waiter, {})) h.resume();
+  }
+  struct Awaiter {
+    Signal* s;
+    bool await_ready() const noexcept { return s->fired; }
+    void await_suspend(std::coroutine_handle<> h) noexcept { s->waiter = h; }
+    void await_resume() const noexcept {}
+  };
+  Awaiter operator co_await() { return Awaiter{this}; }
 };
 
 std::vector<std::uint8_t> random_bytes(Rng& rng, std::size_t n);
@@ -66,6 +111,7 @@ struct SideSpec {
   std::size_t max_write = 1460;  // largest single write()
   std::size_t max_read = 1460;   // largest single read()
   std::size_t half_split = 0;    // half-close peer: bytes written before EOF is seen
+  Duration read_pause{0};        // reading starts this long after the connect
   Api api = Api::Callbacks;
   std::size_t mtu = 1500;
   tcp::TcpConfig tcp;
@@ -94,6 +140,11 @@ struct Outcome {
   Duration exchange_time{0};          // connect until both sides closed
   Duration total_time{0};             // until both stacks were empty
   std::uint64_t segments = 0;         // sent by both hosts
+  bool time_wait_reset = false;       // TIME-WAIT ended early by the closed peer's RST
+  bool closing_reset = false;         // CLOSING ended by the RST of a peer whose TIME-WAIT was over
+  bool fin_wait2_timeout = false;     // the peer's FIN was lost until FIN-WAIT-2 timed out
+  std::uint64_t rejected_frames = 0;  // malformed on arrival (corruption caught by checksums)
+  std::uint64_t retransmits = 0;      // RTO expiries on both connections
   bool ok() const { return problems.empty(); }
 };
 

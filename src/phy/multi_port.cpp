@@ -1,0 +1,52 @@
+#include "phy/multi_port.hpp"
+
+#include "wire/bytes.hpp"
+
+namespace synack::phy {
+
+void MultiPort::add(SimPort& port, wire::Ipv4Address peer) {
+  routes_.push_back(Route{&port, peer});
+}
+
+iface::DeviceCaps MultiPort::caps() const {
+  iface::DeviceCaps c;
+  for (std::size_t i = 0; i < routes_.size(); ++i) {
+    auto pc = routes_[i].port->caps();
+    if (i == 0 || pc.mtu < c.mtu) c.mtu = pc.mtu;
+  }
+  return c;
+}
+
+std::optional<std::span<const std::uint8_t>> MultiPort::receive(Instant now) {
+  // Port order, so frames arriving at one instant are taken in the order the
+  // links were made: deterministic.
+  for (Route& r : routes_) {
+    if (r.port->rx_pending() > 0) return r.port->receive(now);
+  }
+  return std::nullopt;
+}
+
+void MultiPort::transmit(Instant now, std::span<const std::uint8_t> frame) {
+  if (routes_.size() == 1) {
+    routes_.front().port->transmit(now, frame);
+    return;
+  }
+  if (frame.size() >= 20) {
+    wire::Ipv4Address dst(wire::load_be32(frame, 16));  // the IPv4 destination
+    for (Route& r : routes_) {
+      if (r.peer == dst) {
+        r.port->transmit(now, frame);
+        return;
+      }
+    }
+  }
+  ++unroutable_;
+}
+
+bool MultiPort::rx_pending() const {
+  for (const Route& r : routes_)
+    if (r.port->rx_pending() > 0) return true;
+  return false;
+}
+
+}  // namespace synack::phy
