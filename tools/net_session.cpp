@@ -5,6 +5,7 @@
 #include <charconv>
 #include <cstdio>
 
+#include "impair_spec.hpp"
 #include "phy/link_params.hpp"
 #include "tcp/tcp_layer.hpp"
 #include "trace/sequence_diagram.hpp"
@@ -12,7 +13,8 @@
 namespace synack::tools {
 
 void add_net_options(CLI::App* cmd, NetArgs& a) {
-  cmd->add_option("--tun", a.tun, "TUN interface to create or attach to (e.g. sk0)")->required();
+  cmd->add_option("--tun", a.tun, "TUN (or TAP) interface to create or attach to (e.g. sk0)")
+      ->required();
   cmd->add_option("--addr", a.addr, "synack's own address, CIDR (e.g. 10.77.0.2/24)")->required();
   cmd->add_option("--host-addr", a.host_addr,
                   "address to give the kernel's side of the TUN, CIDR (e.g. 10.77.0.1/24)");
@@ -22,7 +24,7 @@ void add_net_options(CLI::App* cmd, NetArgs& a) {
                   "log every segment and state change to FILE, or - for stderr");
   cmd->add_option("--impair", a.impair,
                   "impair both directions, e.g. loss=2%,dup=1%,reorder=25%,delay=50ms,seed=7");
-  cmd->add_flag("--tap", a.tap, "use a TAP (Ethernet) device instead of TUN (not implemented yet)");
+  cmd->add_flag("--tap", a.tap, "use a TAP (Ethernet, with ARP) device instead of TUN");
 }
 
 std::optional<std::uint16_t> parse_port(const std::string& text) {
@@ -54,30 +56,11 @@ std::unique_ptr<NetSession> NetSession::open(const char* cmd, const NetArgs& a, 
   }
   if (a.tun.empty() || a.tun.size() > 15)
     return fail(2, "bad --tun '" + a.tun + "': 1 to 15 characters");
-  if (a.tap) return fail(2, "--tap: TAP devices are not implemented yet (use TUN)");
   if (auto err = apply_tcp_options(a.tcp, s->cfg_)) return fail(2, *err);
-  std::optional<phy::LinkParams> impair;
-  std::uint64_t seed = 1;
+  std::optional<ImpairSpec> impair;
   if (!a.impair.empty()) {
-    // The seed rides in the same spec: "loss=1%,seed=7".
-    std::string spec;
-    for (std::size_t pos = 0; pos <= a.impair.size();) {
-      std::size_t comma = a.impair.find(',', pos);
-      std::string item =
-          a.impair.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
-      if (item.rfind("seed=", 0) == 0) {
-        auto v = item.substr(5);
-        auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), seed);
-        if (ec != std::errc() || end != v.data() + v.size())
-          return fail(2, "bad --impair seed '" + v + "'");
-      } else if (!item.empty()) {
-        spec += (spec.empty() ? "" : ",") + item;
-      }
-      if (comma == std::string::npos) break;
-      pos = comma + 1;
-    }
     std::string err;
-    impair = phy::LinkParams::parse(spec, &err);
+    impair = ImpairSpec::parse(a.impair, &err);
     if (!impair) return fail(2, "bad --impair: " + err);
   }
   if (!a.trace.empty()) {
@@ -91,31 +74,42 @@ std::unique_ptr<NetSession> NetSession::open(const char* cmd, const NetArgs& a, 
   }
   if (!a.pcap.empty()) {
     std::string err;
-    s->pcap_ = phy::PcapWriter::open(a.pcap, &err);
+    s->pcap_ = phy::PcapWriter::open(
+        a.pcap, &err, a.tap ? phy::PcapLinkType::Ethernet : phy::PcapLinkType::RawIp);
     if (!s->pcap_) return fail(1, "cannot write --pcap file " + a.pcap + ": " + err);
   }
 
   phy::TunOptions topts;
   topts.name = a.tun;
   topts.host_addr = host;
-  auto tun = phy::TunDevice::open(topts);
-  if (!tun) {
-    // Missing permission is a usage problem too: say what is needed, exit 2.
-    bool perm = tun.error().find("permission") != std::string::npos;
-    return fail(perm ? 2 : 1, tun.error());
+  // Missing permission is a usage problem too: say what is needed, exit 2.
+  auto open_error = [&](const std::string& e) {
+    return fail(e.find("permission") != std::string::npos ? 2 : 1, e);
+  };
+  phy::TunTapDevice* dev = nullptr;
+  if (a.tap) {
+    auto tap = phy::TapDevice::open(topts);
+    if (!tap) return open_error(tap.error());
+    s->tap_ = std::move(*tap);
+    dev = s->tap_.get();
+  } else {
+    auto tun = phy::TunDevice::open(topts);
+    if (!tun) return open_error(tun.error());
+    s->tun_ = std::move(*tun);
+    dev = s->tun_.get();
   }
-  s->tun_ = std::move(*tun);
-  if (s->pcap_) s->tun_->set_pcap(s->pcap_.get());
-  if (impair) s->tun_->set_impairment(*impair, seed);
+  if (s->pcap_) dev->set_pcap(s->pcap_.get());
+  if (impair) dev->set_impairment(impair->link, impair->seed);
 
   iface::InterfaceConfig ic;
   ic.name = "synack";
   ic.address = *addr;
-  ic.mtu = s->tun_->caps().mtu;
+  ic.mtu = dev->caps().mtu;
   ic.tcp = s->cfg_;
   s->stack_ = std::make_unique<socket::Stack>(ic);
   if (s->trace_out_) s->stack_->set_trace(&s->trace_);
-  s->loop_ = std::make_unique<runtime::EventLoop>(*s->stack_, *s->tun_);
+  s->loop_ = s->tap_ ? std::make_unique<runtime::EventLoop>(*s->stack_, *s->tap_)
+                     : std::make_unique<runtime::EventLoop>(*s->stack_, *s->tun_);
   s->loop_->stop_on_signals({SIGINT, SIGTERM});
   if (s->trace_out_)
     s->loop_->every(std::chrono::milliseconds(100), [p = s.get()] { p->flush_trace(); });

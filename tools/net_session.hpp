@@ -1,13 +1,14 @@
 #pragma once
 // What `synack serve` and `synack connect` share: argument checks, the TUN
-// device with its kernel-side address, the stack, the event loop, and the
-// optional capture, trace and impairment.
+// (or, with --tap, TAP) device with its kernel-side address, the stack, the
+// event loop, and the optional capture, trace and impairment.
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
 
 #include "phy/pcap_writer.hpp"
+#include "phy/tap_device.hpp"
 #include "phy/tun_device.hpp"
 #include "runtime/event_loop.hpp"
 #include "socket/stack.hpp"
@@ -58,6 +59,7 @@ class NetSession {
   wire::Ipv4Cidr addr_{};
   tcp::TcpConfig cfg_;
   std::unique_ptr<phy::TunDevice> tun_;
+  std::unique_ptr<phy::TapDevice> tap_;  // instead of tun_ with --tap
   std::unique_ptr<phy::PcapWriter> pcap_;
   std::unique_ptr<socket::Stack> stack_;
   std::unique_ptr<runtime::EventLoop> loop_;

@@ -11,6 +11,7 @@ Interface::Interface(const InterfaceConfig& cfg) : cfg_(cfg), tcp_(cfg.tcp, cfg.
 }
 
 void Interface::ingress(Instant now, Device& dev) {
+  if (dev.caps().medium == Medium::Ethernet) return ingress_ethernet(now, dev);
   now_ = now;
   // A bounded batch: under a flood, timers and output still get their turn
   // (the device stays readable, so the caller polls again at once).
@@ -24,6 +25,7 @@ void Interface::ingress(Instant now, Device& dev) {
 }
 
 void Interface::egress(Instant now, Device& dev) {
+  if (dev.caps().medium == Medium::Ethernet) return egress_ethernet(now, dev);
   now_ = now;
   tcp_.flush(now);
   for (std::size_t i = 0; i < tx_count_; ++i) {
@@ -35,7 +37,44 @@ void Interface::egress(Instant now, Device& dev) {
 
 Instant Interface::poll_at() const {
   if (tx_count_ > 0) return now_;
+  if (eth_) return earliest(tcp_.next_deadline(), eth_->poll_at(now_));
   return tcp_.next_deadline();
+}
+
+wire::MacAddress Interface::mac() const {
+  if (cfg_.mac) return *cfg_.mac;
+  auto a = address().octets();
+  return {0x02, 0x00, a[0], a[1], a[2], a[3]};
+}
+
+EthernetLink& Interface::ethernet_link() {
+  if (!eth_) eth_ = std::make_unique<EthernetLink>(mac(), address(), cfg_.neighbors);
+  return *eth_;
+}
+
+void Interface::ingress_ethernet(Instant now, Device& dev) {
+  now_ = now;
+  EthernetLink& eth = ethernet_link();
+  for (int i = 0; i < kMaxFramesPerPoll; ++i) {
+    auto frame = dev.receive(now);
+    if (!frame) break;
+    ++counters_.frames_in;
+    if (auto packet = eth.receive(now, *frame)) receive_packet(now, *packet);
+  }
+  tcp_.on_timers(now);
+  eth.on_timers(now);
+}
+
+void Interface::egress_ethernet(Instant now, Device& dev) {
+  now_ = now;
+  EthernetLink& eth = ethernet_link();
+  tcp_.flush(now);
+  // ARP first, then what the IP layer queued (sent now, or held for ARP).
+  counters_.frames_out += eth.flush(now, dev);
+  for (std::size_t i = 0; i < tx_count_; ++i)
+    counters_.frames_out += eth.send_ip(now, tx_queue_[i], dev);
+  tx_count_ = 0;
+  counters_.frames_out += eth.flush(now, dev);  // requests for what was just held
 }
 
 void Interface::receive_packet(Instant now, std::span<const std::uint8_t> packet) {

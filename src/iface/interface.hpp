@@ -4,13 +4,18 @@
 // sends. Sans-IO: the caller passes the device and the current instant;
 // poll_at() says when to call again.
 #include <cstdint>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "core/time.hpp"
 #include "iface/device.hpp"
+#include "iface/ethernet_link.hpp"
+#include "iface/neighbor_cache.hpp"
 #include "tcp/tcp_layer.hpp"
 #include "tcp/trace.hpp"
+#include "wire/ethernet.hpp"
 #include "wire/ipv4.hpp"
 #include "wire/ipv4_address.hpp"
 
@@ -22,6 +27,10 @@ struct InterfaceConfig {
   std::size_t mtu = 1500;
   std::uint8_t ttl = 64;
   tcp::TcpConfig tcp;
+  // On an Ethernet device (TAP): our MAC; unset gives the locally
+  // administered 02:00:a:b:c:d, where a.b.c.d is `address`.
+  std::optional<wire::MacAddress> mac;
+  NeighborConfig neighbors;  // the ARP cache, on an Ethernet device
 };
 
 struct InterfaceCounters {
@@ -42,7 +51,8 @@ class Interface final : private tcp::SegmentOutput {
   Interface(const Interface&) = delete;
   Interface& operator=(const Interface&) = delete;
 
-  // Reads every frame the device has and runs due timers.
+  // Reads every frame the device has and runs due timers. On an Ethernet
+  // device (caps().medium), frames are unwrapped and ARP is answered first.
   void ingress(Instant now, Device& dev);
   // Sends everything queued (TCP output and ICMP replies) to the device.
   void egress(Instant now, Device& dev);
@@ -51,7 +61,7 @@ class Interface final : private tcp::SegmentOutput {
     egress(now, dev);
   }
   // The earliest instant at which poll() has work: now if packets are
-  // queued, else the next TCP timer; kNever when idle.
+  // queued, else the next TCP (or ARP) timer; kNever when idle.
   Instant poll_at() const;
 
   void set_time(Instant now) {
@@ -63,6 +73,10 @@ class Interface final : private tcp::SegmentOutput {
   wire::Ipv4Address address() const { return cfg_.address.address; }
   const InterfaceConfig& config() const { return cfg_; }
   const InterfaceCounters& counters() const { return counters_; }
+  // Our MAC on an Ethernet device (config().mac or its default).
+  wire::MacAddress mac() const;
+  // The Ethernet/ARP state: null until an Ethernet device was polled.
+  const EthernetLink* ethernet() const { return eth_.get(); }
   void set_trace(tcp::Trace* trace) {
     trace_ = trace;
     tcp_.set_trace(trace);
@@ -71,6 +85,9 @@ class Interface final : private tcp::SegmentOutput {
   void receive_packet(Instant now, std::span<const std::uint8_t> packet);
 
  private:
+  EthernetLink& ethernet_link();
+  void ingress_ethernet(Instant now, Device& dev);
+  void egress_ethernet(Instant now, Device& dev);
   void send_tcp(wire::Ipv4Address src, wire::Ipv4Address dst, const wire::TcpRepr& seg) override;
   void on_icmp(Instant now, const wire::Ipv4Repr& ip, std::span<const std::uint8_t> payload);
   void send_unreachable(const wire::Ipv4Repr& ip, std::span<const std::uint8_t> packet,
@@ -87,6 +104,7 @@ class Interface final : private tcp::SegmentOutput {
   std::vector<std::vector<std::uint8_t>> tx_queue_;  // packets waiting for egress
   std::size_t tx_count_ = 0;                         // used entries of tx_queue_
   InterfaceCounters counters_;
+  std::unique_ptr<EthernetLink> eth_;  // made on first use of an Ethernet device
 };
 
 }  // namespace synack::iface

@@ -11,6 +11,7 @@
 #include <climits>
 #include <system_error>
 
+#include "phy/tap_device.hpp"
 #include "phy/tun_device.hpp"
 
 namespace synack::runtime {
@@ -73,6 +74,11 @@ EventLoop::EventLoop(socket::Stack& stack, iface::Device& dev, int dev_fd)
 }
 
 EventLoop::EventLoop(socket::Stack& stack, phy::TunDevice& dev)
+    : EventLoop(stack, static_cast<iface::Device&>(dev), dev.fd()) {
+  set_device_deadline([&dev] { return dev.next_deadline(); });
+}
+
+EventLoop::EventLoop(socket::Stack& stack, phy::TapDevice& dev)
     : EventLoop(stack, static_cast<iface::Device&>(dev), dev.fd()) {
   set_device_deadline([&dev] { return dev.next_deadline(); });
 }

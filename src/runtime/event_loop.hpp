@@ -17,7 +17,8 @@
 
 namespace synack::phy {
 class TunDevice;
-}
+class TapDevice;
+}  // namespace synack::phy
 
 namespace synack::runtime {
 
@@ -34,6 +35,8 @@ class EventLoop {
   EventLoop(socket::Stack& stack, iface::Device& dev, int dev_fd);
   // A TUN device: its fd, and its impairment deadline.
   EventLoop(socket::Stack& stack, phy::TunDevice& dev);
+  // A TAP device: the same.
+  EventLoop(socket::Stack& stack, phy::TapDevice& dev);
   ~EventLoop();
   EventLoop(const EventLoop&) = delete;
   EventLoop& operator=(const EventLoop&) = delete;

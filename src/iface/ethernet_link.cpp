@@ -1,0 +1,129 @@
+#include "iface/ethernet_link.hpp"
+
+#include <algorithm>
+
+#include "wire/bytes.hpp"
+
+namespace synack::iface {
+
+EthernetLink::EthernetLink(wire::MacAddress mac, wire::Ipv4Address ip, const NeighborConfig& cfg)
+    : mac_(mac), ip_(ip), neighbors_(cfg) {}
+
+std::optional<std::span<const std::uint8_t>> EthernetLink::receive(
+    Instant now, std::span<const std::uint8_t> frame) {
+  auto view = wire::EthernetView<const std::uint8_t>::checked(frame);
+  if (!view) {
+    ++counters_.malformed;
+    return std::nullopt;
+  }
+  auto eth = wire::EthernetRepr::parse(*view);
+  if (!eth) {
+    ++counters_.ignored;  // 802.3 length field: LLC, STP, ...
+    return std::nullopt;
+  }
+  if (eth->dst != mac_ && !eth->dst.is_broadcast()) {
+    ++counters_.not_for_us;
+    return std::nullopt;
+  }
+  switch (eth->ethertype) {
+    case wire::EtherType::Ipv4:
+      return view->payload();
+    case wire::EtherType::Arp:
+      on_arp(now, view->payload());
+      return std::nullopt;
+    default:
+      ++counters_.ignored;
+      return std::nullopt;
+  }
+}
+
+void EthernetLink::on_arp(Instant now, std::span<const std::uint8_t> payload) {
+  auto view = wire::ArpView<const std::uint8_t>::checked(payload);
+  if (!view) {
+    ++counters_.malformed;
+    return;
+  }
+  auto arp = wire::ArpRepr::parse(*view);
+  if (!arp) {
+    ++counters_.ignored;  // another hardware or protocol type, RARP, ...
+    return;
+  }
+  ++counters_.arp_in;
+  // Never learn a group address or a claim on our own IP (a conflict, or our
+  // own packet looped back).
+  if (!arp->sender_mac.is_unicast() || arp->sender_mac == mac_ || arp->sender_ip == ip_) {
+    ++counters_.arp_bogus;
+    return;
+  }
+  bool for_us = arp->target_ip == ip_;
+  // RFC 826 merge; 0.0.0.0 senders are address probes (RFC 5227): nothing to learn.
+  if (arp->sender_ip != wire::Ipv4Address()) {
+    for (auto& packet : neighbors_.learn(now, arp->sender_ip, arp->sender_mac, for_us)) {
+      auto out = build(new_frame(), arp->sender_mac, wire::EtherType::Ipv4, packet.size());
+      std::ranges::copy(packet, out.begin());
+    }
+  }
+  if (!for_us || arp->operation != wire::ArpOperation::Request) return;
+  // RFC 826: swap the fields, put ours in as sender, and send it back to the
+  // requester's hardware address.
+  wire::ArpRepr reply{wire::ArpOperation::Reply, mac_, ip_, arp->sender_mac, arp->sender_ip};
+  reply.emit(build(new_frame(), arp->sender_mac, wire::EtherType::Arp, reply.packet_len()));
+  ++counters_.arp_replies;
+}
+
+std::size_t EthernetLink::send_ip(Instant now, std::span<const std::uint8_t> packet, Device& dev) {
+  // Packets come from our own IP layer: at least a 20-byte header.
+  wire::Ipv4Address next_hop(wire::load_be32(packet, 16));
+  auto d = neighbors_.send(now, next_hop, packet);
+  if (d.request) queue_request(*d.request);
+  if (!d.mac) return 0;  // held (or dropped: see the neighbor counters)
+  auto out = build(scratch_, *d.mac, wire::EtherType::Ipv4, packet.size());
+  std::ranges::copy(packet, out.begin());
+  dev.transmit(now, scratch_);
+  return 1;
+}
+
+std::size_t EthernetLink::flush(Instant now, Device& dev) {
+  std::size_t n = tx_count_;
+  for (std::size_t i = 0; i < n; ++i)
+    dev.transmit(now, tx_[i]);
+  tx_count_ = 0;
+  return n;
+}
+
+void EthernetLink::on_timers(Instant now) {
+  requests_.clear();
+  neighbors_.on_timers(now, requests_);
+  for (const ArpRequest& r : requests_)
+    queue_request(r);
+}
+
+Instant EthernetLink::poll_at(Instant now) const {
+  if (tx_count_ > 0) return now;
+  return neighbors_.next_deadline();
+}
+
+void EthernetLink::queue_request(const ArpRequest& req) {
+  // Broadcast to resolve, unicast to confirm a cached answer (RFC 1122
+  // §2.3.2.1); the target hardware address is left zero either way.
+  wire::MacAddress dst = req.unicast.value_or(wire::MacAddress::broadcast());
+  wire::ArpRepr r{wire::ArpOperation::Request, mac_, ip_, wire::MacAddress(), req.target};
+  r.emit(build(new_frame(), dst, wire::EtherType::Arp, r.packet_len()));
+  ++counters_.arp_requests;
+}
+
+std::span<std::uint8_t> EthernetLink::build(std::vector<std::uint8_t>& buf, wire::MacAddress dst,
+                                            wire::EtherType type, std::size_t payload_len) const {
+  std::size_t len = wire::EthernetRepr::kHeaderLen + payload_len;
+  buf.resize(std::max(len, wire::EthernetRepr::kMinFrameLen));
+  std::fill(buf.begin() + static_cast<std::ptrdiff_t>(len), buf.end(), 0);  // padding
+  wire::EthernetRepr{dst, mac_, type}.emit(buf);
+  return std::span(buf).subspan(wire::EthernetRepr::kHeaderLen, payload_len);
+}
+
+std::vector<std::uint8_t>& EthernetLink::new_frame() {
+  if (tx_count_ == tx_.size()) tx_.emplace_back();
+  return tx_[tx_count_++];
+}
+
+}  // namespace synack::iface
