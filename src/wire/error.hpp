@@ -10,7 +10,7 @@ enum class WireError {
   BadHeaderLength,  // IHL < 5 or past the packet
   BadTotalLength,   // total length smaller than the header or past the buffer
   BadChecksum,
-  Fragmented,    // fragments are refused for now (MF set or offset != 0)
+  Fragmented,     // fragments are refused for now (MF set or offset != 0)
   BadDataOffset,  // TCP data offset < 5 or past the segment
   BadOption,      // option length 0 or 1, or running past the header
   Unsupported,    // a well-formed packet of a kind we do not handle

@@ -6,7 +6,7 @@ namespace synack::wire {
 
 Result<Ipv4Repr, WireError> Ipv4Repr::parse(const Ipv4View<const std::uint8_t>& view) {
   if (internet_checksum(view.header()) != 0) return WireError::BadChecksum;
-  // Reassembly is not implemented; refuse fragments rather than misread them.
+  // No reassembly yet: fragments are refused rather than misread.
   if (view.more_frags() || view.frag_offset() != 0) return WireError::Fragmented;
   Ipv4Repr r;
   r.src = view.src();

@@ -51,26 +51,10 @@ class Ipv4View {
   std::span<Byte> payload() const { return b_.subspan(header_len(), total_len() - header_len()); }
   std::span<Byte> bytes() const { return b_; }
 
-  void set_src(Ipv4Address a)
-    requires(!std::is_const_v<Byte>)
-  {
-    store_be32(b_, 12, a.to_u32());
-  }
-  void set_dst(Ipv4Address a)
-    requires(!std::is_const_v<Byte>)
-  {
-    store_be32(b_, 16, a.to_u32());
-  }
-  void set_ttl(std::uint8_t t)
-    requires(!std::is_const_v<Byte>)
-  {
-    b_[8] = t;
-  }
-  void set_checksum(std::uint16_t c)
-    requires(!std::is_const_v<Byte>)
-  {
-    store_be16(b_, 10, c);
-  }
+  void set_src(Ipv4Address a) requires(!std::is_const_v<Byte>) { store_be32(b_, 12, a.to_u32()); }
+  void set_dst(Ipv4Address a) requires(!std::is_const_v<Byte>) { store_be32(b_, 16, a.to_u32()); }
+  void set_ttl(std::uint8_t t) requires(!std::is_const_v<Byte>) { b_[8] = t; }
+  void set_checksum(std::uint16_t c) requires(!std::is_const_v<Byte>) { store_be16(b_, 10, c); }
 
  private:
   explicit Ipv4View(std::span<Byte> b) : b_(b) {}

@@ -21,7 +21,8 @@ class Ipv4Address {
 
   constexpr std::uint32_t to_u32() const { return v_; }
   std::array<std::uint8_t, 4> octets() const {
-    return {std::uint8_t(v_ >> 24), std::uint8_t(v_ >> 16), std::uint8_t(v_ >> 8), std::uint8_t(v_)};
+    return {std::uint8_t(v_ >> 24), std::uint8_t(v_ >> 16), std::uint8_t(v_ >> 8),
+            std::uint8_t(v_)};
   }
   std::string to_string() const;
 

@@ -55,21 +55,9 @@ class TcpView {
   std::span<Byte> payload() const { return b_.subspan(header_len()); }
   std::span<Byte> bytes() const { return b_; }
 
-  void set_src_port(std::uint16_t p)
-    requires(!std::is_const_v<Byte>)
-  {
-    store_be16(b_, 0, p);
-  }
-  void set_dst_port(std::uint16_t p)
-    requires(!std::is_const_v<Byte>)
-  {
-    store_be16(b_, 2, p);
-  }
-  void set_checksum(std::uint16_t c)
-    requires(!std::is_const_v<Byte>)
-  {
-    store_be16(b_, 16, c);
-  }
+  void set_src_port(std::uint16_t p) requires(!std::is_const_v<Byte>) { store_be16(b_, 0, p); }
+  void set_dst_port(std::uint16_t p) requires(!std::is_const_v<Byte>) { store_be16(b_, 2, p); }
+  void set_checksum(std::uint16_t c) requires(!std::is_const_v<Byte>) { store_be16(b_, 16, c); }
 
  private:
   explicit TcpView(std::span<Byte> b) : b_(b) {}
