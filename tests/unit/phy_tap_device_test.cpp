@@ -33,6 +33,7 @@
 #include "runtime/event_loop.hpp"
 #include "socket/tcp_listener.hpp"
 #include "socket/tcp_stream.hpp"
+#include "support/netns.hpp"
 #include "wire/icmp.hpp"
 #include "wire/ipv4.hpp"
 
@@ -44,17 +45,7 @@ using namespace std::chrono_literals;
 constexpr std::uint32_t kKernelIp = 0x0a620001;  // 10.98.0.1
 constexpr std::uint32_t kStackIp = 0x0a620002;   // 10.98.0.2
 
-void in_fresh_netns(const std::function<void()>& body) {
-  std::thread t([&] {
-    if (::unshare(CLONE_NEWNET) != 0) {
-      ADD_FAILURE() << "unshare(CLONE_NEWNET): " << std::strerror(errno)
-                    << " (TAP tests need root)";
-      return;
-    }
-    body();
-  });
-  t.join();
-}
+using synack::testing::in_fresh_netns;
 
 TapOptions tap_options(const std::string& name = "sktap0") {
   TapOptions o;

@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "phy/pcap_writer.hpp"
+#include "support/netns.hpp"
 #include "wire/ipv4.hpp"
 
 namespace synack::phy {
@@ -32,19 +33,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// Runs `body` in a new thread with its own network namespace (namespaces are
-// per thread); the namespace and its interfaces go away when the thread ends.
-void in_fresh_netns(const std::function<void()>& body) {
-  std::thread t([&] {
-    if (::unshare(CLONE_NEWNET) != 0) {
-      ADD_FAILURE() << "unshare(CLONE_NEWNET): " << std::strerror(errno)
-                    << " (TUN tests need root)";
-      return;
-    }
-    body();
-  });
-  t.join();
-}
+using synack::testing::in_fresh_netns;
 
 TunOptions test_options(const std::string& name = "sktest0") {
   TunOptions o;

@@ -4,6 +4,7 @@
 // skips, without it). Real time is only bounded loosely, never measured
 // tightly.
 #include "runtime/event_loop.hpp"
+#include "support/netns.hpp"
 
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -223,16 +224,10 @@ struct TunHost {
 // Runs `body` on a TunHost in a thread of its own with a new network
 // namespace; the namespace and the TUN device in it vanish with the thread.
 void with_tun_host(const phy::LinkParams* impair, const std::function<void(TunHost&)>& body) {
-  std::thread t([&] {
-    if (::unshare(CLONE_NEWNET) != 0) {
-      ADD_FAILURE() << "unshare(CLONE_NEWNET): " << std::strerror(errno)
-                    << " (TUN tests need root)";
-      return;
-    }
+  synack::testing::in_fresh_netns([&] {
     TunHost h(impair);
     if (h.loop) body(h);
   });
-  t.join();
 }
 
 sockaddr_in stack_addr(std::uint16_t port) {
