@@ -33,6 +33,7 @@
 #include "runtime/event_loop.hpp"
 #include "socket/tcp_listener.hpp"
 #include "socket/tcp_stream.hpp"
+#include "support/echo_server.hpp"
 #include "support/netns.hpp"
 #include "wire/icmp.hpp"
 #include "wire/ipv4.hpp"
@@ -161,34 +162,7 @@ bool kernel_ping(std::uint16_t ident) {
   return ok;
 }
 
-// Echoes what each accepted connection sends and closes after the peer's FIN.
-struct EchoServer {
-  EchoServer(socket::Stack& stack, std::uint16_t port) {
-    auto l = stack.listen(port);
-    EXPECT_TRUE(l);
-    if (!l) return;
-    listener = std::move(*l);
-    listener.on_acceptable([this] {
-      while (auto s = listener.accept()) {
-        auto c = std::make_unique<socket::TcpStream>(std::move(*s));
-        socket::TcpStream* p = c.get();
-        p->on_event([p] { pump(*p); });
-        conns.push_back(std::move(c));
-        pump(*p);
-      }
-    });
-  }
-  static void pump(socket::TcpStream& c) {
-    std::uint8_t buf[4096];
-    while (std::size_t n = std::min({c.readable(), c.writable(), sizeof buf})) {
-      std::size_t got = c.read(std::span(buf, n));
-      c.write(std::span<const std::uint8_t>(buf, got));
-    }
-    if (c.at_eof() && c.state() == tcp::TcpState::CloseWait) c.close();
-  }
-  socket::TcpListener listener;
-  std::vector<std::unique_ptr<socket::TcpStream>> conns;
-};
+using synack::testing::EchoServer;
 
 // A kernel TCP client: sends `data` to the stack's port 7 from a writer
 // thread, half-closes, and returns what came back.

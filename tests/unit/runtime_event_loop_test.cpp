@@ -4,6 +4,7 @@
 // skips, without it). Real time is only bounded loosely, never measured
 // tightly.
 #include "runtime/event_loop.hpp"
+#include "support/echo_server.hpp"
 #include "support/netns.hpp"
 
 #include <gtest/gtest.h>
@@ -288,36 +289,7 @@ TEST(RuntimeTun, KernelPingIsAnsweredAndUdpGetsPortUnreachable) {
   });
 }
 
-// An echo server on `port` built on callbacks: copies what it reads back,
-// as far as the send buffer allows, and closes after the peer's FIN.
-struct EchoServer {
-  EchoServer(socket::Stack& stack, std::uint16_t port) {
-    auto l = stack.listen(port);
-    EXPECT_TRUE(l);
-    if (!l) return;
-    listener = std::move(*l);
-    listener.on_acceptable([this] {
-      while (auto s = listener.accept()) {
-        auto conn = std::make_unique<socket::TcpStream>(std::move(*s));
-        socket::TcpStream* c = conn.get();
-        c->on_event([c] { pump(*c); });
-        conns.push_back(std::move(conn));
-        pump(*c);
-      }
-    });
-  }
-  static void pump(socket::TcpStream& c) {
-    std::uint8_t buf[4096];
-    while (std::size_t n = std::min({c.readable(), c.writable(), sizeof buf})) {
-      std::size_t got = c.read(std::span(buf, n));
-      c.write(std::span<const std::uint8_t>(buf, got));
-      if (got == 0) break;
-    }
-    if (c.at_eof() && c.state() == tcp::TcpState::CloseWait) c.close();
-  }
-  socket::TcpListener listener;
-  std::vector<std::unique_ptr<socket::TcpStream>> conns;
-};
+using synack::testing::EchoServer;
 
 // Connects to 10.99.0.2:7, sends `data` from a writer thread (so neither side
 // waits on the other's window), half-closes, and reads everything back.
