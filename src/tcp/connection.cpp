@@ -31,8 +31,11 @@ Connection::Connection(ConnectionHost& host, const TcpConfig& cfg, FourTuple tup
       snd_buf_(cfg.send_buffer),
       rcv_buf_(cfg.recv_buffer) {}
 
-void Connection::open_active(Instant now, SeqNum iss, std::uint16_t our_mss) {
+void Connection::open_active(Instant now, SeqNum iss, std::uint16_t our_mss,
+                             std::uint32_t ts_offset) {
+  now_ = now;
   our_mss_ = our_mss;
+  ts_offset_ = ts_offset;
   snd_.iss = iss;
   snd_.una = iss;
   snd_.nxt = iss;  // output() sends the SYN and advances nxt
@@ -45,13 +48,20 @@ void Connection::open_active(Instant now, SeqNum iss, std::uint16_t our_mss) {
 }
 
 void Connection::open_established(Instant now, const HandshakeResult& h, std::uint16_t our_mss) {
+  now_ = now;
   our_mss_ = our_mss;
+  sack_ok_ = h.sack_ok;
+  ts_ok_ = h.ts_ok;
+  ts_recent_ = h.ts_recent;
+  ts_recent_stamp_ = now;
+  ts_offset_ = h.ts_offset;
   snd_.iss = h.iss;
   snd_.una = h.iss + 1;
   snd_.nxt = h.iss + 1;
   snd_.max = h.iss + 1;
   snd_buf_seq_ = h.iss + 1;
   snd_.mss = std::min(h.peer_mss, our_mss);
+  if (h.ts_ok) snd_.mss = static_cast<std::uint16_t>(std::max(snd_.mss - 12, 64));  // RFC 6691
   wscale_ok_ = h.wscale_ok;
   snd_.wscale = h.wscale_ok ? h.snd_wscale : 0;
   rcv_.wscale = h.wscale_ok ? h.rcv_wscale : 0;
@@ -62,11 +72,11 @@ void Connection::open_established(Instant now, const HandshakeResult& h, std::ui
   snd_.cwnd = 10u * snd_.mss;  // RFC 6928 initial window
   rcv_.irs = h.irs;
   rcv_.nxt = h.irs + 1;
+  last_ack_sent_ = rcv_.nxt;
   // The SYN-ACK advertised at most 65535 unscaled; keep that edge.
   rcv_.last_adv_edge =
       rcv_.nxt + static_cast<std::uint32_t>(std::min<std::size_t>(rcv_buf_.free(), 0xffff));
   if (h.rtt) rtt_.sample(*h.rtt);
-  (void)now;
   // The half-open part of the life was the listener's RequestSock.
   state_ = TcpState::SynReceived;
   set_state(TcpState::Established, "handshake complete");
@@ -115,9 +125,9 @@ std::size_t Connection::recv(std::span<std::uint8_t> out) {
 }
 
 void Connection::shutdown_write(Instant now) {
+  now_ = now;
   if (write_closed_) return;
   write_closed_ = true;
-  (void)now;
   switch (state_) {
     case TcpState::SynSent:
     case TcpState::SynReceived:
@@ -139,6 +149,7 @@ void Connection::shutdown_write(Instant now) {
 }
 
 void Connection::close(Instant now) {
+  now_ = now;
   if (user_closed_) return;
   user_closed_ = true;
   if (state_ == TcpState::SynSent) {
@@ -156,7 +167,7 @@ void Connection::close(Instant now) {
 }
 
 void Connection::abort(Instant now) {
-  (void)now;
+  now_ = now;
   user_closed_ = true;
   write_closed_ = true;
   switch (state_) {

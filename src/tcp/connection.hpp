@@ -54,6 +54,10 @@ struct HandshakeResult {
   std::uint8_t rcv_wscale = 0;    // ours
   std::uint32_t peer_window = 0;  // from the completing ACK, already scaled
   std::optional<Duration> rtt;    // SYN-ACK to ACK, when not retransmitted
+  bool sack_ok = false;           // both SYNs carried SACK-permitted (RFC 2018 §2)
+  bool ts_ok = false;             // both SYNs carried timestamps (RFC 7323 §3.2)
+  std::uint32_t ts_recent = 0;    // the peer's latest TSval
+  std::uint32_t ts_offset = 0;    // added to our millisecond clock for TSval
 };
 
 struct ConnectionStats {
@@ -64,6 +68,7 @@ struct ConnectionStats {
   std::uint64_t bytes_received = 0;  // in-order payload bytes accepted
   std::uint64_t retransmits = 0;     // segments sent again after a timeout
   std::uint64_t timeouts = 0;
+  std::uint64_t paws_rejected = 0;  // old duplicates dropped by PAWS (RFC 7323 §5)
 };
 
 class Connection {
@@ -73,7 +78,7 @@ class Connection {
   // --- opening -----------------------------------------------------------
   // Active open: choose `iss`, send SYN, enter SYN-SENT. `our_mss` comes from
   // the device MTU.
-  void open_active(Instant now, SeqNum iss, std::uint16_t our_mss);
+  void open_active(Instant now, SeqNum iss, std::uint16_t our_mss, std::uint32_t ts_offset = 0);
   // Passive open completed by a listener: enter ESTABLISHED directly.
   void open_established(Instant now, const HandshakeResult& h, std::uint16_t our_mss);
 
@@ -113,6 +118,9 @@ class Connection {
   bool write_closed() const { return write_closed_; }
   bool user_closed() const { return user_closed_; }
   bool retransmitted_syn() const { return syn_retransmits_ > 0; }
+  bool sack_enabled() const { return sack_ok_; }
+  bool timestamps_enabled() const { return ts_ok_; }
+  std::uint32_t ts_recent() const { return ts_recent_; }
 
   // Owner bookkeeping (the TCP layer): intrusive flags, no allocation.
   bool dirty = false;                 // on the layer's output list
@@ -130,7 +138,9 @@ class Connection {
   void process_text(const wire::TcpRepr& seg);
   void process_fin(SeqNum fin_seq);
   void update_window(const wire::TcpRepr& seg);
-  void take_rtt_sample(Instant now, SeqNum ack);
+  void take_rtt_sample(Instant now, const wire::TcpRepr& seg);
+  bool paws_reject(Instant now, const wire::TcpRepr& seg);
+  void update_ts_recent(Instant now, const wire::TcpRepr& seg);
 
   // connection_output.cpp
   void emit(std::uint8_t flags, SeqNum seq, std::span<const std::uint8_t> payload,
@@ -172,6 +182,13 @@ class Connection {
 
   std::uint16_t our_mss_ = 536;
   bool wscale_ok_ = false;
+  bool sack_ok_ = false;
+  bool ts_ok_ = false;           // timestamps on every segment (RFC 7323 §3.2)
+  std::uint32_t ts_offset_ = 0;  // our TSval = ts_clock(now, ts_offset_)
+  std::uint32_t ts_recent_ = 0;  // TS.Recent (RFC 7323 §4.3)
+  Instant ts_recent_stamp_{};    // when TS.Recent was set (PAWS 24-day rule, §5.5)
+  SeqNum last_ack_sent_;         // Last.ACK.sent (RFC 7323 §4.3)
+  Instant now_{};                // instant of the call being handled (for TSval)
   bool ack_pending_ = false;
   bool rst_pending_ = false;
   SeqNum rst_seq_;

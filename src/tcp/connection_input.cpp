@@ -3,12 +3,14 @@
 #include <algorithm>
 
 #include "tcp/connection.hpp"
+#include "tcp/ts_clock.hpp"
 
 namespace synack::tcp {
 
 using namespace wire::tcp_flags;
 
 void Connection::on_segment(Instant now, const wire::TcpRepr& in) {
+  now_ = now;
   ++stats_.segments_received;
   if (state_ == TcpState::Closed || state_ == TcpState::TimeWait) return;
   if (state_ == TcpState::SynSent) {
@@ -25,6 +27,9 @@ void Connection::on_segment(Instant now, const wire::TcpRepr& in) {
     seg.flags &= static_cast<std::uint8_t>(~kSyn);
     seg.seq = rcv_.nxt;
   }
+
+  // RFC 7323 §5.3 R1: PAWS runs before the sequence number check.
+  if (paws_reject(now, seg)) return;
 
   // First: sequence number acceptability (§3.10.7.4).
   if (!segment_acceptable(seg)) {
@@ -44,6 +49,10 @@ void Connection::on_segment(Instant now, const wire::TcpRepr& in) {
     send_ack_now();
     return;
   }
+
+  // RFC 7323 §4.3 (and §5.3 R3): remember the peer's TSval once the segment
+  // is acceptable.
+  update_ts_recent(now, seg);
 
   // Fifth: the ACK field.
   if (!seg.has(kAck)) return;
@@ -100,6 +109,16 @@ void Connection::on_segment_syn_sent(Instant now, const wire::TcpRepr& seg) {
   wscale_ok_ = cfg_.window_scaling && seg.options.window_scale.has_value();
   snd_.wscale = wscale_ok_ ? std::min<std::uint8_t>(*seg.options.window_scale, 14) : 0;
   if (!wscale_ok_) rcv_.wscale = 0;
+  sack_ok_ = cfg_.sack && seg.options.sack_permitted;
+  ts_ok_ = cfg_.timestamps && seg.options.timestamps.has_value();
+  if (ts_ok_) {
+    ts_recent_ = seg.options.timestamps->tsval;
+    ts_recent_stamp_ = now;
+  }
+  last_ack_sent_ = rcv_.nxt;
+  // RFC 7323 §3.2 / RFC 6691: the timestamp option's 12 bytes come out of
+  // every segment's payload.
+  if (ts_ok_) snd_.mss = static_cast<std::uint16_t>(std::max(snd_.mss - 12, 64));
   // The window in a SYN is never scaled (RFC 7323 §2.2).
   snd_.wnd = seg.window;
   snd_.max_wnd = seg.window;
@@ -220,7 +239,7 @@ bool Connection::process_ack(Instant now, const wire::TcpRepr& seg) {
 
   if (snd_.una < seg.ack) {
     std::uint32_t acked = static_cast<std::uint32_t>(seg.ack - snd_.una);
-    take_rtt_sample(now, seg.ack);
+    take_rtt_sample(now, seg);
     snd_.una = seg.ack;
     if (snd_.nxt < snd_.una) snd_.nxt = snd_.una;
     std::size_t data_acked = 0;
@@ -295,10 +314,45 @@ void Connection::update_window(const wire::TcpRepr& seg) {
   }
 }
 
-void Connection::take_rtt_sample(Instant now, SeqNum ack) {
-  if (timed_seq_ && *timed_seq_ < ack) {
+void Connection::take_rtt_sample(Instant now, const wire::TcpRepr& seg) {
+  if (timed_seq_ && *timed_seq_ < seg.ack) {
     rtt_.sample(now - timed_at_);
     timed_seq_.reset();
+    return;
+  }
+  // RFC 7323 §4.1: with timestamps an ACK of new data gives a sample even
+  // when the timed segment was retransmitted, since TSecr names the copy
+  // that arrived. Millisecond resolution; 0 would mean "not echoed".
+  if (ts_ok_ && seg.options.timestamps && seg.options.timestamps->tsecr != 0) {
+    std::uint32_t echoed = seg.options.timestamps->tsecr;
+    std::uint32_t ms = ts_clock(now, ts_offset_) - echoed;
+    if (!ts_before(ts_clock(now, ts_offset_), echoed) && ms < 120000)
+      rtt_.sample(std::chrono::milliseconds(std::max<std::uint32_t>(ms, 1)));
+  }
+}
+
+bool Connection::paws_reject(Instant now, const wire::TcpRepr& seg) {
+  if (!ts_ok_ || !seg.options.timestamps || seg.has(kRst)) return false;
+  // RFC 7323 §5.5: a TS.Recent idle for more than 24 days is invalid.
+  if (now - ts_recent_stamp_ > std::chrono::hours(24 * 24)) {
+    ts_recent_ = seg.options.timestamps->tsval;
+    ts_recent_stamp_ = now;
+    return false;
+  }
+  if (!ts_before(seg.options.timestamps->tsval, ts_recent_)) return false;
+  // RFC 7323 §5.3 R1: an old duplicate; acknowledge and drop it.
+  ++stats_.paws_rejected;
+  send_ack_now();
+  return true;
+}
+
+void Connection::update_ts_recent(Instant now, const wire::TcpRepr& seg) {
+  if (!ts_ok_ || !seg.options.timestamps) return;
+  std::uint32_t tsval = seg.options.timestamps->tsval;
+  // RFC 7323 §4.3 (2): SEG.TSval >= TS.Recent and SEG.SEQ =< Last.ACK.sent.
+  if (!ts_before(tsval, ts_recent_) && seg.seq <= last_ack_sent_) {
+    ts_recent_ = tsval;
+    ts_recent_stamp_ = now;
   }
 }
 

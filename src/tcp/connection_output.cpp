@@ -3,6 +3,7 @@
 #include <array>
 
 #include "tcp/connection.hpp"
+#include "tcp/ts_clock.hpp"
 
 namespace synack::tcp {
 
@@ -35,13 +36,25 @@ void Connection::emit(std::uint8_t flags, SeqNum seq, std::span<const std::uint8
   r.dst_port = tuple_.remote_port;
   r.seq = seq;
   r.flags = flags;
-  if (flags & kAck) r.ack = rcv_.nxt;
+  if (flags & kAck) {
+    r.ack = rcv_.nxt;
+    last_ack_sent_ = rcv_.nxt;
+  }
   if (!(flags & kRst) || (flags & kAck)) r.window = advertised_window();
   if (with_syn_options) {
     r.options.mss = our_mss_;
     // In a SYN-ACK (simultaneous open) offer scaling only if the peer did.
     bool offer = cfg_.window_scaling && (state_ == TcpState::SynSent || wscale_ok_);
     if (offer) r.options.window_scale = rcv_.wscale;
+    // SYN offers SACK and timestamps; a SYN-ACK answers only what was offered.
+    bool active = state_ == TcpState::SynSent;
+    r.options.sack_permitted = active ? cfg_.sack : sack_ok_;
+    if (active ? cfg_.timestamps : ts_ok_)
+      r.options.timestamps =
+          wire::TcpTimestamps{ts_clock(now_, ts_offset_), active ? 0 : ts_recent_};
+  } else if (ts_ok_ && !(flags & kRst)) {
+    // RFC 7323 §3.2: once negotiated, on every segment but RST.
+    r.options.timestamps = wire::TcpTimestamps{ts_clock(now_, ts_offset_), ts_recent_};
   }
   r.payload = payload;
   if (seq < snd_.max && (payload.size() > 0 || (flags & (kSyn | kFin)))) ++stats_.retransmits;
@@ -129,6 +142,7 @@ bool Connection::send_data_segment(Instant now) {
 }
 
 void Connection::output(Instant now) {
+  now_ = now;
   switch (state_) {
     case TcpState::Closed:
       return;

@@ -8,6 +8,7 @@
 namespace synack::tcp {
 
 void Connection::on_timer(Instant now) {
+  now_ = now;
   if (timers_.fin_wait2 <= now) {
     timers_.fin_wait2 = kNever;
     if (state_ == TcpState::FinWait2) {

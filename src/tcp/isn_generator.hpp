@@ -14,6 +14,10 @@ class IsnGenerator {
  public:
   explicit IsnGenerator(SipKey key) : key_(key) {}
   SeqNum generate(const FourTuple& tuple, Instant now) const;
+  // Per-connection offset for our TSval clock: the same keyed hash over the
+  // 4-tuple with a different tweak, so it is stable for a connection and
+  // unguessable off path (Linux's secure tsoffset).
+  std::uint32_t ts_offset(const FourTuple& tuple) const;
 
  private:
   SipKey key_;

@@ -1,6 +1,7 @@
 // Passive open: RFC 9293 §3.10.7.2 (LISTEN) and §3.10.7.4 for SYN-RECEIVED,
 // held in RequestSocks; SYN-ACK retransmission with Linux's schedule.
 #include "tcp/listener.hpp"
+#include "tcp/ts_clock.hpp"
 #include "tcp/window_scale.hpp"
 
 #include <fmt/format.h>
@@ -60,6 +61,14 @@ void Listener::on_syn(Instant now, const FourTuple& tuple, const wire::TcpRepr& 
   r.wscale_ok = cfg_.window_scaling && seg.options.window_scale.has_value();
   r.snd_wscale = r.wscale_ok ? std::min<std::uint8_t>(*seg.options.window_scale, 14) : 0;
   r.rcv_wscale = r.wscale_ok ? window_shift_for(cfg_.recv_buffer) : 0;
+  // RFC 2018 §2 and RFC 7323 §3.2: SACK and timestamps only when the SYN
+  // offered them and we allow them.
+  r.sack_ok = cfg_.sack && seg.options.sack_permitted;
+  r.ts_ok = cfg_.timestamps && seg.options.timestamps.has_value();
+  if (r.ts_ok) {
+    r.ts_recent = seg.options.timestamps->tsval;
+    r.ts_offset = host_.choose_ts_offset(tuple);
+  }
   r.created = now;
   r.first_synack = now;
   r.deadline = now + cfg_.rto_initial;
@@ -70,7 +79,7 @@ void Listener::on_syn(Instant now, const FourTuple& tuple, const wire::TcpRepr& 
     return;
   }
   host_.on_request_state(*this, tuple, TcpState::Listen, TcpState::SynReceived, "SYN received");
-  send_synack(*req);
+  send_synack(now, *req);
   ++counters_.synacks_sent;
   note(fmt::format("SynQueue {}/{}, AcceptQueue {}/{}", syn_queue_.size(), syn_queue_.limit(),
                    accept_queue_.size(), cfg_.backlog));
@@ -88,7 +97,7 @@ void Listener::on_request_segment(Instant now, RequestSock* req, const wire::Tcp
       ++counters_.resets_received;
       drop_request(req, "RST received");
     } else if (in_window) {
-      send_ack(*req);
+      send_ack(now, *req);
     }
     return;
   }
@@ -99,10 +108,10 @@ void Listener::on_request_segment(Instant now, RequestSock* req, const wire::Tcp
       // not fire together.
       req->resent = true;
       ++counters_.synacks_retransmitted;
-      send_synack(*req);
+      send_synack(now, *req);
       syn_queue_.reschedule(req, now + synack_wait(req->retransmits));
     } else {
-      send_ack(*req);  // RFC 5961 §4.2 challenge ACK
+      send_ack(now, *req);  // RFC 5961 §4.2 challenge ACK
     }
     return;
   }
@@ -114,7 +123,7 @@ void Listener::on_request_segment(Instant now, RequestSock* req, const wire::Tcp
     return;
   }
   if (!(seg.seq == rcv_nxt || (seg.seq_len() > 0 && in_window))) {
-    send_ack(*req);
+    send_ack(now, *req);
     return;
   }
   complete(now, req, seg);
@@ -145,6 +154,12 @@ void Listener::complete(Instant now, RequestSock* req, const wire::TcpRepr& seg)
   h.rcv_wscale = req->rcv_wscale;
   h.peer_window = static_cast<std::uint32_t>(seg.window) << req->snd_wscale;
   if (req->retransmits == 0 && !req->resent) h.rtt = now - req->first_synack;  // Karn's rule
+  h.sack_ok = req->sack_ok;
+  h.ts_ok = req->ts_ok;
+  h.ts_recent = req->ts_recent;
+  h.ts_offset = req->ts_offset;
+  // RFC 7323 §4.3: the completing ACK's TSval becomes TS.Recent.
+  if (req->ts_ok && seg.options.timestamps) h.ts_recent = seg.options.timestamps->tsval;
   FourTuple tuple = req->tuple;
   Connection* c = host_.create_connection(now, tuple, cfg_, h);
   if (!c) {
@@ -175,7 +190,7 @@ void Listener::on_timer(Instant now) {
     }
     ++req->retransmits;
     ++counters_.synacks_retransmitted;
-    send_synack(*req);
+    send_synack(now, *req);
     syn_queue_.reschedule(req, now + synack_wait(req->retransmits));
   }
 }
@@ -213,7 +228,7 @@ void Listener::drop_request(RequestSock* req, std::string_view why) {
   syn_queue_.erase(req);
 }
 
-void Listener::send_synack(const RequestSock& req) {
+void Listener::send_synack(Instant now, const RequestSock& req) {
   wire::TcpRepr r;
   r.src_port = req.tuple.local_port;
   r.dst_port = req.tuple.remote_port;
@@ -223,10 +238,13 @@ void Listener::send_synack(const RequestSock& req) {
   r.window = static_cast<std::uint16_t>(std::min<std::size_t>(cfg_.recv_buffer, 0xffff));
   r.options.mss = host_.local_mss();
   if (req.wscale_ok) r.options.window_scale = req.rcv_wscale;
+  r.options.sack_permitted = req.sack_ok;
+  if (req.ts_ok)
+    r.options.timestamps = wire::TcpTimestamps{ts_clock(now, req.ts_offset), req.ts_recent};
   host_.send_segment(req.tuple, r);
 }
 
-void Listener::send_ack(const RequestSock& req) {
+void Listener::send_ack(Instant now, const RequestSock& req) {
   wire::TcpRepr r;
   r.src_port = req.tuple.local_port;
   r.dst_port = req.tuple.remote_port;
@@ -234,6 +252,8 @@ void Listener::send_ack(const RequestSock& req) {
   r.ack = req.irs + 1;
   r.flags = kAck;
   r.window = static_cast<std::uint16_t>(std::min<std::size_t>(cfg_.recv_buffer, 0xffff));
+  if (req.ts_ok)
+    r.options.timestamps = wire::TcpTimestamps{ts_clock(now, req.ts_offset), req.ts_recent};
   host_.send_segment(req.tuple, r);
 }
 

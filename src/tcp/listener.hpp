@@ -27,6 +27,7 @@ class ListenerHost {
   virtual ~ListenerHost() = default;
   virtual void send_segment(const FourTuple& tuple, const wire::TcpRepr& seg) = 0;
   virtual SeqNum choose_isn(const FourTuple& tuple, Instant now) = 0;
+  virtual std::uint32_t choose_ts_offset(const FourTuple& tuple) = 0;
   virtual std::uint16_t local_mss() const = 0;
   // Builds an ESTABLISHED connection and enters it in the flow table;
   // nullptr when the connection pool is exhausted.
@@ -89,9 +90,9 @@ class Listener {
   void on_request_segment(Instant now, RequestSock* req, const wire::TcpRepr& seg);
   void complete(Instant now, RequestSock* req, const wire::TcpRepr& seg);
   Duration synack_wait(int retransmits) const;
-  void send_synack(const RequestSock& req);
+  void send_synack(Instant now, const RequestSock& req);
   void send_rst(const FourTuple& tuple, SeqNum seq);
-  void send_ack(const RequestSock& req);
+  void send_ack(Instant now, const RequestSock& req);
   void drop_request(RequestSock* req, std::string_view why);
   void note(std::string_view text) { host_.on_listener_note(*this, text); }
 

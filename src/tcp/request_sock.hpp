@@ -19,6 +19,10 @@ struct RequestSock {
   bool wscale_ok = false;
   std::uint8_t snd_wscale = 0;
   std::uint8_t rcv_wscale = 0;
+  bool sack_ok = false;
+  bool ts_ok = false;
+  std::uint32_t ts_recent = 0;  // the peer's TSval (RFC 7323 §4.3)
+  std::uint32_t ts_offset = 0;
   int retransmits = 0;     // SYN-ACKs sent again after a timeout
   Instant created{};       // when the SYN arrived
   Instant first_synack{};  // for an RTT sample when never retransmitted

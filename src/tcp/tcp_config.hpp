@@ -9,6 +9,9 @@
 namespace synack::tcp {
 
 enum class SyncookieMode : std::uint8_t { Off, On, Auto };
+// Congestion control algorithm of a connection (RFC 9438 CUBIC is Linux's
+// default; NewReno is RFC 5681 + RFC 6582).
+enum class CongestionAlgorithm : std::uint8_t { Cubic, NewReno };
 
 struct TcpConfig {
   // Active open: SYN retransmissions before giving up (net.ipv4.tcp_syn_retries).
@@ -45,6 +48,19 @@ struct TcpConfig {
   std::uint16_t mss = 1460;
   std::uint16_t default_peer_mss = 536;
   bool window_scaling = true;  // RFC 7323 §2
+  bool timestamps = true;      // RFC 7323 §3 (net.ipv4.tcp_timestamps)
+  bool sack = true;            // RFC 2018 (net.ipv4.tcp_sack)
+  CongestionAlgorithm congestion = CongestionAlgorithm::Cubic;
+
+  // Delayed ACK bounds (Linux TCP_DELACK_MIN / TCP_DELACK_MAX).
+  Duration delack_min = std::chrono::milliseconds(40);
+  Duration delack_max = std::chrono::milliseconds(200);
+
+  // Keepalive (SO_KEEPALIVE, net.ipv4.tcp_keepalive_time/intvl/probes).
+  bool keepalive = false;
+  Duration keepalive_time = std::chrono::seconds(7200);
+  Duration keepalive_interval = std::chrono::seconds(75);
+  int keepalive_probes = 9;
 
   // Per-connection buffers, in bytes.
   std::size_t send_buffer = 256 * 1024;

@@ -111,6 +111,7 @@ class TcpLayer final : private ConnectionHost, private ListenerHost {
   SeqNum choose_isn(const FourTuple& tuple, Instant now) override {
     return isn_.generate(tuple, now);
   }
+  std::uint32_t choose_ts_offset(const FourTuple& tuple) override { return isn_.ts_offset(tuple); }
   std::uint16_t local_mss() const override { return mss_; }
   Connection* create_connection(Instant now, const FourTuple& tuple, const TcpConfig& cfg,
                                 const HandshakeResult& h) override;

@@ -46,7 +46,7 @@ Result<Connection*, OpenError> TcpLayer::connect(Instant now, wire::Ipv4Address 
   if (!c) return OpenError::NoMemory;
   flows_.emplace(t, c);
   c->user_attached = true;
-  c->open_active(now, isn_.generate(t, now), std::min(mss_, cfg.mss));
+  c->open_active(now, isn_.generate(t, now), std::min(mss_, cfg.mss), isn_.ts_offset(t));
   return c;
 }
 
