@@ -28,6 +28,7 @@ Connection::Connection(ConnectionHost& host, const TcpConfig& cfg, FourTuple tup
       cfg_(cfg),
       tuple_(tuple),
       rtt_(cfg.rto_initial, cfg.rto_min, cfg.rto_max),
+      cc_(cfg.congestion),
       snd_buf_(cfg.send_buffer),
       rcv_buf_(cfg.recv_buffer) {}
 
@@ -69,7 +70,11 @@ void Connection::open_established(Instant now, const HandshakeResult& h, std::ui
   snd_.max_wnd = h.peer_window;
   snd_.wl1 = h.irs + 1;
   snd_.wl2 = h.iss + 1;
-  snd_.cwnd = 10u * snd_.mss;  // RFC 6928 initial window
+  cc_.init(snd_.mss);  // RFC 6928 initial window
+  quickack_ = 16;
+  recover_ = h.iss;
+  high_rxt_ = h.iss;
+  arm_keepalive(now);
   rcv_.irs = h.irs;
   rcv_.nxt = h.irs + 1;
   last_ack_sent_ = rcv_.nxt;
@@ -117,7 +122,7 @@ std::size_t Connection::recv(std::span<std::uint8_t> out) {
     std::uint32_t threshold =
         std::min<std::uint32_t>(our_mss_, static_cast<std::uint32_t>(rcv_buf_.capacity() / 2));
     if (edge - rcv_.last_adv_edge >= static_cast<std::int32_t>(threshold)) {
-      ack_pending_ = true;
+      schedule_ack(true);  // a window update is never delayed
       activity();
     }
   }
@@ -186,6 +191,52 @@ void Connection::abort(Instant now) {
   snd_buf_.discard(snd_buf_.size());
   rcv_buf_.discard(rcv_buf_.size());
   if (state_ != TcpState::Closed) enter_closed(ConnError::Aborted, "abort");
+}
+
+void Connection::set_congestion(CongestionAlgorithm a) {
+  if (a == cfg_.congestion) return;
+  cfg_.congestion = a;
+  CongestionControl fresh(a);
+  fresh.init(snd_.mss);
+  fresh.cwnd = cc_.cwnd;
+  fresh.ssthresh = cc_.ssthresh;
+  cc_ = fresh;
+}
+
+void Connection::set_keepalive(Instant now, bool on, Duration idle, Duration interval, int probes) {
+  now_ = now;
+  cfg_.keepalive = on;
+  cfg_.keepalive_time = idle;
+  cfg_.keepalive_interval = interval;
+  cfg_.keepalive_probes = probes;
+  keepalive_probes_sent_ = 0;
+  timers_.keepalive = kNever;
+  arm_keepalive(now);
+  activity();
+}
+
+TcpInfo Connection::info() const {
+  TcpInfo i;
+  i.state = state_;
+  i.congestion = cc_.name();
+  i.srtt = rtt_.srtt();
+  i.rttvar = rtt_.rttvar();
+  i.rto = rtt_.rto();
+  i.snd_mss = snd_.mss;
+  i.rcv_mss = rcv_mss_;
+  i.cwnd = cc_.cwnd;
+  i.ssthresh = cc_.ssthresh;
+  i.snd_wnd = snd_.wnd;
+  i.rcv_wnd = rcv_.last_adv_wnd;
+  i.bytes_in_flight = static_cast<std::uint32_t>(snd_.max - snd_.una);
+  i.sacked_now = scoreboard_.sacked_bytes();
+  i.in_recovery = in_recovery_;
+  i.sack = sack_ok_;
+  i.timestamps = ts_ok_;
+  i.snd_wscale = snd_.wscale;
+  i.rcv_wscale = rcv_.wscale;
+  i.stats = stats_;
+  return i;
 }
 
 }  // namespace synack::tcp

@@ -4,6 +4,7 @@
 // ARRIVES" step by step (connection_input.cpp); output, timers and user calls
 // live in their own files. Sans-IO: time is an argument, segments leave through
 // ConnectionHost.
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -13,8 +14,10 @@
 #include "core/assembler.hpp"
 #include "core/ring_buffer.hpp"
 #include "core/time.hpp"
+#include "tcp/congestion_control.hpp"
 #include "tcp/four_tuple.hpp"
 #include "tcp/rtt_estimator.hpp"
+#include "tcp/sack_scoreboard.hpp"
 #include "tcp/tcb.hpp"
 #include "tcp/tcp_config.hpp"
 #include "tcp/tcp_state.hpp"
@@ -65,10 +68,42 @@ struct ConnectionStats {
   std::uint64_t segments_received = 0;
   std::uint64_t bytes_sent = 0;  // payload bytes handed to the network, first time
   std::uint64_t bytes_acked = 0;
-  std::uint64_t bytes_received = 0;  // in-order payload bytes accepted
-  std::uint64_t retransmits = 0;     // segments sent again after a timeout
+  std::uint64_t bytes_received = 0;       // in-order payload bytes accepted
+  std::uint64_t retransmits = 0;          // segments sent again (any reason)
+  std::uint64_t bytes_retransmitted = 0;  // payload bytes sent again
   std::uint64_t timeouts = 0;
+  std::uint64_t fast_retransmits = 0;  // recoveries entered on duplicate ACKs / SACK
+  std::uint64_t bytes_sacked = 0;      // bytes the peer SACKed (first report)
+  std::uint64_t dsacks_received = 0;   // D-SACK blocks seen (RFC 2883)
+  std::uint64_t dsacks_sent = 0;
+  std::uint64_t out_of_order_segments = 0;  // received past a gap
+  std::uint64_t reordering = 3;    // largest reordering seen, in segments (ss "reordering")
+  std::uint64_t delayed_acks = 0;  // ACKs sent by the delayed-ACK timer
+  std::uint64_t keepalive_probes = 0;
   std::uint64_t paws_rejected = 0;  // old duplicates dropped by PAWS (RFC 7323 §5)
+};
+
+// A snapshot like Linux's struct tcp_info (ss -ti).
+struct TcpInfo {
+  TcpState state = TcpState::Closed;
+  std::string_view congestion;  // "cubic" or "reno"
+  Duration srtt{0};
+  Duration rttvar{0};
+  Duration rto{0};
+  std::uint32_t snd_mss = 0;
+  std::uint32_t rcv_mss = 0;
+  std::uint32_t cwnd = 0;  // bytes
+  std::uint32_t ssthresh = 0;
+  std::uint32_t snd_wnd = 0;
+  std::uint32_t rcv_wnd = 0;
+  std::uint32_t bytes_in_flight = 0;
+  std::uint32_t sacked_now = 0;  // bytes currently SACKed above SND.UNA
+  bool in_recovery = false;
+  bool sack = false;
+  bool timestamps = false;
+  std::uint8_t snd_wscale = 0;
+  std::uint8_t rcv_wscale = 0;
+  ConnectionStats stats;
 };
 
 class Connection {
@@ -109,6 +144,16 @@ class Connection {
   const TimerSet& timers() const { return timers_; }
   const ConnectionStats& stats() const { return stats_; }
   const RttEstimator& rtt() const { return rtt_; }
+  const CongestionControl& congestion() const { return cc_; }
+  const SackScoreboard& scoreboard() const { return scoreboard_; }
+  bool in_recovery() const { return in_recovery_; }
+  TcpInfo info() const;
+
+  // --- per-connection options (setsockopt) --------------------------------
+  void set_nodelay(bool on) { cfg_.nodelay = on; }
+  void set_congestion(CongestionAlgorithm a);
+  // SO_KEEPALIVE with TCP_KEEPIDLE / TCP_KEEPINTVL / TCP_KEEPCNT.
+  void set_keepalive(Instant now, bool on, Duration idle, Duration interval, int probes);
   std::size_t readable_bytes() const { return rcv_buf_.size(); }
   std::size_t send_space() const { return write_closed_ ? 0 : snd_buf_.free(); }
   std::size_t unsent_or_unacked() const { return snd_buf_.size(); }
@@ -137,7 +182,11 @@ class Connection {
   bool process_ack(Instant now, const wire::TcpRepr& seg);
   void process_text(const wire::TcpRepr& seg);
   void process_fin(SeqNum fin_seq);
-  void update_window(const wire::TcpRepr& seg);
+  bool update_window(const wire::TcpRepr& seg);
+  void on_duplicate_ack(Instant now);
+  void enter_recovery(Instant now);
+  void on_new_ack(Instant now, std::uint32_t acked);
+  void note_received_segment(Instant now);
   void take_rtt_sample(Instant now, const wire::TcpRepr& seg);
   bool paws_reject(Instant now, const wire::TcpRepr& seg);
   void update_ts_recent(Instant now, const wire::TcpRepr& seg);
@@ -146,6 +195,12 @@ class Connection {
   void emit(std::uint8_t flags, SeqNum seq, std::span<const std::uint8_t> payload,
             bool with_syn_options);
   void send_ack_now();
+  void schedule_ack(bool immediately);
+  void fill_sack_blocks(wire::TcpOptions& o, std::size_t payload_len);
+  void remember_sack_anchor(SeqNum seq);
+  bool retransmit_segment(Instant now, SeqNum seq, std::uint32_t max_len);
+  bool send_recovery_segment(Instant now);
+  std::uint32_t pipe() const;
   void send_rst(SeqNum seq);
   bool send_data_segment(Instant now);
   std::uint16_t advertised_window();
@@ -155,6 +210,8 @@ class Connection {
   // connection_timers.cpp
   void on_retransmit_timeout(Instant now);
   void on_persist_timeout(Instant now);
+  void on_keepalive_timeout(Instant now);
+  void arm_keepalive(Instant now);
 
   void set_state(TcpState s, std::string_view why = {});
   void enter_closed(ConnError e, std::string_view why);
@@ -172,6 +229,8 @@ class Connection {
   RecvState rcv_;
   TimerSet timers_;
   RttEstimator rtt_;
+  CongestionControl cc_;
+  SackScoreboard scoreboard_;
   ConnectionStats stats_;
 
   RingBuffer snd_buf_;  // bytes from snd_buf_seq_ on: unacknowledged, then unsent
@@ -189,7 +248,20 @@ class Connection {
   Instant ts_recent_stamp_{};    // when TS.Recent was set (PAWS 24-day rule, §5.5)
   SeqNum last_ack_sent_;         // Last.ACK.sent (RFC 7323 §4.3)
   Instant now_{};                // instant of the call being handled (for TSval)
-  bool ack_pending_ = false;
+  bool ack_pending_ = false;     // an ACK is owed
+  bool ack_now_ = false;         // ... and must not be delayed
+  int quickack_ = 0;             // segments still ACKed at once (Linux's quick-ACK mode)
+  std::uint32_t rcv_mss_ = 536;  // largest segment the peer has sent (for the 2-segment rule)
+  // RFC 2018 §4: SACK blocks by recency, each named by a byte it contains.
+  std::array<SeqNum, 4> sack_anchors_{};
+  std::uint8_t sack_anchor_count_ = 0;
+  std::optional<SeqRange> dsack_;  // RFC 2883: duplicate to report in the next ACK
+  // Loss recovery (RFC 6675 with SACK, RFC 6582 NewReno without).
+  bool in_recovery_ = false;
+  SeqNum recover_;   // RecoveryPoint / "recover": snd_.max when recovery began
+  SeqNum high_rxt_;  // HighRxt: end of the last hole retransmitted
+  int dupacks_ = 0;
+  int keepalive_probes_sent_ = 0;
   bool rst_pending_ = false;
   SeqNum rst_seq_;
   bool write_closed_ = false;  // shutdown_write() or close() called

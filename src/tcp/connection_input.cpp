@@ -36,6 +36,7 @@ void Connection::on_segment(Instant now, const wire::TcpRepr& in) {
     if (!seg.has(kRst)) send_ack_now();
     return;
   }
+  note_received_segment(now);
 
   // Second: RST, validated per RFC 5961 §3.2.
   if (seg.has(kRst)) {
@@ -74,9 +75,9 @@ void Connection::on_segment(Instant now, const wire::TcpRepr& in) {
     } else if (rcv_.nxt < fin_seq && !rcv_.fin_received) {
       rcv_.fin_pending = true;
       rcv_.fin_seq = fin_seq;
-      ack_pending_ = true;
+      schedule_ack(true);
     } else if (rcv_.fin_received) {
-      ack_pending_ = true;  // a retransmitted FIN: ACK it again
+      schedule_ack(true);  // a retransmitted FIN: ACK it again
     }
   }
   if (ack_pending_) activity();
@@ -124,7 +125,10 @@ void Connection::on_segment_syn_sent(Instant now, const wire::TcpRepr& seg) {
   snd_.max_wnd = seg.window;
   snd_.wl1 = seg.seq;
   snd_.wl2 = seg.ack;
-  snd_.cwnd = 10u * snd_.mss;  // RFC 6928
+  cc_.init(snd_.mss);  // RFC 6928
+  quickack_ = 16;
+  recover_ = snd_.iss;
+  high_rxt_ = snd_.iss;
   // Our SYN offered min(buffer, 65535) unscaled (RFC 7323 §2.2).
   rcv_.last_adv_edge =
       rcv_.nxt + static_cast<std::uint32_t>(std::min<std::size_t>(rcv_buf_.free(), 0xffff));
@@ -142,7 +146,8 @@ void Connection::on_segment_syn_sent(Instant now, const wire::TcpRepr& seg) {
     backoff_ = 0;
     set_state(TcpState::Established, "SYN-ACK received");
     if (snd_.fin_queued) set_state(TcpState::FinWait1, "queued close");
-    ack_pending_ = true;
+    arm_keepalive(now);
+    schedule_ack(true);
     // Data or a FIN may ride on the SYN-ACK.
     if (!seg.payload.empty()) {
       wire::TcpRepr rest = seg;
@@ -220,6 +225,7 @@ bool Connection::process_ack(Instant now, const wire::TcpRepr& seg) {
     timers_.retransmit = kNever;
     backoff_ = 0;
     if (syn_retransmits_ > 0) rtt_.handshake_retransmitted_without_sample();
+    arm_keepalive(now);
     set_state(TcpState::Established, "ACK of SYN");
     if (snd_.fin_queued) set_state(TcpState::FinWait1, "queued close");
     activity();
@@ -235,6 +241,17 @@ bool Connection::process_ack(Instant now, const wire::TcpRepr& seg) {
   if (seg.ack < snd_.una - std::max<std::uint32_t>(snd_.max_wnd, 1)) {
     send_ack_now();
     return false;
+  }
+
+  // SACK blocks first (RFC 6675 §5): they describe the receiver's queue as
+  // this ACK left it.
+  std::uint32_t newly_sacked = 0;
+  if (sack_ok_ && seg.options.sack_count > 0) {
+    auto u = scoreboard_.update(seq_max(snd_.una, seg.ack), snd_.max,
+                                std::span(seg.options.sack.data(), seg.options.sack_count));
+    newly_sacked = u.newly_sacked;
+    stats_.bytes_sacked += newly_sacked;
+    if (u.dsack) ++stats_.dsacks_received;
   }
 
   if (snd_.una < seg.ack) {
@@ -255,19 +272,24 @@ bool Connection::process_ack(Instant now, const wire::TcpRepr& seg) {
       snd_.fin_seq = send_buffer_end();
     }
     stats_.bytes_acked += data_acked;
-    // RFC 5681 §3.1: slow start below ssthresh, then congestion avoidance.
-    if (snd_.cwnd < snd_.ssthresh) {
-      snd_.cwnd += std::min<std::uint32_t>(acked, snd_.mss);
-    } else {
-      snd_.cwnd += std::max<std::uint32_t>(1, snd_.mss * snd_.mss / snd_.cwnd);
-    }
+    scoreboard_.advance(snd_.una);
     backoff_ = 0;
     persist_backoff_ = 0;
     // RFC 6298 §5.2/5.3: stop the timer when all is acknowledged, else restart.
     timers_.retransmit = (snd_.una == snd_.max) ? kNever : now + rtt_.rto();
+    on_new_ack(now, acked);
     if (data_acked > 0) activity();  // send space opened
+    update_window(seg);
+  } else {
+    bool window_changed = update_window(seg);
+    // RFC 5681 §2: a duplicate ACK carries no data, no SYN or FIN, does not
+    // move SND.UNA or the window while data is outstanding; with SACK
+    // (RFC 6675 §2) it is one that SACKs new data.
+    bool outstanding = snd_.una != snd_.max;
+    bool dup = seg.ack == snd_.una && outstanding && seg.payload.empty() && !seg.has(kFin) &&
+               (sack_ok_ ? newly_sacked > 0 : !window_changed);
+    if (dup) on_duplicate_ack(now);
   }
-  update_window(seg);
 
   bool fin_acked = snd_.fin_sent && snd_.una == snd_.fin_seq + 1;
   switch (state_) {
@@ -296,12 +318,14 @@ bool Connection::process_ack(Instant now, const wire::TcpRepr& seg) {
   return true;
 }
 
-void Connection::update_window(const wire::TcpRepr& seg) {
+bool Connection::update_window(const wire::TcpRepr& seg) {
   // RFC 9293 §3.10.7.4: update SND.WND only from segments newer than the last
   // update (SND.WL1, SND.WL2).
+  bool changed = false;
   if (snd_.wl1 < seg.seq || (snd_.wl1 == seg.seq && snd_.wl2 <= seg.ack)) {
     std::uint32_t wnd = static_cast<std::uint32_t>(seg.window) << snd_.wscale;
     bool opened = snd_.wnd == 0 && wnd > 0;
+    changed = wnd != snd_.wnd;
     snd_.wnd = wnd;
     snd_.max_wnd = std::max(snd_.max_wnd, wnd);
     snd_.wl1 = seg.seq;
@@ -312,6 +336,7 @@ void Connection::update_window(const wire::TcpRepr& seg) {
       activity();
     }
   }
+  return changed;
 }
 
 void Connection::take_rtt_sample(Instant now, const wire::TcpRepr& seg) {
@@ -362,10 +387,14 @@ void Connection::process_text(const wire::TcpRepr& seg) {
     return;  // RFC 9293 §3.10.7.4 seventh: text after a FIN is ignored
   SeqNum start = seg.seq;
   std::span<const std::uint8_t> data = seg.payload;
+  SeqNum seg_end = start + static_cast<std::uint32_t>(data.size());
+  rcv_mss_ = std::max<std::uint32_t>(rcv_mss_, std::min<std::uint32_t>(data.size(), our_mss_));
   if (start < rcv_.nxt) {
     std::uint32_t skip = static_cast<std::uint32_t>(rcv_.nxt - start);
+    // RFC 2883 §4.1: report the duplicate bytes in the next ACK.
+    if (sack_ok_) dsack_ = SeqRange{start, skip >= data.size() ? seg_end : rcv_.nxt};
     if (skip >= data.size()) {
-      ack_pending_ = true;  // all duplicate: re-ACK
+      schedule_ack(true);  // all duplicate: re-ACK at once
       return;
     }
     data = data.subspan(skip);
@@ -381,20 +410,39 @@ void Connection::process_text(const wire::TcpRepr& seg) {
   // Accept only what fits in the advertised window.
   std::int32_t room = rcv_.last_adv_edge - start;
   if (room <= 0) {
-    ack_pending_ = true;
+    schedule_ack(true);
     return;
   }
   if (data.size() > static_cast<std::size_t>(room))
     data = data.first(static_cast<std::size_t>(room));
   std::size_t offset = static_cast<std::size_t>(start - rcv_.nxt);
+  bool had_gap = !ooo_.empty();
+  if (offset > 0) {
+    // RFC 2883 §4.2: out-of-order bytes we already hold are a duplicate too.
+    for (const auto& r : ooo_.ranges())
+      if (sack_ok_ && r.start <= offset && offset + data.size() <= r.end)
+        dsack_ = SeqRange{start, start + static_cast<std::uint32_t>(data.size())};
+  }
   std::size_t written = rcv_buf_.write_at(offset, data);
-  ack_pending_ = true;
-  if (written == 0 || !ooo_.add(offset, written)) return;
+  if (written == 0 || !ooo_.add(offset, written)) {
+    schedule_ack(true);
+    return;
+  }
+  if (offset > 0) {
+    // RFC 5681 §4.2: an out-of-order segment is acknowledged at once (a
+    // duplicate ACK, with SACK blocks naming what arrived, RFC 2018 §4).
+    ++stats_.out_of_order_segments;
+    remember_sack_anchor(start);
+    schedule_ack(true);
+    return;
+  }
   std::size_t ready = ooo_.take_front();
   if (ready > 0) {
     rcv_buf_.commit(ready);
     rcv_.nxt += static_cast<std::uint32_t>(ready);
     stats_.bytes_received += ready;
+    // RFC 5681 §4.2: a segment that fills a gap is acknowledged at once.
+    schedule_ack(had_gap);
     activity();
     if (rcv_.fin_pending && rcv_.fin_seq == rcv_.nxt) {
       rcv_.fin_pending = false;
@@ -406,14 +454,14 @@ void Connection::process_text(const wire::TcpRepr& seg) {
 
 void Connection::process_fin(SeqNum fin_seq) {
   if (rcv_.fin_received) {
-    ack_pending_ = true;
+    schedule_ack(true);
     return;
   }
   rcv_.fin_received = true;
   rcv_.fin_pending = false;
   rcv_.nxt = fin_seq + 1;
   rcv_.last_adv_edge = seq_max(rcv_.last_adv_edge, rcv_.nxt);
-  ack_pending_ = true;
+  schedule_ack(true);
   bool our_fin_acked = snd_.fin_sent && snd_.una == snd_.fin_seq + 1;
   switch (state_) {
     case TcpState::SynReceived:

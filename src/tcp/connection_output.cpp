@@ -38,7 +38,13 @@ void Connection::emit(std::uint8_t flags, SeqNum seq, std::span<const std::uint8
   r.flags = flags;
   if (flags & kAck) {
     r.ack = rcv_.nxt;
+    // An ACK that covers new data uses up one quick ACK; any ACK settles
+    // what was owed (RFC 9293 §3.8.6.3: data carries the ACK for free).
+    if (quickack_ > 0 && last_ack_sent_ != rcv_.nxt && is_synchronized(state_)) --quickack_;
     last_ack_sent_ = rcv_.nxt;
+    ack_pending_ = false;
+    ack_now_ = false;
+    timers_.delack = kNever;
   }
   if (!(flags & kRst) || (flags & kAck)) r.window = advertised_window();
   if (with_syn_options) {
@@ -52,9 +58,10 @@ void Connection::emit(std::uint8_t flags, SeqNum seq, std::span<const std::uint8
     if (active ? cfg_.timestamps : ts_ok_)
       r.options.timestamps =
           wire::TcpTimestamps{ts_clock(now_, ts_offset_), active ? 0 : ts_recent_};
-  } else if (ts_ok_ && !(flags & kRst)) {
+  } else if (!(flags & kRst)) {
     // RFC 7323 §3.2: once negotiated, on every segment but RST.
-    r.options.timestamps = wire::TcpTimestamps{ts_clock(now_, ts_offset_), ts_recent_};
+    if (ts_ok_) r.options.timestamps = wire::TcpTimestamps{ts_clock(now_, ts_offset_), ts_recent_};
+    if (flags & kAck) fill_sack_blocks(r.options, payload.size());
   }
   r.payload = payload;
   if (seq < snd_.max && (payload.size() > 0 || (flags & (kSyn | kFin)))) ++stats_.retransmits;
@@ -84,12 +91,27 @@ void Connection::arm_retransmit(Instant now) {
 }
 
 bool Connection::send_data_segment(Instant now) {
+  // Going back after a timeout, skip what the receiver SACKed (RFC 6675 §5.1
+  // keeps the scoreboard across the timeout, as Linux does).
+  std::size_t sacked_limit = SIZE_MAX;
+  if (snd_.nxt < snd_.max && !scoreboard_.empty()) {
+    snd_.nxt = scoreboard_.skip_sacked(snd_.nxt);
+    for (const SeqRange& r : scoreboard_.ranges())
+      if (snd_.nxt < r.start) {
+        sacked_limit = static_cast<std::size_t>(r.start - snd_.nxt);
+        break;
+      }
+  }
   std::size_t offset = static_cast<std::size_t>(snd_.nxt - snd_buf_seq_);
   if (offset >= snd_buf_.size()) return false;
   std::size_t avail = snd_buf_.size() - offset;
-  std::uint32_t limit = std::min(snd_.wnd, snd_.cwnd);
+  // The peer's window bounds what may be outstanding past SND.UNA; the
+  // congestion window bounds what is in the network (pipe, in recovery).
   std::uint32_t flight = in_flight();
-  std::size_t usable = limit > flight ? limit - flight : 0;
+  std::uint32_t wnd_room = snd_.wnd > flight ? snd_.wnd - flight : 0;
+  std::uint32_t p = pipe();
+  std::uint32_t cwnd_room = cc_.cwnd > p ? cc_.cwnd - p : 0;
+  std::size_t usable = std::min(wnd_room, cwnd_room);
   if (usable == 0) {
     if (snd_.wnd == 0 && flight == 0 && timers_.persist == kNever) {
       Duration d = rtt_.rto();
@@ -99,7 +121,7 @@ bool Connection::send_data_segment(Instant now) {
     }
     return false;
   }
-  std::size_t len = std::min<std::size_t>({avail, snd_.mss, usable});
+  std::size_t len = std::min<std::size_t>({avail, snd_.mss, usable, sacked_limit});
   bool retransmission = snd_.nxt < snd_.max;
   if (len < snd_.mss && !retransmission) {
     // Nagle (RFC 9293 §3.7.4) and sender silly-window avoidance (§3.8.6.2.1):
@@ -126,8 +148,9 @@ bool Connection::send_data_segment(Instant now) {
       timed_seq_ = seq;
       timed_at_ = now;
     }
-  } else if (timed_seq_ && seq <= *timed_seq_) {
-    timed_seq_.reset();  // Karn: never time a retransmitted segment
+  } else {
+    stats_.bytes_retransmitted += len;
+    if (timed_seq_ && seq <= *timed_seq_) timed_seq_.reset();  // Karn's rule
   }
   snd_.nxt = seq + static_cast<std::uint32_t>(len);
   if (fin) {
@@ -171,6 +194,8 @@ void Connection::output(Instant now) {
       break;
   }
   bool sent = false;
+  while (send_recovery_segment(now))
+    sent = true;
   while (send_data_segment(now))
     sent = true;
   // A FIN with no data left to carry it (RFC 9293 §3.10.4).
@@ -185,8 +210,17 @@ void Connection::output(Instant now) {
     arm_retransmit(now);
     sent = true;
   }
-  if (ack_pending_ && !sent) send_ack_now();
-  ack_pending_ = false;
+  (void)sent;
+  if (!ack_pending_) return;
+  if (ack_now_) {
+    send_ack_now();
+  } else if (timers_.delack == kNever) {
+    // RFC 9293 §3.8.6.3: delay, but well under 0.5 s. Linux starts at 40 ms
+    // and never waits past 200 ms nor (much) past one RTT.
+    Duration d = cfg_.delack_min;
+    if (rtt_.has_sample()) d = std::clamp(rtt_.srtt(), cfg_.delack_min, cfg_.delack_max);
+    timers_.delack = now + std::min(d, cfg_.delack_max);
+  }
 }
 
 }  // namespace synack::tcp

@@ -25,6 +25,47 @@ void Connection::on_timer(Instant now) {
     timers_.persist = kNever;
     on_persist_timeout(now);
   }
+  if (timers_.delack <= now) {
+    timers_.delack = kNever;
+    if (ack_pending_ && state_ != TcpState::Closed) {
+      ++stats_.delayed_acks;
+      send_ack_now();
+    }
+  }
+  if (timers_.keepalive <= now) {
+    timers_.keepalive = kNever;
+    on_keepalive_timeout(now);
+  }
+}
+
+void Connection::arm_keepalive(Instant now) {
+  if (cfg_.keepalive && is_synchronized(state_) && state_ != TcpState::TimeWait)
+    timers_.keepalive = now + cfg_.keepalive_time;
+}
+
+void Connection::on_keepalive_timeout(Instant now) {
+  // RFC 9293 §3.8.4 (RFC 1122 §4.2.3.6): only an idle connection is probed;
+  // while data is outstanding the retransmission timer watches the peer.
+  if (!cfg_.keepalive) return;
+  if (state_ != TcpState::Established && state_ != TcpState::CloseWait &&
+      state_ != TcpState::FinWait2)
+    return;
+  if (snd_.una != snd_.max || snd_buf_.size() > 0) {
+    timers_.keepalive = now + cfg_.keepalive_time;
+    return;
+  }
+  if (keepalive_probes_sent_ >= cfg_.keepalive_probes) {
+    // Like Linux: give up, tell the peer with a RST, report a timeout.
+    send_rst(snd_.max);
+    enter_closed(ConnError::TimedOut, "keepalive: peer did not answer");
+    return;
+  }
+  // The probe: SEG.SEQ = SND.NXT - 1 and no data, which any live peer must
+  // answer with an ACK (RFC 1122 §4.2.3.6).
+  ++keepalive_probes_sent_;
+  ++stats_.keepalive_probes;
+  emit(wire::tcp_flags::kAck, snd_.max - 1, {}, false);
+  timers_.keepalive = now + cfg_.keepalive_interval;
 }
 
 void Connection::on_retransmit_timeout(Instant now) {
@@ -52,10 +93,13 @@ void Connection::on_retransmit_timeout(Instant now) {
     return;
   }
   ++backoff_;
-  // RFC 5681 §3.1: after a timeout, ssthresh = max(FlightSize/2, 2*SMSS) and
-  // the window restarts from one segment.
-  snd_.ssthresh = std::max<std::uint32_t>(in_flight() / 2, 2u * snd_.mss);
-  snd_.cwnd = snd_.mss;
+  // RFC 5681 §3.1 / RFC 9438 §4.8: ssthresh from the flight, the window
+  // restarts from one segment. Recovery in progress is abandoned; the next
+  // fast retransmit waits for data sent after this point (RFC 6582 §4).
+  cc_.on_timeout(now, static_cast<std::uint32_t>(snd_.max - snd_.una));
+  in_recovery_ = false;
+  dupacks_ = 0;
+  recover_ = snd_.max;
   // Go back to the oldest unacknowledged byte (the FIN too, if unacked).
   snd_.nxt = snd_.una;
   if (snd_.fin_sent && snd_.una <= snd_.fin_seq) snd_.fin_sent = false;

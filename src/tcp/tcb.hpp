@@ -19,10 +19,8 @@ struct SendState {
   SeqNum wl2;                 // segment ack used for the last window update
   std::uint8_t wscale = 0;    // shift applied to windows the peer advertises
   std::uint16_t mss = 536;    // largest payload we put in a segment
-  std::uint32_t cwnd = 0;     // congestion window (RFC 5681)
-  std::uint32_t ssthresh = 0xffffffff;
-  bool fin_queued = false;  // the user closed the write side
-  bool fin_sent = false;    // a FIN is in flight (seq = fin_seq)
+  bool fin_queued = false;    // the user closed the write side
+  bool fin_sent = false;      // a FIN is in flight (seq = fin_seq)
   SeqNum fin_seq;
 };
 
@@ -42,8 +40,13 @@ struct TimerSet {
   Instant retransmit = kNever;  // RTO, also SYN / SYN-ACK retransmission
   Instant persist = kNever;     // zero-window probe
   Instant fin_wait2 = kNever;   // orphaned FIN-WAIT-2 timeout
+  Instant delack = kNever;      // delayed ACK (RFC 9293 §3.8.6.3)
+  Instant keepalive = kNever;   // next keepalive probe or give-up (RFC 9293 §3.8.4)
 
-  Instant next() const { return earliest(earliest(retransmit, persist), fin_wait2); }
+  Instant next() const {
+    return earliest(earliest(earliest(retransmit, persist), earliest(fin_wait2, delack)),
+                    keepalive);
+  }
 };
 
 }  // namespace synack::tcp

@@ -1,0 +1,116 @@
+// Loss recovery without a timeout: fast retransmit on duplicate ACKs, then
+// SACK-based recovery (RFC 6675) when both sides allow SACK, NewReno
+// (RFC 6582) when they do not. The window sizes come from CongestionControl.
+#include <algorithm>
+
+#include "tcp/connection.hpp"
+
+namespace synack::tcp {
+
+using namespace wire::tcp_flags;
+
+void Connection::on_new_ack(Instant now, std::uint32_t acked) {
+  dupacks_ = 0;
+  if (in_recovery_) {
+    if (recover_ <= snd_.una) {
+      // RFC 6675 §5 / RFC 6582 §3.2 step 3: a full acknowledgment ends recovery.
+      in_recovery_ = false;
+      if (!sack_ok_) {
+        std::uint32_t flight = static_cast<std::uint32_t>(snd_.max - snd_.una);
+        cc_.cwnd = std::min(cc_.ssthresh, std::max<std::uint32_t>(flight, snd_.mss) + snd_.mss);
+      } else {
+        cc_.cwnd = cc_.ssthresh;
+      }
+      return;
+    }
+    if (!sack_ok_) {
+      // RFC 6582 §3.2 step 4, partial acknowledgment: the next hole is lost
+      // too. Retransmit it, deflate the window by what was acknowledged and
+      // add back one segment if that was at least a segment.
+      retransmit_segment(now, snd_.una, snd_.mss);
+      cc_.cwnd = cc_.cwnd > acked ? cc_.cwnd - acked : 0;
+      if (acked >= snd_.mss) cc_.cwnd += snd_.mss;
+      cc_.cwnd = std::max<std::uint32_t>(cc_.cwnd, snd_.mss);
+    }
+    return;
+  }
+  // RFC 7661's idea: grow the window only while it is what limits us, so an
+  // application-limited sender does not build a window it never tested.
+  std::uint32_t flight_before = static_cast<std::uint32_t>(snd_.max - snd_.una) + acked;
+  if (flight_before * 2 >= cc_.cwnd) cc_.on_ack(now, acked, rtt_.srtt());
+}
+
+void Connection::on_duplicate_ack(Instant now) {
+  ++dupacks_;
+  if (in_recovery_) {
+    // RFC 6582 §3.2 step 4 (RFC 5681 §3.2 step 4): each further duplicate
+    // means a segment left the network; inflate so new data can go.
+    if (!sack_ok_) cc_.cwnd += snd_.mss;
+    activity();
+    return;
+  }
+  bool lost = dupacks_ >= SackScoreboard::kDupThresh ||
+              (sack_ok_ && scoreboard_.is_lost(snd_.una, snd_.mss));
+  // RFC 6582 §3.2 step 2: not again for data sent before the last recovery.
+  if (lost && recover_ <= snd_.una) enter_recovery(now);
+}
+
+void Connection::enter_recovery(Instant now) {
+  in_recovery_ = true;
+  ++stats_.fast_retransmits;
+  recover_ = snd_.max;
+  high_rxt_ = snd_.una;
+  std::uint32_t flight = static_cast<std::uint32_t>(snd_.max - snd_.una);
+  cc_.on_loss(now, flight);  // cwnd = ssthresh (RFC 6675 §5 step 4.2)
+  // RFC 6582 §3.2 step 2: NewReno inflates by the three segments that left.
+  if (!sack_ok_) cc_.cwnd = cc_.ssthresh + 3 * snd_.mss;
+  // RFC 6675 §5 step 4.3 / RFC 5681 §3.2 step 2: the segment at SND.UNA now.
+  retransmit_segment(now, snd_.una, snd_.mss);
+  activity();
+}
+
+std::uint32_t Connection::pipe() const {
+  std::uint32_t outstanding = static_cast<std::uint32_t>(snd_.max - snd_.una);
+  if (!in_recovery_ || !sack_ok_) return in_flight();
+  // RFC 6675 §4 SetPipe: every un-SACKed byte not deemed lost, plus every
+  // retransmitted byte. Lost holes below HighRxt were retransmitted, so they
+  // count once; lost holes above it are not in the network.
+  std::uint32_t sacked = scoreboard_.sacked_bytes();
+  SeqNum from = seq_max(high_rxt_, snd_.una);
+  std::uint32_t lost = scoreboard_.lost_bytes_between(from, snd_.max, snd_.mss);
+  std::uint32_t gone = sacked + lost;
+  return outstanding > gone ? outstanding - gone : 0;
+}
+
+bool Connection::send_recovery_segment(Instant now) {
+  if (!in_recovery_ || !sack_ok_) return false;
+  // RFC 6675 §5 step (C): while cwnd - pipe >= 1 SMSS, NextSeg rule 1.
+  std::uint32_t p = pipe();
+  if (cc_.cwnd < p + snd_.mss) return false;
+  auto hole = scoreboard_.next_lost_hole(seq_max(high_rxt_, snd_.una), snd_.mss);
+  if (!hole) return false;  // rule 2 (new data) is the ordinary send path
+  return retransmit_segment(now, hole->start, hole->len());
+}
+
+bool Connection::retransmit_segment(Instant now, SeqNum seq, std::uint32_t max_len) {
+  if (seq < snd_buf_seq_) return false;
+  std::size_t offset = static_cast<std::size_t>(seq - snd_buf_seq_);
+  std::size_t avail = offset < snd_buf_.size() ? snd_buf_.size() - offset : 0;
+  std::size_t len = std::min<std::size_t>({avail, snd_.mss, max_len});
+  bool fin = snd_.fin_sent && offset + len == snd_buf_.size() && seq + len == snd_.fin_seq;
+  if (len == 0 && !fin) return false;
+  scratch_.resize(std::max(scratch_.size(), len));
+  std::span<std::uint8_t> payload(scratch_.data(), len);
+  snd_buf_.peek_at(offset, payload);
+  std::uint8_t flags = kAck;
+  if (len == avail) flags |= kPsh;
+  if (fin) flags |= kFin;
+  emit(flags, seq, payload, false);
+  stats_.bytes_retransmitted += len;
+  if (timed_seq_ && seq <= *timed_seq_) timed_seq_.reset();  // Karn's rule
+  high_rxt_ = seq_max(high_rxt_, seq + static_cast<std::uint32_t>(len + (fin ? 1 : 0)));
+  arm_retransmit(now);
+  return true;
+}
+
+}  // namespace synack::tcp
