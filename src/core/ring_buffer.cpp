@@ -33,6 +33,14 @@ std::size_t RingBuffer::peek_at(std::size_t offset, std::span<std::uint8_t> out)
   return n;
 }
 
+std::span<const std::uint8_t> RingBuffer::view_at(std::size_t offset, std::size_t n) const {
+  if (offset >= len_) return {};
+  n = std::min(n, len_ - offset);
+  std::size_t start = index(offset);
+  if (n == 0 || start + n > cap_) return {};
+  return {buf_.get() + start, n};
+}
+
 std::size_t RingBuffer::pop(std::span<std::uint8_t> out) {
   std::size_t n = peek_at(0, out);
   discard(n);

@@ -27,6 +27,15 @@ class RingBuffer {
   std::size_t pop(std::span<std::uint8_t> out);
   // Copies bytes starting `offset` bytes past the front, without consuming.
   std::size_t peek_at(std::size_t offset, std::span<std::uint8_t> out) const;
+  // The bytes [offset, offset + n) in place when they do not wrap (no copy),
+  // else an empty span; n is clipped to what is stored.
+  std::span<const std::uint8_t> view_at(std::size_t offset, std::size_t n) const;
+  // The longest readable run at the front, in place.
+  std::span<const std::uint8_t> front_view() const {
+    return len_ == 0
+               ? std::span<const std::uint8_t>{}
+               : std::span<const std::uint8_t>(buf_.get() + head_, std::min(len_, cap_ - head_));
+  }
   // Drops up to n bytes from the front.
   std::size_t discard(std::size_t n);
   // Writes into free space `offset` bytes past the readable end (not yet

@@ -39,6 +39,20 @@ std::size_t TcpStream::read(std::span<std::uint8_t> out) {
   return s_->conn->recv(out);
 }
 
+std::size_t TcpStream::consume(std::size_t n) {
+  return s_->conn->consume(n);
+}
+
+void TcpStream::set_nodelay(bool on) {
+  s_->conn->set_nodelay(on);
+}
+void TcpStream::set_keepalive(bool on, Duration idle, Duration interval, int probes) {
+  s_->conn->set_keepalive(stack_->now(), on, idle, interval, probes);
+}
+void TcpStream::set_congestion(tcp::CongestionAlgorithm a) {
+  s_->conn->set_congestion(a);
+}
+
 void TcpStream::shutdown() {
   s_->conn->shutdown_write(stack_->now());
 }

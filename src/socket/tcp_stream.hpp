@@ -42,6 +42,19 @@ class TcpStream {
   std::size_t writable() const;
   const tcp::FourTuple& tuple() const;
   const tcp::Connection& connection() const { return *s_->conn; }
+  // Like getsockopt(TCP_INFO): RTT, windows, counters (ss -ti).
+  tcp::TcpInfo info() const { return s_->conn->info(); }
+
+  // --- options (setsockopt) ------------------------------------------------------
+  void set_nodelay(bool on);  // TCP_NODELAY: no Nagle
+  void set_keepalive(bool on, Duration idle = std::chrono::seconds(7200),
+                     Duration interval = std::chrono::seconds(75), int probes = 9);
+  void set_congestion(tcp::CongestionAlgorithm a);  // TCP_CONGESTION
+
+  // --- zero-copy reading ------------------------------------------------------------
+  // Readable bytes in place, valid until the next call on this stream or poll.
+  std::span<const std::uint8_t> read_view() const { return s_->conn->recv_view(); }
+  std::size_t consume(std::size_t n);
 
   // Called from Stack::poll whenever readiness may have changed.
   void on_event(std::function<void()> cb);

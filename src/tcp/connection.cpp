@@ -111,7 +111,17 @@ std::size_t Connection::send(std::span<const std::uint8_t> data) {
 
 std::size_t Connection::recv(std::span<std::uint8_t> out) {
   std::size_t n = rcv_buf_.pop(out);
-  if (n == 0) return 0;
+  if (n > 0) after_read();
+  return n;
+}
+
+std::size_t Connection::consume(std::size_t n) {
+  n = rcv_buf_.discard(n);
+  if (n > 0) after_read();
+  return n;
+}
+
+void Connection::after_read() {
   // Window update: tell the peer once the right edge can move by a useful
   // amount (receiver-side silly window avoidance, RFC 9293 §3.8.6.2.2).
   // Not once the peer's FIN is in: it sends no more data, and an ACK from
@@ -126,7 +136,6 @@ std::size_t Connection::recv(std::span<std::uint8_t> out) {
       activity();
     }
   }
-  return n;
 }
 
 void Connection::shutdown_write(Instant now) {

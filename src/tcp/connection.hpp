@@ -130,6 +130,10 @@ class Connection {
   std::size_t send(std::span<const std::uint8_t> data);
   // Moves received bytes out; 0 with at_eof() means the peer closed.
   std::size_t recv(std::span<std::uint8_t> out);
+  // Zero-copy reading: the next readable bytes in place (possibly fewer than
+  // readable_bytes() when the buffer wraps), then consume() what was used.
+  std::span<const std::uint8_t> recv_view() const { return rcv_buf_.front_view(); }
+  std::size_t consume(std::size_t n);
   void shutdown_write(Instant now);  // half-close: FIN after queued data
   void close(Instant now);           // both directions; RST if data is unread
   void abort(Instant now);           // RST now
@@ -204,6 +208,7 @@ class Connection {
   void send_rst(SeqNum seq);
   bool send_data_segment(Instant now);
   std::uint16_t advertised_window();
+  std::span<const std::uint8_t> payload_at(std::size_t offset, std::size_t len);
   std::uint32_t in_flight() const { return static_cast<std::uint32_t>(snd_.nxt - snd_.una); }
   void arm_retransmit(Instant now);
 
@@ -213,6 +218,7 @@ class Connection {
   void on_keepalive_timeout(Instant now);
   void arm_keepalive(Instant now);
 
+  void after_read();
   void set_state(TcpState s, std::string_view why = {});
   void enter_closed(ConnError e, std::string_view why);
   void activity() { host_.on_activity(*this); }

@@ -82,6 +82,17 @@ void Connection::send_rst(SeqNum seq) {
   emit(kRst, seq, {}, false);
 }
 
+std::span<const std::uint8_t> Connection::payload_at(std::size_t offset, std::size_t len) {
+  // Zero copy: the segment points into the send buffer unless the bytes wrap
+  // around its end; the interface copies them once, into the frame.
+  std::span<const std::uint8_t> v = snd_buf_.view_at(offset, len);
+  if (v.size() == len) return v;
+  scratch_.resize(std::max(scratch_.size(), len));
+  std::span<std::uint8_t> copy(scratch_.data(), len);
+  snd_buf_.peek_at(offset, copy);
+  return copy;
+}
+
 void Connection::arm_retransmit(Instant now) {
   if (timers_.retransmit != kNever) return;
   Duration rto = rtt_.rto();
@@ -133,9 +144,7 @@ bool Connection::send_data_segment(Instant now) {
     bool half_window = snd_.max_wnd > 0 && len >= snd_.max_wnd / 2;
     if (!((all_queued && idle) || half_window || flight == 0)) return false;
   }
-  scratch_.resize(std::max(scratch_.size(), len));
-  std::span<std::uint8_t> payload(scratch_.data(), len);
-  snd_buf_.peek_at(offset, payload);
+  std::span<const std::uint8_t> payload = payload_at(offset, len);
   bool fin = snd_.fin_queued && offset + len == snd_buf_.size();
   std::uint8_t flags = kAck;
   if (len == avail) flags |= kPsh;

@@ -99,9 +99,7 @@ bool Connection::retransmit_segment(Instant now, SeqNum seq, std::uint32_t max_l
   std::size_t len = std::min<std::size_t>({avail, snd_.mss, max_len});
   bool fin = snd_.fin_sent && offset + len == snd_buf_.size() && seq + len == snd_.fin_seq;
   if (len == 0 && !fin) return false;
-  scratch_.resize(std::max(scratch_.size(), len));
-  std::span<std::uint8_t> payload(scratch_.data(), len);
-  snd_buf_.peek_at(offset, payload);
+  std::span<const std::uint8_t> payload = payload_at(offset, len);
   std::uint8_t flags = kAck;
   if (len == avail) flags |= kPsh;
   if (fin) flags |= kFin;
