@@ -14,9 +14,10 @@ void CongestionControl::init(std::uint32_t mss) {
 
 void CongestionControl::on_ack(Instant now, std::uint32_t acked, Duration srtt) {
   if (in_slow_start()) {
-    // RFC 5681 §3.1 with RFC 3465's limit L = 2 SMSS per ACK, so delayed
-    // ACKs still double the window each round trip.
-    std::uint32_t grown = cwnd + std::min(acked, 2 * mss_);
+    // RFC 5681 §3.1 with byte counting (RFC 3465). Like Linux, without the
+    // L = 2 SMSS cap: receivers that coalesce (GRO, batched polls) send
+    // stretch ACKs, and the window should still double each round trip.
+    std::uint32_t grown = cwnd + acked;
     cwnd = std::min(grown, std::max(ssthresh, cwnd));
     return;
   }

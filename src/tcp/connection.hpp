@@ -191,6 +191,7 @@ class Connection {
   void enter_recovery(Instant now);
   void on_new_ack(Instant now, std::uint32_t acked);
   void note_received_segment(Instant now);
+  void note_reordering(SeqNum high_before, SeqNum arrived_late);
   void take_rtt_sample(Instant now, const wire::TcpRepr& seg);
   bool paws_reject(Instant now, const wire::TcpRepr& seg);
   void update_ts_recent(Instant now, const wire::TcpRepr& seg);
@@ -267,6 +268,9 @@ class Connection {
   SeqNum recover_;   // RecoveryPoint / "recover": snd_.max when recovery began
   SeqNum high_rxt_;  // HighRxt: end of the last hole retransmitted
   int dupacks_ = 0;
+  // Reordering seen, in segments: DupThresh for this connection (Linux's
+  // tp->reordering, initially 3, at most 300).
+  int reordering_ = SackScoreboard::kDupThresh;
   int keepalive_probes_sent_ = 0;
   bool rst_pending_ = false;
   SeqNum rst_seq_;

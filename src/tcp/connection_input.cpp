@@ -246,13 +246,21 @@ bool Connection::process_ack(Instant now, const wire::TcpRepr& seg) {
   // SACK blocks first (RFC 6675 §5): they describe the receiver's queue as
   // this ACK left it.
   std::uint32_t newly_sacked = 0;
+  SeqNum high_sacked_before = scoreboard_.high_sacked(snd_.una);
   if (sack_ok_ && seg.options.sack_count > 0) {
     auto u = scoreboard_.update(seq_max(snd_.una, seg.ack), snd_.max,
                                 std::span(seg.options.sack.data(), seg.options.sack_count));
     newly_sacked = u.newly_sacked;
     stats_.bytes_sacked += newly_sacked;
     if (u.dsack) ++stats_.dsacks_received;
+    // Bytes below the highest SACKed one that arrive without having been
+    // retransmitted were reordered, not lost.
+    if (u.lowest_new && *u.lowest_new < high_sacked_before && high_rxt_ <= *u.lowest_new)
+      note_reordering(high_sacked_before, *u.lowest_new);
   }
+  // The same when a cumulative ACK fills a hole we never retransmitted.
+  if (sack_ok_ && snd_.una < seg.ack && snd_.una < high_sacked_before && high_rxt_ <= snd_.una)
+    note_reordering(high_sacked_before, snd_.una);
 
   if (snd_.una < seg.ack) {
     std::uint32_t acked = static_cast<std::uint32_t>(seg.ack - snd_.una);
@@ -321,11 +329,11 @@ bool Connection::process_ack(Instant now, const wire::TcpRepr& seg) {
 bool Connection::update_window(const wire::TcpRepr& seg) {
   // RFC 9293 §3.10.7.4: update SND.WND only from segments newer than the last
   // update (SND.WL1, SND.WL2).
-  bool changed = false;
+  bool changed = false;  // the window grew: an update, not a duplicate ACK (as Linux)
   if (snd_.wl1 < seg.seq || (snd_.wl1 == seg.seq && snd_.wl2 <= seg.ack)) {
     std::uint32_t wnd = static_cast<std::uint32_t>(seg.window) << snd_.wscale;
     bool opened = snd_.wnd == 0 && wnd > 0;
-    changed = wnd != snd_.wnd;
+    changed = wnd > snd_.wnd;
     snd_.wnd = wnd;
     snd_.max_wnd = std::max(snd_.max_wnd, wnd);
     snd_.wl1 = seg.seq;
@@ -433,7 +441,13 @@ void Connection::process_text(const wire::TcpRepr& seg) {
     // duplicate ACK, with SACK blocks naming what arrived, RFC 2018 §4).
     ++stats_.out_of_order_segments;
     remember_sack_anchor(start);
-    schedule_ack(true);
+    // One duplicate ACK per segment, not one per batch read from the
+    // device: the sender counts them.
+    if (seg.has(kFin)) {
+      schedule_ack(true);
+    } else {
+      send_ack_now();
+    }
     return;
   }
   std::size_t ready = ooo_.take_front();
@@ -441,8 +455,11 @@ void Connection::process_text(const wire::TcpRepr& seg) {
     rcv_buf_.commit(ready);
     rcv_.nxt += static_cast<std::uint32_t>(ready);
     stats_.bytes_received += ready;
-    // RFC 5681 §4.2: a segment that fills a gap is acknowledged at once.
+    // RFC 5681 §4.2: a segment that fills a gap is acknowledged at once, and
+    // so is every second full-sized segment; sent here, not at the end of a
+    // batch, so the sender's ACK clock ticks as Linux's does.
     schedule_ack(had_gap);
+    if (ack_now_ && !seg.has(kFin) && quickack_ == 0) send_ack_now();
     activity();
     if (rcv_.fin_pending && rcv_.fin_seq == rcv_.nxt) {
       rcv_.fin_pending = false;

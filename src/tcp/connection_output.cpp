@@ -121,7 +121,12 @@ bool Connection::send_data_segment(Instant now) {
   std::uint32_t flight = in_flight();
   std::uint32_t wnd_room = snd_.wnd > flight ? snd_.wnd - flight : 0;
   std::uint32_t p = pipe();
-  std::uint32_t cwnd_room = cc_.cwnd > p ? cc_.cwnd - p : 0;
+  // RFC 3042 limited transmit: the first two duplicate ACKs each let one new
+  // segment out, so a small window still produces the third.
+  std::uint32_t cwnd = cc_.cwnd;
+  if (!in_recovery_ && dupacks_ > 0 && snd_.nxt == snd_.max)
+    cwnd += static_cast<std::uint32_t>(std::min(dupacks_, 2)) * snd_.mss;
+  std::uint32_t cwnd_room = cwnd > p ? cwnd - p : 0;
   std::size_t usable = std::min(wnd_room, cwnd_room);
   if (usable == 0) {
     if (snd_.wnd == 0 && flight == 0 && timers_.persist == kNever) {
@@ -159,6 +164,7 @@ bool Connection::send_data_segment(Instant now) {
     }
   } else {
     stats_.bytes_retransmitted += len;
+    high_rxt_ = seq_max(high_rxt_, seq + static_cast<std::uint32_t>(len));
     if (timed_seq_ && seq <= *timed_seq_) timed_seq_.reset();  // Karn's rule
   }
   snd_.nxt = seq + static_cast<std::uint32_t>(len);

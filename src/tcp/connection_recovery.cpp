@@ -49,10 +49,14 @@ void Connection::on_duplicate_ack(Instant now) {
     activity();
     return;
   }
-  bool lost = dupacks_ >= SackScoreboard::kDupThresh ||
-              (sack_ok_ && scoreboard_.is_lost(snd_.una, snd_.mss));
+  bool lost =
+      dupacks_ >= reordering_ || (sack_ok_ && scoreboard_.is_lost(snd_.una, snd_.mss, reordering_));
   // RFC 6582 §3.2 step 2: not again for data sent before the last recovery.
-  if (lost && recover_ <= snd_.una) enter_recovery(now);
+  if (lost && recover_ <= snd_.una) {
+    enter_recovery(now);
+  } else if (dupacks_ <= 2) {
+    activity();  // RFC 3042: limited transmit may send a new segment
+  }
 }
 
 void Connection::enter_recovery(Instant now) {
@@ -69,6 +73,17 @@ void Connection::enter_recovery(Instant now) {
   activity();
 }
 
+void Connection::note_reordering(SeqNum high_before, SeqNum arrived_late) {
+  // Like Linux's tcp_check_sack_reordering: the distance, in segments, by
+  // which a segment was overtaken becomes the duplicate threshold.
+  auto distance = static_cast<int>((high_before - arrived_late + snd_.mss - 1) / snd_.mss);
+  distance = std::min(distance, 300);
+  if (distance > reordering_) {
+    reordering_ = distance;
+    stats_.reordering = static_cast<std::uint64_t>(reordering_);
+  }
+}
+
 std::uint32_t Connection::pipe() const {
   std::uint32_t outstanding = static_cast<std::uint32_t>(snd_.max - snd_.una);
   if (!in_recovery_ || !sack_ok_) return in_flight();
@@ -77,7 +92,7 @@ std::uint32_t Connection::pipe() const {
   // count once; lost holes above it are not in the network.
   std::uint32_t sacked = scoreboard_.sacked_bytes();
   SeqNum from = seq_max(high_rxt_, snd_.una);
-  std::uint32_t lost = scoreboard_.lost_bytes_between(from, snd_.max, snd_.mss);
+  std::uint32_t lost = scoreboard_.lost_bytes_between(from, snd_.max, snd_.mss, reordering_);
   std::uint32_t gone = sacked + lost;
   return outstanding > gone ? outstanding - gone : 0;
 }
@@ -87,7 +102,7 @@ bool Connection::send_recovery_segment(Instant now) {
   // RFC 6675 §5 step (C): while cwnd - pipe >= 1 SMSS, NextSeg rule 1.
   std::uint32_t p = pipe();
   if (cc_.cwnd < p + snd_.mss) return false;
-  auto hole = scoreboard_.next_lost_hole(seq_max(high_rxt_, snd_.una), snd_.mss);
+  auto hole = scoreboard_.next_lost_hole(seq_max(high_rxt_, snd_.una), snd_.mss, reordering_);
   if (!hole) return false;  // rule 2 (new data) is the ordinary send path
   return retransmit_segment(now, hole->start, hole->len());
 }

@@ -39,6 +39,14 @@ void SackScoreboard::insert(SeqRange r, Update& u) {
   std::uint32_t covered = 0;
   SeqRange merged = r;
   auto first = it;
+  // The first byte of r not SACKed before: where the news begins.
+  SeqNum cursor = r.start;
+  std::optional<SeqNum> first_new;
+  for (auto j = it; j != ranges_.end() && j->start <= r.end && !first_new; ++j) {
+    if (cursor < j->start) first_new = cursor;
+    cursor = seq_max(cursor, j->end);
+  }
+  if (!first_new && cursor < r.end) first_new = cursor;
   while (it != ranges_.end() && it->start <= r.end) {
     SeqNum lo = seq_max(it->start, r.start);
     SeqNum hi = it->end < r.end ? it->end : r.end;
@@ -51,7 +59,10 @@ void SackScoreboard::insert(SeqRange r, Update& u) {
   it = ranges_.erase(first, it);
   ranges_.insert(it, merged);
   sacked_ += merged.len();
-  u.newly_sacked += r.len() - covered;
+  if (r.len() > covered) {
+    u.newly_sacked += r.len() - covered;
+    if (first_new && (!u.lowest_new || *first_new < *u.lowest_new)) u.lowest_new = first_new;
+  }
 }
 
 void SackScoreboard::advance(SeqNum una) {
@@ -83,25 +94,26 @@ SeqNum SackScoreboard::skip_sacked(SeqNum s) const {
   return s;
 }
 
-bool SackScoreboard::is_lost(SeqNum seq, std::uint32_t smss) const {
+bool SackScoreboard::is_lost(SeqNum seq, std::uint32_t smss, int dupthresh) const {
   int discontiguous = 0;
   std::uint64_t bytes = 0;
   for (auto it = ranges_.rbegin(); it != ranges_.rend() && seq < it->end; ++it) {
     ++discontiguous;
     bytes += seq <= it->start ? it->len() : static_cast<std::uint32_t>(it->end - seq);
-    if (discontiguous >= kDupThresh || bytes > static_cast<std::uint64_t>(kDupThresh - 1) * smss)
+    if (discontiguous >= dupthresh || bytes > static_cast<std::uint64_t>(dupthresh - 1) * smss)
       return true;
   }
   return false;
 }
 
-std::optional<SeqRange> SackScoreboard::next_lost_hole(SeqNum from, std::uint32_t smss) const {
+std::optional<SeqRange> SackScoreboard::next_lost_hole(SeqNum from, std::uint32_t smss,
+                                                       int dupthresh) const {
   SeqNum s = skip_sacked(from);
   for (const SeqRange& r : ranges_) {
     if (r.end <= s) continue;
     if (s < r.start) {
       // [s, r.start) is a hole; it is lost if enough is SACKed above it.
-      if (!is_lost(s, smss)) return std::nullopt;  // holes further up are even less lost
+      if (!is_lost(s, smss, dupthresh)) return std::nullopt;  // holes further up are even less lost
       return SeqRange{s, r.start};
     }
     s = r.end;
@@ -109,14 +121,15 @@ std::optional<SeqRange> SackScoreboard::next_lost_hole(SeqNum from, std::uint32_
   return std::nullopt;
 }
 
-std::uint32_t SackScoreboard::lost_bytes_between(SeqNum from, SeqNum to, std::uint32_t smss) const {
+std::uint32_t SackScoreboard::lost_bytes_between(SeqNum from, SeqNum to, std::uint32_t smss,
+                                                 int dupthresh) const {
   std::uint32_t lost = 0;
   SeqNum s = skip_sacked(from);
   for (const SeqRange& r : ranges_) {
     if (!(s < to)) break;
     if (r.end <= s) continue;
     if (s < r.start) {
-      if (!is_lost(s, smss)) break;
+      if (!is_lost(s, smss, dupthresh)) break;
       SeqNum hole_end = r.start < to ? r.start : to;
       // Only the part of the hole that is itself lost counts: IsLost holds
       // for every byte below the first SACKed block that makes it true, so

@@ -28,6 +28,7 @@ class SackScoreboard {
     std::uint32_t newly_sacked = 0;  // bytes SACKed for the first time
     bool dsack = false;              // the first block reported a duplicate (RFC 2883 §4)
     std::optional<SeqRange> dsack_range;
+    std::optional<SeqNum> lowest_new;  // start of the lowest newly SACKed range
   };
 
   // Applies the SACK blocks of an ACK whose cumulative point is `una`, after
@@ -48,12 +49,15 @@ class SackScoreboard {
 
   // RFC 6675 §4 IsLost(seq): DupThresh discontiguous SACKed ranges above seq,
   // or more than (DupThresh - 1) * SMSS bytes SACKed above it.
-  bool is_lost(SeqNum seq, std::uint32_t smss) const;
+  // `dupthresh` is DupThresh, raised above 3 where reordering was seen.
+  bool is_lost(SeqNum seq, std::uint32_t smss, int dupthresh = kDupThresh) const;
   // The first un-SACKed byte at or above `from` (below high_sacked) that
   // IsLost, with the length of the hole from there (NextSeg rule 1).
-  std::optional<SeqRange> next_lost_hole(SeqNum from, std::uint32_t smss) const;
+  std::optional<SeqRange> next_lost_hole(SeqNum from, std::uint32_t smss,
+                                         int dupthresh = kDupThresh) const;
   // Un-SACKed bytes in [from, to) that IsLost: the holes counted out of pipe.
-  std::uint32_t lost_bytes_between(SeqNum from, SeqNum to, std::uint32_t smss) const;
+  std::uint32_t lost_bytes_between(SeqNum from, SeqNum to, std::uint32_t smss,
+                                   int dupthresh = kDupThresh) const;
 
   const std::vector<SeqRange>& ranges() const { return ranges_; }
 
