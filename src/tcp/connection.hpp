@@ -80,7 +80,8 @@ struct ConnectionStats {
   std::uint64_t reordering = 3;    // largest reordering seen, in segments (ss "reordering")
   std::uint64_t delayed_acks = 0;  // ACKs sent by the delayed-ACK timer
   std::uint64_t keepalive_probes = 0;
-  std::uint64_t paws_rejected = 0;  // old duplicates dropped by PAWS (RFC 7323 §5)
+  std::uint64_t spurious_retransmits = 0;  // undone by Eifel detection (RFC 3522)
+  std::uint64_t paws_rejected = 0;         // old duplicates dropped by PAWS (RFC 7323 §5)
 };
 
 // A snapshot like Linux's struct tcp_info (ss -ti).
@@ -189,6 +190,8 @@ class Connection {
   bool update_window(const wire::TcpRepr& seg);
   void on_duplicate_ack(Instant now);
   void enter_recovery(Instant now);
+  void remember_for_undo();
+  bool spurious_retransmission(const wire::TcpRepr& seg);
   void on_new_ack(Instant now, std::uint32_t acked);
   void note_received_segment(Instant now);
   void note_reordering(SeqNum high_before, SeqNum arrived_late);
@@ -272,6 +275,12 @@ class Connection {
   // tp->reordering, initially 3, at most 300).
   int reordering_ = SackScoreboard::kDupThresh;
   int keepalive_probes_sent_ = 0;
+  // Eifel detection (RFC 3522): the TSval of the first retransmission of a
+  // loss episode and the window before it, restored if the ACK shows the
+  // original arrived (RFC 4015 response).
+  std::optional<std::uint32_t> undo_tsval_;
+  std::uint32_t undo_cwnd_ = 0;
+  std::uint32_t undo_ssthresh_ = 0;
   bool rst_pending_ = false;
   SeqNum rst_seq_;
   bool write_closed_ = false;  // shutdown_write() or close() called

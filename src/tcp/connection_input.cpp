@@ -281,12 +281,13 @@ bool Connection::process_ack(Instant now, const wire::TcpRepr& seg) {
     }
     stats_.bytes_acked += data_acked;
     scoreboard_.advance(snd_.una);
+    bool undone = spurious_retransmission(seg);
     backoff_ = 0;
     persist_backoff_ = 0;
     // RFC 6298 §5.2/5.3: stop the timer when all is acknowledged, else restart.
     timers_.retransmit = (snd_.una == snd_.max) ? kNever : now + rtt_.rto();
-    on_new_ack(now, acked);
-    if (data_acked > 0) activity();  // send space opened
+    if (!undone) on_new_ack(now, acked);
+    if (data_acked > 0 || undone) activity();  // send space opened
     update_window(seg);
   } else {
     bool window_changed = update_window(seg);

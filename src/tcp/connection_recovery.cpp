@@ -4,10 +4,35 @@
 #include <algorithm>
 
 #include "tcp/connection.hpp"
+#include "tcp/ts_clock.hpp"
 
 namespace synack::tcp {
 
 using namespace wire::tcp_flags;
+
+void Connection::remember_for_undo() {
+  if (!ts_ok_) return;
+  undo_tsval_ = ts_clock(now_, ts_offset_);
+  undo_cwnd_ = cc_.cwnd;
+  undo_ssthresh_ = cc_.ssthresh;
+}
+
+bool Connection::spurious_retransmission(const wire::TcpRepr& seg) {
+  // RFC 3522 §3.2: the first ACK for the retransmitted data echoes a TSval
+  // older than the retransmission's, so the original arrived and the loss
+  // was reordering or a late ACK.
+  if (!undo_tsval_ || !seg.options.timestamps) return false;
+  std::uint32_t echoed = seg.options.timestamps->tsecr;
+  bool spurious = echoed != 0 && ts_before(echoed, *undo_tsval_);
+  undo_tsval_.reset();
+  if (!spurious) return false;
+  // RFC 4015 §3.1: restore the window as it was.
+  cc_.cwnd = std::max(cc_.cwnd, undo_cwnd_);
+  cc_.ssthresh = std::max(cc_.ssthresh, undo_ssthresh_);
+  in_recovery_ = false;
+  ++stats_.spurious_retransmits;
+  return true;
+}
 
 void Connection::on_new_ack(Instant now, std::uint32_t acked) {
   dupacks_ = 0;
@@ -65,6 +90,7 @@ void Connection::enter_recovery(Instant now) {
   recover_ = snd_.max;
   high_rxt_ = snd_.una;
   std::uint32_t flight = static_cast<std::uint32_t>(snd_.max - snd_.una);
+  remember_for_undo();
   cc_.on_loss(now, flight);  // cwnd = ssthresh (RFC 6675 §5 step 4.2)
   // RFC 6582 §3.2 step 2: NewReno inflates by the three segments that left.
   if (!sack_ok_) cc_.cwnd = cc_.ssthresh + 3 * snd_.mss;

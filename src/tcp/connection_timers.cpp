@@ -96,6 +96,7 @@ void Connection::on_retransmit_timeout(Instant now) {
   // RFC 5681 §3.1 / RFC 9438 §4.8: ssthresh from the flight, the window
   // restarts from one segment. Recovery in progress is abandoned; the next
   // fast retransmit waits for data sent after this point (RFC 6582 §4).
+  if (backoff_ == 1 && !in_recovery_) remember_for_undo();
   cc_.on_timeout(now, static_cast<std::uint32_t>(snd_.max - snd_.una));
   in_recovery_ = false;
   dupacks_ = 0;
