@@ -47,6 +47,7 @@ void Connection::fill_sack_blocks(wire::TcpOptions& o, std::size_t payload_len) 
   std::size_t max_blocks =
       room >= 4 ? std::min<std::size_t>((room - 4) / 8, wire::TcpOptions::kMaxSackBlocks) : 0;
   if (max_blocks == 0) return;
+  bool dsack_sent = dsack_.has_value();
   if (dsack_) {
     o.sack[o.sack_count++] = {dsack_->start.raw(), dsack_->end.raw()};
     ++stats_.dsacks_sent;
@@ -65,8 +66,10 @@ void Connection::fill_sack_blocks(wire::TcpOptions& o, std::size_t payload_len) 
     if (!hit) continue;
     wire::SackBlock b{(rcv_.nxt + static_cast<std::uint32_t>(hit->start)).raw(),
                       (rcv_.nxt + static_cast<std::uint32_t>(hit->end)).raw()};
+    // Skip repeats, but not of the D-SACK block: RFC 2883 §4 sends the
+    // block containing the duplicate next to it.
     bool dup = false;
-    for (std::size_t k = 0; k < o.sack_count; ++k)
+    for (std::size_t k = dsack_sent ? 1 : 0; k < o.sack_count; ++k)
       dup = dup || (o.sack[k] == b);
     if (dup) continue;
     sack_anchors_[kept++] = a;

@@ -33,6 +33,9 @@ void Connection::on_segment(Instant now, const wire::TcpRepr& in) {
 
   // First: sequence number acceptability (§3.10.7.4).
   if (!segment_acceptable(seg)) {
+    // RFC 2883 §4.1.1: an old duplicate's bytes go in a D-SACK block.
+    SeqNum end = seg.seq + static_cast<std::uint32_t>(seg.payload.size());
+    if (sack_ok_ && !seg.payload.empty() && end <= rcv_.nxt) dsack_ = SeqRange{seg.seq, end};
     if (!seg.has(kRst)) send_ack_now();
     return;
   }

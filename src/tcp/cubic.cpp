@@ -55,7 +55,7 @@ std::uint32_t Cubic::on_loss(std::uint32_t cwnd_bytes, std::uint32_t mss) {
   // §4.7 fast convergence: a loss below the last maximum means another flow
   // needs room; release more.
   w_max_ = cwnd < w_max_ ? cwnd * (1 + kBeta) / 2 : cwnd;
-  auto ssthresh = static_cast<std::uint32_t>(cwnd * kBeta * mss);
+  auto ssthresh = static_cast<std::uint32_t>(std::lround(cwnd_bytes * kBeta));
   return std::max(ssthresh, 2 * mss);
 }
 

@@ -1,0 +1,45 @@
+#pragma once
+// A passive open whose SYN offers SACK-permitted and/or timestamps, for the
+// scripts of the data path (SACK, timestamps, recovery). Peer ISN 1000; the
+// peer's TSval starts at `peer_ts` and the completing ACK carries peer_ts + 1.
+#include "support/segment_script.hpp"
+
+namespace synack::testing {
+
+struct NegotiatedOpen {
+  bool sack = true;
+  bool timestamps = false;
+  std::uint32_t peer_ts = 100;
+  std::uint16_t mss = 1460;
+  std::uint16_t window = 65535;
+};
+
+inline socket::TcpStream open_negotiated(SegmentScript& s, socket::TcpListener& l,
+                                         NegotiatedOpen o = {}) {
+  Duration t = s.elapsed();
+  Seg syn = Seg::syn(1000, o.mss);
+  syn.win = o.window;
+  syn.opts.sack_permitted = o.sack;
+  if (o.timestamps) syn.opts.timestamps = wire::TcpTimestamps{o.peer_ts, 0};
+  s.inject(syn);
+  Out synack = s.expect(t, SYN | ACK, s.iss(), 1001);
+  EXPECT_EQ(synack.opts.sack_permitted, o.sack);
+  EXPECT_EQ(synack.opts.timestamps.has_value(), o.timestamps);
+  Seg ack = Seg::make(ACK, 1001, s.iss() + 1, {}, o.window);
+  if (o.timestamps && synack.opts.timestamps)
+    ack.opts.timestamps = wire::TcpTimestamps{o.peer_ts + 1, synack.opts.timestamps->tsval};
+  s.inject(ack);
+  auto c = l.accept();
+  EXPECT_TRUE(c.has_value()) << "handshake did not complete";
+  return std::move(*c);
+}
+
+// A SACK option with the given blocks (absolute sequence numbers).
+inline wire::TcpOptions sack_blocks(std::initializer_list<wire::SackBlock> blocks) {
+  wire::TcpOptions o;
+  for (const auto& b : blocks)
+    o.sack[o.sack_count++] = b;
+  return o;
+}
+
+}  // namespace synack::testing
