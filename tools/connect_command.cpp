@@ -101,7 +101,12 @@ int run_connect_command(const ConnectArgs& a) {
     }
   };
   s.on_event(pump);
+  if (session->tracing())
+    session->loop().every(std::chrono::seconds(1), [&] {
+      if (!s.closed()) session->trace_connection(s.connection(), "now");
+    });
   session->loop().run_until([&] { return s.closed(); });
+  session->trace_connection(s.connection(), "closed");
   std::fflush(out);
   if (in) std::fclose(in);
   if (out != stdout) std::fclose(out);

@@ -8,6 +8,7 @@
 #include "impair_spec.hpp"
 #include "phy/link_params.hpp"
 #include "tcp/tcp_layer.hpp"
+#include "tcp_info_format.hpp"
 #include "trace/sequence_diagram.hpp"
 
 namespace synack::tools {
@@ -134,13 +135,25 @@ void NetSession::flush_trace() {
   std::fflush(trace_out_);
 }
 
+void NetSession::trace_connection(const tcp::Connection& c, std::string_view why) {
+  if (!trace_out_) return;
+  flush_trace();
+  std::string line =
+      fmt::format("stats {}:{} {}:{} {} {}: {}\n", c.tuple().local_addr.to_string(),
+                  c.tuple().local_port, c.tuple().remote_addr.to_string(), c.tuple().remote_port,
+                  tcp::to_string(c.state()), why, format_tcp_info(c.info()));
+  std::fwrite(line.data(), 1, line.size(), trace_out_);
+  std::fflush(trace_out_);
+}
+
 std::string NetSession::connection_dump() const {
   std::string out;
   const tcp::TcpLayer& t = stack_->tcp();
   t.for_each_connection([&](const tcp::Connection& c) {
-    out += fmt::format("{:<12} {}:{} {}:{}\n", tcp::to_string(c.state()),
+    out += fmt::format("{:<12} {}:{} {}:{}\n\t {}\n", tcp::to_string(c.state()),
                        c.tuple().local_addr.to_string(), c.tuple().local_port,
-                       c.tuple().remote_addr.to_string(), c.tuple().remote_port);
+                       c.tuple().remote_addr.to_string(), c.tuple().remote_port,
+                       format_tcp_info(c.info()));
   });
   t.time_wait().for_each([&](const tcp::TimeWaitSock& tw) {
     out += fmt::format("{:<12} {}:{} {}:{}\n", "TIME-WAIT", tw.tuple.local_addr.to_string(),

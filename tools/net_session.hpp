@@ -52,6 +52,9 @@ class NetSession {
   void flush_trace();
   // One line per connection and TIME-WAIT entry, like `ss -tan`.
   std::string connection_dump() const;
+  // With --trace: one `ss -ti`-like statistics line for the connection.
+  void trace_connection(const tcp::Connection& c, std::string_view why);
+  bool tracing() const { return trace_out_ != nullptr; }
 
  private:
   NetSession() = default;

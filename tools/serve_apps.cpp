@@ -114,6 +114,7 @@ void ServedConnections::tick(Instant now) {
       c.stream.close();  // unread data makes this a RST, which is the point
     }
     if (c.stream.closed() || (c.closing && c.stream.state() == tcp::TcpState::TimeWait)) {
+      if (on_finished) on_finished(c.stream);
       it = conns_.erase(it);  // the stack finishes the close in the background
     } else {
       ++it;

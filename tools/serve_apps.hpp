@@ -1,6 +1,7 @@
 #pragma once
 // The applications `synack serve --app` can run on each accepted connection.
 #include <cstdint>
+#include <functional>
 #include <list>
 #include <optional>
 #include <string>
@@ -36,6 +37,13 @@ class ServedConnections {
   void close_all();
   bool all_closed() const;
   std::size_t size() const { return conns_.size(); }
+  // Called with each connection just before it is let go (for --trace).
+  std::function<void(const socket::TcpStream&)> on_finished;
+  template <typename F>
+  void for_each(F f) const {
+    for (const Served& c : conns_)
+      f(c.stream);
+  }
 
  private:
   struct Served {

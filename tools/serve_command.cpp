@@ -67,6 +67,17 @@ int run_serve_command(const ServeArgs& a) {
     });
   }
   std::signal(SIGUSR1, on_sigusr1);
+  // --trace: an `ss -ti`-like line per connection every second and at its end.
+  if (session->tracing()) {
+    served.on_finished = [&](const socket::TcpStream& st) {
+      session->trace_connection(st.connection(), "closed");
+    };
+    session->loop().every(std::chrono::seconds(1), [&] {
+      served.for_each([&](const socket::TcpStream& st) {
+        if (!st.closed()) session->trace_connection(st.connection(), "now");
+      });
+    });
+  }
   session->loop().every(std::chrono::milliseconds(10), [&] {
     served.tick(stack.now());
     if (g_dump_requested) {

@@ -11,14 +11,16 @@ void add_tcp_options(CLI::App* cmd, TcpCliOptions& o) {
   cmd->add_option("--syn-retries", o.syn_retries, "SYN retransmissions (default 6)");
   cmd->add_option("--rto-initial-ms", o.rto_initial_ms, "initial retransmission timeout (1000)");
   cmd->add_option("--syncookies", o.syncookies, "off|on|auto (only off so far)");
-  cmd->add_option("--keepalive", o.keepalive, "IDLE_MS,INTVL_MS,COUNT (not implemented yet)");
+  cmd->add_option("--keepalive", o.keepalive,
+                  "IDLE_MS,INTVL_MS,COUNT: probe idle connections (Linux: 7200000,75000,9)");
+  cmd->add_flag("--nodelay", o.nodelay, "disable Nagle's algorithm (TCP_NODELAY)");
+  cmd->add_option("--cc", o.congestion, "congestion control: cubic (default) or reno");
   cmd->add_option("--fin-timeout-ms", o.fin_timeout_ms, "orphaned FIN-WAIT-2 timeout (60000)");
   cmd->add_option("--msl-ms", o.msl_ms, "maximum segment lifetime; TIME-WAIT is 2*MSL (30000)");
   cmd->add_option("--mss", o.mss, "our maximum segment size (at most MTU - 40)");
   cmd->add_flag("--no-wscale", o.no_wscale, "do not offer window scaling");
-  cmd->add_flag("--no-sack", o.no_sack, "do not offer SACK (synack does not offer it yet)");
-  cmd->add_flag("--no-timestamps", o.no_timestamps,
-                "do not offer timestamps (synack does not offer them yet)");
+  cmd->add_flag("--no-sack", o.no_sack, "do not offer or accept SACK (RFC 2018)");
+  cmd->add_flag("--no-timestamps", o.no_timestamps, "do not offer or accept timestamps (RFC 7323)");
 }
 
 namespace {
@@ -53,8 +55,18 @@ std::optional<std::string> apply_tcp_options(const TcpCliOptions& o, tcp::TcpCon
   if (o.msl_ms) cfg.msl = milliseconds(*o.msl_ms);
   if (o.mss) cfg.mss = static_cast<std::uint16_t>(*o.mss);
   if (o.no_wscale) cfg.window_scaling = false;
-  // --no-sack and --no-timestamps are already true of synack: it offers
-  // neither option yet, so the flags are accepted and change nothing.
+  if (o.no_sack) cfg.sack = false;
+  if (o.no_timestamps) cfg.timestamps = false;
+  if (o.nodelay) cfg.nodelay = true;
+  if (!o.congestion.empty()) {
+    if (o.congestion == "cubic") {
+      cfg.congestion = tcp::CongestionAlgorithm::Cubic;
+    } else if (o.congestion == "reno" || o.congestion == "newreno") {
+      cfg.congestion = tcp::CongestionAlgorithm::NewReno;
+    } else {
+      return "bad --cc '" + o.congestion + "': expected cubic or reno";
+    }
+  }
   if (!o.syncookies.empty()) {
     if (o.syncookies == "off") {
       cfg.syncookies = tcp::SyncookieMode::Off;
@@ -65,8 +77,27 @@ std::optional<std::string> apply_tcp_options(const TcpCliOptions& o, tcp::TcpCon
       return "bad --syncookies '" + o.syncookies + "': expected off, on or auto";
     }
   }
-  if (!o.keepalive.empty())
-    return "--keepalive: keepalive is not implemented yet (the option is reserved)";
+  if (!o.keepalive.empty()) {
+    std::string bad = "bad --keepalive '" + o.keepalive +
+                      "': expected IDLE_MS,INTVL_MS,COUNT (for example 7200000,75000,9)";
+    long long v[3];
+    std::size_t pos = 0;
+    for (int k = 0; k < 3; ++k) {
+      std::size_t end = o.keepalive.find(',', pos);
+      if ((k < 2) != (end != std::string::npos)) return bad;
+      std::string part = o.keepalive.substr(pos, end == std::string::npos ? end : end - pos);
+      if (part.empty() || part.find_first_not_of("0123456789") != std::string::npos ||
+          part.size() > 12)
+        return bad;
+      v[k] = std::stoll(part);
+      pos = end + 1;
+    }
+    if (v[0] < 1 || v[1] < 1 || v[2] < 1 || v[2] > 255) return bad;
+    cfg.keepalive = true;
+    cfg.keepalive_time = milliseconds(v[0]);
+    cfg.keepalive_interval = milliseconds(v[1]);
+    cfg.keepalive_probes = static_cast<int>(v[2]);
+  }
   return std::nullopt;
 }
 

@@ -24,6 +24,8 @@ struct TcpCliOptions {
   std::optional<long long> mss;
   std::string syncookies;  // off | on | auto
   std::string keepalive;   // IDLE_MS,INTVL_MS,COUNT
+  std::string congestion;  // cubic | reno
+  bool nodelay = false;
   bool no_wscale = false;
   bool no_sack = false;
   bool no_timestamps = false;
