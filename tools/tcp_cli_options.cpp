@@ -10,7 +10,8 @@ void add_tcp_options(CLI::App* cmd, TcpCliOptions& o) {
   cmd->add_option("--synack-retries", o.synack_retries, "SYN-ACK retransmissions (default 5)");
   cmd->add_option("--syn-retries", o.syn_retries, "SYN retransmissions (default 6)");
   cmd->add_option("--rto-initial-ms", o.rto_initial_ms, "initial retransmission timeout (1000)");
-  cmd->add_option("--syncookies", o.syncookies, "off|on|auto (only off so far)");
+  cmd->add_option("--syncookies", o.syncookies,
+                  "SYN cookies: off, on (always) or auto (when the SYN queue is full; default)");
   cmd->add_option("--keepalive", o.keepalive, "IDLE_MS,INTVL_MS,COUNT (not implemented yet)");
   cmd->add_option("--fin-timeout-ms", o.fin_timeout_ms, "orphaned FIN-WAIT-2 timeout (60000)");
   cmd->add_option("--msl-ms", o.msl_ms, "maximum segment lifetime; TIME-WAIT is 2*MSL (30000)");
@@ -58,9 +59,10 @@ std::optional<std::string> apply_tcp_options(const TcpCliOptions& o, tcp::TcpCon
   if (!o.syncookies.empty()) {
     if (o.syncookies == "off") {
       cfg.syncookies = tcp::SyncookieMode::Off;
-    } else if (o.syncookies == "on" || o.syncookies == "auto") {
-      return "--syncookies " + o.syncookies +
-             ": SYN cookies are not implemented yet (only 'off' works)";
+    } else if (o.syncookies == "on") {
+      cfg.syncookies = tcp::SyncookieMode::On;
+    } else if (o.syncookies == "auto") {
+      cfg.syncookies = tcp::SyncookieMode::Auto;
     } else {
       return "bad --syncookies '" + o.syncookies + "': expected off, on or auto";
     }
