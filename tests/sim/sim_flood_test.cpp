@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "flood_lab.hpp"
+#include "flood_plot.hpp"
 
 using namespace synack;
 using namespace synack::flood;
@@ -65,4 +66,20 @@ TEST(SimFlood, SameSeedSameRun) {
     EXPECT_EQ(a.seconds[i].p99_ms, b.seconds[i].p99_ms);
     EXPECT_EQ(a.seconds[i].syn_queue, b.seconds[i].syn_queue);
   }
+}
+
+TEST(SimFlood, PlotHasOneLinePerModeInEachPanel) {
+  std::vector<FloodRun> runs;
+  for (auto m : {tcp::SyncookieMode::Off, tcp::SyncookieMode::On, tcp::SyncookieMode::Auto})
+    runs.push_back(run(m, 2));
+  std::string svg = flood_plot_svg(runs);
+  EXPECT_EQ(svg.rfind("<?xml", 0), 0u);
+  EXPECT_TRUE(svg.ends_with("</svg>\n"));
+  std::size_t lines = 0;
+  for (std::size_t at = svg.find("<polyline"); at != std::string::npos;
+       at = svg.find("<polyline", at + 1))
+    ++lines;
+  EXPECT_EQ(lines, 6u);
+  EXPECT_NE(svg.find("SynQueue occupancy"), std::string::npos);
+  EXPECT_NE(svg.find("auto: 100.0 % ok"), std::string::npos);
 }
