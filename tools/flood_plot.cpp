@@ -152,14 +152,14 @@ std::string flood_plot_svg(const std::vector<FloodRun>& runs) {
                     lx, ly - 4, lx + 30, ly - 4, colour(r.config.mode), stroke_style(r.config.mode),
                     lx + 36, ly, to_string(r.config.mode), r.summary.success_pct());
   }
-  svg +=
-      fmt::format(R"(<text x="{}" y="{}" font-size="11" fill="#555">Equal values overlap:</text>)"
-                  "\n"
-                  R"(<text x="{}" y="{}" font-size="11" fill="#555">off is the widest line, on</text>)"
-                  "\n"
-                  R"(<text x="{}" y="{}" font-size="11" fill="#555">is dashed.</text>)"
-                  "\n",
-                  lx, ly + 30, lx, ly + 44, lx, ly + 58);
+  svg += fmt::format(
+      R"(<text x="{}" y="{}" font-size="11" fill="#555">Equal values overlap:</text>)"
+      "\n"
+      R"(<text x="{}" y="{}" font-size="11" fill="#555">off is the widest line, on</text>)"
+      "\n"
+      R"(<text x="{}" y="{}" font-size="11" fill="#555">is dashed.</text>)"
+      "\n",
+      lx, ly + 30, lx, ly + 44, lx, ly + 58);
   svg += "</svg>\n";
   return svg;
 }
