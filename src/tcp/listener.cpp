@@ -92,6 +92,13 @@ void Listener::on_syn(Instant now, const FourTuple& tuple, const wire::TcpRepr& 
   r.first_synack = now;
   r.deadline = now + cfg_.rto_initial;
   RequestSock* req = syn_queue_.insert(r);
+  if (!req && cfg_.syncookies == SyncookieMode::Auto) {
+    // Out of half-open memory (the pool is shared by every listener of the
+    // host): as good as a full queue, so answer statelessly too.
+    last_overflow_ = now;
+    send_cookie_synack(now, tuple, seg);
+    return;
+  }
   if (!req) {
     ++counters_.syn_queue_full_drops;
     note("SYN dropped: request pool exhausted");

@@ -42,8 +42,9 @@ struct TcpConfig {
   bool abort_on_overflow = false;
   // SYN cookies (RFC 4987 §3.6), like net.ipv4.tcp_syncookies: Off never
   // (a full SynQueue drops SYNs: the article's SYN flood succeeds), On always
-  // (no SynQueue entries at all), Auto only while the SynQueue is full, and
-  // cookie ACKs are checked only within two minutes of that (Linux's default).
+  // (no SynQueue entries at all), Auto only while the SynQueue is full (or
+  // the half-open pool is exhausted), and cookie ACKs are checked only within
+  // two minutes of that (Linux's default).
   SyncookieMode syncookies = SyncookieMode::Auto;
   // Master secret of the cookie MAC; per-minute keys are derived from it.
   // Set per stack; a fixed value keeps simulated runs reproducible.

@@ -207,6 +207,23 @@ TEST(ScriptSyncookie, AutoQueuesUntilFullThenSendsCookies) {
   EXPECT_EQ(l.counters().cookies_validated, 1u);
 }
 
+TEST(ScriptSyncookie, AutoSendsCookiesWhenHalfOpenMemoryRunsOut) {
+  auto cfg = cookies(tcp::SyncookieMode::Auto);
+  cfg.syn_backlog = 8;
+  cfg.max_request_socks = 1;  // the host's pool, shared by its listeners
+  SegmentScript s(cfg);
+  auto l = s.listen(80);
+  Seg first = Seg::syn(1000);
+  first.src_port = 4001;
+  s.inject(first);
+  s.expect_any_seq(0s, SYN | ACK, 1001);
+  s.inject(Seg::syn(3000));  // the queue has room, the pool has not
+  s.expect(0s, SYN | ACK, expected_cookie(cfg, 3000, 1460, s.now()), 3001);
+  EXPECT_EQ(l.syn_queue_size(), 1u);
+  EXPECT_EQ(l.counters().cookies_sent, 1u);
+  EXPECT_EQ(l.counters().syn_queue_full_drops, 0u);
+}
+
 TEST(ScriptSyncookie, AutoStopsCheckingCookiesTwoMinutesAfterOverflow) {
   auto cfg = cookies(tcp::SyncookieMode::Auto);
   cfg.syn_backlog = 1;
