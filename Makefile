@@ -49,6 +49,7 @@ bench: deps
 	cmake -S . -B $(BENCH_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release -DSYNACK_TESTS=OFF -DSYNACK_BENCH=ON
 	ninja -C $(BENCH_BUILD)
 	bench/run_lifecycle.sh $(BENCH_BUILD)
+	bench/run_syn_flood.sh $(BENCH_BUILD)
 
 format:
 	git ls-files '*.cpp' '*.hpp' | xargs clang-format -i

@@ -103,6 +103,9 @@ Backlog::Backlog(const DemoOptions& opts, Instant start)
   tcp::TcpConfig cfg;
   cfg.syn_backlog = 2;
   cfg.backlog = 2;
+  // The article's failure needs SYNs dropped for a full SynQueue; SYN cookies
+  // (synack's default, as Linux's) would answer them (see `synack flood`).
+  cfg.syncookies = tcp::SyncookieMode::Off;
   server_ = &world_.add_host("server", wire::Ipv4Address(10, 0, 0, 2), cfg);
   for (int i = 0; i < kClients; ++i) {
     auto addr = wire::Ipv4Address(10, 0, 0, static_cast<std::uint8_t>(11 + i));

@@ -6,6 +6,7 @@
 
 #include "connect_command.hpp"
 #include "demo_command.hpp"
+#include "flood_command.hpp"
 #include "relay_command.hpp"
 #include "serve_command.hpp"
 
@@ -30,6 +31,8 @@ int main(int argc, char** argv) {
   CLI::App* connect = synack::tools::add_connect_command(app, connect_args);
   synack::tools::RelayArgs relay_args;
   CLI::App* relay = synack::tools::add_relay_command(app, relay_args);
+  synack::tools::FloodArgs flood_args;
+  CLI::App* flood = synack::tools::add_flood_command(app, flood_args);
 
   try {
     app.parse(argc, argv);
@@ -41,5 +44,6 @@ int main(int argc, char** argv) {
   if (serve->parsed()) return synack::tools::run_serve_command(serve_args);
   if (connect->parsed()) return synack::tools::run_connect_command(connect_args);
   if (relay->parsed()) return synack::tools::run_relay_command(relay_args);
+  if (flood->parsed()) return synack::tools::run_flood_command(flood_args);
   return 2;
 }

@@ -10,7 +10,8 @@ void add_tcp_options(CLI::App* cmd, TcpCliOptions& o) {
   cmd->add_option("--synack-retries", o.synack_retries, "SYN-ACK retransmissions (default 5)");
   cmd->add_option("--syn-retries", o.syn_retries, "SYN retransmissions (default 6)");
   cmd->add_option("--rto-initial-ms", o.rto_initial_ms, "initial retransmission timeout (1000)");
-  cmd->add_option("--syncookies", o.syncookies, "off|on|auto (only off so far)");
+  cmd->add_option("--syncookies", o.syncookies,
+                  "SYN cookies: off, on (always) or auto (when the SYN queue is full; default)");
   cmd->add_option("--keepalive", o.keepalive,
                   "IDLE_MS,INTVL_MS,COUNT: probe idle connections (Linux: 7200000,75000,9)");
   cmd->add_flag("--nodelay", o.nodelay, "disable Nagle's algorithm (TCP_NODELAY)");
@@ -70,9 +71,10 @@ std::optional<std::string> apply_tcp_options(const TcpCliOptions& o, tcp::TcpCon
   if (!o.syncookies.empty()) {
     if (o.syncookies == "off") {
       cfg.syncookies = tcp::SyncookieMode::Off;
-    } else if (o.syncookies == "on" || o.syncookies == "auto") {
-      return "--syncookies " + o.syncookies +
-             ": SYN cookies are not implemented yet (only 'off' works)";
+    } else if (o.syncookies == "on") {
+      cfg.syncookies = tcp::SyncookieMode::On;
+    } else if (o.syncookies == "auto") {
+      cfg.syncookies = tcp::SyncookieMode::Auto;
     } else {
       return "bad --syncookies '" + o.syncookies + "': expected off, on or auto";
     }

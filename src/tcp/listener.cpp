@@ -13,7 +13,12 @@ using namespace wire::tcp_flags;
 
 Listener::Listener(ListenerHost& host, const TcpConfig& cfg, wire::Ipv4Address addr,
                    std::uint16_t port, FixedPool<RequestSock>& pool)
-    : host_(host), cfg_(cfg), addr_(addr), port_(port), syn_queue_(pool, cfg.syn_backlog) {}
+    : host_(host),
+      cfg_(cfg),
+      addr_(addr),
+      port_(port),
+      syn_queue_(pool, cfg.syn_backlog),
+      cookies_(SipKey{cfg.syncookie_key0, cfg.syncookie_key1}) {}
 
 Listener::~Listener() {
   syn_queue_.clear();
@@ -25,9 +30,12 @@ void Listener::on_segment(Instant now, const FourTuple& tuple, const wire::TcpRe
     return;
   }
   // RFC 9293 §3.10.7.2, LISTEN: ignore a RST; reset any ACK (nothing here
-  // could have been acknowledged); accept a SYN.
+  // could have been acknowledged) unless it returns one of our SYN cookies
+  // (RFC 4987 §3.6); accept a SYN.
   if (seg.has(kRst)) return;
   if (seg.has(kAck)) {
+    if (!seg.has(kSyn) && cookie_check_enabled(now) && complete_from_cookie(now, tuple, seg))
+      return;
     send_rst(tuple, seg.ack);
     return;
   }
@@ -43,6 +51,17 @@ void Listener::on_syn(Instant now, const FourTuple& tuple, const wire::TcpRepr& 
     note(fmt::format("SYN from {}:{} dropped: AcceptQueue full ({}/{})",
                      tuple.remote_addr.to_string(), tuple.remote_port, accept_queue_.size(),
                      cfg_.backlog));
+    return;
+  }
+  bool want_cookie = cfg_.syncookies == SyncookieMode::On;
+  if (!want_cookie && syn_queue_.full() && cfg_.syncookies == SyncookieMode::Auto) {
+    // Linux's tcp_syncookies=1: keep answering, statelessly, while the queue
+    // is full, and remember the overflow so that cookie ACKs are checked.
+    want_cookie = true;
+    last_overflow_ = now;
+  }
+  if (want_cookie) {
+    send_cookie_synack(now, tuple, seg);
     return;
   }
   if (syn_queue_.full()) {
@@ -73,6 +92,13 @@ void Listener::on_syn(Instant now, const FourTuple& tuple, const wire::TcpRepr& 
   r.first_synack = now;
   r.deadline = now + cfg_.rto_initial;
   RequestSock* req = syn_queue_.insert(r);
+  if (!req && cfg_.syncookies == SyncookieMode::Auto) {
+    // Out of half-open memory (the pool is shared by every listener of the
+    // host): as good as a full queue, so answer statelessly too.
+    last_overflow_ = now;
+    send_cookie_synack(now, tuple, seg);
+    return;
+  }
   if (!req) {
     ++counters_.syn_queue_full_drops;
     note("SYN dropped: request pool exhausted");
@@ -168,6 +194,10 @@ void Listener::complete(Instant now, RequestSock* req, const wire::TcpRepr& seg)
     return;
   }
   syn_queue_.erase(req);
+  enqueue_established(now, c, seg);
+}
+
+void Listener::enqueue_established(Instant now, Connection* c, const wire::TcpRepr& seg) {
   c->in_accept_queue = true;
   accept_queue_.push_back(c);
   ++counters_.established;
@@ -182,17 +212,40 @@ void Listener::complete(Instant now, RequestSock* req, const wire::TcpRepr& seg)
 void Listener::on_timer(Instant now) {
   while (RequestSock* req = syn_queue_.earliest()) {
     if (req->deadline > now) break;
-    if (req->retransmits >= cfg_.synack_retries) {
+    // An entry whose final ACK was dropped for a full accept queue keeps the
+    // full retry budget: its client is real and waiting (Linux's acked check).
+    int limit = req->acked ? cfg_.synack_retries : synack_retry_limit();
+    if (req->retransmits >= limit) {
       ++counters_.half_open_expired;
       drop_request(req, fmt::format("half-open lifetime over after {} SYN-ACK retransmissions",
                                     req->retransmits));
       continue;
     }
-    ++req->retransmits;
+    syn_queue_.count_retransmit(req);
     ++counters_.synacks_retransmitted;
     send_synack(now, *req);
     syn_queue_.reschedule(req, now + synack_wait(req->retransmits));
   }
+}
+
+int Listener::synack_retry_limit() const {
+  // Queue policy under a flood, as Linux's reqsk_timer_handler: once the
+  // SynQueue is more than half full, entries already retransmitted (old ones,
+  // most likely from spoofed sources that will never answer) get fewer
+  // retries -- down to 2 -- the scarcer young entries are, so old entries
+  // leave early and make room for new SYNs (RFC 4987 §3.4). The threshold
+  // drops by one for each doubling of the young count that still stays at or
+  // below the queue length.
+  int thresh = cfg_.synack_retries;
+  std::size_t qlen = syn_queue_.size();
+  if (qlen * 2 > std::max<std::size_t>(8, syn_queue_.limit())) {
+    std::size_t young = syn_queue_.young() * 2;
+    while (thresh > 2 && qlen >= young) {
+      --thresh;
+      young *= 2;
+    }
+  }
+  return thresh;
 }
 
 Duration Listener::synack_wait(int retransmits) const {
@@ -228,15 +281,20 @@ void Listener::drop_request(RequestSock* req, std::string_view why) {
   syn_queue_.erase(req);
 }
 
-void Listener::send_synack(Instant now, const RequestSock& req) {
+wire::TcpRepr Listener::synack_for(const FourTuple& tuple) const {
   wire::TcpRepr r;
-  r.src_port = req.tuple.local_port;
-  r.dst_port = req.tuple.remote_port;
-  r.seq = req.iss;
-  r.ack = req.irs + 1;
+  r.src_port = tuple.local_port;
+  r.dst_port = tuple.remote_port;
   r.flags = kSyn | kAck;
   r.window = static_cast<std::uint16_t>(std::min<std::size_t>(cfg_.recv_buffer, 0xffff));
   r.options.mss = host_.local_mss();
+  return r;
+}
+
+void Listener::send_synack(Instant now, const RequestSock& req) {
+  wire::TcpRepr r = synack_for(req.tuple);
+  r.seq = req.iss;
+  r.ack = req.irs + 1;
   if (req.wscale_ok) r.options.window_scale = req.rcv_wscale;
   r.options.sack_permitted = req.sack_ok;
   if (req.ts_ok)

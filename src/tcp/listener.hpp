@@ -2,9 +2,12 @@
 // A listening socket as the article draws it: a SynQueue of half-open
 // RequestSocks (SYN-RECEIVED), an AcceptQueue of established connections
 // waiting for accept(), the backlog limits, and SYN-ACK retransmission with
-// growing waits until the entry's lifetime runs out.
+// growing waits until the entry's lifetime runs out. Under a SYN flood it
+// answers with SYN cookies instead of queueing (RFC 4987 §3.6), and prunes
+// old half-open entries first (RFC 4987 §3.4 "recycling the oldest").
 #include <cstdint>
 #include <deque>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -13,6 +16,7 @@
 #include "tcp/connection.hpp"
 #include "tcp/four_tuple.hpp"
 #include "tcp/request_sock.hpp"
+#include "tcp/syn_cookie.hpp"
 #include "tcp/syn_queue.hpp"
 #include "tcp/tcp_config.hpp"
 #include "wire/tcp.hpp"
@@ -51,7 +55,10 @@ struct ListenerCounters {
   std::uint64_t accept_queue_overflows = 0;   // final ACK dropped (ListenOverflows)
   std::uint64_t resets_received = 0;          // half-open entries removed by RST
   std::uint64_t resets_sent = 0;
-  std::uint64_t established = 0;  // handshakes completed
+  std::uint64_t cookies_sent = 0;       // SYN-ACKs carrying a cookie (SyncookiesSent)
+  std::uint64_t cookies_validated = 0;  // ACKs whose cookie checked out (SyncookiesRecv)
+  std::uint64_t cookies_rejected = 0;   // ACKs with a bad or stale cookie (SyncookiesFailed)
+  std::uint64_t established = 0;        // handshakes completed
   std::uint64_t accepted = 0;
 };
 
@@ -90,7 +97,15 @@ class Listener {
   void on_request_segment(Instant now, RequestSock* req, const wire::TcpRepr& seg);
   void complete(Instant now, RequestSock* req, const wire::TcpRepr& seg);
   Duration synack_wait(int retransmits) const;
+  int synack_retry_limit() const;
+  // The SYN cookie path (listener_cookies.cpp).
+  void send_cookie_synack(Instant now, const FourTuple& tuple, const wire::TcpRepr& seg);
+  bool cookie_check_enabled(Instant now) const;
+  // true when seg carried a valid cookie (and was consumed).
+  bool complete_from_cookie(Instant now, const FourTuple& tuple, const wire::TcpRepr& seg);
+  void enqueue_established(Instant now, Connection* c, const wire::TcpRepr& seg);
   void send_synack(Instant now, const RequestSock& req);
+  wire::TcpRepr synack_for(const FourTuple& tuple) const;
   void send_rst(const FourTuple& tuple, SeqNum seq);
   void send_ack(Instant now, const RequestSock& req);
   void drop_request(RequestSock* req, std::string_view why);
@@ -103,6 +118,9 @@ class Listener {
   SynQueue syn_queue_;
   std::deque<Connection*> accept_queue_;
   ListenerCounters counters_;
+  SynCookie cookies_;
+  // When the SynQueue last overflowed into cookies (Auto mode).
+  std::optional<Instant> last_overflow_;
 };
 
 }  // namespace synack::tcp

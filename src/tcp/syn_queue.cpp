@@ -8,12 +8,14 @@ RequestSock* SynQueue::insert(const RequestSock& req) {
   if (!r) return nullptr;
   by_tuple_.emplace(r->tuple, r);
   by_deadline_.emplace(r->deadline, r);
+  if (r->retransmits == 0) ++young_;
   return r;
 }
 
 void SynQueue::erase(RequestSock* req) {
   by_deadline_.erase({req->deadline, req});
   by_tuple_.erase(req->tuple);
+  if (req->retransmits == 0) --young_;
   pool_.release(req);
 }
 
@@ -28,6 +30,7 @@ void SynQueue::clear() {
     pool_.release(req);
   by_tuple_.clear();
   by_deadline_.clear();
+  young_ = 0;
 }
 
 }  // namespace synack::tcp

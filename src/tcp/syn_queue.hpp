@@ -22,6 +22,9 @@ class SynQueue {
   std::size_t size() const { return by_tuple_.size(); }
   std::size_t limit() const { return limit_; }
   bool full() const { return by_tuple_.size() >= limit_; }
+  // Entries whose SYN-ACK has not been retransmitted yet (Linux's "young"
+  // requests), for the prune policy.
+  std::size_t young() const { return young_; }
 
   RequestSock* find(const FourTuple& t) const {
     auto it = by_tuple_.find(t);
@@ -32,6 +35,10 @@ class SynQueue {
   void erase(RequestSock* req);
   // Call after changing req->deadline.
   void reschedule(RequestSock* req, Instant deadline);
+  // Counts one more timer-driven SYN-ACK retransmission of req.
+  void count_retransmit(RequestSock* req) {
+    if (req->retransmits++ == 0) --young_;
+  }
   // The entry with the earliest deadline, or nullptr.
   RequestSock* earliest() const {
     return by_deadline_.empty() ? nullptr : by_deadline_.begin()->second;
@@ -44,6 +51,7 @@ class SynQueue {
  private:
   FixedPool<RequestSock>& pool_;
   std::size_t limit_;
+  std::size_t young_ = 0;
   std::unordered_map<FourTuple, RequestSock*, FourTupleHash> by_tuple_;
   std::set<std::pair<Instant, RequestSock*>> by_deadline_;
 };

@@ -40,8 +40,16 @@ struct TcpConfig {
   // ACK so the SYN-ACK is retransmitted later (Linux default); true sends RST
   // (net.ipv4.tcp_abort_on_overflow).
   bool abort_on_overflow = false;
-  // SYN cookies (RFC 4987 §3.6). Only Off is implemented by the core so far.
-  SyncookieMode syncookies = SyncookieMode::Off;
+  // SYN cookies (RFC 4987 §3.6), like net.ipv4.tcp_syncookies: Off never
+  // (a full SynQueue drops SYNs: the article's SYN flood succeeds), On always
+  // (no SynQueue entries at all), Auto only while the SynQueue is full (or
+  // the half-open pool is exhausted), and cookie ACKs are checked only within
+  // two minutes of that (Linux's default).
+  SyncookieMode syncookies = SyncookieMode::Auto;
+  // Master secret of the cookie MAC; per-minute keys are derived from it.
+  // Set per stack; a fixed value keeps simulated runs reproducible.
+  std::uint64_t syncookie_key0 = 0x636f6f6b69652d6bull;
+  std::uint64_t syncookie_key1 = 0x65792d73796e6163ull;
 
   // Our MSS when the device does not say otherwise, and the peer's MSS
   // assumed when its SYN carries no MSS option (RFC 9293 §3.7.1).

@@ -11,7 +11,8 @@ TUN devices it creates itself (the kernel's side 10.84.N.1 is only plumbing):
                                                               SYN-ACK schedule, RST rules
     sk2  10.84.2.2:80  --app hold --backlog 1 --syn-backlog 4 --rto-initial-ms 300
                                                               accept-queue overflow
-    sk3  10.84.3.2:80  --app hold --backlog 8 --syn-backlog 4 SYN-queue overflow
+    sk3  10.84.3.2:80  --app hold --backlog 8 --syn-backlog 4 --syncookies off
+                                                              SYN-queue overflow
     sk4  10.84.4.2:80  --app echo (no --pcap: it gets bad checksums on purpose)
                                                               checksum verification
 
@@ -235,7 +236,7 @@ def check_serves_ready():
             (OPTS, "source:4000", []),
             (RULES, "echo", ["--synack-retries", 2, "--rto-initial-ms", 200]),
             (BACKLOG, "hold", ["--backlog", 1, "--syn-backlog", 4, "--rto-initial-ms", 300]),
-            (SYNQ, "hold", ["--backlog", 8, "--syn-backlog", 4]),
+            (SYNQ, "hold", ["--backlog", 8, "--syn-backlog", 4, "--syncookies", "off"]),
             (CKSUM, "echo", [])):
         tun, addr, host, _, port = where
         try:
@@ -540,7 +541,8 @@ def check_accept_queue_overflow():
 
 
 def check_syn_queue_overflow():
-    """--app hold --syn-backlog 4: four SYNs get SYN-ACKs, the fifth is dropped."""
+    """--app hold --syn-backlog 4 --syncookies off: four SYNs get SYN-ACKs, the
+    fifth is dropped (with cookies, synack's default, it would get a cookie)."""
     _, probe = need(SYNQ)
     flows = [probe.flow() for _ in range(5)]
     answers = []
