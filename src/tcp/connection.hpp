@@ -171,6 +171,7 @@ class Connection {
   bool sack_enabled() const { return sack_ok_; }
   bool timestamps_enabled() const { return ts_ok_; }
   std::uint32_t ts_recent() const { return ts_recent_; }
+  std::uint32_t ts_offset() const { return ts_offset_; }
 
   // Owner bookkeeping (the TCP layer): intrusive flags, no allocation.
   bool dirty = false;                 // on the layer's output list

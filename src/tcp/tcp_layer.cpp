@@ -1,5 +1,6 @@
 // Demultiplexing (RFC 9293 §3.10.7), timers and output for one host.
 #include "tcp/tcp_layer.hpp"
+#include "tcp/ts_clock.hpp"
 
 #include <algorithm>
 
@@ -61,7 +62,12 @@ void TcpLayer::on_segment(Instant now, wire::Ipv4Address src, wire::Ipv4Address 
 }
 
 void TcpLayer::on_time_wait_segment(Instant now, TimeWaitSock* tw, const wire::TcpRepr& seg) {
-  switch (time_wait_verdict(*tw, seg)) {
+  TimeWaitVerdict v = time_wait_verdict(*tw, seg);
+  // RFC 7323 §4.3: an acceptable segment's TSval becomes TS.Recent.
+  if (tw->ts_ok && seg.options.timestamps && v != TimeWaitVerdict::Reopen &&
+      !ts_before(seg.options.timestamps->tsval, tw->ts_recent) && seg.seq <= tw->rcv_nxt)
+    tw->ts_recent = seg.options.timestamps->tsval;
+  switch (v) {
     case TimeWaitVerdict::Drop:
       return;
     case TimeWaitVerdict::SendAck:
@@ -97,6 +103,8 @@ void TcpLayer::send_time_wait_ack(const TimeWaitSock& tw) {
   r.ack = tw.rcv_nxt;
   r.flags = kAck;
   r.window = tw.window;
+  if (tw.ts_ok)
+    r.options.timestamps = wire::TcpTimestamps{ts_clock(now_, tw.ts_offset), tw.ts_recent};
   ++counters_.time_wait_acks;
   send_segment(tw.tuple, r);
 }

@@ -122,6 +122,9 @@ void TcpLayer::on_state_change(Connection& c, TcpState from, TcpState to, std::s
     tw.window = static_cast<std::uint16_t>(
         std::min<std::uint32_t>(c.rcv().last_adv_wnd >> c.rcv().wscale, 0xffff));
     tw.expires = now_ + 2 * c.config().msl;
+    tw.ts_ok = c.timestamps_enabled();
+    tw.ts_recent = c.ts_recent();
+    tw.ts_offset = c.ts_offset();
     // With the pool exhausted, skip TIME-WAIT (as Linux does when
     // tcp_max_tw_buckets is reached).
     if (!time_wait_.insert(tw))

@@ -1,5 +1,7 @@
 #include "tcp/time_wait.hpp"
 
+#include "tcp/ts_clock.hpp"
+
 namespace synack::tcp {
 
 using namespace wire::tcp_flags;
@@ -11,8 +13,13 @@ TimeWaitVerdict time_wait_verdict(const TimeWaitSock& tw, const wire::TcpRepr& s
     return seg.seq == tw.rcv_nxt ? TimeWaitVerdict::Kill : TimeWaitVerdict::SendAck;
   }
   if (seg.has(kSyn) && !seg.has(kAck)) {
-    // RFC 1122 §4.2.2.13 (and RFC 6191): a new SYN beyond the old connection's
-    // sequence space may reopen it; any other SYN gets a challenge ACK.
+    // RFC 6191 §2: with timestamps, a SYN whose TSval is newer than
+    // TS.Recent reopens, whatever its sequence number. Otherwise RFC 1122
+    // §4.2.2.13: a SYN beyond the old connection's sequence space may
+    // reopen it; any other SYN gets a challenge ACK.
+    if (tw.ts_ok && seg.options.timestamps)
+      return ts_before(tw.ts_recent, seg.options.timestamps->tsval) ? TimeWaitVerdict::Reopen
+                                                                    : TimeWaitVerdict::SendAck;
     return seg.seq > tw.rcv_nxt ? TimeWaitVerdict::Reopen : TimeWaitVerdict::SendAck;
   }
   if (seg.has(kFin) && seg.seq + static_cast<std::uint32_t>(seg.payload.size()) + 1 == tw.rcv_nxt) {

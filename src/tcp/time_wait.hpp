@@ -21,6 +21,11 @@ struct TimeWaitSock {
   SeqNum rcv_nxt;
   std::uint16_t window = 0;  // as last advertised, unscaled field value
   Instant expires{};
+  // Timestamps, when the connection used them (RFC 7323 §3.2: on every
+  // segment, TIME-WAIT's ACKs too; RFC 6191: they decide a reopening SYN).
+  bool ts_ok = false;
+  std::uint32_t ts_recent = 0;
+  std::uint32_t ts_offset = 0;
 };
 
 enum class TimeWaitVerdict {

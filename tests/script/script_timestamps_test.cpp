@@ -98,3 +98,54 @@ TEST(ScriptTimestamps, EchoGivesAnRttSampleEvenForARetransmittedSegment) {
   EXPECT_NEAR(Ms(c.info().srtt).count(), 12.5, 0.01);
   EXPECT_NEAR(Ms(c.info().rttvar).count(), 25.0, 0.01);
 }
+
+namespace {
+// We close first with timestamps on; returns our TSval clock at t = 0.
+std::uint32_t into_time_wait(SegmentScript& s, socket::TcpListener& l) {
+  auto c = open_negotiated(s, l, {.timestamps = true});
+  c.close();
+  s.flush();
+  Out fin = s.expect(0s, FIN | ACK, s.iss() + 1, 1001);
+  Seg peer_fin = Seg::make(FIN | ACK, 1001, s.iss() + 2);
+  peer_fin.opts.timestamps = wire::TcpTimestamps{300, fin.opts.timestamps->tsval};
+  s.inject(peer_fin);
+  Out last = s.expect(0s, ACK, s.iss() + 2, 1002);
+  EXPECT_EQ(last.opts.timestamps->tsecr, 300u);
+  return fin.opts.timestamps->tsval;
+}
+}  // namespace
+
+TEST(ScriptTimestamps, TimeWaitAcksCarryTimestamps) {
+  SegmentScript s;
+  auto l = s.listen();
+  std::uint32_t t0 = into_time_wait(s, l);
+  s.run_until(5s);
+  Seg again = Seg::make(FIN | ACK, 1001, s.iss() + 2);  // our ACK was lost
+  again.opts.timestamps = wire::TcpTimestamps{5300, t0};
+  s.inject(again);
+  Out a = s.expect(5s, ACK, s.iss() + 2, 1002);
+  ASSERT_TRUE(a.opts.timestamps);
+  EXPECT_EQ(a.opts.timestamps->tsval, t0 + 5000);
+  EXPECT_EQ(a.opts.timestamps->tsecr, 5300u);
+}
+
+TEST(ScriptTimestamps, NewerTsvalLetsASynReopenTimeWaitWhateverItsSequence) {
+  SegmentScript s;
+  auto l = s.listen();
+  into_time_wait(s, l);
+  s.run_until(1s);
+  // RFC 6191: a sequence number below RCV.NXT, but a newer TSval.
+  Seg syn = Seg::syn(500);
+  syn.opts.timestamps = wire::TcpTimestamps{1300, 0};
+  s.inject(syn);
+  Out sa = s.expect_any_seq(1s, SYN | ACK, 501);
+  EXPECT_EQ(sa.opts.timestamps->tsecr, 1300u);
+  // An older TSval does not: challenge ACK from TIME-WAIT.
+  SegmentScript s2;
+  auto l2 = s2.listen();
+  into_time_wait(s2, l2);
+  Seg old = Seg::syn(99999);
+  old.opts.timestamps = wire::TcpTimestamps{200, 0};
+  s2.inject(old);
+  s2.expect(0s, ACK, s2.iss() + 2, 1002);
+}
