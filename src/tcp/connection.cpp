@@ -42,6 +42,7 @@ void Connection::open_active(Instant now, SeqNum iss, std::uint16_t our_mss,
   snd_.nxt = iss;  // output() sends the SYN and advances nxt
   snd_.max = iss;
   snd_buf_seq_ = iss + 1;
+  last_small_end_ = iss;
   rcv_.wscale = cfg_.window_scaling ? window_shift_for(cfg_.recv_buffer) : 0;
   set_state(TcpState::SynSent, "connect");
   timers_.retransmit = now + cfg_.rto_initial;
@@ -61,6 +62,7 @@ void Connection::open_established(Instant now, const HandshakeResult& h, std::ui
   snd_.nxt = h.iss + 1;
   snd_.max = h.iss + 1;
   snd_buf_seq_ = h.iss + 1;
+  last_small_end_ = h.iss;
   snd_.mss = std::min(h.peer_mss, our_mss);
   if (h.ts_ok) snd_.mss = static_cast<std::uint16_t>(std::max(snd_.mss - 12, 64));  // RFC 6691
   wscale_ok_ = h.wscale_ok;

@@ -258,6 +258,7 @@ class Connection {
   std::uint32_t ts_recent_ = 0;  // TS.Recent (RFC 7323 §4.3)
   Instant ts_recent_stamp_{};    // when TS.Recent was set (PAWS 24-day rule, §5.5)
   SeqNum last_ack_sent_;         // Last.ACK.sent (RFC 7323 §4.3)
+  SeqNum last_small_end_;        // end of the last short segment sent (Nagle/Minshall)
   Instant now_{};                // instant of the call being handled (for TSval)
   bool ack_pending_ = false;     // an ACK is owed
   bool ack_now_ = false;         // ... and must not be delayed

@@ -141,11 +141,13 @@ bool Connection::send_data_segment(Instant now) {
   bool retransmission = snd_.nxt < snd_.max;
   if (len < snd_.mss && !retransmission) {
     // Nagle (RFC 9293 §3.7.4) and sender silly-window avoidance (§3.8.6.2.1):
-    // a short segment goes out only when nothing is in flight (or Nagle is
-    // off) and it carries everything queued, or when it is at least half the
-    // largest window the peer has offered.
+    // a short segment goes out only when it carries everything queued and no
+    // other short segment is unacknowledged (Minshall's refinement, as in
+    // Linux: the tail of a bulk write is not held for an RTT), or Nagle is
+    // off; or when it is at least half the largest window the peer offered.
     bool all_queued = len == avail;
-    bool idle = flight == 0 || cfg_.nodelay;
+    bool small_in_flight = snd_.una < last_small_end_;
+    bool idle = flight == 0 || !small_in_flight || cfg_.nodelay;
     bool half_window = snd_.max_wnd > 0 && len >= snd_.max_wnd / 2;
     if (!((all_queued && idle) || half_window || flight == 0)) return false;
   }
@@ -156,6 +158,7 @@ bool Connection::send_data_segment(Instant now) {
   if (fin) flags |= kFin;
   SeqNum seq = snd_.nxt;
   emit(flags, seq, payload, false);
+  if (len < snd_.mss) last_small_end_ = seq_max(last_small_end_, seq + static_cast<std::uint32_t>(len));
   if (!retransmission) {
     stats_.bytes_sent += len;
     if (!timed_seq_) {
