@@ -148,13 +148,13 @@ double capacity_bps(const BulkSpec& spec, std::uint32_t mss) {
 namespace {
 
 constexpr std::size_t kChunk = 64 << 10;
+constexpr std::uint16_t kPort = 5001;
 
 // SYNACK_BULK_TRACE=1: record every event and print the last ones.
 bool trace_requested() {
   const char* v = std::getenv("SYNACK_BULK_TRACE");
   return v != nullptr && *v != '\0' && *v != '0';
 }
-constexpr std::uint16_t kPort = 5001;
 
 struct Sender {
   Sender(std::uint64_t key, std::uint64_t bytes) : pattern(key), total(bytes) {}
@@ -315,7 +315,7 @@ BulkOutcome run_bulk(const BulkSpec& spec) {
   const phy::FaultInjector* s2c = net.egress(net.port(1));
   out.data_link = (spec.server_sends ? s2c : c2s)->stats();
   out.ack_link = (spec.server_sends ? c2s : s2c)->stats();
-  // The streams go before the coroutine-free callbacks that refer to them.
+  // Let go of the handles while their stacks still exist.
   tx.stream = socket::TcpStream();
   rx.stream = socket::TcpStream();
   return out;

@@ -8,6 +8,7 @@
 //   SYNACK_BULK_MIB=m        MiB per transfer (default 64)
 //   SYNACK_BULK_SEED=s       run only seed s, printing its parameters and figures
 //   SYNACK_BULK_TRACE=1      with SYNACK_BULK_SEED: print the run's last events
+//   SYNACK_BULK_MATHIS_MIB=m MiB per transfer in the Mathis test (default 16)
 //
 // The soak the issue asks for, 1,000 seeds x 64 MiB, is the ctest entry
 // sim_bulk_soak (label soak, not part of the default run):
@@ -80,8 +81,11 @@ struct Bound {
 // Always required: completion and no stall. The RTO-only sender of the stack
 // before fast retransmit took up to 52 x the ideal time over 1,000 seeds x
 // 64 MiB (10 % loss at a 1.4 ms RTT, where each loss costs a 200 ms RTO), and
-// its longest gap was 19.6 s (backed-off RTOs at 8.8 % loss).
-constexpr Bound kCompletionBound{"completion", 100, 60s, 60s};
+// its longest gap was 57.8 s: at ~10 % loss each way a retransmission or its
+// ACK is lost one time in five, and 8 such losses in a row back the RTO off
+// that far. A stall of the stack itself lasts until the connection times out
+// (~925 s with retries2 = 15), far above the 300 s allowed here.
+constexpr Bound kCompletionBound{"completion", 100, 60s, 300s};
 // What working recovery (fast retransmit, SACK) must reach on every seed;
 // checked by DISABLED_ImpairedLinksWithinRecoveryBound until it lands.
 constexpr Bound kRecoveryBound{"recovery", 10, 10s, 10s};
@@ -304,9 +308,9 @@ TEST(SimBulk, LongFatPipeRunsNearCapacity) {
 // by a retransmission timeout.
 //
 // DISABLED_ until fast retransmit / NewReno / SACK land (issue 4): the
-// RTO-only sender reaches 0.30, 0.62, 0.72 and 0.77 of the bound at RTT 10,
-// 50, 100 and 200 ms, with ~75 % of losses ending in a timeout. Run it with
-// --gtest_also_run_disabled_tests.
+// RTO-only sender reaches 0.32, 0.58, 0.71 and 0.75 of the bound at RTT 10,
+// 50, 100 and 200 ms, with ~87 % of lost segments ending in a timeout. Run it
+// with --gtest_also_run_disabled_tests.
 TEST(SimBulk, DISABLED_GoodputNearMathisBoundAtOnePercentLoss) {
   const std::uint64_t bytes = env_u64("SYNACK_BULK_MATHIS_MIB").value_or(16) * kMiB;
   std::vector<std::string> problems;
