@@ -50,6 +50,11 @@ bench: deps
 	ninja -C $(BENCH_BUILD)
 	bench/run_lifecycle.sh $(BENCH_BUILD)
 	bench/run_syn_flood.sh $(BENCH_BUILD)
+	@# One connection's bulk goodput in memory, on one pinned core, beside memcpy.
+	$(if $(shell command -v taskset),taskset -c $$(($$(nproc) - 1))) ./$(BENCH_BUILD)/bench_stream
+	@# synack <-> Linux over TUN beside Linux <-> Linux over veth (root only).
+	@if [ "$$(id -u)" -eq 0 ]; then bench/tun_throughput.py $(BENCH_BUILD)/synack; \
+	  else echo "bench: TUN throughput skipped (needs root)"; fi
 
 format:
 	git ls-files '*.cpp' '*.hpp' | xargs clang-format -i

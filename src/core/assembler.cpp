@@ -27,7 +27,10 @@ bool Assembler::add(std::size_t offset, std::size_t len) {
   if (!placed) merged.push_back(r);
   std::sort(merged.begin(), merged.end(),
             [](const Range& a, const Range& b) { return a.start < b.start; });
-  if (merged.size() > max_ranges_) return false;
+  // Over the limit only if the new bytes do not start at the receive point:
+  // bytes there are handed over at once (take_front), and refusing them
+  // would stall the connection for good once the limit is reached.
+  if (merged.size() > max_ranges_ && merged.front().start != 0) return false;
   ranges_ = std::move(merged);
   return true;
 }

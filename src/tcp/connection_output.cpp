@@ -158,7 +158,8 @@ bool Connection::send_data_segment(Instant now) {
   if (fin) flags |= kFin;
   SeqNum seq = snd_.nxt;
   emit(flags, seq, payload, false);
-  if (len < snd_.mss) last_small_end_ = seq_max(last_small_end_, seq + static_cast<std::uint32_t>(len));
+  if (len < snd_.mss)
+    last_small_end_ = seq_max(last_small_end_, seq + static_cast<std::uint32_t>(len));
   if (!retransmission) {
     stats_.bytes_sent += len;
     if (!timed_seq_) {

@@ -1,6 +1,6 @@
 #pragma once
 // Retransmission timeout from RTT samples, per RFC 6298 §2 (alpha 1/8, beta
-// 1/4, K = 4), clamped to [rto_min, rto_max] as Linux does.
+// 1/4, K = 4), with Linux's bounds: at least SRTT + rto_min, at most rto_max.
 #include <algorithm>
 
 #include "core/time.hpp"
@@ -13,7 +13,7 @@ class RttEstimator {
       : rto_(initial), min_(min), max_(max) {}
 
   void sample(Duration rtt) {
-    if (rtt < Duration(1)) rtt = Duration(1);
+    if (rtt < Duration(0)) rtt = Duration(0);
     if (!has_sample_) {
       // RFC 6298 §2.2: first measurement.
       srtt_ = rtt;
@@ -25,7 +25,11 @@ class RttEstimator {
       rttvar_ = (rttvar_ * 3 + err) / 4;
       srtt_ = (srtt_ * 7 + rtt) / 8;
     }
-    rto_ = std::clamp(srtt_ + std::max(Duration(1000), rttvar_ * 4), min_, max_);
+    // RFC 6298 §2.3, with the minimum applied to the variance term as Linux
+    // does (RTO = SRTT + max(4 RTTVAR, rto_min)), not to the sum: at long
+    // RTTs a steady path would otherwise get an RTO barely above the RTT,
+    // and a delayed ACK would fire it spuriously.
+    rto_ = std::min(srtt_ + std::max(rttvar_ * 4, min_), max_);
   }
   // RFC 6298 §5.7: if the SYN was retransmitted and no sample was taken, the
   // RTO after the handshake is 3 s.

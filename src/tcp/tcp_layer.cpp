@@ -78,6 +78,7 @@ void TcpLayer::on_time_wait_segment(Instant now, TimeWaitSock* tw, const wire::T
       send_time_wait_ack(*tw);
       return;
     case TimeWaitVerdict::Kill:
+      ++counters_.time_wait_killed;
       record_state(tw->tuple, TcpState::TimeWait, TcpState::Closed, "RST in TIME-WAIT");
       time_wait_.erase(tw);
       return;

@@ -42,6 +42,7 @@ struct TcpLayerCounters {
   std::uint64_t resets_sent = 0;  // for segments that matched nothing
   std::uint64_t time_wait_acks = 0;
   std::uint64_t time_wait_expired = 0;
+  std::uint64_t time_wait_killed = 0;  // ended early by an exact RST (RFC 1337's hazard)
 };
 
 class TcpLayer final : private ConnectionHost, private ListenerHost {

@@ -302,8 +302,15 @@ TEST(SimTransfer, FiftyConcurrentConnectionsToOneListener) {
   }
   EXPECT_EQ(listener->counters().established, static_cast<std::uint64_t>(kClients));
   EXPECT_EQ(listener->counters().accepted, static_cast<std::uint64_t>(kClients));
-  // The clients closed first (shutdown before the server's close).
-  EXPECT_EQ(net.client->tcp().time_wait().size(), static_cast<std::size_t>(kClients));
+  // The clients closed first (shutdown before the server's close), so every
+  // client connection went to TIME-WAIT. A few may have left it early: when
+  // the server's FIN was retransmitted because an ACK was lost, the second
+  // ACK from TIME-WAIT reaches a server already CLOSED, whose RST ends
+  // TIME-WAIT (RFC 1337's hazard; Linux's default tcp_rfc1337=0 allows it).
+  const auto& cc = net.client->tcp().counters();
+  EXPECT_EQ(net.client->tcp().time_wait().size() + cc.time_wait_killed,
+            static_cast<std::size_t>(kClients));
+  EXPECT_LE(cc.time_wait_killed, 5u);
   EXPECT_EQ(net.server->tcp().time_wait().size(), 0u);
 
   jobs.clear();  // every job is finished: this releases their streams

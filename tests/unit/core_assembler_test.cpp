@@ -90,7 +90,6 @@ TEST(CoreAssembler, RefusesNewRangeBeyondLimitAndKeepsState) {
   EXPECT_TRUE(a.add(10, 2));
   EXPECT_TRUE(a.add(20, 2));
   EXPECT_FALSE(a.add(30, 2));
-  EXPECT_FALSE(a.add(0, 2));
   EXPECT_EQ(ranges(a), (Pairs{{10, 12}, {20, 22}}));
   // Extending or merging existing ranges needs no new slot.
   EXPECT_TRUE(a.add(12, 3));
@@ -98,6 +97,17 @@ TEST(CoreAssembler, RefusesNewRangeBeyondLimitAndKeepsState) {
   EXPECT_EQ(ranges(a), (Pairs{{10, 22}}));
   EXPECT_TRUE(a.add(40, 1));
   EXPECT_EQ(a.range_count(), 2u);
+}
+
+TEST(CoreAssembler, BytesAtTheReceivePointAreNeverRefused) {
+  // With every range slot used, the retransmission that fills the front of
+  // the first gap must still be taken, or the stream stalls for good.
+  Assembler a(2);
+  EXPECT_TRUE(a.add(10, 2));
+  EXPECT_TRUE(a.add(20, 2));
+  EXPECT_TRUE(a.add(0, 2));
+  EXPECT_EQ(a.take_front(), 2u);
+  EXPECT_EQ(ranges(a), (Pairs{{8, 10}, {18, 20}}));
 }
 
 TEST(CoreAssembler, TakeFrontNeedsDataAtOffsetZero) {

@@ -50,7 +50,12 @@ TEST(TcpRtt, FirstSampleThenSmoothing) {
 TEST(TcpRtt, ClampedToMinAndMax) {
   RttEstimator r(1s, 200ms, 120s);
   r.sample(1ms);
-  EXPECT_EQ(r.rto(), 200ms);
+  // Linux's bound: SRTT + max(4 RTTVAR, rto_min) = 1 ms + 200 ms.
+  EXPECT_EQ(r.rto(), 201ms);
+  RttEstimator steady(1s, 200ms, 120s);
+  for (int i = 0; i < 100; ++i)
+    steady.sample(200ms);          // RTTVAR decays towards 0
+  EXPECT_EQ(steady.rto(), 400ms);  // not 200 ms: a delayed ACK must not fire it
   RttEstimator big(1s, 200ms, 120s);
   big.sample(100s);
   EXPECT_EQ(big.rto(), 120s);

@@ -1,0 +1,244 @@
+// Bulk throughput of one connection between two synack stacks in memory, on
+// one core, beside memcpy measured in the same run: the ratio is how much of
+// the machine's copy bandwidth the stack turns into goodput (a TCP byte is
+// copied several times on its way: user -> send buffer -> segment -> link ->
+// receive buffer -> user, and checksummed twice).
+//
+// Two ways to carry frames between the stacks:
+//   sim  - phy::Simulation with a zero-delay, impairment-free link;
+//   pair - WirePair below: transmit() appends to the peer's queue and the two
+//          stacks are polled in turn (no simulator, no per-frame scheduling).
+// Benchmarks:
+//   synack/stream/NET/buf_kib:B   one connection, B KiB send and receive
+//                                 buffers, each iteration moves 1 MiB
+//   memcpy/mib:M                  memcpy between two M MiB buffers
+// Counter Gbit is goodput (payload bytes the receiver read) per CPU second;
+// segs_per_MiB counts data segments. After the tables, one line per stream
+// benchmark gives its ratio to memcpy/mib:1. Not a test: nothing is asserted.
+#include <benchmark/benchmark.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <deque>
+#include <map>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "phy/simulation.hpp"
+#include "socket/tcp_listener.hpp"
+#include "socket/tcp_stream.hpp"
+
+using namespace synack;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr std::size_t kChunk = 1 << 20;  // bytes per benchmark iteration
+constexpr std::uint16_t kPort = 5001;
+const wire::Ipv4Address kServerAddr(10, 0, 0, 2);
+// A stack that stops making progress fails the benchmark instead of hanging.
+constexpr int kMaxIdleRounds = 1000;
+
+iface::InterfaceConfig host_config(const char* name, const char* cidr, std::size_t buffer) {
+  iface::InterfaceConfig c;
+  c.name = name;
+  c.address = *wire::Ipv4Cidr::parse(cidr);
+  c.tcp.send_buffer = buffer;
+  c.tcp.recv_buffer = buffer;
+  return c;
+}
+
+// ---- the two networks ----------------------------------------------------------
+
+class SimNet {
+ public:
+  static constexpr const char* kName = "sim";
+  explicit SimNet(std::size_t buffer)
+      : sim_(1),
+        client_(&sim_.add_host(host_config("client", "10.0.0.1/24", buffer))),
+        server_(&sim_.add_host(host_config("server", "10.0.0.2/24", buffer))) {
+    sim_.link(*client_, *server_, phy::LinkParams{});
+  }
+  socket::Stack& client() { return *client_; }
+  socket::Stack& server() { return *server_; }
+  // Handles what is due now; when nothing is, moves virtual time to the next
+  // deadline (a delayed ACK, say) and handles that. False if nothing at all
+  // is pending.
+  bool step() { return sim_.step(sim_.now()) || sim_.step(sim_.now() + 10s); }
+
+ private:
+  phy::Simulation sim_;
+  socket::Stack* client_;
+  socket::Stack* server_;
+};
+
+// Frames written by one side wait in the other side's queue until it polls.
+class WireEnd final : public iface::Device {
+ public:
+  void connect(WireEnd* peer) { peer_ = peer; }
+  bool pending() const { return !queue_.empty(); }
+  iface::DeviceCaps caps() const override { return {1500, iface::Medium::Ip}; }
+  std::optional<std::span<const std::uint8_t>> receive(Instant) override {
+    if (queue_.empty()) return std::nullopt;
+    current_ = std::move(queue_.front());
+    queue_.pop_front();
+    return std::span<const std::uint8_t>(current_);
+  }
+  void transmit(Instant, std::span<const std::uint8_t> frame) override {
+    peer_->queue_.emplace_back(frame.begin(), frame.end());
+  }
+
+ private:
+  WireEnd* peer_ = nullptr;
+  std::deque<std::vector<std::uint8_t>> queue_;
+  std::vector<std::uint8_t> current_;
+};
+
+class WirePair {
+ public:
+  static constexpr const char* kName = "pair";
+  explicit WirePair(std::size_t buffer)
+      : client_(host_config("client", "10.0.0.1/24", buffer)),
+        server_(host_config("server", "10.0.0.2/24", buffer)) {
+    client_end_.connect(&server_end_);
+    server_end_.connect(&client_end_);
+  }
+  socket::Stack& client() { return client_; }
+  socket::Stack& server() { return server_; }
+  bool step() {
+    bool c = client_end_.pending() || client_.poll_at() <= now_;
+    bool s = server_end_.pending() || server_.poll_at() <= now_;
+    if (!c && !s) {
+      Instant next = earliest(client_.poll_at(), server_.poll_at());
+      if (next == kNever) return false;
+      now_ = std::max(next, now_);
+      client_.set_time(now_);
+      server_.set_time(now_);
+      return true;
+    }
+    if (c) client_.poll(now_, client_end_);
+    if (s) server_.poll(now_, server_end_);
+    return true;
+  }
+
+ private:
+  Instant now_{};
+  socket::Stack client_;
+  socket::Stack server_;
+  WireEnd client_end_;
+  WireEnd server_end_;
+};
+
+// ---- the stream benchmark -----------------------------------------------------------
+
+template <typename Net>
+void BM_Stream(benchmark::State& state) {
+  const std::size_t buffer = static_cast<std::size_t>(state.range(0)) << 10;
+  Net net(buffer);
+  auto listener = net.server().listen(kPort);
+  auto tx = net.client().connect(kServerAddr, kPort);
+  if (!listener || !tx) {
+    state.SkipWithError("listen or connect failed");
+    return;
+  }
+  std::optional<socket::TcpStream> rx;
+  for (int i = 0; i < kMaxIdleRounds && !rx; ++i) {
+    net.step();
+    rx = listener->accept();
+  }
+  if (!rx || !tx->connected()) {
+    state.SkipWithError("handshake did not complete");
+    return;
+  }
+  std::vector<std::uint8_t> out(64 << 10, 0x5a);
+  std::vector<std::uint8_t> in(64 << 10);
+  std::uint64_t received = 0;
+  const std::uint64_t segs_before = net.server().tcp().counters().segments_in;
+  for (auto _ : state) {
+    const std::uint64_t target = received + kChunk;
+    int idle = 0;
+    while (received < target) {
+      while (tx->write(out) == out.size()) {
+      }
+      const std::uint64_t before = received;
+      while (std::size_t n = rx->read(in))
+        received += n;
+      if (!net.step() || (received == before && ++idle > kMaxIdleRounds)) {
+        state.SkipWithError("the transfer stopped making progress");
+        return;
+      }
+      if (received != before) idle = 0;
+    }
+  }
+  const double bytes = static_cast<double>(state.iterations()) * kChunk;
+  state.SetBytesProcessed(static_cast<std::int64_t>(bytes));
+  state.counters["Gbit"] = benchmark::Counter(bytes * 8 / 1e9, benchmark::Counter::kIsRate);
+  state.counters["segs_per_MiB"] =
+      static_cast<double>(net.server().tcp().counters().segments_in - segs_before) /
+      (bytes / kChunk);
+}
+
+void BM_Memcpy(benchmark::State& state) {
+  const std::size_t size = static_cast<std::size_t>(state.range(0)) << 20;
+  std::vector<std::uint8_t> src(size, 0x5a), dst(size);
+  for (auto _ : state) {
+    std::memcpy(dst.data(), src.data(), size);
+    benchmark::DoNotOptimize(dst.data());
+    benchmark::ClobberMemory();
+  }
+  const double bytes = static_cast<double>(state.iterations()) * static_cast<double>(size);
+  state.SetBytesProcessed(static_cast<std::int64_t>(bytes));
+  state.counters["Gbit"] = benchmark::Counter(bytes * 8 / 1e9, benchmark::Counter::kIsRate);
+}
+
+BENCHMARK(BM_Stream<SimNet>)->Name("synack/stream/sim")->ArgName("buf_kib")->Arg(256)->Arg(4096);
+BENCHMARK(BM_Stream<WirePair>)->Name("synack/stream/pair")->ArgName("buf_kib")->Arg(256)->Arg(4096);
+// 1 MiB, the stream's unit of work, stays in the caches as the stream's
+// buffers mostly do; 64 MiB shows the memory's bandwidth for comparison.
+BENCHMARK(BM_Memcpy)->Name("memcpy")->ArgName("mib")->Arg(1)->Arg(64);
+
+// Remembers each benchmark's Gbit per second as the console shows it, so that the
+// ratios to memcpy can be printed at the end of the same run.
+class RateReporter : public benchmark::ConsoleReporter {
+ public:
+  // Colours only on a terminal (the default reporter reads --benchmark_color;
+  // a custom one must choose itself).
+  RateReporter() : ConsoleReporter(isatty(STDOUT_FILENO) ? OO_Defaults : OO_Tabular) {}
+  void ReportRuns(const std::vector<Run>& runs) override {
+    for (const Run& r : runs) {
+      auto it = r.counters.find("Gbit");
+      if (r.run_type == Run::RT_Iteration && !r.error_occurred && it != r.counters.end())
+        rates_[r.benchmark_name()] = it->second.value;
+    }
+    ConsoleReporter::ReportRuns(runs);
+  }
+  const std::map<std::string, double>& rates() const { return rates_; }
+
+ private:
+  std::map<std::string, double> rates_;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  RateReporter reporter;
+  benchmark::RunSpecifiedBenchmarks(&reporter);
+  benchmark::Shutdown();
+  auto memcpy_rate = reporter.rates().find("memcpy/mib:1");
+  if (memcpy_rate == reporter.rates().end() || memcpy_rate->second <= 0) return 0;
+  for (const auto& [name, rate] : reporter.rates())
+    if (name.rfind("memcpy/", 0) == 0) std::printf("%s: %.2f Gbit/s\n", name.c_str(), rate);
+  for (const auto& [name, rate] : reporter.rates()) {
+    if (name.rfind("synack/", 0) != 0) continue;
+    std::printf("%s: %.2f Gbit/s, %.3f of memcpy/mib:1\n", name.c_str(), rate,
+                rate / memcpy_rate->second);
+  }
+  return 0;
+}
