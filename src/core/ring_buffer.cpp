@@ -5,11 +5,30 @@
 
 namespace synack {
 
+void RingBuffer::reserve(std::size_t logical) {
+  if (logical <= alloc_) return;
+  std::size_t want = alloc_ ? alloc_ : std::min(cap_, kFirstAllocation);
+  while (want < logical)
+    want *= 2;
+  want = std::min(want, cap_);
+  auto grown = std::make_unique_for_overwrite<std::uint8_t[]>(want);
+  if (alloc_ > 0) {
+    // Keep every stored byte, readable or written ahead, at its logical
+    // offset: unroll the old ring from head_.
+    std::size_t first = alloc_ - head_;
+    std::memcpy(grown.get(), buf_.get() + head_, first);
+    std::memcpy(grown.get() + first, buf_.get(), head_);
+  }
+  buf_ = std::move(grown);
+  alloc_ = want;
+  head_ = 0;
+}
+
 void RingBuffer::copy_in(std::size_t logical, std::span<const std::uint8_t> data) {
   if (data.empty()) return;  // memcpy must not see a null pointer
-  if (!buf_) buf_ = std::make_unique_for_overwrite<std::uint8_t[]>(cap_);
+  reserve(logical + data.size());
   std::size_t start = index(logical);
-  std::size_t first = std::min(data.size(), cap_ - start);
+  std::size_t first = std::min(data.size(), alloc_ - start);
   std::memcpy(buf_.get() + start, data.data(), first);
   if (first < data.size()) std::memcpy(buf_.get(), data.data() + first, data.size() - first);
 }
@@ -27,7 +46,7 @@ std::size_t RingBuffer::peek_at(std::size_t offset, std::span<std::uint8_t> out)
   std::size_t n = std::min(out.size(), len_ - offset);
   if (n == 0) return 0;
   std::size_t start = index(offset);
-  std::size_t first = std::min(n, cap_ - start);
+  std::size_t first = std::min(n, alloc_ - start);
   std::memcpy(out.data(), buf_.get() + start, first);
   if (first < n) std::memcpy(out.data() + first, buf_.get(), n - first);
   return n;
@@ -37,7 +56,7 @@ std::span<const std::uint8_t> RingBuffer::view_at(std::size_t offset, std::size_
   if (offset >= len_) return {};
   n = std::min(n, len_ - offset);
   std::size_t start = index(offset);
-  if (n == 0 || start + n > cap_) return {};
+  if (n == 0 || start + n > alloc_) return {};
   return {buf_.get() + start, n};
 }
 
@@ -49,8 +68,8 @@ std::size_t RingBuffer::pop(std::span<std::uint8_t> out) {
 
 std::size_t RingBuffer::discard(std::size_t n) {
   n = std::min(n, len_);
-  if (cap_ == 0) return 0;
-  head_ = (head_ + n) % cap_;
+  if (n == 0) return 0;
+  head_ = (head_ + n) % alloc_;
   len_ -= n;
   return n;
 }

@@ -12,8 +12,10 @@ namespace synack {
 
 class RingBuffer {
  public:
-  // The storage is allocated on the first write, uninitialised: an idle
-  // connection costs no buffer memory and no zero-filling.
+  // The storage is allocated on the first write, uninitialised, and grows
+  // by doubling (from 64 KiB) up to the capacity as bytes are stored: an idle
+  // connection costs no buffer memory, a large capacity costs only what is
+  // used, and nothing is zero-filled.
   explicit RingBuffer(std::size_t capacity) : cap_(capacity) {}
 
   std::size_t capacity() const { return cap_; }
@@ -34,7 +36,7 @@ class RingBuffer {
   std::span<const std::uint8_t> front_view() const {
     return len_ == 0
                ? std::span<const std::uint8_t>{}
-               : std::span<const std::uint8_t>(buf_.get() + head_, std::min(len_, cap_ - head_));
+               : std::span<const std::uint8_t>(buf_.get() + head_, std::min(len_, alloc_ - head_));
   }
   // Drops up to n bytes from the front.
   std::size_t discard(std::size_t n);
@@ -43,13 +45,19 @@ class RingBuffer {
   std::size_t write_at(std::size_t offset, std::span<const std::uint8_t> data);
   // Makes n bytes written by write_at at offset 0.. readable.
   void commit(std::size_t n);
+  // Bytes of storage allocated so far (at most capacity()).
+  std::size_t allocated() const { return alloc_; }
 
  private:
-  std::size_t index(std::size_t logical) const { return (head_ + logical) % cap_; }
+  static constexpr std::size_t kFirstAllocation = 64 * 1024;
+  std::size_t index(std::size_t logical) const { return (head_ + logical) % alloc_; }
+  // Makes room for `logical` bytes past the front (readable or written ahead).
+  void reserve(std::size_t logical);
   void copy_in(std::size_t logical, std::span<const std::uint8_t> data);
 
   std::unique_ptr<std::uint8_t[]> buf_;
   std::size_t cap_;
+  std::size_t alloc_ = 0;
   std::size_t head_ = 0;
   std::size_t len_ = 0;
 };

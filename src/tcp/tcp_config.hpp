@@ -70,9 +70,11 @@ struct TcpConfig {
   Duration keepalive_interval = std::chrono::seconds(75);
   int keepalive_probes = 9;
 
-  // Per-connection buffers, in bytes.
-  std::size_t send_buffer = 256 * 1024;
-  std::size_t recv_buffer = 256 * 1024;
+  // Per-connection buffers, in bytes: Linux's autotuning ceilings
+  // (tcp_wmem / tcp_rmem maximum). The ring buffers grow to them only as
+  // data is held, so an idle or slow connection costs little.
+  std::size_t send_buffer = 4 * 1024 * 1024;
+  std::size_t recv_buffer = 6 * 1024 * 1024;
 
   bool nodelay = false;  // disable Nagle's algorithm (RFC 9293 §3.7.4)
 

@@ -79,7 +79,7 @@ TEST(ScriptEstablished, ScaledWindowShrinksByWhatArrives) {
   std::string data(1000, 'x');
   s.inject(Seg::make(ACK, 1001, s.iss() + 1, data));
   Out a = s.expect(0s, ACK, s.iss() + 1, 2001);
-  EXPECT_EQ(a.win, (256 * 1024 - 1000) >> 3);  // our shift is 3
+  EXPECT_EQ(a.win, (6 * 1024 * 1024 - 1000) >> 7);  // our shift is 7 (6 MiB buffer)
 }
 
 TEST(ScriptEstablished, OutOfOrderSegmentHeldUntilGapFills) {

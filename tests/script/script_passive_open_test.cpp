@@ -39,7 +39,7 @@ TEST(ScriptPassiveOpen, WindowScaleOnlyWhenOffered) {
   s.inject(syn);
   Out sa = s.expect(0s, SYN | ACK, s.iss(), 1001);
   ASSERT_TRUE(sa.opts.window_scale.has_value());
-  EXPECT_EQ(*sa.opts.window_scale, 3);  // 256 KiB buffer >> 3 fits 16 bits
+  EXPECT_EQ(*sa.opts.window_scale, 7);  // 6 MiB buffer >> 7 fits 16 bits (as Linux)
   Seg plain = Seg::syn(3000);
   plain.src_port = 4001;
   s.inject(plain);

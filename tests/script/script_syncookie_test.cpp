@@ -56,7 +56,7 @@ TEST(ScriptSyncookie, OnModeCookieCarriesMssWscaleSackInTsvalAndCompletes) {
   std::uint32_t cookie = expected_cookie(cfg, 1000, 1400, s.now());
   Out sa = s.expect(5s, SYN | ACK, cookie, 1001);
   EXPECT_EQ(sa.opts.mss, 1460);
-  EXPECT_EQ(sa.opts.window_scale, 3);
+  EXPECT_EQ(sa.opts.window_scale, 7);  // for the 6 MiB receive buffer
   EXPECT_TRUE(sa.opts.sack_permitted);
   ASSERT_TRUE(sa.opts.timestamps.has_value());
   std::uint32_t ts_now = tcp::ts_clock(s.now(), ts_offset(cfg));
@@ -82,7 +82,7 @@ TEST(ScriptSyncookie, OnModeCookieCarriesMssWscaleSackInTsvalAndCompletes) {
   const auto& conn = c->connection();
   EXPECT_EQ(conn.snd().iss.raw(), cookie);
   EXPECT_EQ(conn.snd().wscale, 7);  // the peer's shift, from the TSecr
-  EXPECT_EQ(conn.rcv().wscale, 3);
+  EXPECT_EQ(conn.rcv().wscale, 7);
   EXPECT_TRUE(conn.sack_enabled());
   EXPECT_EQ(l.counters().cookies_sent, 1u);
   EXPECT_EQ(l.counters().cookies_validated, 1u);

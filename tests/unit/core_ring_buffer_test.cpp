@@ -230,3 +230,31 @@ TEST(CoreRingBuffer, RandomisedAgainstDequeModel) {
 
 }  // namespace
 }  // namespace synack
+
+TEST(CoreRingBuffer, StorageGrowsByDoublingAndKeepsEveryByte) {
+  synack::RingBuffer r(1 << 20);
+  EXPECT_EQ(r.allocated(), 0u);
+  std::vector<std::uint8_t> a(50'000);
+  for (std::size_t i = 0; i < a.size(); ++i)
+    a[i] = static_cast<std::uint8_t>(i * 7);
+  EXPECT_EQ(r.push(a), a.size());
+  EXPECT_EQ(r.allocated(), 64u * 1024);
+  // Wrap the ring, then write ahead of the readable end past the storage:
+  // the growth must keep the readable bytes and those written ahead.
+  std::vector<std::uint8_t> sink(40'000);
+  r.pop(sink);
+  EXPECT_EQ(r.push(a), a.size());  // 60,000 stored, wrapped around 64 KiB
+  std::vector<std::uint8_t> ahead(30'000, 0xab);
+  EXPECT_EQ(r.write_at(10'000, ahead), ahead.size());
+  EXPECT_EQ(r.allocated(), 128u * 1024);
+  std::vector<std::uint8_t> out(60'000);
+  EXPECT_EQ(r.peek_at(0, out), out.size());
+  for (std::size_t i = 0; i < 10'000; ++i)
+    ASSERT_EQ(out[i], static_cast<std::uint8_t>((40'000 + i) * 7)) << i;
+  for (std::size_t i = 0; i < 50'000; ++i)
+    ASSERT_EQ(out[10'000 + i], static_cast<std::uint8_t>(i * 7)) << i;
+  r.commit(40'000);  // 10,000 of gap (never written) plus the 30,000 ahead
+  std::vector<std::uint8_t> tail(30'000);
+  EXPECT_EQ(r.peek_at(70'000, tail), tail.size());
+  EXPECT_EQ(tail, ahead);
+}
