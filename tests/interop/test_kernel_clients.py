@@ -7,7 +7,7 @@ In a private network namespace (see interop_lib.py), synack serves on four
 TUN devices it creates itself, each with its own /24 and its own capture:
 
     sk0  10.80.0.2:7   --app echo                  (nc, sockets, many connections)
-    sk1  10.80.1.2:80  --app source:4194304        (curl --http0.9)
+    sk1  10.80.1.2:80  --app source:16777216       (curl --http0.9)
     sk2  10.80.2.2:23  --app source:200            (curl telnet://)
     sk3  10.80.3.2:19  --app source:104857600      (sockets, 100 MiB)
 
@@ -30,7 +30,7 @@ ECHO = ("sk0", "10.80.0.2", "10.80.0.1", 7)
 CURL_HTTP = ("sk1", "10.80.1.2", "10.80.1.1", 80)
 CURL_TELNET = ("sk2", "10.80.2.2", "10.80.2.1", 23)
 SOURCE_BIG = ("sk3", "10.80.3.2", "10.80.3.1", 19)
-HTTP_N, TELNET_N, BIG_N = 4 * MiB, 200, 100 * MiB
+HTTP_N, TELNET_N, BIG_N = 16 * MiB, 200, 100 * MiB
 SERVES = {}          # tun -> Synack
 
 
@@ -85,9 +85,9 @@ def check_nc_echo_1mib():
 
 
 def check_curl_http09_source():
-    """curl --http0.9 reads the raw bytes of --app source:4194304.  curl sends a
-    request first; the source app drains it before closing (N is larger than
-    synack's send buffer, so the request always arrives before the close)."""
+    """curl --http0.9 reads the raw bytes of --app source:16777216.  curl sends a
+    request first; the source app drains it before closing (N is four times
+    synack's 4 MiB send buffer, so the request arrives before the close)."""
     need("sk1")
     _, addr, _, port = CURL_HTTP
     out = L.ENV.path("curl-http.out")
@@ -337,7 +337,7 @@ def check_sigterm():
 CHECKS = [
     ("serves-ready", check_serves_ready),
     ("nc-echo-1MiB", check_nc_echo_1mib),
-    ("curl-http0.9-source-4MiB", check_curl_http09_source),
+    ("curl-http0.9-source-16MiB", check_curl_http09_source),
     ("curl-telnet-source-200", check_curl_telnet_source),
     ("sockets-echo-100MiB-each-way", check_sockets_100mib_echo),
     ("sockets-source-100MiB", check_sockets_100mib_source),
