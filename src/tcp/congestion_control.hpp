@@ -28,7 +28,8 @@ class CongestionControl {
   // Retransmission timeout (RFC 5681 §3.1, RFC 9438 §4.8): ssthresh drops as
   // for a loss, and cwnd restarts from one segment.
   void on_timeout(Instant now, std::uint32_t flight);
-  // Undo is not implemented: a spurious retransmission costs a window.
+  // Undoing a spurious cut is the connection's job (Eifel detection in
+  // connection_recovery.cpp restores cwnd and ssthresh).
 
   std::uint32_t cwnd = 0;
   std::uint32_t ssthresh = 0xffffffff;

@@ -36,11 +36,7 @@ TEST(ScriptCongestion, TimeoutShrinksTheWindowToOneSegment) {
   SegmentScript s;
   auto l = s.listen();
   auto c = s.established_passive(l);
-  const std::uint32_t base = s.iss() + 1;
-  c.write(std::string(10 * kMss, 'd'));
-  s.flush();
-  for (std::uint32_t i = 0; i < 10; ++i)
-    s.expect(0s, i == 9 ? PSH | ACK : ACK, base + i * kMss, 1001);
+  const std::uint32_t base = send_full_segments(s, c, 10, kMss);
   s.expect(200ms, ACK, base, 1001);  // one segment only
   s.expect_silence_until(250ms);
   EXPECT_EQ(c.info().cwnd, kMss);

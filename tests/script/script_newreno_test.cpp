@@ -20,11 +20,7 @@ TEST(ScriptNewReno, ThirdDuplicateAckRetransmitsAndPartialAckRetransmitsTheNextH
   auto c = open_negotiated(s, l, {.sack = false});
   EXPECT_FALSE(c.info().sack);
   EXPECT_EQ(c.info().congestion, "reno");
-  const std::uint32_t base = s.iss() + 1;
-  c.write(std::string(10 * kMss, 'd'));
-  s.flush();
-  for (std::uint32_t i = 0; i < 10; ++i)
-    s.expect(0s, i == 9 ? PSH | ACK : ACK, base + i * kMss, 1001);
+  const std::uint32_t base = send_full_segments(s, c, 10, kMss);
   s.run_until(50ms);
   // Segments 0 and 3 lost. Two duplicate ACKs: nothing (and no new data
   // queued for limited transmit).

@@ -118,11 +118,7 @@ TEST(ScriptSack, SecondHoleIsRetransmittedAsSackedDataLeaves) {
   SegmentScript s;
   auto l = s.listen();
   auto c = open_negotiated(s, l);
-  const std::uint32_t base = s.iss() + 1;
-  c.write(std::string(10 * kMss, 'd'));
-  s.flush();
-  for (std::uint32_t i = 0; i < 10; ++i)
-    s.expect(0s, i == 9 ? PSH | ACK : ACK, base + i * kMss, 1001);
+  const std::uint32_t base = send_full_segments(s, c, 10, kMss);
   s.run_until(50ms);
   // Segments 0 and 4 lost; 1-3 and 5-9 arrived.
   Seg d = Seg::make(ACK, 1001, base);
@@ -142,11 +138,7 @@ TEST(ScriptSack, TimeoutRetransmissionSkipsSackedSegments) {
   SegmentScript s;
   auto l = s.listen();
   auto c = open_negotiated(s, l);
-  const std::uint32_t base = s.iss() + 1;
-  c.write(std::string(3 * kMss, 'd'));
-  s.flush();
-  for (std::uint32_t i = 0; i < 3; ++i)
-    s.expect(0s, i == 2 ? PSH | ACK : ACK, base + i * kMss, 1001);
+  const std::uint32_t base = send_full_segments(s, c, 3, kMss);
   s.run_until(50ms);
   Seg d = Seg::make(ACK, 1001, base);  // segment 2 SACKed: one dupack, no recovery
   d.opts = sack_blocks({{base + 2 * kMss, base + 3 * kMss}});

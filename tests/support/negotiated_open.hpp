@@ -34,6 +34,18 @@ inline socket::TcpStream open_negotiated(SegmentScript& s, socket::TcpListener& 
   return std::move(*c);
 }
 
+// Writes n full segments' worth and expects all n to leave now, back to back
+// (PSH on the last). Returns the first one's sequence number.
+inline std::uint32_t send_full_segments(SegmentScript& s, socket::TcpStream& c, std::uint32_t n,
+                                        std::uint32_t mss) {
+  const std::uint32_t base = s.iss() + 1;
+  c.write(std::string(n * mss, 'd'));
+  s.flush();
+  for (std::uint32_t i = 0; i < n; ++i)
+    s.expect(s.elapsed(), i + 1 == n ? PSH | ACK : ACK, base + i * mss, 1001);
+  return base;
+}
+
 // A SACK option with the given blocks (absolute sequence numbers).
 inline wire::TcpOptions sack_blocks(std::initializer_list<wire::SackBlock> blocks) {
   wire::TcpOptions o;
