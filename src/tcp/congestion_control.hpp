@@ -18,7 +18,6 @@ class CongestionControl {
 
   // RFC 6928: an initial window of 10 segments.
   void init(std::uint32_t mss);
-  void set_mss(std::uint32_t mss) { mss_ = mss; }
 
   // New data acknowledged outside loss recovery.
   void on_ack(Instant now, std::uint32_t acked, Duration srtt);
@@ -35,7 +34,6 @@ class CongestionControl {
   std::uint32_t ssthresh = 0xffffffff;
 
   bool in_slow_start() const { return cwnd < ssthresh; }
-  CongestionAlgorithm algorithm() const { return algo_; }
   std::string_view name() const { return algo_ == CongestionAlgorithm::Cubic ? "cubic" : "reno"; }
 
  private:

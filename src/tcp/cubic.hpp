@@ -23,9 +23,6 @@ class Cubic {
   std::uint32_t on_loss(std::uint32_t cwnd, std::uint32_t mss);
   void reset_epoch() { epoch_started_ = false; }
 
-  double w_max() const { return w_max_; }
-  double k() const { return k_; }
-
  private:
   bool epoch_started_ = false;
   Instant epoch_start_{};

@@ -211,3 +211,33 @@ TEST(ScriptEstablished, ReceiverAdvertisesZeroWindowWhenFullAndUpdatesAfterRead)
   Out upd = s.expect(0s, ACK, s.iss() + 1, 5001);  // window update
   EXPECT_EQ(upd.win, 4000);
 }
+
+TEST(ScriptEstablished, ZeroCopyReadSeesTheBytesInPlaceAndConsumeOpensTheWindow) {
+  tcp::TcpConfig cfg;
+  cfg.recv_buffer = 4096;
+  SegmentScript s(cfg);
+  auto l = s.listen();
+  auto c = s.established_passive(l);
+  s.inject(Seg::make(PSH | ACK, 1001, s.iss() + 1, "hello world"));
+  Out a = s.expect(0s, ACK, s.iss() + 1, 1012);
+  EXPECT_EQ(a.win, 4096 - 11);
+  std::span<const std::uint8_t> v = c.read_view();
+  ASSERT_EQ(v.size(), 11u);
+  EXPECT_EQ(std::string(v.begin(), v.end()), "hello world");
+  EXPECT_EQ(c.consume(6), 6u);
+  v = c.read_view();
+  EXPECT_EQ(std::string(v.begin(), v.end()), "world");
+  EXPECT_EQ(c.readable(), 5u);
+  s.inject(Seg::make(ACK, 1012, s.iss() + 1, std::string(1460, 'x')));
+  Out b = s.expect(0s, ACK, s.iss() + 1, 2472);
+  // The 6 bytes consumed were too few to move the right edge (receiver SWS
+  // avoidance): the window is the old edge less the new bytes.
+  EXPECT_EQ(b.win, 4096 - 11 - 1460);
+  // Consuming is reading: once the edge can move by an MSS, the window
+  // update goes out at once, as after read().
+  EXPECT_EQ(c.consume(c.readable()), 1465u);
+  EXPECT_TRUE(c.read_view().empty());
+  s.flush();
+  Out u = s.expect(0s, ACK, s.iss() + 1, 2472);
+  EXPECT_EQ(u.win, 4096);
+}
