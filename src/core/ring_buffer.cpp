@@ -81,6 +81,13 @@ std::size_t RingBuffer::write_at(std::size_t offset, std::span<const std::uint8_
   return n;
 }
 
+void RingBuffer::release_if_empty() {
+  if (len_ != 0 || alloc_ <= kFirstAllocation) return;
+  buf_.reset();
+  alloc_ = 0;
+  head_ = 0;
+}
+
 void RingBuffer::commit(std::size_t n) {
   len_ += std::min(n, free());
 }

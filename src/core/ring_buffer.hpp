@@ -45,6 +45,10 @@ class RingBuffer {
   std::size_t write_at(std::size_t offset, std::span<const std::uint8_t> data);
   // Makes n bytes written by write_at at offset 0.. readable.
   void commit(std::size_t n);
+  // Frees storage grown past the first allocation once nothing is stored, so a
+  // burst does not pin megabytes for the connection's life; the next write
+  // allocates again. The caller knows nothing sits written ahead (write_at).
+  void release_if_empty();
   // Bytes of storage allocated so far (at most capacity()).
   std::size_t allocated() const { return alloc_; }
 

@@ -124,6 +124,7 @@ std::size_t Connection::consume(std::size_t n) {
 }
 
 void Connection::after_read() {
+  if (ooo_.empty()) rcv_buf_.release_if_empty();
   // Window update: tell the peer once the right edge can move by a useful
   // amount (receiver-side silly window avoidance, RFC 9293 §3.8.6.2.2).
   // Not once the peer's FIN is in: it sends no more data, and an ACK from
@@ -246,6 +247,8 @@ TcpInfo Connection::info() const {
   i.timestamps = ts_ok_;
   i.snd_wscale = snd_.wscale;
   i.rcv_wscale = rcv_.wscale;
+  i.snd_buf_memory = snd_buf_.allocated();
+  i.rcv_buf_memory = rcv_buf_.allocated();
   i.stats = stats_;
   return i;
 }

@@ -104,6 +104,8 @@ struct TcpInfo {
   bool timestamps = false;
   std::uint8_t snd_wscale = 0;
   std::uint8_t rcv_wscale = 0;
+  std::size_t snd_buf_memory = 0;  // buffer storage allocated now (ss -m)
+  std::size_t rcv_buf_memory = 0;
   ConnectionStats stats;
 };
 

@@ -274,6 +274,7 @@ bool Connection::process_ack(Instant now, const wire::TcpRepr& seg) {
     if (snd_buf_seq_ < seg.ack) {
       data_acked = snd_buf_.discard(static_cast<std::size_t>(seg.ack - snd_buf_seq_));
       snd_buf_seq_ += static_cast<std::uint32_t>(data_acked);
+      snd_buf_.release_if_empty();
     }
     // An ACK one past the data acknowledges our FIN (RFC 9293 §3.10.7.4,
     // FIN-WAIT-1, CLOSING, LAST-ACK), even when a timeout rewound snd_.nxt

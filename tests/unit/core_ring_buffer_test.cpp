@@ -258,3 +258,25 @@ TEST(CoreRingBuffer, StorageGrowsByDoublingAndKeepsEveryByte) {
   EXPECT_EQ(r.peek_at(70'000, tail), tail.size());
   EXPECT_EQ(tail, ahead);
 }
+
+TEST(CoreRingBuffer, GrownStorageIsReleasedOnceEmpty) {
+  synack::RingBuffer r(1 << 20);
+  std::vector<std::uint8_t> a(300'000, 0x5a);
+  EXPECT_EQ(r.push(a), a.size());
+  EXPECT_EQ(r.allocated(), 512u * 1024);
+  r.release_if_empty();  // still holding bytes: kept
+  EXPECT_EQ(r.allocated(), 512u * 1024);
+  EXPECT_EQ(r.discard(a.size()), a.size());
+  r.release_if_empty();
+  EXPECT_EQ(r.allocated(), 0u);
+  // It works as new afterwards, and the first allocation is never released
+  // (no allocator churn for small request/response traffic).
+  std::vector<std::uint8_t> b{1, 2, 3};
+  EXPECT_EQ(r.push(b), 3u);
+  EXPECT_EQ(r.allocated(), 64u * 1024);
+  std::vector<std::uint8_t> out(3);
+  EXPECT_EQ(r.pop(out), 3u);
+  EXPECT_EQ(out, b);
+  r.release_if_empty();
+  EXPECT_EQ(r.allocated(), 64u * 1024);
+}
