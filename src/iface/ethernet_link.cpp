@@ -71,15 +71,18 @@ void EthernetLink::on_arp(Instant now, std::span<const std::uint8_t> payload) {
   ++counters_.arp_replies;
 }
 
-std::size_t EthernetLink::send_ip(Instant now, std::span<const std::uint8_t> packet, Device& dev) {
+std::size_t EthernetLink::send_ip(Instant now, std::vector<std::uint8_t>& frame, Device& dev) {
   // Packets come from our own IP layer: at least a 20-byte header.
+  auto packet = std::span<const std::uint8_t>(frame).subspan(kHeadroom);
   wire::Ipv4Address next_hop(wire::load_be32(packet, 16));
   auto d = neighbors_.send(now, next_hop, packet);
   if (d.request) queue_request(*d.request);
   if (!d.mac) return 0;  // held (or dropped: see the neighbor counters)
-  auto out = build(scratch_, *d.mac, wire::EtherType::Ipv4, packet.size());
-  std::ranges::copy(packet, out.begin());
-  dev.transmit(now, scratch_);
+  // Padding to the minimum frame length; resize() zero-fills what it adds.
+  if (frame.size() < wire::EthernetRepr::kMinFrameLen)
+    frame.resize(wire::EthernetRepr::kMinFrameLen);
+  wire::EthernetRepr{*d.mac, mac_, wire::EtherType::Ipv4}.emit(frame);
+  dev.transmit(now, frame);
   return 1;
 }
 

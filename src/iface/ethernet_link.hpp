@@ -38,8 +38,11 @@ class EthernetLink {
                                                        std::span<const std::uint8_t> frame);
   // Sends one IPv4 packet to its next hop (its destination: every address is
   // treated as on-link), or holds it and asks for the neighbor's MAC.
-  // Returns the number of frames transmitted.
-  std::size_t send_ip(Instant now, std::span<const std::uint8_t> packet, Device& dev);
+  // `frame` holds the packet after kHeadroom free bytes, where the Ethernet
+  // header is written in place: the packet is not copied again. Returns the
+  // number of frames transmitted.
+  static constexpr std::size_t kHeadroom = wire::EthernetRepr::kHeaderLen;
+  std::size_t send_ip(Instant now, std::vector<std::uint8_t>& frame, Device& dev);
   // Transmits the queued frames (ARP, packets released by an answer).
   // Returns their number.
   std::size_t flush(Instant now, Device& dev);
@@ -66,8 +69,7 @@ class EthernetLink {
   Neighbors neighbors_;
   std::vector<std::vector<std::uint8_t>> tx_;  // queued frames; buffers reused
   std::size_t tx_count_ = 0;
-  std::vector<std::uint8_t> scratch_;  // the frame send_ip() builds
-  std::vector<ArpRequest> requests_;   // on_timers() output, reused
+  std::vector<ArpRequest> requests_;  // on_timers() output, reused
   EthernetCounters counters_;
 };
 

@@ -29,7 +29,7 @@ void Interface::egress(Instant now, Device& dev) {
   now_ = now;
   tcp_.flush(now);
   for (std::size_t i = 0; i < tx_count_; ++i) {
-    dev.transmit(now, tx_queue_[i]);
+    dev.transmit(now, std::span<const std::uint8_t>(tx_queue_[i]).subspan(EthernetLink::kHeadroom));
     ++counters_.frames_out;
   }
   tx_count_ = 0;
@@ -143,8 +143,8 @@ void Interface::on_icmp(Instant now, const wire::Ipv4Repr& ip,
   wire::Ipv4Repr out{
       address(),     ip.src, static_cast<std::uint8_t>(wire::IpProtocol::Icmp), cfg_.ttl,
       next_ident_++, true,   static_cast<std::uint16_t>(reply.total_len())};
-  auto& pkt = new_packet(out.header_len() + reply.total_len());
-  reply.emit(std::span(pkt).subspan(out.header_len()));
+  auto pkt = new_packet(out.header_len() + reply.total_len());
+  reply.emit(pkt.subspan(out.header_len()));
   out.emit(pkt);
   ++counters_.icmp_echo_replies;
 }
@@ -160,8 +160,8 @@ void Interface::send_unreachable(const wire::Ipv4Repr& ip, std::span<const std::
   wire::Ipv4Repr out{
       address(),     ip.src, static_cast<std::uint8_t>(wire::IpProtocol::Icmp), cfg_.ttl,
       next_ident_++, true,   static_cast<std::uint16_t>(icmp.total_len())};
-  auto& pkt = new_packet(out.header_len() + icmp.total_len());
-  icmp.emit(std::span(pkt).subspan(out.header_len()));
+  auto pkt = new_packet(out.header_len() + icmp.total_len());
+  icmp.emit(pkt.subspan(out.header_len()));
   out.emit(pkt);
   ++counters_.icmp_unreachable_sent;
 }
@@ -169,18 +169,18 @@ void Interface::send_unreachable(const wire::Ipv4Repr& ip, std::span<const std::
 void Interface::send_tcp(wire::Ipv4Address src, wire::Ipv4Address dst, const wire::TcpRepr& seg) {
   wire::Ipv4Repr ip{src,           dst,  static_cast<std::uint8_t>(wire::IpProtocol::Tcp), cfg_.ttl,
                     next_ident_++, true, static_cast<std::uint16_t>(seg.total_len())};
-  auto& pkt = new_packet(ip.header_len() + seg.total_len());
-  seg.emit(std::span(pkt).subspan(ip.header_len()), src, dst);
+  auto pkt = new_packet(ip.header_len() + seg.total_len());
+  seg.emit(pkt.subspan(ip.header_len()), src, dst);
   ip.emit(pkt);
   record_segment(tcp::TraceKind::SegmentSent, src, dst, seg);
 }
 
-std::vector<std::uint8_t>& Interface::new_packet(std::size_t len) {
+std::span<std::uint8_t> Interface::new_packet(std::size_t len) {
   // Buffers are reused between polls, so steady-state output allocates nothing.
   if (tx_count_ == tx_queue_.size()) tx_queue_.emplace_back();
-  auto& pkt = tx_queue_[tx_count_++];
-  pkt.resize(len);
-  return pkt;
+  auto& buf = tx_queue_[tx_count_++];
+  buf.resize(EthernetLink::kHeadroom + len);
+  return std::span(buf).subspan(EthernetLink::kHeadroom);
 }
 
 void Interface::record_segment(tcp::TraceKind kind, wire::Ipv4Address src, wire::Ipv4Address dst,

@@ -92,7 +92,8 @@ class Interface final : private tcp::SegmentOutput {
   void on_icmp(Instant now, const wire::Ipv4Repr& ip, std::span<const std::uint8_t> payload);
   void send_unreachable(const wire::Ipv4Repr& ip, std::span<const std::uint8_t> packet,
                         std::uint8_t code);
-  std::vector<std::uint8_t>& new_packet(std::size_t len);
+  // Room for an outgoing IPv4 packet of `len` bytes, after link headroom.
+  std::span<std::uint8_t> new_packet(std::size_t len);
   void record_segment(tcp::TraceKind kind, wire::Ipv4Address src, wire::Ipv4Address dst,
                       const wire::TcpRepr& seg);
 
@@ -101,8 +102,10 @@ class Interface final : private tcp::SegmentOutput {
   tcp::Trace* trace_ = nullptr;
   Instant now_{};
   std::uint16_t next_ident_ = 1;
-  std::vector<std::vector<std::uint8_t>> tx_queue_;  // packets waiting for egress
-  std::size_t tx_count_ = 0;                         // used entries of tx_queue_
+  // Packets waiting for egress, each after EthernetLink::kHeadroom bytes so
+  // that a TAP frame's header is written in front without a copy.
+  std::vector<std::vector<std::uint8_t>> tx_queue_;
+  std::size_t tx_count_ = 0;  // used entries of tx_queue_
   InterfaceCounters counters_;
   std::unique_ptr<EthernetLink> eth_;  // made on first use of an Ethernet device
 };
