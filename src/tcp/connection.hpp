@@ -16,6 +16,7 @@
 #include "core/time.hpp"
 #include "tcp/congestion_control.hpp"
 #include "tcp/four_tuple.hpp"
+#include "tcp/rate_reduction.hpp"
 #include "tcp/rtt_estimator.hpp"
 #include "tcp/sack_scoreboard.hpp"
 #include "tcp/tcb.hpp"
@@ -278,6 +279,7 @@ class Connection {
   // Reordering seen, in segments: DupThresh for this connection (Linux's
   // tp->reordering, initially 3, at most 300).
   int reordering_ = SackScoreboard::kDupThresh;
+  RateReduction prr_;  // RFC 6937: the window during SACK recovery
   int keepalive_probes_sent_ = 0;
   // Eifel detection (RFC 3522): the TSval of the first retransmission of a
   // loss episode and the window before it, restored if the ACK shows the

@@ -249,6 +249,8 @@ bool Connection::process_ack(Instant now, const wire::TcpRepr& seg) {
   // SACK blocks first (RFC 6675 §5): they describe the receiver's queue as
   // this ACK left it.
   std::uint32_t newly_sacked = 0;
+  std::uint32_t sacked_before = scoreboard_.sacked_bytes();
+  std::uint32_t acked = 0;
   SeqNum high_sacked_before = scoreboard_.high_sacked(snd_.una);
   if (sack_ok_ && seg.options.sack_count > 0) {
     auto u = scoreboard_.update(seq_max(snd_.una, seg.ack), snd_.max,
@@ -266,7 +268,7 @@ bool Connection::process_ack(Instant now, const wire::TcpRepr& seg) {
     note_reordering(high_sacked_before, snd_.una);
 
   if (snd_.una < seg.ack) {
-    std::uint32_t acked = static_cast<std::uint32_t>(seg.ack - snd_.una);
+    acked = static_cast<std::uint32_t>(seg.ack - snd_.una);
     take_rtt_sample(now, seg);
     snd_.una = seg.ack;
     if (snd_.nxt < snd_.una) snd_.nxt = snd_.una;
@@ -302,6 +304,14 @@ bool Connection::process_ack(Instant now, const wire::TcpRepr& seg) {
     bool dup = seg.ack == snd_.una && outstanding && seg.payload.empty() && !seg.has(kFin) &&
                (sack_ok_ ? newly_sacked > 0 : !window_changed);
     if (dup) on_duplicate_ack(now);
+  }
+  if (in_recovery_ && sack_ok_) {
+    // RFC 6937 §3.1: DeliveredData = change in SND.UNA + change in SACKed
+    // bytes (negative when the cumulative ACK covers SACKed data).
+    std::int64_t delivered = static_cast<std::int64_t>(acked) + scoreboard_.sacked_bytes() -
+                             static_cast<std::int64_t>(sacked_before);
+    cc_.cwnd = prr_.on_ack(static_cast<std::uint32_t>(std::max<std::int64_t>(delivered, 0)), pipe(),
+                           cc_.ssthresh, snd_.mss);
   }
 
   bool fin_acked = snd_.fin_sent && snd_.una == snd_.fin_seq + 1;

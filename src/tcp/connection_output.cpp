@@ -31,6 +31,7 @@ std::uint16_t Connection::advertised_window() {
 
 void Connection::emit(std::uint8_t flags, SeqNum seq, std::span<const std::uint8_t> payload,
                       bool with_syn_options) {
+  if (in_recovery_ && sack_ok_) prr_.on_sent(static_cast<std::uint32_t>(payload.size()));
   wire::TcpRepr r;
   r.src_port = tuple_.local_port;
   r.dst_port = tuple_.remote_port;

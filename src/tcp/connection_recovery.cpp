@@ -92,6 +92,8 @@ void Connection::enter_recovery(Instant now) {
   std::uint32_t flight = static_cast<std::uint32_t>(snd_.max - snd_.una);
   remember_for_undo();
   cc_.on_loss(now, flight);  // cwnd = ssthresh (RFC 6675 §5 step 4.2)
+  // With SACK, PRR (RFC 6937) then sets the window ACK by ACK.
+  if (sack_ok_) prr_.start(flight);
   // RFC 6582 §3.2 step 2: NewReno inflates by the three segments that left.
   if (!sack_ok_) cc_.cwnd = cc_.ssthresh + 3 * snd_.mss;
   // RFC 6675 §5 step 4.3 / RFC 5681 §3.2 step 2: the segment at SND.UNA now.

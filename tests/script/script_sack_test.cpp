@@ -2,6 +2,8 @@
 // sender's SACK-based recovery (RFC 6675) on the virtual clock.
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "support/negotiated_open.hpp"
 
 using namespace synack;
@@ -155,4 +157,57 @@ TEST(ScriptSack, TimeoutRetransmissionSkipsSackedSegments) {
   s.inject(Seg::make(ACK, 1001, base + 3 * kMss));
   s.expect_silence_until(3s);
   EXPECT_EQ(c.info().stats.retransmits, 2u);
+}
+
+// PRR (RFC 6937 §3.1): with 22 segments out when the loss is found and
+// ssthresh = 0.7 x 20 = 14 segments (CUBIC), each ACK that SACKs one more
+// segment lets out CEIL(delivered x 14 / 22) - sent while pipe > ssthresh:
+// new data leaves on recovery ACKs 2, 4, 5, 7, 8 and 10. At ACK 12 pipe is
+// down to ssthresh (19 - 11 delivered + 6 sent), and from ACK 13 the
+// slow-start reduction bound sends one per segment delivered. RFC 6675 alone
+// would send nothing until ACK 6 and then one per ACK.
+TEST(ScriptSack, ProportionalRateReductionPacesRecovery) {
+  SegmentScript s;
+  auto l = s.listen();
+  auto c = open_negotiated(s, l);
+  const std::uint32_t base = s.iss() + 1;
+  c.write(std::string(60 * kMss, 'd'));
+  s.flush();
+  for (std::uint32_t i = 0; i < 10; ++i)
+    s.expect(0s, ACK, base + i * kMss, 1001);
+  s.run_until(50ms);
+  s.inject(Seg::make(ACK, 1001, base + 10 * kMss));  // slow start: cwnd 20
+  for (std::uint32_t i = 10; i < 30; ++i)
+    s.expect(50ms, ACK, base + i * kMss, 1001);
+  EXPECT_EQ(c.info().cwnd, 20 * kMss);
+  s.run_until(100ms);
+  // Segment 10 is lost; 11, 12, ... arrive one per ACK.
+  auto sack_ack = [&](std::uint32_t sacked_through) {
+    Seg d = Seg::make(ACK, 1001, base + 10 * kMss);
+    d.opts = sack_blocks({{base + 11 * kMss, base + (sacked_through + 1) * kMss}});
+    s.inject(d);
+  };
+  std::uint32_t next_new = 30;
+  // RFC 3042: the first two duplicates each send a new segment.
+  for (std::uint32_t j = 11; j <= 12; ++j) {
+    sack_ack(j);
+    s.expect(s.elapsed(), ACK, base + next_new++ * kMss, 1001);
+    s.run_for(1ms);
+  }
+  sack_ack(13);  // three SACKed: recovery, and the retransmission at once
+  s.expect(s.elapsed(), ACK, base + 10 * kMss, 1001);
+  EXPECT_TRUE(c.connection().in_recovery());
+  EXPECT_EQ(c.info().ssthresh, 14 * kMss);
+  s.expect_silence_until(s.elapsed() + 1ms);
+  const std::set<std::uint32_t> sends = {2, 4, 5, 7, 8, 10, 13};
+  for (std::uint32_t k = 2; k <= 13; ++k) {
+    sack_ack(12 + k);
+    if (sends.count(k)) {
+      Out o = s.expect(s.elapsed(), ACK, base + next_new++ * kMss, 1001);
+      EXPECT_EQ(o.data.size(), kMss) << "recovery ACK " << k;
+    }
+    s.expect_silence_until(s.elapsed() + 1ms);
+  }
+  EXPECT_EQ(next_new, 39u);
+  EXPECT_EQ(c.info().stats.retransmits, 1u);
 }
