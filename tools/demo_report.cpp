@@ -149,6 +149,9 @@ Counters listener_counters(std::string title, const tcp::ListenerCounters& c) {
       .add("final ACK dropped (overflow)", c.accept_queue_overflows)
       .add("RSTs received", c.resets_received)
       .add("RSTs sent", c.resets_sent)
+      .add("SYN cookies sent", c.cookies_sent)
+      .add("SYN cookies validated", c.cookies_validated)
+      .add("SYN cookies rejected", c.cookies_rejected)
       .add("handshakes completed", c.established)
       .add("accepted", c.accepted);
   return out;

@@ -6,6 +6,7 @@
 
 #include "serve_apps.hpp"
 #include "socket/tcp_listener.hpp"
+#include "tcp_info_format.hpp"
 
 namespace synack::tools {
 
@@ -83,7 +84,8 @@ int run_serve_command(const ServeArgs& a) {
     if (g_dump_requested) {
       g_dump_requested = 0;
       std::string dump = "LISTEN       " + session->address().to_string() + ":" +
-                         std::to_string(*port) + " 0.0.0.0:*\n" + session->connection_dump();
+                         std::to_string(*port) + " 0.0.0.0:*\n\t " +
+                         format_listener(listener->listener()) + "\n" + session->connection_dump();
       std::fputs(dump.c_str(), stderr);
       std::fflush(stderr);
     }
@@ -96,6 +98,9 @@ int run_serve_command(const ServeArgs& a) {
     std::fprintf(stderr, "synack serve: error: the TUN device failed\n");
     return 1;
   }
+  if (session->tracing())
+    std::fprintf(stderr, "listener %s:%u %s\n", session->address().to_string().c_str(), *port,
+                 format_listener(listener->listener()).c_str());
   // Graceful shutdown: stop accepting, close every connection, and give the
   // FINs a moment (bounded) to be acknowledged.
   listener->close();

@@ -276,6 +276,7 @@ class Synack(Proc):
                        f"SIGUSR1 ({'running' if self.running() else status(self.poll())})")
         time.sleep(0.05)
         text = self.stderr()[start:]
+        self.last_table_text = text   # with the listener's counters line
         rows = []
         for line in text.splitlines():
             parts = line.split()

@@ -16,6 +16,7 @@ tshark at the end.  Prints PASS/FAIL per check and `N passed, M failed`.
 """
 import hashlib
 import os
+import re
 import socket
 import sys
 import threading
@@ -254,6 +255,15 @@ def check_still_serving():
         live = [r for r in p.connection_table() if r[0] not in ("LISTEN", "TIME-WAIT")]
     if live:
         raise Fail(f"{len(live)} connections not closed 1 s after the load: {live[:3]}")
+    # The listener's line under LISTEN: empty queues, every completed
+    # handshake accepted, and nothing dropped (no flood here).
+    m = dict(re.findall(r"(\w+):(\d+)", p.last_table_text.split("LISTEN", 1)[1].split("\n")[1]))
+    counters = {k: int(v) for k, v in m.items()}
+    if (counters.get("syn_queue") != 0 or counters.get("accept_queue") != 0
+            or counters.get("established", 0) < 251
+            or counters.get("accepted") != counters.get("established")
+            or counters.get("syn_queue_drops") != 0 or counters.get("overflows") != 0):
+        raise Fail(f"listener counters not as expected: {counters}")
     tw = sum(1 for r in rows if r[0] == "TIME-WAIT")
     # The kernel closed first every time (shutdown after the echo): its
     # TIME-WAIT sockets (60 s) count the short connections that really ran.
@@ -262,7 +272,8 @@ def check_still_serving():
     if ktw < 251:
         raise Fail(f"only {ktw} kernel TIME-WAIT sockets toward {addr}:{port}, expected at "
                    f"least 251 (200 sequential + 50 concurrent + 1)")
-    return (f"fresh connection ok; synack's table: LISTEN, {tw} TIME-WAIT, nothing else; "
+    return (f"fresh connection ok; synack's table: LISTEN ({counters['established']} handshakes, "
+            f"all accepted), {tw} TIME-WAIT, nothing else; "
             f"{ktw} kernel TIME-WAIT sockets")
 
 
