@@ -22,6 +22,8 @@ void add_tcp_options(CLI::App* cmd, TcpCliOptions& o) {
   cmd->add_flag("--no-wscale", o.no_wscale, "do not offer window scaling");
   cmd->add_flag("--no-sack", o.no_sack, "do not offer or accept SACK (RFC 2018)");
   cmd->add_flag("--no-timestamps", o.no_timestamps, "do not offer or accept timestamps (RFC 7323)");
+  cmd->add_flag("--no-loss-probe", o.no_loss_probe,
+                "no tail loss probe (RFC 8985 §7): a lost tail waits for the RTO");
 }
 
 namespace {
@@ -58,6 +60,7 @@ std::optional<std::string> apply_tcp_options(const TcpCliOptions& o, tcp::TcpCon
   if (o.no_wscale) cfg.window_scaling = false;
   if (o.no_sack) cfg.sack = false;
   if (o.no_timestamps) cfg.timestamps = false;
+  if (o.no_loss_probe) cfg.loss_probe = false;
   if (o.nodelay) cfg.nodelay = true;
   if (!o.congestion.empty()) {
     if (o.congestion == "cubic") {

@@ -29,6 +29,7 @@ struct TcpCliOptions {
   bool no_wscale = false;
   bool no_sack = false;
   bool no_timestamps = false;
+  bool no_loss_probe = false;
 };
 
 void add_tcp_options(CLI::App* cmd, TcpCliOptions& o);

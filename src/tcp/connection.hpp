@@ -81,8 +81,10 @@ struct ConnectionStats {
   std::uint64_t reordering = 3;    // largest reordering seen, in segments (ss "reordering")
   std::uint64_t delayed_acks = 0;  // ACKs sent by the delayed-ACK timer
   std::uint64_t keepalive_probes = 0;
-  std::uint64_t spurious_retransmits = 0;  // undone by Eifel detection (RFC 3522)
-  std::uint64_t paws_rejected = 0;         // old duplicates dropped by PAWS (RFC 7323 §5)
+  std::uint64_t spurious_retransmits = 0;   // undone by Eifel detection (RFC 3522)
+  std::uint64_t loss_probes = 0;            // tail loss probes sent (RFC 8985 §7)
+  std::uint64_t loss_probe_recoveries = 0;  // probes that repaired a loss (window cut)
+  std::uint64_t paws_rejected = 0;          // old duplicates dropped by PAWS (RFC 7323 §5)
 };
 
 // A snapshot like Linux's struct tcp_info (ss -ti).
@@ -223,6 +225,10 @@ class Connection {
   // connection_timers.cpp
   void on_retransmit_timeout(Instant now);
   void on_persist_timeout(Instant now);
+  // connection_loss_probe.cpp
+  void arm_loss_probe(Instant now);
+  void on_loss_probe_timeout(Instant now);
+  void on_loss_probe_ack(Instant now, SeqNum ack, bool dsack, bool progress);
   void on_keepalive_timeout(Instant now);
   void arm_keepalive(Instant now);
 
@@ -280,6 +286,11 @@ class Connection {
   // tp->reordering, initially 3, at most 300).
   int reordering_ = SackScoreboard::kDupThresh;
   RateReduction prr_;  // RFC 6937: the window during SACK recovery
+  // RFC 8985 §7: SND.MAX when a loss probe went out (TLP.end_seq), and
+  // whether it was a retransmission (only then can it have repaired a loss).
+  std::optional<SeqNum> tlp_end_;
+  bool tlp_retransmitted_ = false;
+  std::uint32_t probe_allowance_ = 0;  // bytes a probe may send past cwnd
   int keepalive_probes_sent_ = 0;
   // Eifel detection (RFC 3522): the TSval of the first retransmission of a
   // loss episode and the window before it, restored if the ACK shows the

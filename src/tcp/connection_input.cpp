@@ -251,6 +251,7 @@ bool Connection::process_ack(Instant now, const wire::TcpRepr& seg) {
   std::uint32_t newly_sacked = 0;
   std::uint32_t sacked_before = scoreboard_.sacked_bytes();
   std::uint32_t acked = 0;
+  bool dsack = false;
   SeqNum high_sacked_before = scoreboard_.high_sacked(snd_.una);
   if (sack_ok_ && seg.options.sack_count > 0) {
     auto u = scoreboard_.update(seq_max(snd_.una, seg.ack), snd_.max,
@@ -258,6 +259,7 @@ bool Connection::process_ack(Instant now, const wire::TcpRepr& seg) {
     newly_sacked = u.newly_sacked;
     stats_.bytes_sacked += newly_sacked;
     if (u.dsack) ++stats_.dsacks_received;
+    dsack = u.dsack;
     // Bytes below the highest SACKed one that arrive without having been
     // retransmitted were reordered, not lost.
     if (u.lowest_new && *u.lowest_new < high_sacked_before && high_rxt_ <= *u.lowest_new)
@@ -313,6 +315,8 @@ bool Connection::process_ack(Instant now, const wire::TcpRepr& seg) {
     cc_.cwnd = prr_.on_ack(static_cast<std::uint32_t>(std::max<std::int64_t>(delivered, 0)), pipe(),
                            cc_.ssthresh, snd_.mss);
   }
+  on_loss_probe_ack(now, seg.ack, dsack, acked > 0 || newly_sacked > 0);
+  arm_loss_probe(now);
 
   bool fin_acked = snd_.fin_sent && snd_.una == snd_.fin_seq + 1;
   switch (state_) {

@@ -124,7 +124,7 @@ bool Connection::send_data_segment(Instant now) {
   std::uint32_t p = pipe();
   // RFC 3042 limited transmit: the first two duplicate ACKs each let one new
   // segment out, so a small window still produces the third.
-  std::uint32_t cwnd = cc_.cwnd;
+  std::uint32_t cwnd = cc_.cwnd + probe_allowance_;
   if (!in_recovery_ && dupacks_ > 0 && snd_.nxt == snd_.max)
     cwnd += static_cast<std::uint32_t>(std::min(dupacks_, 2)) * snd_.mss;
   std::uint32_t cwnd_room = cwnd > p ? cwnd - p : 0;
@@ -181,6 +181,7 @@ bool Connection::send_data_segment(Instant now) {
   snd_.max = seq_max(snd_.max, snd_.nxt);
   ack_pending_ = false;
   arm_retransmit(now);
+  if (!retransmission) arm_loss_probe(now);
   return true;
 }
 

@@ -86,6 +86,7 @@ void Connection::on_duplicate_ack(Instant now) {
 
 void Connection::enter_recovery(Instant now) {
   in_recovery_ = true;
+  timers_.loss_probe = kNever;
   ++stats_.fast_retransmits;
   recover_ = snd_.max;
   high_rxt_ = snd_.una;

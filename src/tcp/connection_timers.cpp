@@ -16,6 +16,11 @@ void Connection::on_timer(Instant now) {
       return;
     }
   }
+  // A loss probe due with the RTO goes first and restarts the RTO.
+  if (timers_.loss_probe <= now) {
+    timers_.loss_probe = kNever;
+    on_loss_probe_timeout(now);
+  }
   if (timers_.retransmit <= now) {
     timers_.retransmit = kNever;
     on_retransmit_timeout(now);
@@ -101,6 +106,8 @@ void Connection::on_retransmit_timeout(Instant now) {
   in_recovery_ = false;
   dupacks_ = 0;
   recover_ = snd_.max;
+  tlp_end_.reset();  // the timeout ends any probe episode (RFC 8985 §7.4)
+  timers_.loss_probe = kNever;
   // Go back to the oldest unacknowledged byte (the FIN too, if unacked).
   snd_.nxt = snd_.una;
   if (snd_.fin_sent && snd_.una <= snd_.fin_seq) snd_.fin_sent = false;

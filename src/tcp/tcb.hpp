@@ -42,10 +42,11 @@ struct TimerSet {
   Instant fin_wait2 = kNever;   // orphaned FIN-WAIT-2 timeout
   Instant delack = kNever;      // delayed ACK (RFC 9293 §3.8.6.3)
   Instant keepalive = kNever;   // next keepalive probe or give-up (RFC 9293 §3.8.4)
+  Instant loss_probe = kNever;  // tail loss probe (RFC 8985 §7)
 
   Instant next() const {
     return earliest(earliest(earliest(retransmit, persist), earliest(fin_wait2, delack)),
-                    keepalive);
+                    earliest(keepalive, loss_probe));
   }
 };
 

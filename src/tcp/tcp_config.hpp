@@ -58,6 +58,8 @@ struct TcpConfig {
   bool window_scaling = true;  // RFC 7323 §2
   bool timestamps = true;      // RFC 7323 §3 (net.ipv4.tcp_timestamps)
   bool sack = true;            // RFC 2018 (net.ipv4.tcp_sack)
+  // Tail loss probe (RFC 8985 §7; Linux net.ipv4.tcp_early_retrans = 3).
+  bool loss_probe = true;
   CongestionAlgorithm congestion = CongestionAlgorithm::Cubic;
 
   // Delayed ACK bounds (Linux TCP_DELACK_MIN / TCP_DELACK_MAX).

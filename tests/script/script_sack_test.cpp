@@ -16,6 +16,14 @@ std::vector<wire::SackBlock> blocks(const Out& o) {
 }
 using B = wire::SackBlock;
 constexpr std::uint32_t kMss = 1460;
+// The scripts here answer at once (an RTT of zero), so a tail loss probe
+// (RFC 8985 §7, script_loss_probe_test) would fire 10 ms after each send and
+// mix into the recovery under test.
+tcp::TcpConfig without_loss_probe() {
+  tcp::TcpConfig c;
+  c.loss_probe = false;
+  return c;
+}
 }  // namespace
 
 TEST(ScriptSack, ReceiverReportsOutOfOrderBlocksNewestFirst) {
@@ -79,7 +87,7 @@ TEST(ScriptSack, DuplicateOfHeldOutOfOrderDataIsDsackThenItsBlock) {
 }
 
 TEST(ScriptSack, LostSegmentIsRetransmittedWhenThreeSegmentsAreSacked) {
-  SegmentScript s;
+  SegmentScript s(without_loss_probe());
   auto l = s.listen();
   auto c = open_negotiated(s, l);
   const std::uint32_t base = s.iss() + 1;
@@ -117,7 +125,7 @@ TEST(ScriptSack, LostSegmentIsRetransmittedWhenThreeSegmentsAreSacked) {
 }
 
 TEST(ScriptSack, SecondHoleIsRetransmittedAsSackedDataLeaves) {
-  SegmentScript s;
+  SegmentScript s(without_loss_probe());
   auto l = s.listen();
   auto c = open_negotiated(s, l);
   const std::uint32_t base = send_full_segments(s, c, 10, kMss);
@@ -137,7 +145,7 @@ TEST(ScriptSack, SecondHoleIsRetransmittedAsSackedDataLeaves) {
 }
 
 TEST(ScriptSack, TimeoutRetransmissionSkipsSackedSegments) {
-  SegmentScript s;
+  SegmentScript s(without_loss_probe());
   auto l = s.listen();
   auto c = open_negotiated(s, l);
   const std::uint32_t base = send_full_segments(s, c, 3, kMss);
@@ -167,7 +175,7 @@ TEST(ScriptSack, TimeoutRetransmissionSkipsSackedSegments) {
 // slow-start reduction bound sends one per segment delivered. RFC 6675 alone
 // would send nothing until ACK 6 and then one per ACK.
 TEST(ScriptSack, ProportionalRateReductionPacesRecovery) {
-  SegmentScript s;
+  SegmentScript s(without_loss_probe());
   auto l = s.listen();
   auto c = open_negotiated(s, l);
   const std::uint32_t base = s.iss() + 1;

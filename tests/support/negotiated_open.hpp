@@ -12,6 +12,7 @@ struct NegotiatedOpen {
   std::uint32_t peer_ts = 100;
   std::uint16_t mss = 1460;
   std::uint16_t window = 65535;
+  Duration rtt{0};  // how long after the SYN-ACK the completing ACK comes
 };
 
 inline socket::TcpStream open_negotiated(SegmentScript& s, socket::TcpListener& l,
@@ -25,6 +26,7 @@ inline socket::TcpStream open_negotiated(SegmentScript& s, socket::TcpListener& 
   Out synack = s.expect(t, SYN | ACK, s.iss(), 1001);
   EXPECT_EQ(synack.opts.sack_permitted, o.sack);
   EXPECT_EQ(synack.opts.timestamps.has_value(), o.timestamps);
+  if (o.rtt > Duration{0}) s.run_until(t + o.rtt);
   Seg ack = Seg::make(ACK, 1001, s.iss() + 1, {}, o.window);
   if (o.timestamps && synack.opts.timestamps)
     ack.opts.timestamps = wire::TcpTimestamps{o.peer_ts + 1, synack.opts.timestamps->tsval};

@@ -1,0 +1,85 @@
+// Tail loss probe (RFC 8985 §7). When the last segments of a flight are lost
+// no duplicate ACKs come back, and without a probe only the RTO (at least
+// 200 ms, often far more than the RTT) would repair them. Two SRTTs after the
+// last send or ACK, one segment is sent: new data if the windows allow, else
+// the last segment again. Its ACK (with SACK) either shows all was well or
+// starts fast recovery; if the probe itself repaired a loss, the window is cut
+// as for any loss (§7.4).
+#include <algorithm>
+
+#include "tcp/connection.hpp"
+
+namespace synack::tcp {
+
+using namespace wire::tcp_flags;
+
+void Connection::arm_loss_probe(Instant now) {
+  timers_.loss_probe = kNever;
+  // §7.2: SACK negotiated, data outstanding, no recovery or RTO backoff
+  // under way, no probe outstanding, and an RTT to scale it by.
+  if (!cfg_.loss_probe || !sack_ok_ || in_recovery_ || backoff_ > 0 || tlp_end_) return;
+  if (state_ != TcpState::Established && state_ != TcpState::CloseWait) return;
+  if (snd_.una == snd_.max || !rtt_.has_sample()) return;
+  Duration pto = 2 * rtt_.srtt();
+  // One segment out: the peer may hold its ACK for the delayed-ACK
+  // maximum (WCDelAckT), so wait for that as well.
+  if (snd_.max - snd_.una <= snd_.mss) pto += cfg_.delack_max;
+  pto = std::max<Duration>(pto, std::chrono::milliseconds(10));  // as Linux's floor
+  // §7.2: PTO = min(PTO, RTO). When the timeout would come first the probe
+  // goes in its place (as in Linux): one segment, no window collapse and no
+  // backoff, with the RTO running again from the probe.
+  timers_.loss_probe = earliest(now + pto, timers_.retransmit);
+}
+
+void Connection::on_loss_probe_timeout(Instant now) {
+  if (!sack_ok_ || in_recovery_ || backoff_ > 0 || tlp_end_ || snd_.una == snd_.max) return;
+  if (state_ != TcpState::Established && state_ != TcpState::CloseWait) return;
+  // §7.3: new data if there is some and the peer's window has room for it.
+  std::size_t queued = snd_buf_.size() - static_cast<std::size_t>(snd_.max - snd_buf_seq_);
+  std::uint32_t flight = in_flight();
+  bool new_data = snd_.nxt == snd_.max && queued > 0 && snd_.wnd > flight;
+  bool sent = false;
+  if (new_data) {
+    probe_allowance_ = snd_.mss;  // past the congestion window, once
+    sent = send_data_segment(now);
+    probe_allowance_ = 0;
+  }
+  tlp_retransmitted_ = !sent;
+  if (!sent) {
+    // The last segment again (with the FIN, if that is last).
+    SeqNum end = snd_.fin_sent ? snd_.fin_seq : snd_.max;
+    std::uint32_t len =
+        std::min<std::uint32_t>(snd_.mss, static_cast<std::uint32_t>(end - snd_.una));
+    if (len == 0 && !snd_.fin_sent) return;
+    sent = retransmit_segment(now, end - len, len);
+    if (!sent) return;
+  }
+  ++stats_.loss_probes;
+  tlp_end_ = snd_.max;
+  timers_.loss_probe = kNever;  // one probe per episode
+  // §7.3: the RTO now runs from the probe.
+  timers_.retransmit = kNever;
+  arm_retransmit(now);
+}
+
+void Connection::on_loss_probe_ack(Instant now, SeqNum ack, bool dsack, bool progress) {
+  // §7.4.2, as Linux's tcp_process_tlp_ack.
+  if (!tlp_end_ || ack < *tlp_end_) return;
+  if (!tlp_retransmitted_ || dsack) {
+    tlp_end_.reset();  // new data, or the original arrived (D-SACK): no loss
+    return;
+  }
+  if (ack == *tlp_end_) {
+    // A pure duplicate: original and probe both arrived. Otherwise wait for
+    // an ACK past the probe, so a D-SACK still on its way is not missed.
+    if (!progress) tlp_end_.reset();
+    return;
+  }
+  tlp_end_.reset();
+  if (in_recovery_) return;  // the window was already cut for this loss
+  // The probe repaired a lost segment: respond as to any loss, once.
+  ++stats_.loss_probe_recoveries;
+  cc_.on_loss(now, static_cast<std::uint32_t>(snd_.max - snd_.una));
+}
+
+}  // namespace synack::tcp
