@@ -21,14 +21,19 @@ struct PoolStats {
 template <typename T>
 class FixedPool {
  public:
-  explicit FixedPool(std::size_t capacity) : slots_(new Slot[capacity]), free_(capacity) {
+  // The slots' storage is left untouched until used, so a large capacity
+  // costs address space, not memory (the OS maps pages on first write).
+  explicit FixedPool(std::size_t capacity)
+      : slots_(std::make_unique_for_overwrite<Slot[]>(capacity)),
+        used_(capacity, 0),
+        free_(capacity) {
     stats_.capacity = capacity;
     for (std::size_t i = 0; i < capacity; ++i)
       free_[i] = capacity - 1 - i;
   }
   ~FixedPool() {
     for (std::size_t i = 0; i < stats_.capacity; ++i)
-      if (slots_[i].used) destroy_slot(i);
+      if (used_[i]) destroy_slot(i);
   }
   FixedPool(const FixedPool&) = delete;
   FixedPool& operator=(const FixedPool&) = delete;
@@ -43,7 +48,7 @@ class FixedPool {
     std::size_t i = free_.back();
     free_.pop_back();
     T* obj = new (slots_[i].storage) T(std::forward<Args>(args)...);
-    slots_[i].used = true;
+    used_[i] = 1;
     ++stats_.live;
     ++stats_.allocations;
     if (stats_.live > stats_.high_water) stats_.high_water = stats_.live;
@@ -62,7 +67,6 @@ class FixedPool {
  private:
   struct Slot {
     alignas(T) unsigned char storage[sizeof(T)];
-    bool used = false;
   };
 
   std::size_t index_of(T* obj) const {
@@ -70,11 +74,12 @@ class FixedPool {
   }
   void destroy_slot(std::size_t i) {
     std::launder(reinterpret_cast<T*>(slots_[i].storage))->~T();
-    slots_[i].used = false;
+    used_[i] = 0;
     --stats_.live;
   }
 
   std::unique_ptr<Slot[]> slots_;
+  std::vector<unsigned char> used_;
   std::vector<std::size_t> free_;
   PoolStats stats_;
 };

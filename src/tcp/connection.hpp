@@ -289,7 +289,12 @@ class Connection {
   // RFC 8985 §7: SND.MAX when a loss probe went out (TLP.end_seq), and
   // whether it was a retransmission (only then can it have repaired a loss).
   std::optional<SeqNum> tlp_end_;
+  SeqNum tlp_data_end_;  // end of the probe's payload: SACKed means it arrived
   bool tlp_retransmitted_ = false;
+  // Recovery entered because the probe was SACKed: every hole below a SACKed
+  // block counts as lost for this episode (DupThresh 1).
+  bool probe_marked_lost_ = false;
+  int loss_threshold() const { return probe_marked_lost_ ? 1 : reordering_; }
   std::uint32_t probe_allowance_ = 0;  // bytes a probe may send past cwnd
   int keepalive_probes_sent_ = 0;
   // Eifel detection (RFC 3522): the TSval of the first retransmission of a

@@ -18,7 +18,9 @@ void Connection::arm_loss_probe(Instant now) {
   // §7.2: SACK negotiated, data outstanding, no recovery or RTO backoff
   // under way, no probe outstanding, and an RTT to scale it by.
   if (!cfg_.loss_probe || !sack_ok_ || in_recovery_ || backoff_ > 0 || tlp_end_) return;
-  if (state_ != TcpState::Established && state_ != TcpState::CloseWait) return;
+  // Any state with data or a FIN in flight: a closing sender's tail is the
+  // typical tail.
+  if (!is_synchronized(state_) || state_ == TcpState::TimeWait) return;
   if (snd_.una == snd_.max || !rtt_.has_sample()) return;
   Duration pto = 2 * rtt_.srtt();
   // One segment out: the peer may hold its ACK for the delayed-ACK
@@ -33,7 +35,7 @@ void Connection::arm_loss_probe(Instant now) {
 
 void Connection::on_loss_probe_timeout(Instant now) {
   if (!sack_ok_ || in_recovery_ || backoff_ > 0 || tlp_end_ || snd_.una == snd_.max) return;
-  if (state_ != TcpState::Established && state_ != TcpState::CloseWait) return;
+  if (!is_synchronized(state_) || state_ == TcpState::TimeWait) return;
   // §7.3: new data if there is some and the peer's window has room for it.
   std::size_t queued = snd_buf_.size() - static_cast<std::size_t>(snd_.max - snd_buf_seq_);
   std::uint32_t flight = in_flight();
@@ -43,6 +45,7 @@ void Connection::on_loss_probe_timeout(Instant now) {
     probe_allowance_ = snd_.mss;  // past the congestion window, once
     sent = send_data_segment(now);
     probe_allowance_ = 0;
+    tlp_data_end_ = snd_.fin_sent && snd_.nxt == snd_.fin_seq + 1 ? snd_.fin_seq : snd_.nxt;
   }
   tlp_retransmitted_ = !sent;
   if (!sent) {
@@ -53,6 +56,7 @@ void Connection::on_loss_probe_timeout(Instant now) {
     if (len == 0 && !snd_.fin_sent) return;
     sent = retransmit_segment(now, end - len, len);
     if (!sent) return;
+    tlp_data_end_ = end;
   }
   ++stats_.loss_probes;
   tlp_end_ = snd_.max;

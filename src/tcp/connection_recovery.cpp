@@ -30,6 +30,7 @@ bool Connection::spurious_retransmission(const wire::TcpRepr& seg) {
   cc_.cwnd = std::max(cc_.cwnd, undo_cwnd_);
   cc_.ssthresh = std::max(cc_.ssthresh, undo_ssthresh_);
   in_recovery_ = false;
+  probe_marked_lost_ = false;
   ++stats_.spurious_retransmits;
   return true;
 }
@@ -40,6 +41,7 @@ void Connection::on_new_ack(Instant now, std::uint32_t acked) {
     if (recover_ <= snd_.una) {
       // RFC 6675 §5 / RFC 6582 §3.2 step 3: a full acknowledgment ends recovery.
       in_recovery_ = false;
+      probe_marked_lost_ = false;
       if (!sack_ok_) {
         std::uint32_t flight = static_cast<std::uint32_t>(snd_.max - snd_.una);
         cc_.cwnd = std::min(cc_.ssthresh, std::max<std::uint32_t>(flight, snd_.mss) + snd_.mss);
@@ -76,12 +78,22 @@ void Connection::on_duplicate_ack(Instant now) {
   }
   bool lost =
       dupacks_ >= reordering_ || (sack_ok_ && scoreboard_.is_lost(snd_.una, snd_.mss, reordering_));
+  // RFC 8985 §6.2's rule for the loss probe's case: the probe left two SRTTs
+  // after everything below it, so once it is SACKed the holes below it are
+  // lost, not reordered, however few segments are SACKed above them.
+  bool probe_sacked = sack_ok_ && tlp_end_ && tlp_data_end_ > snd_.una &&
+                      scoreboard_.high_sacked(snd_.una) >= tlp_data_end_;
+  if (!lost && probe_sacked) {
+    lost = true;
+    probe_marked_lost_ = true;
+  }
   // RFC 6582 §3.2 step 2: not again for data sent before the last recovery.
   if (lost && recover_ <= snd_.una) {
     enter_recovery(now);
-  } else if (dupacks_ <= 2) {
-    activity();  // RFC 3042: limited transmit may send a new segment
+    return;
   }
+  probe_marked_lost_ = false;
+  if (dupacks_ <= 2) activity();  // RFC 3042: limited transmit may send a new segment
 }
 
 void Connection::enter_recovery(Instant now) {
@@ -121,7 +133,7 @@ std::uint32_t Connection::pipe() const {
   // count once; lost holes above it are not in the network.
   std::uint32_t sacked = scoreboard_.sacked_bytes();
   SeqNum from = seq_max(high_rxt_, snd_.una);
-  std::uint32_t lost = scoreboard_.lost_bytes_between(from, snd_.max, snd_.mss, reordering_);
+  std::uint32_t lost = scoreboard_.lost_bytes_between(from, snd_.max, snd_.mss, loss_threshold());
   std::uint32_t gone = sacked + lost;
   return outstanding > gone ? outstanding - gone : 0;
 }
@@ -131,7 +143,7 @@ bool Connection::send_recovery_segment(Instant now) {
   // RFC 6675 §5 step (C): while cwnd - pipe >= 1 SMSS, NextSeg rule 1.
   std::uint32_t p = pipe();
   if (cc_.cwnd < p + snd_.mss) return false;
-  auto hole = scoreboard_.next_lost_hole(seq_max(high_rxt_, snd_.una), snd_.mss, reordering_);
+  auto hole = scoreboard_.next_lost_hole(seq_max(high_rxt_, snd_.una), snd_.mss, loss_threshold());
   if (!hole) return false;  // rule 2 (new data) is the ordinary send path
   return retransmit_segment(now, hole->start, hole->len());
 }

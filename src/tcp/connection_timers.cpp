@@ -104,6 +104,7 @@ void Connection::on_retransmit_timeout(Instant now) {
   if (backoff_ == 1 && !in_recovery_) remember_for_undo();
   cc_.on_timeout(now, static_cast<std::uint32_t>(snd_.max - snd_.una));
   in_recovery_ = false;
+  probe_marked_lost_ = false;
   dupacks_ = 0;
   recover_ = snd_.max;
   tlp_end_.reset();  // the timeout ends any probe episode (RFC 8985 §7.4)

@@ -219,12 +219,13 @@ struct Receiver {
   }
 };
 
-iface::InterfaceConfig host(const char* name, const char* cidr, std::size_t buffer) {
+iface::InterfaceConfig host(const char* name, const char* cidr, const BulkSpec& spec) {
   iface::InterfaceConfig c;
   c.name = name;
   c.address = *wire::Ipv4Cidr::parse(cidr);
-  c.tcp.send_buffer = buffer;
-  c.tcp.recv_buffer = buffer;
+  c.tcp.send_buffer = spec.buffer;
+  c.tcp.recv_buffer = spec.buffer;
+  c.tcp.loss_probe = spec.loss_probe;
   return c;
 }
 
@@ -233,8 +234,8 @@ iface::InterfaceConfig host(const char* name, const char* cidr, std::size_t buff
 BulkOutcome run_bulk(const BulkSpec& spec) {
   BulkOutcome out;
   phy::Simulation sim(spec.seed);
-  socket::Stack& client = sim.add_host(host("client", "10.0.0.1/24", spec.buffer));
-  socket::Stack& server = sim.add_host(host("server", "10.0.0.2/24", spec.buffer));
+  socket::Stack& client = sim.add_host(host("client", "10.0.0.1/24", spec));
+  socket::Stack& server = sim.add_host(host("server", "10.0.0.2/24", spec));
   if (spec.server_sends) {
     sim.link(client, server, spec.acks, spec.data);
   } else {

@@ -44,6 +44,7 @@ struct BulkSpec {
   phy::LinkParams data;                     // sender to receiver
   phy::LinkParams acks;                     // receiver to sender
   std::size_t buffer = 4 << 20;             // send and receive buffer of both sides
+  bool loss_probe = true;                   // TcpConfig::loss_probe on both sides
   Duration limit = std::chrono::hours(24);  // virtual time before giving up
 
   // Every parameter drawn from the seed (see the .cpp for the ranges).

@@ -347,6 +347,41 @@ TEST(SimBulk, GoodputNearMathisBoundAtOnePercentLoss) {
     ADD_FAILURE() << p;
 }
 
+// Short transfers are where tail losses hurt: 8 KiB (6 segments) over 40 ms
+// at 5 % loss, 200 seeds, once with the tail loss probe (RFC 8985 §7) and once
+// without. Without it a lost tail waits for the RTO (at least 200 ms, five
+// RTTs here); with it the probe resends it, or its SACK shows the holes below
+// it lost, two RTTs after the last ACK. The same seeds must see at least a
+// quarter fewer timeouts and finish sooner overall.
+TEST(SimBulk, LossProbeRepairsTailsBeforeTheTimeout) {
+  constexpr std::uint64_t kSeeds = 200;
+  struct Sum {
+    double secs = 0;
+    std::uint64_t timeouts = 0, probes = 0;
+  } with, without;
+  for (std::uint64_t seed = 1; seed <= kSeeds; ++seed) {
+    for (bool probe : {true, false}) {
+      BulkSpec s = plain_path(seed, 40ms, 0.05, 8 << 10);
+      s.loss_probe = probe;
+      BulkOutcome out = run_bulk(s);
+      ASSERT_TRUE(out.ok()) << out.error << "\n" << s.describe();
+      Sum& sum = probe ? with : without;
+      sum.secs += seconds(out.elapsed);
+      sum.timeouts += out.sender.timeouts;
+      sum.probes += out.sender.loss_probes;
+    }
+  }
+  std::cout << fmt::format(
+      "  8 KiB at 5 % loss, 40 ms, {} seeds: with the probe {:.1f} ms mean, {} timeouts, {} "
+      "probes; without {:.1f} ms mean, {} timeouts\n",
+      kSeeds, with.secs / kSeeds * 1e3, with.timeouts, with.probes, without.secs / kSeeds * 1e3,
+      without.timeouts);
+  EXPECT_EQ(without.probes, 0u);
+  EXPECT_GT(with.probes, 0u);
+  EXPECT_LE(with.timeouts * 4, without.timeouts * 3);
+  EXPECT_LT(with.secs, without.secs);
+}
+
 // Regression for the stalls the soak found (9 of 1,000 seeds x 64 MiB, all on
 // paths that reorder or drop bursts at the queue): the receiver holds 32
 // out-of-order ranges, the hole in front of them is several segments wide, and
