@@ -73,7 +73,7 @@ void Connection::open_established(Instant now, const HandshakeResult& h, std::ui
   snd_.wl1 = h.irs + 1;
   snd_.wl2 = h.iss + 1;
   cc_.init(snd_.mss);  // RFC 6928 initial window
-  quickack_ = 16;
+  quickack_ = kQuickAcks;
   recover_ = h.iss;
   high_rxt_ = h.iss;
   arm_keepalive(now);

@@ -262,16 +262,18 @@ class Connection {
   std::uint16_t our_mss_ = 536;
   bool wscale_ok_ = false;
   bool sack_ok_ = false;
-  bool ts_ok_ = false;           // timestamps on every segment (RFC 7323 §3.2)
-  std::uint32_t ts_offset_ = 0;  // our TSval = ts_clock(now, ts_offset_)
-  std::uint32_t ts_recent_ = 0;  // TS.Recent (RFC 7323 §4.3)
-  Instant ts_recent_stamp_{};    // when TS.Recent was set (PAWS 24-day rule, §5.5)
-  SeqNum last_ack_sent_;         // Last.ACK.sent (RFC 7323 §4.3)
-  SeqNum last_small_end_;        // end of the last short segment sent (Nagle/Minshall)
-  Instant now_{};                // instant of the call being handled (for TSval)
-  bool ack_pending_ = false;     // an ACK is owed
-  bool ack_now_ = false;         // ... and must not be delayed
-  int quickack_ = 0;             // segments still ACKed at once (Linux's quick-ACK mode)
+  bool ts_ok_ = false;                   // timestamps on every segment (RFC 7323 §3.2)
+  std::uint32_t ts_offset_ = 0;          // our TSval = ts_clock(now, ts_offset_)
+  std::uint32_t ts_recent_ = 0;          // TS.Recent (RFC 7323 §4.3)
+  Instant ts_recent_stamp_{};            // when TS.Recent was set (PAWS 24-day rule, §5.5)
+  SeqNum last_ack_sent_;                 // Last.ACK.sent (RFC 7323 §4.3)
+  SeqNum last_small_end_;                // end of the last short segment sent (Nagle/Minshall)
+  Instant now_{};                        // instant of the call being handled (for TSval)
+  bool ack_pending_ = false;             // an ACK is owed
+  bool ack_now_ = false;                 // ... and must not be delayed
+  int quickack_ = 0;                     // segments still ACKed at once (Linux's quick-ACK mode)
+  static constexpr int kQuickAcks = 16;  // Linux TCP_MAX_QUICKACKS
+  std::optional<Instant> last_data_at_;  // when in-order data last arrived
   std::uint32_t rcv_mss_ = 536;  // largest segment the peer has sent (for the 2-segment rule)
   // RFC 2018 §4: SACK blocks by recency, each named by a byte it contains.
   std::array<SeqNum, 4> sack_anchors_{};

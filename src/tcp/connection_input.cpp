@@ -35,7 +35,12 @@ void Connection::on_segment(Instant now, const wire::TcpRepr& in) {
   if (!segment_acceptable(seg)) {
     // RFC 2883 §4.1.1: an old duplicate's bytes go in a D-SACK block.
     SeqNum end = seg.seq + static_cast<std::uint32_t>(seg.payload.size());
-    if (sack_ok_ && !seg.payload.empty() && end <= rcv_.nxt) dsack_ = SeqRange{seg.seq, end};
+    if (!seg.payload.empty() && end <= rcv_.nxt) {
+      if (sack_ok_) dsack_ = SeqRange{seg.seq, end};
+      // The sender is retransmitting: quick ACKs again, as Linux's
+      // tcp_send_dupack.
+      quickack_ = std::max(quickack_, kQuickAcks);
+    }
     if (!seg.has(kRst)) send_ack_now();
     return;
   }
@@ -129,7 +134,7 @@ void Connection::on_segment_syn_sent(Instant now, const wire::TcpRepr& seg) {
   snd_.wl1 = seg.seq;
   snd_.wl2 = seg.ack;
   cc_.init(snd_.mss);  // RFC 6928
-  quickack_ = 16;
+  quickack_ = kQuickAcks;
   recover_ = snd_.iss;
   high_rxt_ = snd_.iss;
   // Our SYN offered min(buffer, 65535) unscaled (RFC 7323 §2.2).
@@ -421,7 +426,10 @@ void Connection::process_text(const wire::TcpRepr& seg) {
     // RFC 2883 §4.1: report the duplicate bytes in the next ACK.
     if (sack_ok_) dsack_ = SeqRange{start, skip >= data.size() ? seg_end : rcv_.nxt};
     if (skip >= data.size()) {
-      schedule_ack(true);  // all duplicate: re-ACK at once
+      // All duplicate: re-ACK at once, and (as Linux) go back to quick ACKs,
+      // as the sender is evidently retransmitting.
+      quickack_ = std::max(quickack_, kQuickAcks);
+      schedule_ack(true);
       return;
     }
     data = data.subspan(skip);
@@ -471,6 +479,12 @@ void Connection::process_text(const wire::TcpRepr& seg) {
   }
   std::size_t ready = ooo_.take_front();
   if (ready > 0) {
+    // Like Linux's tcp_event_data_recv: data after a silence longer than the
+    // RTO means the sender is restarting from a small window (a timeout);
+    // quick ACKs let it grow again without waiting on delayed ACKs.
+    if (last_data_at_ && now_ - *last_data_at_ > rtt_.rto())
+      quickack_ = std::max(quickack_, kQuickAcks);
+    last_data_at_ = now_;
     rcv_buf_.commit(ready);
     rcv_.nxt += static_cast<std::uint32_t>(ready);
     stats_.bytes_received += ready;

@@ -26,10 +26,10 @@ TEST(ScriptDelayedAck, QuickAcksFirstThenFortyMilliseconds) {
   auto l = s.listen();
   auto c = s.established_passive(l);
   std::uint32_t seq = use_up_quick_acks(s, 1001);
-  s.run_until(1s);
+  s.run_until(100ms);
   s.inject(Seg::make(ACK, seq, s.iss() + 1, "late"));
-  s.expect_silence_until(1039ms);
-  s.expect(1040ms, ACK, s.iss() + 1, seq + 4);  // Linux's TCP_DELACK_MIN
+  s.expect_silence_until(139ms);
+  s.expect(140ms, ACK, s.iss() + 1, seq + 4);  // Linux's TCP_DELACK_MIN
   EXPECT_EQ(c.info().stats.delayed_acks, 1u);
 }
 
@@ -38,11 +38,11 @@ TEST(ScriptDelayedAck, EverySecondFullSizedSegmentIsAckedAtOnce) {
   auto l = s.listen();
   auto c = s.established_passive(l);
   std::uint32_t seq = use_up_quick_acks(s, 1001);
-  s.run_until(1s);
+  s.run_until(100ms);
   s.inject(Seg::make(ACK, seq, s.iss() + 1, std::string(1460, 'a')));
-  s.expect_silence_until(1010ms);
+  s.expect_silence_until(110ms);
   s.inject(Seg::make(ACK, seq + 1460, s.iss() + 1, std::string(1460, 'b')));
-  s.expect(1010ms, ACK, s.iss() + 1, seq + 2920);
+  s.expect(110ms, ACK, s.iss() + 1, seq + 2920);
   s.expect_silence_until(2s);  // nothing left owed: the timer was cancelled
 }
 
@@ -51,14 +51,14 @@ TEST(ScriptDelayedAck, DataCarriesTheDelayedAck) {
   auto l = s.listen();
   auto c = s.established_passive(l);
   std::uint32_t seq = use_up_quick_acks(s, 1001);
-  s.run_until(1s);
+  s.run_until(100ms);
   s.inject(Seg::make(PSH | ACK, seq, s.iss() + 1, "GET"));
-  s.run_until(1020ms);
+  s.run_until(120ms);
   c.write("200 OK");
   s.flush();
-  Out r = s.expect(1020ms, PSH | ACK, s.iss() + 1, seq + 3);
+  Out r = s.expect(120ms, PSH | ACK, s.iss() + 1, seq + 3);
   EXPECT_EQ(r.data, "200 OK");
-  s.expect_silence_until(1100ms);  // no separate ACK at 1040 ms
+  s.expect_silence_until(200ms);  // no separate ACK at 140 ms
 }
 
 TEST(ScriptDelayedAck, DelayFollowsTheRttButNeverPastTwoHundredMilliseconds) {
@@ -88,4 +88,30 @@ TEST(ScriptDelayedAck, OutOfOrderSegmentsAreNeverDelayed) {
   s.expect(1s, ACK, s.iss() + 1, seq);  // RFC 5681 §4.2: a duplicate ACK now
   s.inject(Seg::make(ACK, seq, s.iss() + 1, std::string(100, 'f')));
   s.expect(1s, ACK, s.iss() + 1, seq + 103);  // and the gap filling too
+}
+
+// Linux goes back to quick ACKs when data comes after a silence longer than
+// the RTO (the sender is restarting from a small window after a timeout) and
+// when a segment is all duplicate (the sender is retransmitting): 16 ACKs at
+// once, so the sender's window grows without waiting on delayed ACKs.
+TEST(ScriptDelayedAck, QuickAcksAgainAfterASilenceOrADuplicate) {
+  SegmentScript s;
+  auto l = s.listen();
+  auto c = s.established_passive(l);
+  std::uint32_t seq = use_up_quick_acks(s, 1001);
+  EXPECT_EQ(c.info().rto, 200ms);
+  s.run_until(100ms);  // under the RTO: delayed
+  s.inject(Seg::make(ACK, seq, s.iss() + 1, "a"));
+  s.expect(140ms, ACK, s.iss() + 1, seq + 1);
+  ++seq;
+  s.run_until(400ms);  // 260 ms of silence: over the RTO
+  seq = use_up_quick_acks(s, seq);
+  s.inject(Seg::make(ACK, seq, s.iss() + 1, "b"));  // the 17th is delayed again
+  s.expect(440ms, ACK, s.iss() + 1, seq + 1);
+  ++seq;
+  s.inject(Seg::make(ACK, seq - 1, s.iss() + 1, "b"));  // a duplicate
+  s.expect(440ms, ACK, s.iss() + 1, seq);
+  seq = use_up_quick_acks(s, seq);
+  s.inject(Seg::make(ACK, seq, s.iss() + 1, "c"));
+  s.expect(480ms, ACK, s.iss() + 1, seq + 1);
 }
