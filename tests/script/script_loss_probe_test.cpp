@@ -38,10 +38,7 @@ TEST(ScriptLossProbe, ProbeResendsTheLostTailInsteadOfATimeout) {
   std::optional<socket::TcpStream> oc;
   const std::uint32_t base = open_20ms(s, l, oc);
   socket::TcpStream& c = *oc;
-  c.write(std::string(10 * kMss, 'd'));
-  s.flush();
-  for (std::uint32_t i = 0; i < 10; ++i)
-    s.expect(20ms, i == 9 ? PSH | ACK : ACK, base + i * kMss, 1001);
+  EXPECT_EQ(send_full_segments(s, c, 10, kMss), base);  // at 20 ms
   s.run_until(40ms);
   s.inject(Seg::make(ACK, 1001, base + 9 * kMss));
   const std::uint32_t cwnd = c.info().cwnd;
@@ -99,10 +96,7 @@ TEST(ScriptLossProbe, DsackForTheProbeMeansNoCut) {
   std::optional<socket::TcpStream> oc;
   const std::uint32_t base = open_20ms(s, l, oc);
   socket::TcpStream& c = *oc;
-  c.write(std::string(4 * kMss, 'd'));
-  s.flush();
-  for (std::uint32_t i = 0; i < 4; ++i)
-    s.expect(20ms, i == 3 ? PSH | ACK : ACK, base + i * kMss, 1001);
+  EXPECT_EQ(send_full_segments(s, c, 4, kMss), base);  // at 20 ms
   const std::uint32_t cwnd = c.info().cwnd;
   s.expect_silence_until(59ms);
   s.expect(60ms, PSH | ACK, base + 3 * kMss, 1001);  // the last segment again
@@ -131,10 +125,7 @@ TEST(ScriptLossProbe, OffLeavesTheTailToTheTimeout) {
   std::optional<socket::TcpStream> oc;
   const std::uint32_t base = open_20ms(s, l, oc);
   socket::TcpStream& c = *oc;
-  c.write(std::string(4 * kMss, 'd'));
-  s.flush();
-  for (std::uint32_t i = 0; i < 4; ++i)
-    s.expect(20ms, i == 3 ? PSH | ACK : ACK, base + i * kMss, 1001);
+  EXPECT_EQ(send_full_segments(s, c, 4, kMss), base);  // at 20 ms
   s.expect_silence_until(239ms);
   s.expect(240ms, ACK, base, 1001);
   EXPECT_EQ(c.info().stats.loss_probes, 0u);
