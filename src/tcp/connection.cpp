@@ -76,17 +76,24 @@ void Connection::open_established(Instant now, const HandshakeResult& h, std::ui
   quickack_ = kQuickAcks;
   recover_ = h.iss;
   high_rxt_ = h.iss;
-  arm_keepalive(now);
   rcv_.irs = h.irs;
   rcv_.nxt = h.irs + 1;
   last_ack_sent_ = rcv_.nxt;
   // The SYN-ACK advertised at most 65535 unscaled; keep that edge.
   rcv_.last_adv_edge =
       rcv_.nxt + static_cast<std::uint32_t>(std::min<std::size_t>(rcv_buf_.free(), 0xffff));
-  if (h.rtt) rtt_.sample(*h.rtt);
+  // RFC 6298 §5.7: a retransmitted SYN-ACK, or a SYN cookie, leaves no
+  // sample; the RTO is then 3 s once data starts (Linux's TCP_TIMEOUT_FALLBACK).
+  if (h.rtt) {
+    rtt_.sample(*h.rtt);
+  } else {
+    rtt_.handshake_without_sample();
+  }
   // The half-open part of the life was the listener's RequestSock.
   state_ = TcpState::SynReceived;
   set_state(TcpState::Established, "handshake complete");
+  // After the state change: keepalive runs only on synchronized connections.
+  arm_keepalive(now);
   activity();
 }
 
@@ -193,9 +200,8 @@ void Connection::abort(Instant now) {
     case TcpState::FinWait1:
     case TcpState::FinWait2:
     case TcpState::CloseWait:
-      // RFC 9293 §3.10.5: send <SEQ=SND.NXT><CTL=RST> (SND.NXT is our
-      // snd_.max: snd_.nxt rewinds on a timeout).
-      send_rst(snd_.max);
+      // RFC 9293 §3.10.5: send a reset (with the ACK, as Linux).
+      send_active_reset();
       break;
     default:
       break;

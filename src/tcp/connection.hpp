@@ -46,6 +46,9 @@ class ConnectionHost {
   virtual void on_state_change(Connection& c, TcpState from, TcpState to, std::string_view why) = 0;
   // Readiness changed (readable, writable, connected, closed) or output is due.
   virtual void on_activity(Connection& c) = 0;
+  // RFC 5961 §7: the host-wide budget of challenge ACKs; false means this
+  // one must not be sent.
+  virtual bool allow_challenge_ack(Instant now) = 0;
 };
 
 // What the listener learned during a passive open.
@@ -85,6 +88,8 @@ struct ConnectionStats {
   std::uint64_t loss_probes = 0;            // tail loss probes sent (RFC 8985 §7)
   std::uint64_t loss_probe_recoveries = 0;  // probes that repaired a loss (window cut)
   std::uint64_t paws_rejected = 0;          // old duplicates dropped by PAWS (RFC 7323 §5)
+  std::uint64_t challenge_acks = 0;         // sent for RST, SYN or bad ACK (RFC 5961)
+  std::uint64_t acks_rate_limited = 0;      // answers to invalid segments not sent (RFC 5961 §7)
 };
 
 // A snapshot like Linux's struct tcp_info (ss -ti).
@@ -190,6 +195,7 @@ class Connection {
   void on_segment_syn_sent(Instant now, const wire::TcpRepr& seg);
   bool segment_acceptable(const wire::TcpRepr& seg) const;
   void process_rst(const wire::TcpRepr& seg);
+  bool ack_acceptable(const wire::TcpRepr& seg);
   bool process_ack(Instant now, const wire::TcpRepr& seg);
   void process_text(const wire::TcpRepr& seg);
   void process_fin(SeqNum fin_seq);
@@ -210,17 +216,37 @@ class Connection {
             bool with_syn_options);
   void send_ack_now();
   void schedule_ack(bool immediately);
+  // connection_acks.cpp: ACKs answering invalid segments, rate limited
+  // (RFC 5961 §7, Linux's tcp_oow_rate_limited and challenge-ACK limit).
+  void send_oow_ack(const wire::TcpRepr& seg);
+  void send_challenge_ack(const wire::TcpRepr& seg);
+  bool oow_rate_limited(const wire::TcpRepr& seg);
   void fill_sack_blocks(wire::TcpOptions& o, std::size_t payload_len);
+  // What the peer lets a segment carry, options included (its MSS or ours,
+  // whichever is smaller; RFC 9293 §3.7.1, RFC 6691).
+  std::uint32_t segment_budget() const { return snd_.mss + (ts_ok_ ? 12u : 0u); }
+  // SACK option bytes an ACK would carry now (0 when nothing is to report).
+  std::uint32_t sack_option_len() const;
+  // Payload of a full data segment now: the MSS less the SACK blocks still
+  // to report, so data segments keep them (RFC 2018 §4, Linux's
+  // tcp_current_mss).
+  std::uint32_t data_mss() const;
   void remember_sack_anchor(SeqNum seq);
   bool retransmit_segment(Instant now, SeqNum seq, std::uint32_t max_len);
   bool send_recovery_segment(Instant now);
   std::uint32_t pipe() const;
-  void send_rst(SeqNum seq);
+  void send_rst(SeqNum seq);  // <SEQ=seq><CTL=RST>: answers an unacceptable segment
+  void send_active_reset();
   bool send_data_segment(Instant now);
-  std::uint16_t advertised_window();
+  std::uint16_t advertised_window(bool syn = false);
   std::span<const std::uint8_t> payload_at(std::size_t offset, std::size_t len);
   std::uint32_t in_flight() const { return static_cast<std::uint32_t>(snd_.nxt - snd_.una); }
   void arm_retransmit(Instant now);
+  void arm_persist(Instant now);  // zero window, nothing in flight, something to send
+  bool has_unsent() const {
+    return snd_buf_.size() > static_cast<std::size_t>(snd_.nxt - snd_buf_seq_) ||
+           (snd_.fin_queued && !snd_.fin_sent);
+  }
 
   // connection_timers.cpp
   void on_retransmit_timeout(Instant now);
@@ -299,6 +325,7 @@ class Connection {
   int loss_threshold() const { return probe_marked_lost_ ? 1 : reordering_; }
   std::uint32_t probe_allowance_ = 0;  // bytes a probe may send past cwnd
   int keepalive_probes_sent_ = 0;
+  Instant last_oow_ack_at_ = kNever;  // the last rate-limited answer (RFC 5961 §7)
   // Eifel detection (RFC 3522): the TSval of the first retransmission of a
   // loss episode and the window before it, restored if the ACK shows the
   // original arrived (RFC 4015 response).
@@ -312,6 +339,9 @@ class Connection {
   int syn_retransmits_ = 0;
   int backoff_ = 0;  // consecutive RTO expiries
   int persist_backoff_ = 0;
+  // Zero-window probes since the peer last answered (Linux's icsk_probes_out):
+  // tcp_retries2 of them unanswered end the connection.
+  int probes_out_ = 0;
   // Karn's rule: time one segment at a time, never a retransmitted one.
   std::optional<SeqNum> timed_seq_;
   Instant timed_at_{};

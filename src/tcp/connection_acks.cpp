@@ -16,6 +16,38 @@ void Connection::schedule_ack(bool immediately) {
     ack_now_ = true;
 }
 
+bool Connection::oow_rate_limited(const wire::TcpRepr& seg) {
+  // Linux's tcp_oow_rate_limited: a segment with data (and no SYN) is not
+  // part of an ACK loop, and its duplicate ACK drives the peer's fast
+  // retransmit, so it is always answered.
+  if (!seg.payload.empty() && !seg.has(wire::tcp_flags::kSyn)) return false;
+  if (cfg_.invalid_ratelimit <= Duration(0)) return false;
+  if (last_oow_ack_at_ != kNever && now_ - last_oow_ack_at_ < cfg_.invalid_ratelimit) {
+    ++stats_.acks_rate_limited;
+    return true;
+  }
+  last_oow_ack_at_ = now_;
+  return false;
+}
+
+void Connection::send_oow_ack(const wire::TcpRepr& seg) {
+  // RFC 9293 §3.10.7.4 first check (and RFC 7323 §5.3 R1): an unacceptable
+  // segment is answered with an ACK, at most once per interval (RFC 5961 §7).
+  if (!oow_rate_limited(seg)) send_ack_now();
+}
+
+void Connection::send_challenge_ack(const wire::TcpRepr& seg) {
+  // RFC 5961 §3.2, §4.2, §5.2 with the §7 limits: per connection first, then
+  // the host's budget, as Linux's tcp_send_challenge_ack.
+  if (oow_rate_limited(seg)) return;
+  if (!host_.allow_challenge_ack(now_)) {
+    ++stats_.acks_rate_limited;
+    return;
+  }
+  ++stats_.challenge_acks;
+  send_ack_now();
+}
+
 void Connection::note_received_segment(Instant now) {
   keepalive_probes_sent_ = 0;
   if (cfg_.keepalive && timers_.keepalive != kNever) timers_.keepalive = now + cfg_.keepalive_time;
@@ -32,16 +64,33 @@ void Connection::remember_sack_anchor(SeqNum seq) {
   sack_anchor_count_ = static_cast<std::uint8_t>(keep + 1);
 }
 
+std::uint32_t Connection::sack_option_len() const {
+  if (!sack_ok_) return 0;
+  std::size_t blocks =
+      (dsack_ ? 1 : 0) + std::min<std::size_t>(ooo_.ranges().size(), sack_anchor_count_);
+  // 40 option bytes at most: 4 blocks, or 3 beside the timestamps.
+  std::size_t fit = ((ts_ok_ ? 28 : 40) - 4) / 8;
+  blocks = std::min({blocks, fit, wire::TcpOptions::kMaxSackBlocks});
+  return blocks == 0 ? 0 : static_cast<std::uint32_t>(4 + 8 * blocks);
+}
+
+std::uint32_t Connection::data_mss() const {
+  std::uint32_t sack = sack_option_len();
+  return snd_.mss > sack + 64 ? snd_.mss - sack : 64;
+}
+
 void Connection::fill_sack_blocks(wire::TcpOptions& o, std::size_t payload_len) {
   o.sack_count = 0;
   if (!sack_ok_) return;
-  // Room in this segment: options at most 40 bytes and the whole segment
-  // within the MSS we announced; each block is 8 bytes plus 2 (kind, length)
-  // and 2 NOPs once.
+  // Room in this segment: options at most 40 bytes and payload plus options
+  // within the peer's MSS (RFC 6691: the sender reduces its data for the
+  // options it sends); each block is 8 bytes plus 2 (kind, length) and 2
+  // NOPs once.
   std::size_t used = ts_ok_ ? 12 : 0;
   std::size_t room = 40 - used;
   if (payload_len > 0) {
-    std::size_t mss_room = our_mss_ > payload_len + used ? our_mss_ - payload_len - used : 0;
+    std::size_t budget = segment_budget();
+    std::size_t mss_room = budget > payload_len + used ? budget - payload_len - used : 0;
     room = std::min(room, mss_room);
   }
   std::size_t max_blocks =

@@ -41,7 +41,7 @@ void Connection::on_segment(Instant now, const wire::TcpRepr& in) {
       // tcp_send_dupack.
       quickack_ = std::max(quickack_, kQuickAcks);
     }
-    if (!seg.has(kRst)) send_ack_now();
+    if (!seg.has(kRst)) send_oow_ack(seg);
     return;
   }
   note_received_segment(now);
@@ -55,16 +55,18 @@ void Connection::on_segment(Instant now, const wire::TcpRepr& in) {
   // Fourth: a SYN in a synchronized state (or SYN-RECEIVED of an active open)
   // gets a challenge ACK (RFC 5961 §4.2) and is dropped.
   if (seg.has(kSyn)) {
-    send_ack_now();
+    send_challenge_ack(seg);
     return;
   }
 
-  // RFC 7323 §4.3 (and §5.3 R3): remember the peer's TSval once the segment
-  // is acceptable.
-  update_ts_recent(now, seg);
-
   // Fifth: the ACK field.
   if (!seg.has(kAck)) return;
+  if (!ack_acceptable(seg)) return;
+  // RFC 7323 §4.3 and §5.3 R3: remember the peer's TSval only once both the
+  // sequence number and the ACK are acceptable (as Linux's tcp_ack with
+  // FLAG_UPDATE_TS_RECENT), or one forged segment acking unsent data with a
+  // far-future TSval would make every later valid segment fail PAWS.
+  update_ts_recent(now, seg);
   if (!process_ack(now, seg)) return;
   if (state_ == TcpState::Closed || state_ == TcpState::TimeWait) return;
 
@@ -147,7 +149,7 @@ void Connection::on_segment_syn_sent(Instant now, const wire::TcpRepr& seg) {
     if (syn_retransmits_ == 0) {
       rtt_.sample(now - timed_at_);
     } else {
-      rtt_.handshake_retransmitted_without_sample();
+      rtt_.handshake_without_sample();  // RFC 6298 §5.7
     }
     timed_seq_.reset();
     timers_.retransmit = kNever;
@@ -187,7 +189,12 @@ bool Connection::segment_acceptable(const wire::TcpRepr& seg) const {
     if (wnd == 0) return seg.seq == rcv_.nxt;
     return seg.seq.in_range(rcv_.nxt, rcv_.nxt + wnd);
   }
-  if (wnd == 0) return false;
+  // A zero window accepts no data, but "special allowance should be made to
+  // accept valid ACKs, URGs, and RSTs": like Linux's tcp_sequence, a segment
+  // starting at RCV.NXT passes, so its ACK and RST are processed, its text is
+  // trimmed to nothing, and a FIN right at RCV.NXT is taken (ACK RCV.NXT+1
+  // with window 0; the reader sees EOF once it has read what it holds).
+  if (wnd == 0) return seg.seq == rcv_.nxt;
   SeqNum last = seg.seq + (len - 1);
   return seg.seq.in_range(rcv_.nxt, rcv_.nxt + wnd) || last.in_range(rcv_.nxt, rcv_.nxt + wnd);
 }
@@ -196,7 +203,7 @@ void Connection::process_rst(const wire::TcpRepr& seg) {
   // RFC 5961 §3.2: only an exact match resets; any other in-window RST gets a
   // challenge ACK.
   if (seg.seq != rcv_.nxt) {
-    send_ack_now();
+    send_challenge_ack(seg);
     return;
   }
   switch (state_) {
@@ -217,13 +224,26 @@ void Connection::process_rst(const wire::TcpRepr& seg) {
   }
 }
 
-bool Connection::process_ack(Instant now, const wire::TcpRepr& seg) {
+bool Connection::ack_acceptable(const wire::TcpRepr& seg) {
   if (state_ == TcpState::SynReceived) {
-    // RFC 9293 §3.10.7.4 fifth, SYN-RECEIVED.
-    if (!(snd_.una < seg.ack && seg.ack <= snd_.max)) {
-      send_rst(seg.ack);
-      return false;
-    }
+    // RFC 9293 §3.10.7.4 fifth, SYN-RECEIVED: <SEQ=SEG.ACK><CTL=RST>.
+    if (snd_.una < seg.ack && seg.ack <= snd_.max) return true;
+    send_rst(seg.ack);
+    return false;
+  }
+  // RFC 5961 §5.2: acceptable if SND.UNA - MAX.SND.WND =< SEG.ACK =< SND.NXT
+  // (SND.NXT here is the highest sent, since an RTO rewinds nxt); otherwise
+  // ACK (rate limited, §7) and drop.
+  if (seg.ack > snd_.max || seg.ack < snd_.una - std::max<std::uint32_t>(snd_.max_wnd, 1)) {
+    send_challenge_ack(seg);
+    return false;
+  }
+  return true;
+}
+
+bool Connection::process_ack(Instant now, const wire::TcpRepr& seg) {
+  probes_out_ = 0;  // the peer answers: it is alive (Linux's tcp_ack)
+  if (state_ == TcpState::SynReceived) {
     snd_.una = seg.ack;
     snd_.nxt = seq_max(snd_.nxt, seg.ack);
     snd_.wnd = static_cast<std::uint32_t>(seg.window) << snd_.wscale;
@@ -232,23 +252,12 @@ bool Connection::process_ack(Instant now, const wire::TcpRepr& seg) {
     snd_.wl2 = seg.ack;
     timers_.retransmit = kNever;
     backoff_ = 0;
-    if (syn_retransmits_ > 0) rtt_.handshake_retransmitted_without_sample();
+    if (!rtt_.has_sample()) rtt_.handshake_without_sample();  // RFC 6298 §5.7
     arm_keepalive(now);
     set_state(TcpState::Established, "ACK of SYN");
     if (snd_.fin_queued) set_state(TcpState::FinWait1, "queued close");
     activity();
     return true;
-  }
-
-  // RFC 5961 §5.2: acceptable if SND.UNA - MAX.SND.WND =< SEG.ACK =< SND.NXT
-  // (SND.NXT here is the highest sent, since an RTO rewinds nxt).
-  if (seg.ack > snd_.max) {
-    send_ack_now();
-    return false;
-  }
-  if (seg.ack < snd_.una - std::max<std::uint32_t>(snd_.max_wnd, 1)) {
-    send_ack_now();
-    return false;
   }
 
   // SACK blocks first (RFC 6675 §5): they describe the receiver's queue as
@@ -399,7 +408,7 @@ bool Connection::paws_reject(Instant now, const wire::TcpRepr& seg) {
   if (!ts_before(seg.options.timestamps->tsval, ts_recent_)) return false;
   // RFC 7323 §5.3 R1: an old duplicate; acknowledge and drop it.
   ++stats_.paws_rejected;
-  send_ack_now();
+  send_oow_ack(seg);
   return true;
 }
 
@@ -438,7 +447,7 @@ void Connection::process_text(const wire::TcpRepr& seg) {
   if (user_closed_) {
     // New data for a socket the user has closed: nobody will read it. Reset
     // like Linux does (RFC 2525 §2.17).
-    send_rst(snd_.max);
+    send_active_reset();
     enter_closed(ConnError::Aborted, "data after close");
     return;
   }
@@ -492,9 +501,13 @@ void Connection::process_text(const wire::TcpRepr& seg) {
     // so is every second full-sized segment; sent here, not at the end of a
     // batch, so the sender's ACK clock ticks as Linux's does.
     schedule_ack(had_gap);
-    if (ack_now_ && !seg.has(kFin) && quickack_ == 0) send_ack_now();
+    // When this fills the last hole before a remembered FIN, one ACK covers
+    // both (RCV.NXT + 1, from process_fin), as Linux sends; not one for the
+    // data and another for the FIN.
+    bool fin_now = rcv_.fin_pending && rcv_.fin_seq == rcv_.nxt;
+    if (ack_now_ && !seg.has(kFin) && !fin_now && quickack_ == 0) send_ack_now();
     activity();
-    if (rcv_.fin_pending && rcv_.fin_seq == rcv_.nxt) {
+    if (fin_now) {
       rcv_.fin_pending = false;
       // Completing the gap makes the remembered FIN current.
       process_fin(rcv_.fin_seq);

@@ -9,9 +9,11 @@ namespace synack::tcp {
 
 using namespace wire::tcp_flags;
 
-std::uint16_t Connection::advertised_window() {
+std::uint16_t Connection::advertised_window(bool syn) {
   std::size_t free = rcv_buf_.free();
-  if (!is_synchronized(state_) && state_ != TcpState::SynReceived) {
+  // RFC 7323 §2.2: the window in a SYN or SYN-ACK is never scaled (the
+  // SYN-ACK of a simultaneous open too); its edge was set when the SYN came.
+  if (syn || (!is_synchronized(state_) && state_ != TcpState::SynReceived)) {
     return static_cast<std::uint16_t>(std::min<std::size_t>(free, 0xffff));
   }
   SeqNum right = rcv_.nxt + static_cast<std::uint32_t>(free);
@@ -47,7 +49,7 @@ void Connection::emit(std::uint8_t flags, SeqNum seq, std::span<const std::uint8
     ack_now_ = false;
     timers_.delack = kNever;
   }
-  if (!(flags & kRst) || (flags & kAck)) r.window = advertised_window();
+  if (!(flags & kRst) || (flags & kAck)) r.window = advertised_window(flags & kSyn);
   if (with_syn_options) {
     r.options.mss = our_mss_;
     // In a SYN-ACK (simultaneous open) offer scaling only if the peer did.
@@ -60,9 +62,12 @@ void Connection::emit(std::uint8_t flags, SeqNum seq, std::span<const std::uint8
       r.options.timestamps =
           wire::TcpTimestamps{ts_clock(now_, ts_offset_), active ? 0 : ts_recent_};
   } else if (!(flags & kRst)) {
-    // RFC 7323 §3.2: once negotiated, on every segment but RST.
+    // RFC 7323 §3.2: once negotiated, on every non-RST segment...
     if (ts_ok_) r.options.timestamps = wire::TcpTimestamps{ts_clock(now_, ts_offset_), ts_recent_};
     if (flags & kAck) fill_sack_blocks(r.options, payload.size());
+  } else if ((flags & kAck) && ts_ok_) {
+    // ... and SHOULD on a RST (§3.2, §5.2), as Linux's active resets do.
+    r.options.timestamps = wire::TcpTimestamps{ts_clock(now_, ts_offset_), ts_recent_};
   }
   r.payload = payload;
   if (seq < snd_.max && (payload.size() > 0 || (flags & (kSyn | kFin)))) ++stats_.retransmits;
@@ -83,6 +88,15 @@ void Connection::send_rst(SeqNum seq) {
   emit(kRst, seq, {}, false);
 }
 
+void Connection::send_active_reset() {
+  // A reset we originate (abort, close with unread data, keepalive giving
+  // up, a listener closing) carries <SEQ=SND.NXT><ACK=RCV.NXT><CTL=RST,ACK>,
+  // as Linux's tcp_send_active_reset: firewalls and peers that check the
+  // ACK of a RST accept it. SND.NXT is our snd_.max (nxt rewinds on a
+  // timeout).
+  emit(kRst | kAck, snd_.max, {}, false);
+}
+
 std::span<const std::uint8_t> Connection::payload_at(std::size_t offset, std::size_t len) {
   // Zero copy: the segment points into the send buffer unless the bytes wrap
   // around its end; the interface copies them once, into the frame.
@@ -92,6 +106,14 @@ std::span<const std::uint8_t> Connection::payload_at(std::size_t offset, std::si
   std::span<std::uint8_t> copy(scratch_.data(), len);
   snd_buf_.peek_at(offset, copy);
   return copy;
+}
+
+void Connection::arm_persist(Instant now) {
+  if (snd_.wnd != 0 || in_flight() != 0 || timers_.persist != kNever) return;
+  Duration d = rtt_.rto();
+  for (int i = 0; i < persist_backoff_ && d < cfg_.rto_max; ++i)
+    d *= 2;
+  timers_.persist = now + std::min(d, cfg_.rto_max);
 }
 
 void Connection::arm_retransmit(Instant now) {
@@ -130,17 +152,13 @@ bool Connection::send_data_segment(Instant now) {
   std::uint32_t cwnd_room = cwnd > p ? cwnd - p : 0;
   std::size_t usable = std::min(wnd_room, cwnd_room);
   if (usable == 0) {
-    if (snd_.wnd == 0 && flight == 0 && timers_.persist == kNever) {
-      Duration d = rtt_.rto();
-      for (int i = 0; i < persist_backoff_ && d < cfg_.rto_max; ++i)
-        d *= 2;
-      timers_.persist = now + std::min(d, cfg_.rto_max);
-    }
+    arm_persist(now);
     return false;
   }
-  std::size_t len = std::min<std::size_t>({avail, snd_.mss, usable, sacked_limit});
+  std::uint32_t mss = data_mss();
+  std::size_t len = std::min<std::size_t>({avail, mss, usable, sacked_limit});
   bool retransmission = snd_.nxt < snd_.max;
-  if (len < snd_.mss && !retransmission) {
+  if (len < mss && !retransmission) {
     // Nagle (RFC 9293 §3.7.4) and sender silly-window avoidance (§3.8.6.2.1):
     // a short segment goes out only when it carries everything queued and no
     // other short segment is unacknowledged (Minshall's refinement, as in
@@ -153,14 +171,15 @@ bool Connection::send_data_segment(Instant now) {
     if (!((all_queued && idle) || half_window || flight == 0)) return false;
   }
   std::span<const std::uint8_t> payload = payload_at(offset, len);
-  bool fin = snd_.fin_queued && offset + len == snd_buf_.size();
+  // The FIN rides along only if the peer's window has room for it too
+  // (Linux's tcp_snd_wnd_test); otherwise it waits, probed like data.
+  bool fin = snd_.fin_queued && offset + len == snd_buf_.size() && len < wnd_room;
   std::uint8_t flags = kAck;
   if (len == avail) flags |= kPsh;
   if (fin) flags |= kFin;
   SeqNum seq = snd_.nxt;
   emit(flags, seq, payload, false);
-  if (len < snd_.mss)
-    last_small_end_ = seq_max(last_small_end_, seq + static_cast<std::uint32_t>(len));
+  if (len < mss) last_small_end_ = seq_max(last_small_end_, seq + static_cast<std::uint32_t>(len));
   if (!retransmission) {
     stats_.bytes_sent += len;
     if (!timed_seq_) {
@@ -219,8 +238,17 @@ void Connection::output(Instant now) {
     sent = true;
   while (send_data_segment(now))
     sent = true;
-  // A FIN with no data left to carry it (RFC 9293 §3.10.4).
-  if (snd_.fin_queued && !snd_.fin_sent && snd_.nxt == send_buffer_end()) {
+  // A FIN with no data left to carry it (RFC 9293 §3.10.4), if the peer's
+  // window has room for its sequence number: a FIN pushed past a zero
+  // window would be refused and retransmitted until the retry budget ran
+  // out, while the peer is alive and answering. It waits behind the
+  // persist timer's probes instead, as data does.
+  bool fin_due = snd_.fin_queued && !snd_.fin_sent && snd_.nxt == send_buffer_end();
+  if (fin_due && in_flight() >= snd_.wnd) {
+    arm_persist(now);
+    fin_due = false;
+  }
+  if (fin_due) {
     SeqNum seq = snd_.nxt;
     emit(kFin | kAck, seq, {}, false);
     snd_.fin_sent = true;

@@ -152,7 +152,7 @@ bool Connection::retransmit_segment(Instant now, SeqNum seq, std::uint32_t max_l
   if (seq < snd_buf_seq_) return false;
   std::size_t offset = static_cast<std::size_t>(seq - snd_buf_seq_);
   std::size_t avail = offset < snd_buf_.size() ? snd_buf_.size() - offset : 0;
-  std::size_t len = std::min<std::size_t>({avail, snd_.mss, max_len});
+  std::size_t len = std::min<std::size_t>({avail, data_mss(), max_len});
   bool fin = snd_.fin_sent && offset + len == snd_buf_.size() && seq + len == snd_.fin_seq;
   if (len == 0 && !fin) return false;
   std::span<const std::uint8_t> payload = payload_at(offset, len);

@@ -61,7 +61,7 @@ void Connection::on_keepalive_timeout(Instant now) {
   }
   if (keepalive_probes_sent_ >= cfg_.keepalive_probes) {
     // Like Linux: give up, tell the peer with a RST, report a timeout.
-    send_rst(snd_.max);
+    send_active_reset();
     enter_closed(ConnError::TimedOut, "keepalive: peer did not answer");
     return;
   }
@@ -117,14 +117,23 @@ void Connection::on_retransmit_timeout(Instant now) {
 }
 
 void Connection::on_persist_timeout(Instant now) {
-  if (snd_.wnd != 0 || snd_buf_.size() <= static_cast<std::size_t>(snd_.nxt - snd_buf_seq_)) {
+  if (snd_.wnd != 0 || !has_unsent()) {
     persist_backoff_ = 0;
+    probes_out_ = 0;
+    return;
+  }
+  // RFC 1122 §4.2.2.17: probe for as long as the receiver answers; but a
+  // receiver that stopped answering is gone. Like Linux's tcp_probe_timer,
+  // give up after tcp_retries2 probes in a row without an ACK.
+  if (probes_out_ >= cfg_.retries2) {
+    enter_closed(ConnError::TimedOut, "zero-window probes unanswered");
     return;
   }
   // A zero-window probe: an old sequence number with no data makes the
   // receiver answer with an ACK carrying its current window (Linux's form of
   // the probe in RFC 9293 §3.8.6.1).
   emit(wire::tcp_flags::kAck, snd_.una - 1, {}, false);
+  ++probes_out_;
   ++persist_backoff_;
   Duration d = rtt_.rto();
   for (int i = 0; i < persist_backoff_ && d < cfg_.rto_max; ++i)

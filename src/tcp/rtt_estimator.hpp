@@ -31,9 +31,10 @@ class RttEstimator {
     // and a delayed ACK would fire it spuriously.
     rto_ = std::min(srtt_ + std::max(rttvar_ * 4, min_), max_);
   }
-  // RFC 6298 §5.7: if the SYN was retransmitted and no sample was taken, the
-  // RTO after the handshake is 3 s.
-  void handshake_retransmitted_without_sample() {
+  // RFC 6298 §5.7: if the handshake gave no sample (its SYN or SYN-ACK was
+  // retransmitted, or a SYN cookie stood in for the SYN queue), the RTO once
+  // data starts is 3 s, as Linux's TCP_TIMEOUT_FALLBACK.
+  void handshake_without_sample() {
     if (!has_sample_) rto_ = std::max(rto_, Duration(std::chrono::seconds(3)));
   }
 

@@ -62,6 +62,17 @@ struct TcpConfig {
   bool loss_probe = true;
   CongestionAlgorithm congestion = CongestionAlgorithm::Cubic;
 
+  // RFC 5961 §7 rate limits. An ACK answering an out-of-window segment, a
+  // PAWS failure or a challenge goes out at most once per this interval per
+  // connection (net.ipv4.tcp_invalid_ratelimit; segments with data are never
+  // limited, as in Linux). Zero: no limit.
+  Duration invalid_ratelimit = std::chrono::milliseconds(500);
+  // Challenge ACKs per second for the whole host (net.ipv4.tcp_challenge_ack_limit,
+  // 1000 before Linux 6.0 made it per namespace and unlimited). The budget
+  // of each second is randomised between half and one and a half times this
+  // (CVE-2016-5696). Zero: no host limit.
+  std::uint32_t challenge_ack_limit = 1000;
+
   // Delayed ACK bounds (Linux TCP_DELACK_MIN / TCP_DELACK_MAX).
   Duration delack_min = std::chrono::milliseconds(40);
   Duration delack_max = std::chrono::milliseconds(200);

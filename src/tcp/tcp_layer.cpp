@@ -1,8 +1,11 @@
 // Demultiplexing (RFC 9293 §3.10.7), timers and output for one host.
 #include "tcp/tcp_layer.hpp"
-#include "tcp/ts_clock.hpp"
 
 #include <algorithm>
+#include <array>
+
+#include "core/siphash.hpp"
+#include "tcp/ts_clock.hpp"
 
 namespace synack::tcp {
 
@@ -70,9 +73,21 @@ void TcpLayer::on_time_wait_segment(Instant now, TimeWaitSock* tw, const wire::T
   switch (v) {
     case TimeWaitVerdict::Drop:
       return;
-    case TimeWaitVerdict::SendAck:
+    case TimeWaitVerdict::SendAck: {
+      // RFC 5961 §7, as Linux's tcp_timewait_check_oow_rate_limit: at most
+      // one answer per interval, and a SYN's challenge ACK counts against
+      // the host's budget too.
+      bool limited = cfg_.invalid_ratelimit > Duration(0) && tw->last_oow_ack != kNever &&
+                     now - tw->last_oow_ack < cfg_.invalid_ratelimit;
+      if (!limited && seg.has(kSyn)) limited = !allow_challenge_ack(now);
+      if (limited) {
+        ++counters_.time_wait_acks_limited;
+        return;
+      }
+      tw->last_oow_ack = now;
       send_time_wait_ack(*tw);
       return;
+    }
     case TimeWaitVerdict::AckAndRestart:
       time_wait_.reschedule(tw, now + 2 * cfg_.msl);
       send_time_wait_ack(*tw);
@@ -108,6 +123,30 @@ void TcpLayer::send_time_wait_ack(const TimeWaitSock& tw) {
     r.options.timestamps = wire::TcpTimestamps{ts_clock(now_, tw.ts_offset), tw.ts_recent};
   ++counters_.time_wait_acks;
   send_segment(tw.tuple, r);
+}
+
+bool TcpLayer::allow_challenge_ack(Instant now) {
+  if (cfg_.challenge_ack_limit == 0) return true;
+  std::int64_t second =
+      std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
+  if (second != challenge_second_) {
+    // A fixed per-second count is a side channel that reveals a
+    // connection's sequence numbers (CVE-2016-5696); like Linux, each
+    // second's budget is drawn from [limit/2, 3*limit/2).
+    challenge_second_ = second;
+    std::array<std::uint8_t, 8> b{};
+    for (std::size_t i = 0; i < b.size(); ++i)
+      b[i] = static_cast<std::uint8_t>(static_cast<std::uint64_t>(second) >> (8 * i));
+    std::uint64_t r = siphash24(SipKey{cfg_.isn_key1, cfg_.isn_key0}, b);
+    std::uint32_t limit = cfg_.challenge_ack_limit;
+    challenge_budget_ = limit / 2 + static_cast<std::uint32_t>(r % limit);
+  }
+  if (challenge_budget_ == 0) {
+    ++counters_.challenge_acks_limited;
+    return false;
+  }
+  --challenge_budget_;
+  return true;
 }
 
 void TcpLayer::reset_unmatched(const FourTuple& t, const wire::TcpRepr& seg) {

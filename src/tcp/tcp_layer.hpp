@@ -42,7 +42,9 @@ struct TcpLayerCounters {
   std::uint64_t resets_sent = 0;  // for segments that matched nothing
   std::uint64_t time_wait_acks = 0;
   std::uint64_t time_wait_expired = 0;
-  std::uint64_t time_wait_killed = 0;  // ended early by an exact RST (RFC 1337's hazard)
+  std::uint64_t time_wait_killed = 0;        // ended early by an exact RST (RFC 1337's hazard)
+  std::uint64_t challenge_acks_limited = 0;  // over the host's per-second budget (RFC 5961 §7)
+  std::uint64_t time_wait_acks_limited = 0;  // TIME-WAIT answers not sent (rate limit)
 };
 
 class TcpLayer final : private ConnectionHost, private ListenerHost {
@@ -108,6 +110,7 @@ class TcpLayer final : private ConnectionHost, private ListenerHost {
   void send_segment(const FourTuple& tuple, const wire::TcpRepr& seg) override;
   void on_state_change(Connection& c, TcpState from, TcpState to, std::string_view why) override;
   void on_activity(Connection& c) override;
+  bool allow_challenge_ack(Instant now) override;
   // ListenerHost
   SeqNum choose_isn(const FourTuple& tuple, Instant now) override {
     return isn_.generate(tuple, now);
@@ -151,6 +154,9 @@ class TcpLayer final : private ConnectionHost, private ListenerHost {
   std::vector<Listener*> accept_ready_;
   std::vector<Connection*> reap_;
   std::uint32_t next_port_hint_;
+  // RFC 5961 §7 host-wide challenge-ACK budget: what is left in this second.
+  std::int64_t challenge_second_ = -1;
+  std::uint32_t challenge_budget_ = 0;
   TcpLayerCounters counters_;
 };
 

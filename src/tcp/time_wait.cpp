@@ -9,8 +9,11 @@ using namespace wire::tcp_flags;
 TimeWaitVerdict time_wait_verdict(const TimeWaitSock& tw, const wire::TcpRepr& seg) {
   if (seg.has(kRst)) {
     // RFC 9293 §3.10.7.4 second check with RFC 5961 §3.2: an exact RST ends
-    // TIME-WAIT; any other gets a challenge ACK.
-    return seg.seq == tw.rcv_nxt ? TimeWaitVerdict::Kill : TimeWaitVerdict::SendAck;
+    // TIME-WAIT. TIME-WAIT's receive window is closed (the peer's FIN was the
+    // last byte), so any other RST is outside it and is dropped silently; an
+    // ACK would draw an exact RST from the closed peer and assassinate
+    // TIME-WAIT (RFC 1337 H2). Linux drops it too.
+    return seg.seq == tw.rcv_nxt ? TimeWaitVerdict::Kill : TimeWaitVerdict::Drop;
   }
   if (seg.has(kSyn) && !seg.has(kAck)) {
     // RFC 6191 §2: with timestamps, a SYN whose TSval is newer than

@@ -26,6 +26,7 @@ struct TimeWaitSock {
   bool ts_ok = false;
   std::uint32_t ts_recent = 0;
   std::uint32_t ts_offset = 0;
+  Instant last_oow_ack = kNever;  // the last rate-limited answer (RFC 5961 §7)
 };
 
 enum class TimeWaitVerdict {

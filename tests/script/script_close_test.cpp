@@ -153,13 +153,18 @@ TEST(ScriptClose, TimeWaitReAcksRetransmittedFinAndRestartsTimer) {
   EXPECT_EQ(s.tcp().time_wait().size(), 0u);
 }
 
-TEST(ScriptClose, TimeWaitExactRstEndsItInWindowGetsChallenge) {
+TEST(ScriptClose, TimeWaitExactRstEndsItOthersAreDroppedSilently) {
   SegmentScript s;
   auto l = s.listen();
   auto c = s.established_passive(l);
   to_time_wait(s, c);
+  // TIME-WAIT's window is closed: a RST anywhere but RCV.NXT is outside it
+  // and dropped without an answer (RFC 5961 §3.2). An ACK here would draw an
+  // exact RST from the closed peer (RFC 1337 H2).
   s.inject(Seg::make(RST, 1050, 0));
-  s.expect(0s, ACK, s.iss() + 2, 1002);
+  s.inject(Seg::make(RST, 1003, 0));
+  s.inject(Seg::make(RST | ACK, 900, s.iss() + 2));
+  s.expect_silence_until(1s);
   EXPECT_EQ(s.tcp().time_wait().size(), 1u);
   s.inject(Seg::make(RST, 1002, 0));
   EXPECT_EQ(s.tcp().time_wait().size(), 0u);
@@ -187,7 +192,8 @@ TEST(ScriptClose, CloseWithUnreadDataResets) {
   s.expect(0s, ACK, s.iss() + 1, 1007);
   c.close();  // RFC 2525 §2.17
   s.flush();
-  s.expect(0s, RST, s.iss() + 1, 0);
+  // <SEQ=SND.NXT><ACK=RCV.NXT><CTL=RST,ACK>, as Linux's tcp_send_active_reset.
+  s.expect(0s, RST | ACK, s.iss() + 1, 1007);
   EXPECT_EQ(c.state(), tcp::TcpState::Closed);
 }
 
@@ -199,7 +205,7 @@ TEST(ScriptClose, DataAfterCloseResets) {
   s.flush();
   s.expect(0s, FIN | ACK, s.iss() + 1, 1001);
   s.inject(Seg::make(PSH | ACK, 1001, s.iss() + 2, "late"));
-  s.expect(0s, RST, s.iss() + 2, 0);
+  s.expect(0s, RST | ACK, s.iss() + 2, 1001);
   EXPECT_EQ(c.state(), tcp::TcpState::Closed);
 }
 
@@ -211,7 +217,7 @@ TEST(ScriptClose, AbortSendsRstAndDropsQueuedData) {
   c.write("queued");
   c.abort();
   s.flush();
-  s.expect(0s, RST, s.iss() + 1, 0);
+  s.expect(0s, RST | ACK, s.iss() + 1, 1001);
   EXPECT_EQ(c.error(), socket::SocketError::Aborted);
   s.expect_silence_until(5s);
 }

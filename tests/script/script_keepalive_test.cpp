@@ -17,7 +17,7 @@ TEST(ScriptKeepalive, UnansweredProbesEndTheConnectionWithReset) {
   s.expect(10s, ACK, s.iss(), 1001);  // SEG.SEQ = SND.NXT - 1, no data
   s.expect(12s, ACK, s.iss(), 1001);
   s.expect(14s, ACK, s.iss(), 1001);
-  s.expect(16s, RST, s.iss() + 1, 0);
+  s.expect(16s, RST | ACK, s.iss() + 1, 1001);  // as Linux's tcp_send_active_reset
   EXPECT_EQ(c.state(), tcp::TcpState::Closed);
   EXPECT_EQ(c.error(), socket::SocketError::TimedOut);
   EXPECT_EQ(c.info().stats.keepalive_probes, 3u);

@@ -63,6 +63,6 @@ TEST(TcpRtt, ClampedToMinAndMax) {
 
 TEST(TcpRtt, HandshakeRetransmittedWithoutSampleGivesThreeSeconds) {
   RttEstimator r(1s, 200ms, 120s);
-  r.handshake_retransmitted_without_sample();  // RFC 6298 §5.7
+  r.handshake_without_sample();  // RFC 6298 §5.7
   EXPECT_EQ(r.rto(), 3s);
 }
