@@ -106,6 +106,7 @@ int run_connect_command(const ConnectArgs& a) {
       if (!s.closed()) session->trace_connection(s.connection(), "now");
     });
   session->loop().run_until([&] { return s.closed(); });
+  session->loop().drain(std::chrono::seconds(1));  // the last ACK or RST reaches the wire
   session->trace_connection(s.connection(), "closed");
   std::fflush(out);
   if (in) std::fclose(in);
@@ -114,7 +115,7 @@ int run_connect_command(const ConnectArgs& a) {
   if (session->loop().stop_signal()) {
     std::fprintf(stderr, "synack connect: interrupted\n");
     s.abort();
-    session->loop().run_for(std::chrono::milliseconds(50));
+    session->loop().drain(std::chrono::seconds(1));
     return 1;
   }
   switch (s.error()) {

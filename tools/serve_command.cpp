@@ -111,6 +111,9 @@ int run_serve_command(const ServeArgs& a) {
     if (served.all_closed() || session->loop().now() >= deadline) session->loop().stop();
   });
   if (!served.all_closed()) session->loop().run_for(std::chrono::seconds(2));
+  // Nothing the stack queued may be lost at exit: the RSTs for connections
+  // the listener never handed out, the last ACKs and FINs.
+  session->loop().drain(std::chrono::seconds(1));
   return 0;
 }
 

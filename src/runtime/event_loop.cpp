@@ -150,6 +150,20 @@ void EventLoop::run(const std::function<bool()>& done, Instant run_end) {
   }
 }
 
+bool EventLoop::drain(Duration limit) {
+  Instant end = now() + limit;
+  while (true) {
+    Instant t = now();
+    stack_.set_time(t);
+    poll(t);
+    bool pending = stack_.poll_at() <= t;
+    if (device_deadline_ && device_deadline_()) pending = true;
+    if (!pending) return true;
+    if (t >= end) return false;
+    iterate(end);  // sleeps until the held frames are due, then polls
+  }
+}
+
 Instant EventLoop::next_deadline(Instant run_end) const {
   Instant d = earliest(stack_.poll_at(), run_end);
   if (device_deadline_)

@@ -53,6 +53,11 @@ class EventLoop {
   void run_until(std::function<bool()> done);
   // Runs for `d` of real time, or until stopped.
   void run_for(Duration d);
+  // Polls until the stack has nothing left to send and the device holds no
+  // frames back (the fault injector's queue), sleeping only until those are
+  // due, for at most `limit`. A clean shutdown calls it last, so the RSTs and
+  // ACKs the final user calls produced reach the wire. False: time ran out.
+  bool drain(Duration limit);
   // Makes the current (or, if none, the next) run return. Safe from any thread
   // and from a signal handler: it only writes to an eventfd.
   void stop();
