@@ -220,7 +220,7 @@ class Connection {
   // (RFC 5961 §7, Linux's tcp_oow_rate_limited and challenge-ACK limit).
   void send_oow_ack(const wire::TcpRepr& seg);
   void send_challenge_ack(const wire::TcpRepr& seg);
-  bool oow_rate_limited(const wire::TcpRepr& seg);
+  bool oow_rate_limited(const wire::TcpRepr& seg, bool exempt_data);
   void fill_sack_blocks(wire::TcpOptions& o, std::size_t payload_len);
   // What the peer lets a segment carry, options included (its MSS or ours,
   // whichever is smaller; RFC 9293 §3.7.1, RFC 6691).
@@ -243,6 +243,9 @@ class Connection {
   std::uint32_t in_flight() const { return static_cast<std::uint32_t>(snd_.nxt - snd_.una); }
   void arm_retransmit(Instant now);
   void arm_persist(Instant now);  // zero window, nothing in flight, something to send
+  // Whether the sequence number `s` was sent before (a FIN there is a
+  // retransmission, not new).
+  bool seq_before_max(SeqNum s) const { return s < snd_.max; }
   bool has_unsent() const {
     return snd_buf_.size() > static_cast<std::size_t>(snd_.nxt - snd_buf_seq_) ||
            (snd_.fin_queued && !snd_.fin_sent);
@@ -342,6 +345,7 @@ class Connection {
   // Zero-window probes since the peer last answered (Linux's icsk_probes_out):
   // tcp_retries2 of them unanswered end the connection.
   int probes_out_ = 0;
+  Instant last_ack_at_{};  // when an acceptable ACK last arrived (Linux's rcv_tstamp)
   // Karn's rule: time one segment at a time, never a retransmitted one.
   std::optional<SeqNum> timed_seq_;
   Instant timed_at_{};

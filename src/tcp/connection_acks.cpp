@@ -16,11 +16,12 @@ void Connection::schedule_ack(bool immediately) {
     ack_now_ = true;
 }
 
-bool Connection::oow_rate_limited(const wire::TcpRepr& seg) {
-  // Linux's tcp_oow_rate_limited: a segment with data (and no SYN) is not
-  // part of an ACK loop, and its duplicate ACK drives the peer's fast
-  // retransmit, so it is always answered.
-  if (!seg.payload.empty() && !seg.has(wire::tcp_flags::kSyn)) return false;
+bool Connection::oow_rate_limited(const wire::TcpRepr& seg, bool exempt_data) {
+  // Linux's tcp_oow_rate_limited: a segment that occupies sequence space
+  // (data or a FIN, and no SYN) is not part of an ACK loop, and its answer
+  // drives the peer's recovery (a duplicate ACK, the ACK of a retransmitted
+  // FIN), so it is always answered. Challenges get no such exemption.
+  if (exempt_data && seg.seq_len() > 0 && !seg.has(wire::tcp_flags::kSyn)) return false;
   if (cfg_.invalid_ratelimit <= Duration(0)) return false;
   if (last_oow_ack_at_ != kNever && now_ - last_oow_ack_at_ < cfg_.invalid_ratelimit) {
     ++stats_.acks_rate_limited;
@@ -33,13 +34,13 @@ bool Connection::oow_rate_limited(const wire::TcpRepr& seg) {
 void Connection::send_oow_ack(const wire::TcpRepr& seg) {
   // RFC 9293 §3.10.7.4 first check (and RFC 7323 §5.3 R1): an unacceptable
   // segment is answered with an ACK, at most once per interval (RFC 5961 §7).
-  if (!oow_rate_limited(seg)) send_ack_now();
+  if (!oow_rate_limited(seg, true)) send_ack_now();
 }
 
 void Connection::send_challenge_ack(const wire::TcpRepr& seg) {
   // RFC 5961 §3.2, §4.2, §5.2 with the §7 limits: per connection first, then
   // the host's budget, as Linux's tcp_send_challenge_ack.
-  if (oow_rate_limited(seg)) return;
+  if (oow_rate_limited(seg, false)) return;
   if (!host_.allow_challenge_ack(now_)) {
     ++stats_.acks_rate_limited;
     return;

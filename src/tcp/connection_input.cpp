@@ -41,7 +41,13 @@ void Connection::on_segment(Instant now, const wire::TcpRepr& in) {
       // tcp_send_dupack.
       quickack_ = std::max(quickack_, kQuickAcks);
     }
-    if (!seg.has(kRst)) send_oow_ack(seg);
+    // An out-of-window SYN is a challenge too (Linux's syn_challenge): it
+    // counts against the host's budget.
+    if (seg.has(kSyn)) {
+      send_challenge_ack(seg);
+    } else if (!seg.has(kRst)) {
+      send_oow_ack(seg);
+    }
     return;
   }
   note_received_segment(now);
@@ -144,6 +150,7 @@ void Connection::on_segment_syn_sent(Instant now, const wire::TcpRepr& seg) {
       rcv_.nxt + static_cast<std::uint32_t>(std::min<std::size_t>(rcv_buf_.free(), 0xffff));
 
   if (ack_ok) {
+    last_ack_at_ = now;
     snd_.una = seg.ack;
     snd_.nxt = seq_max(snd_.nxt, seg.ack);
     if (syn_retransmits_ == 0) {
@@ -243,6 +250,7 @@ bool Connection::ack_acceptable(const wire::TcpRepr& seg) {
 
 bool Connection::process_ack(Instant now, const wire::TcpRepr& seg) {
   probes_out_ = 0;  // the peer answers: it is alive (Linux's tcp_ack)
+  last_ack_at_ = now;
   if (state_ == TcpState::SynReceived) {
     snd_.una = seg.ack;
     snd_.nxt = seq_max(snd_.nxt, seg.ack);
@@ -446,8 +454,10 @@ void Connection::process_text(const wire::TcpRepr& seg) {
   }
   if (user_closed_) {
     // New data for a socket the user has closed: nobody will read it. Reset
-    // like Linux does (RFC 2525 §2.17).
-    send_active_reset();
+    // like Linux does (RFC 1122 §4.2.2.13 / RFC 2525 §2.17): Linux answers the
+    // segment itself (tcp_v4_send_reset), <SEQ=SEG.ACK><CTL=RST>, a number
+    // the peer's window check accepts even while our FIN is unacknowledged.
+    send_rst(seg.ack);
     enter_closed(ConnError::Aborted, "data after close");
     return;
   }

@@ -171,9 +171,11 @@ bool Connection::send_data_segment(Instant now) {
     if (!((all_queued && idle) || half_window || flight == 0)) return false;
   }
   std::span<const std::uint8_t> payload = payload_at(offset, len);
-  // The FIN rides along only if the peer's window has room for it too
-  // (Linux's tcp_snd_wnd_test); otherwise it waits, probed like data.
-  bool fin = snd_.fin_queued && offset + len == snd_buf_.size() && len < wnd_room;
+  // A new FIN rides along only if the peer's window has room for it too
+  // (Linux's tcp_snd_wnd_test); otherwise it waits, probed like data. One
+  // sent before goes again with its data, as Linux resends the head.
+  bool fin_fits = len < wnd_room || seq_before_max(snd_.nxt + static_cast<std::uint32_t>(len));
+  bool fin = snd_.fin_queued && offset + len == snd_buf_.size() && fin_fits;
   std::uint8_t flags = kAck;
   if (len == avail) flags |= kPsh;
   if (fin) flags |= kFin;
@@ -244,7 +246,7 @@ void Connection::output(Instant now) {
   // out, while the peer is alive and answering. It waits behind the
   // persist timer's probes instead, as data does.
   bool fin_due = snd_.fin_queued && !snd_.fin_sent && snd_.nxt == send_buffer_end();
-  if (fin_due && in_flight() >= snd_.wnd) {
+  if (fin_due && in_flight() >= snd_.wnd && !seq_before_max(snd_.nxt)) {
     arm_persist(now);
     fin_due = false;
   }

@@ -93,7 +93,16 @@ void Connection::on_retransmit_timeout(Instant now) {
     return;
   }
   if (snd_.una == snd_.max) return;  // nothing outstanding
-  if (backoff_ >= cfg_.retries2) {
+  // Linux's tcp_retransmit_timer: a receiver that shrank its window to zero
+  // turns our retransmissions into window probes; while it keeps answering
+  // (an ACK within rto_max) they do not count toward retries2. An orphan
+  // gets no such patience.
+  bool zero_window = snd_.wnd == 0 && !user_closed_;
+  if (zero_window && now - last_ack_at_ > cfg_.rto_max) {
+    enter_closed(ConnError::TimedOut, "zero window: the peer stopped answering");
+    return;
+  }
+  if (!zero_window && backoff_ >= cfg_.retries2) {
     enter_closed(ConnError::TimedOut, "retransmissions exhausted");
     return;
   }
@@ -128,6 +137,15 @@ void Connection::on_persist_timeout(Instant now) {
   if (probes_out_ >= cfg_.retries2) {
     enter_closed(ConnError::TimedOut, "zero-window probes unanswered");
     return;
+  }
+  if (user_closed_ && persist_backoff_ >= cfg_.orphan_retries) {
+    Duration d = rtt_.rto();
+    for (int i = 0; i < persist_backoff_ && d < cfg_.rto_max; ++i)
+      d *= 2;
+    if (d >= cfg_.rto_max) {
+      enter_closed(ConnError::TimedOut, "orphan: zero window held too long");
+      return;
+    }
   }
   // A zero-window probe: an old sequence number with no data makes the
   // receiver answer with an ACK carrying its current window (Linux's form of

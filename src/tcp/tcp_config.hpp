@@ -29,6 +29,10 @@ struct TcpConfig {
   Duration rto_max = std::chrono::seconds(120);       // Linux TCP_RTO_MAX
   // Maximum segment lifetime; TIME-WAIT lasts 2*MSL (Linux holds 60 s).
   Duration msl = std::chrono::seconds(30);
+  // Zero-window probes an orphan (closed by the user) sends once they have
+  // backed off to rto_max, answered or not (net.ipv4.tcp_orphan_retries; its
+  // 0 means 8): a peer that holds its window shut cannot pin it for ever.
+  int orphan_retries = 8;
   // How long an orphaned connection may sit in FIN-WAIT-2 (net.ipv4.tcp_fin_timeout).
   Duration fin_timeout = std::chrono::seconds(60);
 

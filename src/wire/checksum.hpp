@@ -11,6 +11,10 @@ namespace synack::wire {
 // One's-complement sum folded to 16 bits (not yet complemented).
 std::uint32_t checksum_accumulate(std::uint32_t sum, std::span<const std::uint8_t> data);
 std::uint16_t checksum_fold(std::uint32_t sum);
+// Copies `src` into `dst` (at least as long, not overlapping) and returns
+// checksum_accumulate(sum, src), reading each byte once.
+std::uint32_t checksum_copy(std::uint32_t sum, std::span<std::uint8_t> dst,
+                            std::span<const std::uint8_t> src);
 // The checksum field value for `data` (complement of the folded sum).
 std::uint16_t internet_checksum(std::span<const std::uint8_t> data);
 

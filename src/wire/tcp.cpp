@@ -53,12 +53,22 @@ void TcpRepr::emit(std::span<std::uint8_t> out, Ipv4Address src, Ipv4Address dst
   store_be16(out, 16, 0);
   store_be16(out, 18, urgent);
   options.emit(out.subspan(20, hlen - 20));
-  if (!payload.empty() && payload.data() != out.data() + hlen)
-    std::memmove(out.data() + hlen, payload.data(), payload.size());
   std::size_t total = hlen + payload.size();
   PseudoHeader ph{src, dst, static_cast<std::uint8_t>(IpProtocol::Tcp),
                   static_cast<std::uint16_t>(total)};
-  std::uint32_t sum = checksum_accumulate(pseudo_header_sum(ph), out.first(total));
+  // The header is a multiple of 4 bytes, so the payload's sum adds to it.
+  std::uint32_t sum = checksum_accumulate(pseudo_header_sum(ph), out.first(hlen));
+  std::uint8_t* to = out.data() + hlen;
+  const std::uint8_t* from = payload.data();
+  bool overlap = from < to + payload.size() && to < from + payload.size();
+  if (payload.empty() || from == to) {
+    sum = checksum_accumulate(sum, out.subspan(hlen, payload.size()));
+  } else if (!overlap) {
+    sum = checksum_copy(sum, out.subspan(hlen, payload.size()), payload);  // fused
+  } else {
+    std::memmove(to, from, payload.size());
+    sum = checksum_accumulate(sum, out.subspan(hlen, payload.size()));
+  }
   store_be16(out, 16, static_cast<std::uint16_t>(~checksum_fold(sum)));
 }
 

@@ -296,3 +296,65 @@ TEST(ScriptConformance, FillingTheHoleBeforeAFinSendsOneAck) {
   s.expect_silence_until(1s);
   EXPECT_EQ(c.state(), tcp::TcpState::CloseWait);
 }
+
+// 6, review: a FIN already sent is resent with the head after a timeout,
+// even at a zero window (Linux's __tcp_retransmit_skb), and a zero window
+// that keeps answering never exhausts retries2 (tcp_retransmit_timer).
+TEST(ScriptConformance, ASentFinIsRetransmittedAtAZeroWindowWithoutTimingOut) {
+  tcp::TcpConfig cfg;
+  cfg.retries2 = 2;
+  SegmentScript s(cfg);
+  auto l = s.listen();
+  auto c = s.established_passive(l);
+  c.write("data");
+  s.flush();
+  s.expect(0s, PSH | ACK, s.iss() + 1, 1001);
+  c.shutdown();  // not an orphan: that one gets no such patience
+  s.flush();
+  s.expect(0s, FIN | ACK, s.iss() + 5, 1001);          // lost
+  s.inject(Seg::make(ACK, 1001, s.iss() + 5, "", 0));  // the data only, window 0
+  Duration rto = 200ms;
+  for (int i = 0; i < 5; ++i) {
+    Out f = s.expect_at(s.elapsed() + rto);
+    EXPECT_EQ(f.flags, FIN | ACK);
+    EXPECT_EQ(f.seq, s.iss() + 5);
+    s.inject(Seg::make(ACK, 1001, s.iss() + 5, "", 0));  // alive, still shut
+    rto *= 2;
+  }
+  EXPECT_EQ(c.state(), tcp::TcpState::FinWait1);
+  s.inject(Seg::make(ACK, 1001, s.iss() + 6, "", 0));
+  EXPECT_EQ(c.state(), tcp::TcpState::FinWait2);
+}
+
+// 14, review: a retransmitted FIN (our ACK of it was lost) is always
+// answered; it occupies sequence space, so it is no ACK loop.
+TEST(ScriptConformance, RetransmittedFinsAreNotRateLimited) {
+  SegmentScript s;
+  auto l = s.listen();
+  auto c = s.close_wait(l);
+  for (int i = 1; i <= 3; ++i) {
+    s.run_until(100ms * i);
+    s.inject(Seg::make(FIN | ACK, 1001, s.iss() + 1));
+    s.expect(100ms * i, ACK, s.iss() + 1, 1002);
+  }
+  EXPECT_EQ(c.info().stats.acks_rate_limited, 0u);
+}
+
+// 5, review: an orphan facing a window held shut gives up once its probes
+// have backed off to rto_max (Linux's tcp_orphan_retries), answered or not.
+TEST(ScriptConformance, AnOrphanAtAZeroWindowGivesUp) {
+  SegmentScript s;
+  auto l = s.listen();
+  auto c = s.established_passive(l);
+  s.inject(Seg::make(ACK, 1001, s.iss() + 1, "", 0));
+  c.write("data");
+  c.close();
+  s.flush();
+  // Answer every 10 s, window still 0: probes_out never reaches retries2.
+  for (int i = 0; i < 100 && c.state() != tcp::TcpState::Closed; ++i) {
+    s.run_for(10s);
+    if (c.state() != tcp::TcpState::Closed) s.inject(Seg::make(ACK, 1001, s.iss() + 1, "", 0));
+  }
+  EXPECT_EQ(c.state(), tcp::TcpState::Closed);
+  EXPECT_EQ(c.error(), socket::SocketError::TimedOut);
+}

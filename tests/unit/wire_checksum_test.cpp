@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <random>
 #include <vector>
@@ -49,6 +50,52 @@ TEST(WireChecksum, AccumulateChainsOverEvenSplits) {
   Bytes a(kIpHeader.begin(), kIpHeader.begin() + 8), b(kIpHeader.begin() + 8, kIpHeader.end());
   EXPECT_EQ(checksum_fold(checksum_accumulate(checksum_accumulate(0, a), b)),
             checksum_fold(checksum_accumulate(0, kIpHeader)));
+}
+
+// The word-at-a-time definition of RFC 1071 §1, for comparison.
+std::uint16_t reference_sum(std::uint32_t sum, const std::uint8_t* p, std::size_t n) {
+  std::uint64_t s = sum;
+  for (std::size_t i = 0; i + 1 < n; i += 2)
+    s += (std::uint32_t(p[i]) << 8) | p[i + 1];
+  if (n % 2) s += std::uint32_t(p[n - 1]) << 8;
+  while (s >> 16)
+    s = (s & 0xffff) + (s >> 16);
+  return static_cast<std::uint16_t>(s);
+}
+
+TEST(WireChecksum, WideSumMatchesTheWordByWordDefinition) {
+  std::mt19937 rng(7);
+  Bytes buf(70000);
+  for (auto& b : buf)
+    b = static_cast<std::uint8_t>(rng());
+  // Every length to 300 at every alignment to 8, then large ones; all-ones
+  // data pushes every carry path.
+  for (int pass = 0; pass < 2; ++pass) {
+    if (pass == 1) std::fill(buf.begin(), buf.end(), 0xff);
+    for (std::size_t off = 0; off < 8; ++off)
+      for (std::size_t n = 0; n <= 300; ++n) {
+        std::span<const std::uint8_t> d(buf.data() + off, n);
+        ASSERT_EQ(checksum_fold(checksum_accumulate(0xabcd, d)), reference_sum(0xabcd, d.data(), n))
+            << "off " << off << " len " << n;
+      }
+    for (std::size_t n : {1499u, 1500u, 65535u, 65536u, 69999u})
+      ASSERT_EQ(checksum_fold(checksum_accumulate(0xffffffff, std::span(buf.data(), n))),
+                reference_sum(0xffffffff, buf.data(), n));
+  }
+}
+
+TEST(WireChecksum, CopyAndSumInOnePass) {
+  std::mt19937 rng(11);
+  Bytes src(2000), dst(2000);
+  for (auto& b : src)
+    b = static_cast<std::uint8_t>(rng());
+  for (std::size_t n : {0u, 1u, 15u, 16u, 17u, 1447u, 1448u, 2000u}) {
+    std::fill(dst.begin(), dst.end(), 0);
+    std::uint32_t s = checksum_copy(77, std::span(dst.data(), n), std::span(src.data(), n));
+    EXPECT_EQ(checksum_fold(s), reference_sum(77, src.data(), n));
+    EXPECT_TRUE(std::equal(src.begin(), src.begin() + n, dst.begin()));
+    EXPECT_EQ(dst[n % dst.size()], n == dst.size() ? dst[0] : 0);  // nothing past n
+  }
 }
 
 TEST(WireChecksum, FoldCarriesRepeatedly) {
