@@ -6,7 +6,9 @@
 
 #include <cerrno>
 #include <charconv>
+#include <climits>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <system_error>
 
@@ -15,6 +17,8 @@
 namespace synack::tools {
 
 namespace {
+
+using StatBuf = struct stat;
 
 bool is_digit(char c) {
   return c >= '0' && c <= '9';
@@ -98,7 +102,7 @@ std::optional<std::string> check_ifname(const std::string& name) {
 
 std::optional<std::string> check_output_path(const std::string& path) {
   if (path.empty()) return std::string("empty file name");
-  struct stat st {};
+  StatBuf st{};
   if (::stat(path.c_str(), &st) == 0) {
     if (S_ISDIR(st.st_mode)) return fmt::format("'{}' is a directory", path);
     if (::access(path.c_str(), W_OK) != 0)
@@ -121,7 +125,7 @@ std::optional<std::string> check_output_path(const std::string& path) {
 
 std::optional<std::string> check_input_file(const std::string& path) {
   if (path.empty()) return std::string("empty file name");
-  struct stat st {};
+  StatBuf st{};
   if (::stat(path.c_str(), &st) != 0)
     return fmt::format("cannot read '{}': {}", path, std::strerror(errno));
   if (S_ISDIR(st.st_mode)) return fmt::format("'{}' is a directory", path);
@@ -130,13 +134,27 @@ std::optional<std::string> check_input_file(const std::string& path) {
   return std::nullopt;
 }
 
+namespace {
+
+// A path that does not exist yet, as its directory's real path plus its name
+// ("x" and "./x" alike).
+std::string resolved_new_path(const std::string& path) {
+  auto slash = path.rfind('/');
+  std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
+  std::string name = slash == std::string::npos ? path : path.substr(slash + 1);
+  char buf[PATH_MAX];
+  if (!::realpath(dir.c_str(), buf)) return path;
+  return std::string(buf) + "/" + name;
+}
+
+}  // namespace
+
 bool same_file(const std::string& a, const std::string& b) {
-  struct stat sa {
-  }, sb{};
+  StatBuf sa{}, sb{};
   bool ea = ::stat(a.c_str(), &sa) == 0;
   bool eb = ::stat(b.c_str(), &sb) == 0;
   if (ea && eb) return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
-  return !ea && !eb && a == b;
+  return !ea && !eb && resolved_new_path(a) == resolved_new_path(b);
 }
 
 CLI::Option* add_u64_option(CLI::App* cmd, const std::string& name, std::uint64_t& target,

@@ -206,6 +206,8 @@ for v in ["nodir/t", "sub", ""]:
     bad(f"connect --out {v!r}", with_opt(CONNECT, "--out", v))
     bad(f"connect --pcap {v!r}", with_opt(CONNECT, "--pcap", v))
 bad("serve --pcap and --trace the same file", SERVE + ["--pcap", "x", "--trace", "x"])
+bad("serve --pcap and --trace the same file, spelt twice",
+    SERVE + ["--pcap", "sub/x", "--trace", "./sub/x"])
 bad("flood --plot into a missing directory, long run", FLOOD[:1] + ["--seconds", "3600",
                                                                     "--plot", "nodir/f.svg"])
 for v in ["nosuch", "sub", ""]:
