@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 
+#include "cli_checks.hpp"
 #include "socket/tcp_stream.hpp"
 
 namespace synack::tools {
@@ -11,11 +12,11 @@ CLI::App* add_connect_command(CLI::App& app, ConnectArgs& a) {
   CLI::App* cmd = app.add_subcommand(
       "connect", "open one TCP connection through a TUN device, send a file, print what arrives");
   add_net_options(cmd, a.net);
-  cmd->add_option("--to", a.to, "the server, IP:PORT")->required();
-  cmd->add_option("--send", a.send_file, "send this file's contents once connected");
-  cmd->add_flag("--shutdown-after-send", a.shutdown_after_send,
-                "half-close (send FIN) once the file is sent, then read until the peer closes");
-  cmd->add_option("--out", a.out_file, "write received bytes here (default: stdout)");
+  add_text_option(cmd, "--to", a.to, "the server, IP:PORT")->required();
+  add_text_option(cmd, "--send", a.send_file, "send this file's contents once connected");
+  add_strict_flag(cmd, "--shutdown-after-send", a.shutdown_after_send,
+                  "half-close (send FIN) once the file is sent, then read until the peer closes");
+  add_text_option(cmd, "--out", a.out_file, "write received bytes here (default: stdout)");
   cmd->footer(
       "Exits 0 after a clean close; otherwise 1 with one line naming the reason:\n"
       "refused, timed out or reset.");
@@ -30,19 +31,46 @@ int run_connect_command(const ConnectArgs& a) {
     ip = wire::Ipv4Address::parse(a.to.substr(0, colon));
     port = parse_port(a.to.substr(colon + 1));
   }
-  if (!ip || !port) {
-    std::fprintf(stderr,
-                 "synack connect: error: bad --to '%s': expected IP:PORT like 10.78.0.1:80\n",
-                 a.to.c_str());
+  auto unicast = [](wire::Ipv4Address x) {
+    std::uint32_t v = x.to_u32();
+    return v != 0 && (v >> 24) != 127 && (v >> 28) < 0xe;
+  };
+  if (!ip || !port || !unicast(*ip)) {
+    std::fprintf(
+        stderr,
+        "synack connect: error: bad --to '%s': expected unicast IP:PORT like 10.78.0.1:80\n",
+        a.to.c_str());
     return 2;
   }
+  // Every argument, the files included, is checked before anything is
+  // opened, written or created.
+  auto bad = [](const std::string& msg) {
+    std::fprintf(stderr, "synack connect: error: %s\n", msg.c_str());
+    return 2;
+  };
+  if (auto err = check_net_args(a.net)) return bad(*err);
+  if (wire::Ipv4Cidr::parse(a.net.addr)->address == *ip)
+    return bad("--to " + a.to + " is synack's own --addr");
+  if (!a.send_file.empty())
+    if (auto err = check_input_file(a.send_file)) return bad("bad --send: " + *err);
+  if (!a.out_file.empty()) {
+    if (auto err = check_output_path(a.out_file)) return bad("bad --out: " + *err);
+    if (!a.send_file.empty() && same_file(a.send_file, a.out_file))
+      return bad("--send and --out name the same file '" + a.out_file + "'");
+    for (const std::string* other : {&a.net.pcap, &a.net.trace})
+      if (!other->empty() && *other != "-" && same_file(*other, a.out_file))
+        return bad("--out and --pcap or --trace name the same file '" + a.out_file + "'");
+  }
+  int code = 0;
+  auto session = NetSession::open("connect", a.net, code);
+  if (!session) return code;
   std::FILE* in = nullptr;
   if (!a.send_file.empty()) {
     in = std::fopen(a.send_file.c_str(), "rb");
     if (!in) {
       std::fprintf(stderr, "synack connect: error: cannot read --send file %s\n",
                    a.send_file.c_str());
-      return 2;
+      return 1;
     }
   }
   std::FILE* out = stdout;
@@ -52,15 +80,8 @@ int run_connect_command(const ConnectArgs& a) {
       std::fprintf(stderr, "synack connect: error: cannot write --out file %s\n",
                    a.out_file.c_str());
       if (in) std::fclose(in);
-      return 2;
+      return 1;
     }
-  }
-  int code = 0;
-  auto session = NetSession::open("connect", a.net, code);
-  if (!session) {
-    if (in) std::fclose(in);
-    if (out != stdout) std::fclose(out);
-    return code;
   }
   auto stream = session->stack().connect(*ip, *port, session->tcp_config());
   if (!stream) {

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <memory>
 
+#include "cli_checks.hpp"
 #include "demo_scenarios.hpp"
 #include "phy/pcap_writer.hpp"
 
@@ -19,15 +20,15 @@ CLI::App* add_demo_command(CLI::App& app, DemoArgs& args) {
   demo->add_option("--scenario", args.scenario, "Which scenario to run: 1, 2, 3 or all")
       ->check(CLI::IsMember({"1", "2", "3", "all"}))
       ->default_str("all");
-  demo->add_option("--seed", args.seed,
-                   "Seed for the simulation (initial sequence numbers, local ports)")
+  add_u64_option(demo, "--seed", args.seed,
+                 "Seed for the simulation (initial sequence numbers, local ports), 0 to 2^64-1")
       ->default_str("1");
-  demo->add_option("--width", args.width, "Width of the diagrams and text in columns")
-      ->check(CLI::Range(60, 400))
+  add_integer_option(demo, "--width", args.width, 60, 400,
+                     "Width of the diagrams and text in columns, 60 to 400")
       ->default_str("100");
-  demo->add_option("--pcap", args.pcap,
-                   "Also write every frame to FILE (pcap, raw IPv4; open it with wireshark or "
-                   "tshark -r FILE)")
+  add_text_option(demo, "--pcap", args.pcap,
+                  "Also write every frame to FILE (pcap, raw IPv4; open it with wireshark or "
+                  "tshark -r FILE)")
       ->type_name("FILE");
   demo->footer(
       "Runs three short stories on a simulated network (virtual time, so it finishes at once\n"
@@ -48,6 +49,12 @@ CLI::App* add_demo_command(CLI::App& app, DemoArgs& args) {
 }
 
 int run_demo_command(const DemoArgs& args) {
+  if (!args.pcap.empty()) {
+    if (auto err = check_output_path(args.pcap)) {
+      fmt::print(stderr, "synack demo: error: bad --pcap: {}\n", *err);
+      return 2;
+    }
+  }
   std::unique_ptr<phy::PcapWriter> pcap;
   if (!args.pcap.empty()) {
     std::string error;

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <vector>
 
+#include "cli_checks.hpp"
 #include "flood_lab.hpp"
 #include "flood_plot.hpp"
 
@@ -18,30 +19,31 @@ CLI::App* add_flood_command(CLI::App& app, FloodArgs& args) {
   cmd->add_option("--mode", args.mode, "SYN cookie mode to run: off, on, auto or all")
       ->check(CLI::IsMember({"off", "on", "auto", "all"}))
       ->default_str("all");
-  cmd->add_option("--seconds", args.seconds, "Virtual seconds of flood per mode")
-      ->check(CLI::Range(1, 3600))
+  add_integer_option(cmd, "--seconds", args.seconds, 1, 3600,
+                     "Virtual seconds of flood per mode, 1 to 3600")
       ->default_str("30");
-  cmd->add_option("--legit-rate", args.legit_rate, "Legitimate connections started per second")
-      ->check(CLI::Range(0.1, 10000.0))
+  add_real_option(cmd, "--legit-rate", args.legit_rate, 0.1, 10000.0,
+                  "Legitimate connections started per second, 0.1 to 10000")
       ->default_str("20");
-  cmd->add_option("--attack-rate", args.attack_rate, "Spoofed SYNs per second")
-      ->check(CLI::Range(0.0, 1000000.0))
+  add_real_option(cmd, "--attack-rate", args.attack_rate, 0.0, 1000000.0,
+                  "Spoofed SYNs per second, 0 to 1000000")
       ->default_str("2000");
-  cmd->add_option("--syn-backlog", args.syn_backlog, "The listener's SynQueue limit")
-      ->check(CLI::Range(1, 1000000))
+  add_integer_option(cmd, "--syn-backlog", args.syn_backlog, 1, 1000000,
+                     "The listener's SynQueue limit, 1 to 1000000")
       ->default_str("128");
-  cmd->add_option("--backlog", args.backlog, "The listener's AcceptQueue limit")
-      ->check(CLI::Range(1, 1000000))
+  add_integer_option(cmd, "--backlog", args.backlog, 1, 1000000,
+                     "The listener's AcceptQueue limit, 1 to 1000000")
       ->default_str("128");
-  cmd->add_option("--delay-ms", args.delay_ms, "One-way delay of every link")
-      ->check(CLI::Range(0, 10000))
+  add_integer_option(cmd, "--delay-ms", args.delay_ms, 0, 10000,
+                     "One-way delay of every link, 0 to 10000")
       ->default_str("10");
-  cmd->add_option("--deadline-ms", args.deadline_ms,
-                  "A legitimate connect succeeds if its handshake completes within this")
-      ->check(CLI::Range(1, 600000))
+  add_integer_option(cmd, "--deadline-ms", args.deadline_ms, 1, 600000,
+                     "A legitimate connect succeeds if its handshake completes within this, 1 to "
+                     "600000")
       ->default_str("3000");
-  cmd->add_option("--seed", args.seed, "Seed (spoofed addresses, ports, ISNs)")->default_str("1");
-  cmd->add_option("--plot", args.plot,
+  add_u64_option(cmd, "--seed", args.seed, "Seed (spoofed addresses, ports, ISNs), 0 to 2^64-1")
+      ->default_str("1");
+  add_text_option(cmd, "--plot", args.plot,
                   "Write an SVG of success rate and SynQueue occupancy against time")
       ->type_name("FILE.svg");
   cmd->footer(
@@ -82,6 +84,13 @@ void print_run(const flood::FloodRun& r) {
 }  // namespace
 
 int run_flood_command(const FloodArgs& args) {
+  // The plot is written after the run: find out now that it cannot be.
+  if (!args.plot.empty()) {
+    if (auto err = check_output_path(args.plot)) {
+      fmt::print(stderr, "synack flood: error: bad --plot: {}\n", *err);
+      return 2;
+    }
+  }
   std::vector<tcp::SyncookieMode> modes;
   if (args.mode == "off" || args.mode == "all") modes.push_back(tcp::SyncookieMode::Off);
   if (args.mode == "on" || args.mode == "all") modes.push_back(tcp::SyncookieMode::On);
@@ -119,7 +128,7 @@ int run_flood_command(const FloodArgs& args) {
     std::ofstream f(args.plot);
     f << flood::flood_plot_svg(runs);
     if (!f) {
-      fmt::print(stderr, "synack flood: cannot write {}\n", args.plot);
+      fmt::print(stderr, "synack flood: error: cannot write {}\n", args.plot);
       return 1;
     }
     fmt::print("plot: {}\n", args.plot);

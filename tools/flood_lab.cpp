@@ -1,10 +1,12 @@
 #include "flood_lab.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <deque>
 #include <map>
 #include <memory>
 #include <random>
+#include <stdexcept>
 
 #include "flood_spoofer.hpp"
 #include "phy/simulation.hpp"
@@ -233,6 +235,11 @@ class FloodLab {
 }  // namespace
 
 FloodRun run_flood_lab(const FloodLabConfig& cfg) {
+  // The command line refuses these; a caller that does not must not index
+  // out of range (a NaN rate once did).
+  if (!(cfg.seconds >= 1) || !std::isfinite(cfg.legit_rate) || !(cfg.legit_rate > 0) ||
+      !std::isfinite(cfg.attack_rate) || !(cfg.attack_rate >= 0))
+    throw std::invalid_argument("run_flood_lab: seconds must be >= 1 and rates finite, legit > 0");
   return FloodLab(cfg).run();
 }
 

@@ -2,13 +2,46 @@
 // (tools/<name>_command.cpp) and is registered and dispatched here.
 #include <CLI/CLI.hpp>
 
+#include <cstdio>
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "connect_command.hpp"
 #include "demo_command.hpp"
 #include "flood_command.hpp"
 #include "relay_command.hpp"
 #include "serve_command.hpp"
+
+namespace {
+
+// "synack SUB: error: --NAME takes no value ..." when an argument is
+// --NAME=VALUE for a flag of the subcommand it follows.
+std::optional<std::string> flag_given_value(CLI::App& app, int argc, char** argv) {
+  CLI::App* sub = nullptr;
+  for (int i = 1; i < argc; ++i) {
+    std::string_view arg = argv[i];
+    if (arg == "--") break;
+    if (!sub) {
+      for (CLI::App* s : app.get_subcommands([](CLI::App*) { return true; }))
+        if (arg == s->get_name()) sub = s;
+      continue;
+    }
+    auto eq = arg.find('=');
+    if (arg.substr(0, 2) != "--" || eq == std::string_view::npos) continue;
+    std::string name(arg.substr(2, eq - 2));
+    for (const CLI::Option* o : sub->get_options()) {
+      if (o->get_expected_max() != 0) continue;  // takes a value
+      for (const std::string& n : o->get_lnames())
+        if (n == name)
+          return "synack " + sub->get_name() + ": error: --" + name + " takes no value, got '" +
+                 std::string(arg) + "' (see synack " + sub->get_name() + " --help)\n";
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{
@@ -19,8 +52,15 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.footer("Run `synack COMMAND --help` for a command's options.");
   // Usage errors: one line on stderr and exit status 2 (as getopt tools do).
-  app.failure_message([](const CLI::App*, const CLI::Error& e) {
-    return "synack: error: " + std::string(e.what()) + " (see --help)\n";
+  // Named after the subcommand being parsed, like the subcommands' own errors.
+  app.failure_message([](const CLI::App* a, const CLI::Error& e) {
+    std::string who = "synack";
+    for (const CLI::App* sub : a->get_subcommands())
+      who += " " + sub->get_name();
+    std::string what = e.what();
+    for (char& c : what)
+      if (c == '\n') c = ' ';
+    return who + ": error: " + what + " (see " + who + " --help)\n";
   });
 
   synack::tools::DemoArgs demo_args;
@@ -34,6 +74,12 @@ int main(int argc, char** argv) {
   synack::tools::FloodArgs flood_args;
   CLI::App* flood = synack::tools::add_flood_command(app, flood_args);
 
+  // CLI11 takes `--flag=true` (and, before add_strict_flag, `--nodelay=3`):
+  // a flag given any value is a bad argument.
+  if (auto bad = flag_given_value(app, argc, argv)) {
+    std::fputs(bad->c_str(), stderr);
+    return 2;
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

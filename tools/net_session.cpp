@@ -5,6 +5,7 @@
 #include <charconv>
 #include <cstdio>
 
+#include "cli_checks.hpp"
 #include "impair_spec.hpp"
 #include "phy/link_params.hpp"
 #include "tcp/tcp_layer.hpp"
@@ -14,26 +15,71 @@
 namespace synack::tools {
 
 void add_net_options(CLI::App* cmd, NetArgs& a) {
-  cmd->add_option("--tun", a.tun, "TUN (or TAP) interface to create or attach to (e.g. sk0)")
+  add_text_option(cmd, "--tun", a.tun,
+                  "TUN (or TAP) interface to create or attach to (e.g. sk0; at most 15 "
+                  "characters)")
       ->required();
-  cmd->add_option("--addr", a.addr, "synack's own address, CIDR (e.g. 10.77.0.2/24)")->required();
-  cmd->add_option("--host-addr", a.host_addr,
+  add_text_option(cmd, "--addr", a.addr, "synack's own address, CIDR (e.g. 10.77.0.2/24)")
+      ->required();
+  add_text_option(cmd, "--host-addr", a.host_addr,
                   "address to give the kernel's side of the TUN, CIDR (e.g. 10.77.0.1/24)");
   add_tcp_options(cmd, a.tcp);
-  cmd->add_option("--pcap", a.pcap, "write every frame in both directions to this pcap file");
-  cmd->add_option("--trace", a.trace,
+  add_text_option(cmd, "--pcap", a.pcap, "write every frame in both directions to this pcap file");
+  add_text_option(cmd, "--trace", a.trace,
                   "log every segment and state change to FILE, or - for stderr");
-  cmd->add_option("--impair", a.impair,
+  add_text_option(cmd, "--impair", a.impair,
                   "impair both directions, e.g. loss=2%,dup=1%,reorder=25%,delay=50ms,seed=7");
-  cmd->add_flag("--tap", a.tap, "use a TAP (Ethernet, with ARP) device instead of TUN");
+  add_strict_flag(cmd, "--tap", a.tap, "use a TAP (Ethernet, with ARP) device instead of TUN");
 }
 
 std::optional<std::uint16_t> parse_port(const std::string& text) {
-  unsigned long v = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (text.empty() || ec != std::errc() || end != text.data() + text.size() || v == 0 || v > 65535)
-    return std::nullopt;
-  return static_cast<std::uint16_t>(v);
+  auto v = parse_integer(text, 1, 65535, nullptr);
+  if (!v) return std::nullopt;
+  return static_cast<std::uint16_t>(*v);
+}
+
+std::optional<std::string> check_host_address(const char* option, const std::string& text) {
+  auto cidr = wire::Ipv4Cidr::parse(text);
+  std::string bad = std::string("bad ") + option + " '" + text + "': ";
+  if (!cidr) return bad + "expected IPv4/prefix like 10.77.0.2/24";
+  std::uint32_t a = cidr->address.to_u32();
+  if (a == 0 || a == 0xffffffffu || (a >> 24) == 127 || (a >> 28) >= 0xe)
+    return bad + "not a unicast host address (0.0.0.0, 127/8, multicast, 240/4, broadcast)";
+  return std::nullopt;
+}
+
+std::optional<std::string> check_net_args(const NetArgs& a, NetChecked* out) {
+  if (auto err = check_host_address("--addr", a.addr)) return err;
+  auto addr = wire::Ipv4Cidr::parse(a.addr);
+  std::optional<wire::Ipv4Cidr> host;
+  if (!a.host_addr.empty()) {
+    if (auto err = check_host_address("--host-addr", a.host_addr)) return err;
+    host = wire::Ipv4Cidr::parse(a.host_addr);
+    if (host->address == addr->address)
+      return "--host-addr and --addr must differ (" + addr->address.to_string() + ")";
+  }
+  if (auto err = check_ifname(a.tun)) return "bad --tun: " + *err;
+  tcp::TcpConfig cfg;
+  if (auto err = apply_tcp_options(a.tcp, cfg)) return err;
+  std::optional<ImpairSpec> impair;
+  if (!a.impair.empty()) {
+    std::string err;
+    impair = ImpairSpec::parse(a.impair, &err);
+    if (!impair) return "bad --impair '" + a.impair + "': " + err;
+  }
+  if (!a.trace.empty() && a.trace != "-")
+    if (auto err = check_output_path(a.trace)) return "bad --trace: " + *err;
+  if (!a.pcap.empty())
+    if (auto err = check_output_path(a.pcap)) return "bad --pcap: " + *err;
+  if (!a.pcap.empty() && !a.trace.empty() && a.trace != "-" && same_file(a.pcap, a.trace))
+    return "--pcap and --trace name the same file '" + a.pcap + "'";
+  if (out) {
+    out->addr = *addr;
+    out->host = host;
+    out->cfg = cfg;
+    out->impair = impair;
+  }
+  return std::nullopt;
 }
 
 std::unique_ptr<NetSession> NetSession::open(const char* cmd, const NetArgs& a, int& exit_code) {
@@ -42,28 +88,16 @@ std::unique_ptr<NetSession> NetSession::open(const char* cmd, const NetArgs& a, 
     exit_code = code;
     return nullptr;
   };
+  // Every argument is checked before anything is created or written.
+  NetChecked checked;
+  if (auto err = check_net_args(a, &checked)) return fail(2, *err);
   std::unique_ptr<NetSession> s(new NetSession());
-  auto addr = wire::Ipv4Cidr::parse(a.addr);
-  if (!addr) return fail(2, "bad --addr '" + a.addr + "': expected IPv4/prefix like 10.77.0.2/24");
-  s->addr_ = *addr;
-  std::optional<wire::Ipv4Cidr> host;
-  if (!a.host_addr.empty()) {
-    host = wire::Ipv4Cidr::parse(a.host_addr);
-    if (!host)
-      return fail(2,
-                  "bad --host-addr '" + a.host_addr + "': expected IPv4/prefix like 10.77.0.1/24");
-    if (host->address == addr->address)
-      return fail(2, "--host-addr and --addr must differ (" + addr->address.to_string() + ")");
-  }
-  if (a.tun.empty() || a.tun.size() > 15)
-    return fail(2, "bad --tun '" + a.tun + "': 1 to 15 characters");
-  if (auto err = apply_tcp_options(a.tcp, s->cfg_)) return fail(2, *err);
-  std::optional<ImpairSpec> impair;
-  if (!a.impair.empty()) {
-    std::string err;
-    impair = ImpairSpec::parse(a.impair, &err);
-    if (!impair) return fail(2, "bad --impair: " + err);
-  }
+  s->addr_ = checked.addr;
+  s->cfg_ = checked.cfg;
+  const wire::Ipv4Cidr* addr = &checked.addr;
+  const std::optional<wire::Ipv4Cidr>& host = checked.host;
+  const std::optional<ImpairSpec>& impair = checked.impair;
+  // The paths were checked above; failing here is a runtime failure (exit 1).
   if (!a.trace.empty()) {
     if (a.trace == "-") {
       s->trace_out_ = stderr;

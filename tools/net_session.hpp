@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 
+#include "impair_spec.hpp"
 #include "phy/pcap_writer.hpp"
 #include "phy/tap_device.hpp"
 #include "phy/tun_device.hpp"
@@ -35,6 +36,22 @@ struct NetArgs {
 // Registers --tun, --addr, --host-addr, the TCP options, --pcap, --trace,
 // --impair and --tap on `cmd`.
 void add_net_options(CLI::App* cmd, NetArgs& a);
+
+// What check_net_args() found in good arguments.
+struct NetChecked {
+  wire::Ipv4Cidr addr{};
+  std::optional<wire::Ipv4Cidr> host;
+  tcp::TcpConfig cfg;
+  std::optional<ImpairSpec> impair;
+};
+
+// Checks every argument in `a` without creating or writing anything: the
+// addresses, the interface name, the TCP options, --impair and that --pcap
+// and --trace can be written. nullopt when good, else the error line.
+std::optional<std::string> check_net_args(const NetArgs& a, NetChecked* out = nullptr);
+// A CIDR whose address can be an interface's: not 0.0.0.0, loopback,
+// multicast, 240/4 or broadcast. nullopt when good, else the error line.
+std::optional<std::string> check_host_address(const char* option, const std::string& text);
 
 class NetSession {
  public:

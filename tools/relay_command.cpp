@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <ctime>
 
+#include "cli_checks.hpp"
 #include "impair_spec.hpp"
 #include "phy/pcap_writer.hpp"
 #include "phy/tun_device.hpp"
@@ -25,10 +26,12 @@ Instant monotonic_now() {
 CLI::App* add_relay_command(CLI::App& app, RelayArgs& a) {
   CLI::App* cmd = app.add_subcommand(
       "relay", "forward IPv4 packets between two TUN devices through the fault injector");
-  cmd->add_option("--tun", a.tuns, "a TUN interface; give it twice (A and B)")->required();
-  cmd->add_option("--impair", a.impair,
+  cmd->add_option("--tun", a.tuns,
+                  "a TUN interface (at most 15 characters); give it twice (A and B)")
+      ->required();
+  add_text_option(cmd, "--impair", a.impair,
                   "impair both directions, e.g. loss=2%,dup=1%,reorder=25%,delay=50ms,seed=7");
-  cmd->add_option("--pcap", a.pcap, "capture the frames as relayed (before impairment)");
+  add_text_option(cmd, "--pcap", a.pcap, "capture the frames as relayed (before impairment)");
   cmd->footer(
       "Creates (or attaches to) both TUN devices without addresses and prints `ready A B`;\n"
       "move them into namespaces and configure them there. Runs until SIGINT or SIGTERM.");
@@ -36,19 +39,23 @@ CLI::App* add_relay_command(CLI::App& app, RelayArgs& a) {
 }
 
 int run_relay_command(const RelayArgs& a) {
-  if (a.tuns.size() != 2 || a.tuns[0] == a.tuns[1]) {
-    std::fprintf(stderr, "synack relay: error: give --tun exactly twice, with two names\n");
+  // Every argument is checked before a device is created or a file written.
+  auto bad = [](const std::string& msg) {
+    std::fprintf(stderr, "synack relay: error: %s\n", msg.c_str());
     return 2;
-  }
+  };
+  if (a.tuns.size() != 2 || a.tuns[0] == a.tuns[1])
+    return bad("give --tun exactly twice, with two names");
+  for (const std::string& name : a.tuns)
+    if (auto err = check_ifname(name)) return bad("bad --tun: " + *err);
   std::optional<ImpairSpec> impair;
   if (!a.impair.empty()) {
     std::string err;
     impair = ImpairSpec::parse(a.impair, &err);
-    if (!impair) {
-      std::fprintf(stderr, "synack relay: error: bad --impair: %s\n", err.c_str());
-      return 2;
-    }
+    if (!impair) return bad("bad --impair '" + a.impair + "': " + err);
   }
+  if (!a.pcap.empty())
+    if (auto err = check_output_path(a.pcap)) return bad("bad --pcap: " + *err);
   std::unique_ptr<phy::PcapWriter> pcap;
   if (!a.pcap.empty()) {
     std::string err;

@@ -2,13 +2,16 @@
 
 #include <charconv>
 
+#include "cli_checks.hpp"
+
 namespace synack::tools {
 
 std::optional<AppSpec> AppSpec::parse(const std::string& text) {
   AppSpec s;
   auto number = [](std::string_view v, std::uint64_t& out) {
-    auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
-    return !v.empty() && ec == std::errc() && end == v.data() + v.size();
+    auto n = parse_u64(v, UINT64_MAX, nullptr);
+    if (n) out = *n;
+    return n.has_value();
   };
   if (text == "echo") {
     s.kind = Kind::Echo;

@@ -4,6 +4,7 @@
 #include <csignal>
 #include <cstdio>
 
+#include "cli_checks.hpp"
 #include "serve_apps.hpp"
 #include "socket/tcp_listener.hpp"
 #include "tcp_info_format.hpp"
@@ -21,8 +22,8 @@ CLI::App* add_serve_command(CLI::App& app, ServeArgs& a) {
   CLI::App* cmd = app.add_subcommand(
       "serve", "listen on a TUN device and serve each connection with a small application");
   add_net_options(cmd, a.net);
-  cmd->add_option("--port", a.port, "TCP port to listen on (1-65535)")->required();
-  cmd->add_option("--app", a.app,
+  add_text_option(cmd, "--port", a.port, "TCP port to listen on (1-65535)")->required();
+  add_text_option(cmd, "--app", a.app,
                   "echo | discard | hold (listen, never accept) | noread (accept, never read)\n"
                   "| source:BYTES (accept, send BYTES, byte i = i mod 256, then close)\n"
                   "| drop:MS (accept, wait MS ms, close without reading)")

@@ -2,28 +2,41 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli_checks.hpp"
+
 namespace synack::tools {
 
 void add_tcp_options(CLI::App* cmd, TcpCliOptions& o) {
-  cmd->add_option("--backlog", o.backlog, "accept queue limit (listen backlog)");
-  cmd->add_option("--syn-backlog", o.syn_backlog, "half-open (SYN) queue limit");
-  cmd->add_option("--synack-retries", o.synack_retries, "SYN-ACK retransmissions (default 5)");
-  cmd->add_option("--syn-retries", o.syn_retries, "SYN retransmissions (default 6)");
-  cmd->add_option("--rto-initial-ms", o.rto_initial_ms, "initial retransmission timeout (1000)");
-  cmd->add_option("--syncookies", o.syncookies,
+  add_integer_option(cmd, "--backlog", o.backlog, 1, 1'000'000,
+                     "accept queue limit (listen backlog), 1 to 1000000");
+  add_integer_option(cmd, "--syn-backlog", o.syn_backlog, 1, 1'000'000,
+                     "half-open (SYN) queue limit, 1 to 1000000");
+  add_integer_option(cmd, "--synack-retries", o.synack_retries, 0, 255,
+                     "SYN-ACK retransmissions (default 5)");
+  add_integer_option(cmd, "--syn-retries", o.syn_retries, 0, 255,
+                     "SYN retransmissions (default 6)");
+  add_integer_option(cmd, "--retries2", o.retries2, 1, 255,
+                     "data retransmissions before the connection is dropped (Linux's "
+                     "tcp_retries2; default 15)");
+  add_integer_option(cmd, "--rto-initial-ms", o.rto_initial_ms, 1, 120'000,
+                     "initial retransmission timeout (1000)");
+  add_text_option(cmd, "--syncookies", o.syncookies,
                   "SYN cookies: off, on (always) or auto (when the SYN queue is full; default)");
-  cmd->add_option("--keepalive", o.keepalive,
+  add_text_option(cmd, "--keepalive", o.keepalive,
                   "IDLE_MS,INTVL_MS,COUNT: probe idle connections (Linux: 7200000,75000,9)");
-  cmd->add_flag("--nodelay", o.nodelay, "disable Nagle's algorithm (TCP_NODELAY)");
-  cmd->add_option("--cc", o.congestion, "congestion control: cubic (default) or reno");
-  cmd->add_option("--fin-timeout-ms", o.fin_timeout_ms, "orphaned FIN-WAIT-2 timeout (60000)");
-  cmd->add_option("--msl-ms", o.msl_ms, "maximum segment lifetime; TIME-WAIT is 2*MSL (30000)");
-  cmd->add_option("--mss", o.mss, "our maximum segment size (at most MTU - 40)");
-  cmd->add_flag("--no-wscale", o.no_wscale, "do not offer window scaling");
-  cmd->add_flag("--no-sack", o.no_sack, "do not offer or accept SACK (RFC 2018)");
-  cmd->add_flag("--no-timestamps", o.no_timestamps, "do not offer or accept timestamps (RFC 7323)");
-  cmd->add_flag("--no-loss-probe", o.no_loss_probe,
-                "no tail loss probe (RFC 8985 §7): a lost tail waits for the RTO");
+  add_strict_flag(cmd, "--nodelay", o.nodelay, "disable Nagle's algorithm (TCP_NODELAY)");
+  add_text_option(cmd, "--cc", o.congestion, "congestion control: cubic (default) or reno");
+  add_integer_option(cmd, "--fin-timeout-ms", o.fin_timeout_ms, 1, 86'400'000,
+                     "orphaned FIN-WAIT-2 timeout (60000)");
+  add_integer_option(cmd, "--msl-ms", o.msl_ms, 0, 3'600'000,
+                     "maximum segment lifetime; TIME-WAIT is 2*MSL (30000)");
+  add_integer_option(cmd, "--mss", o.mss, 64, 65495, "our maximum segment size (at most MTU - 40)");
+  add_strict_flag(cmd, "--no-wscale", o.no_wscale, "do not offer window scaling");
+  add_strict_flag(cmd, "--no-sack", o.no_sack, "do not offer or accept SACK (RFC 2018)");
+  add_strict_flag(cmd, "--no-timestamps", o.no_timestamps,
+                  "do not offer or accept timestamps (RFC 7323)");
+  add_strict_flag(cmd, "--no-loss-probe", o.no_loss_probe,
+                  "no tail loss probe (RFC 8985 §7): a lost tail waits for the RTO");
 }
 
 namespace {
@@ -45,6 +58,7 @@ std::optional<std::string> apply_tcp_options(const TcpCliOptions& o, tcp::TcpCon
         in_range("--syn-backlog", o.syn_backlog, 1, 1'000'000),
         in_range("--synack-retries", o.synack_retries, 0, 255),
         in_range("--syn-retries", o.syn_retries, 0, 255),
+        in_range("--retries2", o.retries2, 1, 255),
         in_range("--rto-initial-ms", o.rto_initial_ms, 1, 120'000),
         in_range("--fin-timeout-ms", o.fin_timeout_ms, 1, 86'400'000),
         in_range("--msl-ms", o.msl_ms, 0, 3'600'000), in_range("--mss", o.mss, 64, 65495)})
@@ -53,6 +67,7 @@ std::optional<std::string> apply_tcp_options(const TcpCliOptions& o, tcp::TcpCon
   if (o.syn_backlog) cfg.syn_backlog = static_cast<std::size_t>(*o.syn_backlog);
   if (o.synack_retries) cfg.synack_retries = static_cast<int>(*o.synack_retries);
   if (o.syn_retries) cfg.syn_retries = static_cast<int>(*o.syn_retries);
+  if (o.retries2) cfg.retries2 = static_cast<int>(*o.retries2);
   if (o.rto_initial_ms) cfg.rto_initial = milliseconds(*o.rto_initial_ms);
   if (o.fin_timeout_ms) cfg.fin_timeout = milliseconds(*o.fin_timeout_ms);
   if (o.msl_ms) cfg.msl = milliseconds(*o.msl_ms);
@@ -85,19 +100,19 @@ std::optional<std::string> apply_tcp_options(const TcpCliOptions& o, tcp::TcpCon
   if (!o.keepalive.empty()) {
     std::string bad = "bad --keepalive '" + o.keepalive +
                       "': expected IDLE_MS,INTVL_MS,COUNT (for example 7200000,75000,9)";
+    // Each part through the one number checker: no signs, spaces or junk.
+    const long long hi[3] = {999'999'999'999, 999'999'999'999, 255};
     long long v[3];
     std::size_t pos = 0;
     for (int k = 0; k < 3; ++k) {
       std::size_t end = o.keepalive.find(',', pos);
       if ((k < 2) != (end != std::string::npos)) return bad;
       std::string part = o.keepalive.substr(pos, end == std::string::npos ? end : end - pos);
-      if (part.empty() || part.find_first_not_of("0123456789") != std::string::npos ||
-          part.size() > 12)
-        return bad;
-      v[k] = std::stoll(part);
+      auto n = parse_integer(part, 1, hi[k], nullptr);
+      if (!n) return bad;
+      v[k] = *n;
       pos = end + 1;
     }
-    if (v[0] < 1 || v[1] < 1 || v[2] < 1 || v[2] > 255) return bad;
     cfg.keepalive = true;
     cfg.keepalive_time = milliseconds(v[0]);
     cfg.keepalive_interval = milliseconds(v[1]);

@@ -18,6 +18,7 @@ struct TcpCliOptions {
   std::optional<long long> syn_backlog;
   std::optional<long long> synack_retries;
   std::optional<long long> syn_retries;
+  std::optional<long long> retries2;
   std::optional<long long> rto_initial_ms;
   std::optional<long long> fin_timeout_ms;
   std::optional<long long> msl_ms;

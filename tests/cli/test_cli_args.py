@@ -1,0 +1,399 @@
+#!/usr/bin/env python3
+"""Strict command-line arguments (issue 12): a table of bad arguments for every
+subcommand of `synack`, each of which must end with exit status 2 and exactly
+one line on stderr, print nothing on stdout, create or change no file, and
+never open /dev/net/tun (checked with strace when it is installed) — the
+checks come before anything starts. A few good arguments must still work.
+
+Usage: test_cli_args.py PATH_TO_SYNACK [-v]
+Needs no root: as root, the cases that must reach the TUN device run as
+nobody (setpriv), so that no device is ever created.
+"""
+import concurrent.futures
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+BIN = os.path.abspath(sys.argv[1]) if len(sys.argv) > 1 else "build/synack"
+VERBOSE = "-v" in sys.argv[2:]
+IS_ROOT = os.geteuid() == 0
+
+
+def strace_works():
+    if not shutil.which("strace"):
+        return False
+    try:
+        return subprocess.run(["strace", "-f", "-qq", "-o", "/dev/null", "true"],
+                              capture_output=True, timeout=10).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+
+
+STRACE = strace_works()
+
+# --- the bases each case changes one thing in ---------------------------------
+
+SERVE = ["serve", "--tun", "skcli0", "--addr", "10.99.0.2/24", "--host-addr", "10.99.0.1/24",
+         "--port", "7", "--app", "echo"]
+CONNECT = ["connect", "--tun", "skcli1", "--addr", "10.99.1.2/24", "--host-addr", "10.99.1.1/24",
+           "--to", "10.99.1.1:7"]
+RELAY = ["relay", "--tun", "skcli2", "--tun", "skcli3"]
+DEMO = ["demo", "--scenario", "1"]
+FLOOD = ["flood", "--seconds", "1", "--mode", "on"]
+
+
+def with_opt(base, opt, value):
+    """`base` with `opt` set to `value` (replaced when present, else appended)."""
+    args = list(base)
+    if opt in args:
+        args[args.index(opt) + 1] = value
+    else:
+        args += [opt, value]
+    return args
+
+
+def without(base, opt):
+    args = list(base)
+    i = args.index(opt)
+    del args[i:i + 2]
+    return args
+
+
+CASES = []  # (name, argv); each must exit 2 with one line on stderr
+
+
+def bad(name, argv):
+    CASES.append((name, argv))
+
+
+# Values no numeric option takes.
+NOT_NUMBERS = ["nan", "NaN", "inf", "infinity", "-1", "99999999999999999999999", "12abc", "",
+               "1.5", " 5", "0x10", "+5", "1e3"]
+# Values no real-valued option takes.
+NOT_REALS = ["nan", "NaN", "inf", "-inf", "infinity", "-1", "1e400", "12abc", "", " 5", "0x10",
+             "+5", "2,5"]
+
+TCP_NUMBERS = {  # option: out-of-range values beyond the generic ones
+    "--backlog": ["0", "1000001"],
+    "--syn-backlog": ["0", "1000001"],
+    "--synack-retries": ["256"],
+    "--syn-retries": ["256"],
+    "--retries2": ["0", "256"],
+    "--rto-initial-ms": ["0", "120001"],
+    "--fin-timeout-ms": ["0", "86400001"],
+    "--msl-ms": ["3600001"],
+    "--mss": ["63", "65496"],
+}
+for opt, extra in TCP_NUMBERS.items():
+    for v in NOT_NUMBERS + extra:
+        bad(f"serve {opt} {v!r}", with_opt(SERVE, opt, v))
+    for v in ["nan", "-1", "99999999999999999999999", "7x", ""] + extra:
+        bad(f"connect {opt} {v!r}", with_opt(CONNECT, opt, v))
+
+FLOOD_INTEGERS = {"--seconds": ["0", "3601"], "--syn-backlog": ["0", "1000001"],
+                  "--backlog": ["0"], "--delay-ms": ["10001"], "--deadline-ms": ["0", "600001"]}
+for opt, extra in FLOOD_INTEGERS.items():
+    for v in NOT_NUMBERS + extra:
+        bad(f"flood {opt} {v!r}", with_opt(FLOOD, opt, v))
+for opt, extra in {"--legit-rate": ["0", "0.05", "10001"],
+                   "--attack-rate": ["1000001", "-0.5"]}.items():
+    for v in NOT_REALS + extra:
+        bad(f"flood {opt} {v!r}", with_opt(FLOOD, opt, v))
+SEEDS = ["nan", "inf", "-1", "99999999999999999999999", "18446744073709551616", "1abc", "",
+         "1.5", "+1", " 1", "0x1"]
+for v in SEEDS:
+    bad(f"flood --seed {v!r}", with_opt(FLOOD, "--seed", v))
+    bad(f"demo --seed {v!r}", with_opt(DEMO, "--seed", v))
+for v in ["nan", "inf", "-1", "99999999999999999999999", "59", "401", "100x", "", "80.5"]:
+    bad(f"demo --width {v!r}", with_opt(DEMO, "--width", v))
+for v in ["0", "4", "", "one", "1,2"]:
+    bad(f"demo --scenario {v!r}", with_opt(DEMO, "--scenario", v))
+for v in ["", "bogus", "ON"]:
+    bad(f"flood --mode {v!r}", with_opt(FLOOD, "--mode", v))
+
+# Flags take no value.
+for flag in ["--nodelay=3", "--nodelay=true", "--no-wscale=1", "--no-sack=x",
+             "--no-timestamps=yes", "--no-loss-probe=0", "--tap=1"]:
+    bad(f"serve {flag}", SERVE + [flag])
+bad("connect --shutdown-after-send=1", CONNECT + ["--shutdown-after-send=1"])
+bad("connect --nodelay=3", CONNECT + ["--nodelay=3"])
+
+# Unknown options, subcommands and stray arguments.
+bad("no subcommand", [])
+bad("unknown subcommand", ["bogus"])
+for base in (SERVE, CONNECT, RELAY, DEMO, FLOOD):
+    bad(f"{base[0]} --bogus", base + ["--bogus"])
+    bad(f"{base[0]} stray argument", base + ["stray"])
+bad("serve --nodelay 3 (a value after a flag)", SERVE + ["--nodelay", "3"])
+bad("serve --port with no value", SERVE + ["--port"])
+
+# Missing required options.
+for opt in ["--tun", "--addr", "--port", "--app"]:
+    bad(f"serve without {opt}", without(SERVE, opt))
+for opt in ["--tun", "--addr", "--to"]:
+    bad(f"connect without {opt}", without(CONNECT, opt))
+bad("relay without --tun", ["relay"])
+bad("relay with one --tun", ["relay", "--tun", "skcli2"])
+bad("relay with the same --tun twice", ["relay", "--tun", "skcli2", "--tun", "skcli2"])
+bad("relay with three --tun", RELAY + ["--tun", "skcli4"])
+
+# Addresses.
+for v in ["10.99.0.2", "10.99.0.2/33", "10.99.0.256/24", "10.99.0.2/24x", "", " 10.99.0.2/24",
+          "10.99.0.2/", "/24", "ten/8", "0.0.0.0/24", "127.0.0.2/8", "224.0.0.1/24",
+          "255.255.255.255/32", "240.0.0.1/24", "10.99.0.2/-1", "10.99.0.2/+24"]:
+    bad(f"serve --addr {v!r}", with_opt(SERVE, "--addr", v))
+for v in ["10.99.0.1/40", "10.99.0.2/24", "", "10.99.0.1", "127.0.0.1/8"]:
+    bad(f"serve --host-addr {v!r}", with_opt(SERVE, "--host-addr", v))
+bad("connect --addr bad", with_opt(CONNECT, "--addr", "10.99.1.2/99"))
+
+# Ports and peers.
+for v in ["0", "65536", "-1", "", "7x", "nan", "99999999999999999999", "+7", " 7", "0x7", "7.0"]:
+    bad(f"serve --port {v!r}", with_opt(SERVE, "--port", v))
+for v in ["10.99.1.1:0", "10.99.1.1:65536", "10.99.1.1", ":7", "10.99.1.1:", "0.0.0.0:7",
+          "224.0.0.1:7", "255.255.255.255:7", "127.0.0.1:7", "10.99.1.2:7", "host:7",
+          "10.99.1.1:7:7", "10.99.1.1:-7", ""]:
+    bad(f"connect --to {v!r}", with_opt(CONNECT, "--to", v))
+
+# Apps.
+for v in ["source:", "source:-1", "source:abc", "source:1x", "source:99999999999999999999999",
+          "source: 1", "drop:abc", "drop:", "drop:-5", "drop:86400001", "drop:1.5", "bogus", "",
+          "echo:1", "Echo", "hold "]:
+    bad(f"serve --app {v!r}", with_opt(SERVE, "--app", v))
+
+# Impairment specs.
+IMPAIRS = ["", ",,,", ",", "loss=1%,loss=2%", "loss=1%,", ",loss=1%", "loss=1%,,delay=5ms",
+           " ", "loss=nan", "loss=inf", "loss=2", "loss=-1%", "loss=", "loss", "delay=50",
+           "delay=-5ms", "delay=nanms", "rate=fast", "seed=-1", "seed=1,seed=2", "seed=",
+           "seed=99999999999999999999999", "seed=1x", "dup=1%,duplicate=2%",
+           "queue=1kb,queue_limit=2kb", "loss=1%, loss=2%", "bogus=1", "none,loss=1%"]
+for v in IMPAIRS:
+    bad(f"serve --impair {v!r}", with_opt(SERVE, "--impair", v))
+for v in ["", ",,,", "loss=1%,loss=2%", "loss=nan", "seed=-1"]:
+    bad(f"relay --impair {v!r}", with_opt(RELAY, "--impair", v))
+    bad(f"connect --impair {v!r}", with_opt(CONNECT, "--impair", v))
+
+# Keepalive triples, congestion control, SYN cookies.
+for v in ["", "1,2", "1,2,3,4", "0,1,1", "1,0,1", "1,1,0", "1,1,256", "-1,1,1", "a,b,c", "1,,1",
+          " 1,1,1", "1.5,1,1", "1,1,1,", "nan,1,1", "1,1,99999999999999999999", "1e3,1,1"]:
+    bad(f"serve --keepalive {v!r}", with_opt(SERVE, "--keepalive", v))
+for v in ["", "bbr", "CUBIC", "reno "]:
+    bad(f"serve --cc {v!r}", with_opt(SERVE, "--cc", v))
+    bad(f"connect --cc {v!r}", with_opt(CONNECT, "--cc", v))
+for v in ["", "yes", "1", "Auto", "off,on"]:
+    bad(f"serve --syncookies {v!r}", with_opt(SERVE, "--syncookies", v))
+
+# Interface names.
+NAMES = ["", "../x", ".", "..", "a/b", "a b", "a:b", "tab\tname", "x" * 16, "y" * 40]
+for v in NAMES:
+    bad(f"serve --tun {v!r}", with_opt(SERVE, "--tun", v))
+    bad(f"relay --tun {v!r}", ["relay", "--tun", v, "--tun", "skcli3"])
+for v in ["", "../x", "z" * 40]:
+    bad(f"connect --tun {v!r}", with_opt(CONNECT, "--tun", v))
+
+# Output paths (each case runs in an empty directory holding only `input.txt`
+# and `sub/`), and connect's input file.
+OUT_PATHS = ["nodir/x", ".", "sub", "sub/", "", "input.txt/x", "nodir/"]
+for v in OUT_PATHS:
+    bad(f"serve --pcap {v!r}", with_opt(SERVE, "--pcap", v))
+    bad(f"demo --pcap {v!r}", with_opt(DEMO, "--pcap", v))
+    bad(f"flood --plot {v!r}", with_opt(FLOOD, "--plot", v))
+for v in ["nodir/t", "sub", ""]:
+    bad(f"serve --trace {v!r}", with_opt(SERVE, "--trace", v))
+    bad(f"connect --trace {v!r}", with_opt(CONNECT, "--trace", v))
+    bad(f"relay --pcap {v!r}", with_opt(RELAY, "--pcap", v))
+    bad(f"connect --out {v!r}", with_opt(CONNECT, "--out", v))
+    bad(f"connect --pcap {v!r}", with_opt(CONNECT, "--pcap", v))
+bad("serve --pcap and --trace the same file", SERVE + ["--pcap", "x", "--trace", "x"])
+bad("serve --pcap and --trace the same file, spelt twice",
+    SERVE + ["--pcap", "sub/x", "--trace", "./sub/x"])
+bad("flood --plot into a missing directory, long run", FLOOD[:1] + ["--seconds", "3600",
+                                                                    "--plot", "nodir/f.svg"])
+for v in ["nosuch", "sub", ""]:
+    bad(f"connect --send {v!r}", with_opt(CONNECT, "--send", v))
+bad("connect --send and --out the same file",
+    CONNECT + ["--send", "input.txt", "--out", "input.txt"])
+bad("connect --out and --pcap the same file", CONNECT + ["--out", "o", "--pcap", "o"])
+
+# --- good arguments -------------------------------------------------------------
+
+GOOD = [  # (name, argv, files that must exist afterwards, text stdout must hold)
+    ("demo --scenario 1", ["demo", "--scenario", "1"], [], "synack demo"),
+    ("demo, extreme seed and width",
+     ["demo", "--scenario", "2", "--seed", "18446744073709551615", "--width", "60"], [], ""),
+    ("demo --seed 0 --width 400", ["demo", "--scenario", "1", "--seed", "0", "--width", "400"],
+     [], ""),
+    ("demo --pcap into sub/", ["demo", "--scenario", "3", "--pcap", "sub/d.pcap"],
+     ["sub/d.pcap"], "Capture"),
+    ("flood --seconds 1", ["flood", "--seconds", "1"], [], "cookies"),
+    ("flood, edge rates and a plot",
+     ["flood", "--seconds", "1", "--mode", "off", "--legit-rate", "0.1", "--attack-rate", "0",
+      "--plot", "sub/f.svg", "--seed", "0"], ["sub/f.svg"], "plot:"),
+    ("flood, decimal and exponent rates",
+     ["flood", "--seconds", "2", "--mode", "auto", "--legit-rate", "1e1", "--attack-rate",
+      "100.5", "--delay-ms", "0", "--deadline-ms", "1", "--syn-backlog", "1", "--backlog", "1"],
+     [], "auto"),
+    ("serve --help names --retries2", ["serve", "--help"], [], "--retries2"),
+    ("connect --help names --retries2", ["connect", "--help"], [], "--retries2"),
+    ("relay --help", ["relay", "--help"], [], "--tun"),
+]
+
+# Good arguments that get as far as creating the device: run without
+# permission (as nobody when we are root), they must fail there and only there.
+REACH_DEVICE = [
+    ("serve, every option good", SERVE + [
+        "--backlog", "1", "--syn-backlog", "1000000", "--synack-retries", "0", "--syn-retries",
+        "255", "--retries2", "1", "--rto-initial-ms", "1", "--syncookies", "on", "--keepalive",
+        "7200000,75000,9", "--fin-timeout-ms", "86400000", "--msl-ms", "0", "--mss", "64",
+        "--no-wscale", "--no-sack", "--no-timestamps", "--no-loss-probe", "--nodelay", "--cc",
+        "reno", "--trace", "-", "--impair",
+        "loss=2%,dup=1%,reorder=25%,delay=50ms,jitter=5ms,rate=100mbit,seed=18446744073709551615"]),
+    ("serve --retries2 255 --app source:0", with_opt(with_opt(SERVE, "--app", "source:0"),
+                                                     "--retries2", "255")),
+    ("serve --tap --impair none", SERVE + ["--tap", "--impair", "none"]),
+    ("serve, a 15-character name", with_opt(SERVE, "--tun", "abcdefghijklmno")),
+    ("connect --retries2 15", CONNECT + ["--retries2", "15", "--send", "input.txt"]),
+    ("relay, good", RELAY + ["--impair", "loss=1%,seed=3"]),
+]
+
+
+def fresh_dir():
+    d = tempfile.mkdtemp(prefix="synack-cli-")
+    with open(os.path.join(d, "input.txt"), "w") as f:
+        f.write("hi\n")
+    os.mkdir(os.path.join(d, "sub"))
+    os.chmod(d, 0o777)
+    os.chmod(os.path.join(d, "sub"), 0o777)
+    os.chmod(os.path.join(d, "input.txt"), 0o644)
+    return d
+
+
+def snapshot(d):
+    out = {}
+    for root, dirs, files in os.walk(d):
+        for n in dirs + files:
+            p = os.path.join(root, n)
+            st = os.lstat(p)
+            out[os.path.relpath(p, d)] = (st.st_size, st.st_mtime_ns, st.st_mode)
+    return out
+
+
+def run(argv, cwd, timeout, as_nobody=False):
+    """Returns (rc, stdout, stderr, syscall trace text or None)."""
+    cmd = [BIN] + argv
+    if as_nobody and IS_ROOT:
+        cmd = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all"] + cmd
+    trace_path = None
+    if STRACE:
+        fd, trace_path = tempfile.mkstemp(prefix="synack-cli-strace-")
+        os.close(fd)
+        cmd = ["strace", "-f", "-qq", "-e", "trace=open,openat,creat", "-o", trace_path] + cmd
+    try:
+        p = subprocess.run(cmd, cwd=cwd, capture_output=True, timeout=timeout, text=True,
+                           errors="replace")
+        rc, out, err = p.returncode, p.stdout, p.stderr
+    except subprocess.TimeoutExpired:
+        rc, out, err = None, "", ""
+    trace = None
+    if trace_path:
+        with open(trace_path, errors="replace") as f:
+            trace = f.read()
+        os.unlink(trace_path)
+    return rc, out, err, trace
+
+
+def check_bad(name, argv):
+    d = fresh_dir()
+    try:
+        before = snapshot(d)
+        rc, out, err, trace = run(argv, d, timeout=5)
+        problems = []
+        lines = err.splitlines()
+        if rc is None:
+            problems.append("still running after 5 s")
+        elif rc != 2:
+            problems.append(f"exit status {rc}")
+        if len(lines) != 1 or not lines[0].strip():
+            problems.append(f"{len(lines)} lines on stderr")
+        if out:
+            problems.append(f"{len(out)} bytes on stdout")
+        if snapshot(d) != before:
+            problems.append("files changed: " + ", ".join(sorted(set(snapshot(d)) ^ set(before))))
+        if trace is not None:
+            if "/dev/net/tun" in trace:
+                problems.append("opened /dev/net/tun")
+            if "O_CREAT" in trace or "O_TRUNC" in trace:
+                problems.append("opened a file for writing")
+        return problems, err.strip()
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def check_good(name, argv, files, text):
+    d = fresh_dir()
+    try:
+        rc, out, err, _ = run(argv, d, timeout=60)
+        problems = []
+        if rc != 0:
+            problems.append(f"exit status {rc}: {err.strip()[:200]}")
+        for f in files:
+            p = os.path.join(d, f)
+            if not os.path.isfile(p) or os.path.getsize(p) == 0:
+                problems.append(f"{f} not written")
+        if text and text not in out:
+            problems.append(f"stdout lacks {text!r}")
+        return problems, ""
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def check_reaches_device(name, argv):
+    d = fresh_dir()
+    try:
+        rc, out, err, trace = run(argv, d, timeout=10, as_nobody=True)
+        problems = []
+        lines = err.splitlines()
+        if rc not in (1, 2) or len(lines) != 1:
+            problems.append(f"exit status {rc}, {len(lines)} stderr lines: {err.strip()[:200]}")
+        elif "cannot create TUN device" not in lines[0] and "cannot create TAP device" not in lines[0]:
+            problems.append(f"failed before the device: {lines[0]}")
+        elif rc != 2 and "permission" in lines[0]:
+            problems.append(f"missing permission is exit status {rc}, not 2")
+        if trace is not None and "/dev/net/tun" not in trace:
+            problems.append("never opened /dev/net/tun")
+        if out:
+            problems.append(f"{len(out)} bytes on stdout")
+        return problems, err.strip()
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def main():
+    if not os.access(BIN, os.X_OK):
+        print(f"FAIL: no synack binary at {BIN}")
+        return 1
+    jobs = ([("bad", n, (n, a)) for n, a in CASES] +
+            [("good", g[0], g) for g in GOOD] +
+            [("device", n, (n, a)) for n, a in REACH_DEVICE])
+    funcs = {"bad": check_bad, "good": check_good, "device": check_reaches_device}
+    failed = 0
+    with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
+        futures = [(kind, name, pool.submit(funcs[kind], *args)) for kind, name, args in jobs]
+        for kind, name, fut in futures:
+            problems, detail = fut.result()
+            if problems:
+                failed += 1
+                print(f"FAIL [{kind}] {name}: {'; '.join(problems)}"
+                      + (f" | stderr: {detail[:300]}" if detail else ""))
+            elif VERBOSE:
+                print(f"PASS [{kind}] {name}" + (f": {detail}" if detail else ""))
+    total = len(jobs)
+    print(f"{total - failed} passed, {failed} failed ({len(CASES)} bad-argument cases, "
+          f"{len(GOOD)} good, {len(REACH_DEVICE)} reaching the device; "
+          f"strace {'on' if STRACE else 'not available: /dev/net/tun not watched'})")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
