@@ -18,6 +18,12 @@ void add_tcp_options(CLI::App* cmd, TcpCliOptions& o) {
   add_integer_option(cmd, "--retries2", o.retries2, 1, 255,
                      "data retransmissions before the connection is dropped (Linux's "
                      "tcp_retries2; default 15)");
+  add_integer_option(cmd, "--invalid-ratelimit-ms", o.invalid_ratelimit_ms, 0, 60'000,
+                     "at most one ACK per this many ms answers invalid segments on a "
+                     "connection (RFC 5961 §7, Linux's tcp_invalid_ratelimit; 500; 0: no limit)");
+  add_integer_option(cmd, "--challenge-ack-limit", o.challenge_ack_limit, 0, 1'000'000,
+                     "challenge ACKs per second for the whole stack, randomised per second "
+                     "(RFC 5961 §7; 1000; 0: no limit)");
   add_integer_option(cmd, "--rto-initial-ms", o.rto_initial_ms, 1, 120'000,
                      "initial retransmission timeout (1000)");
   add_text_option(cmd, "--syncookies", o.syncookies,
@@ -59,6 +65,8 @@ std::optional<std::string> apply_tcp_options(const TcpCliOptions& o, tcp::TcpCon
         in_range("--synack-retries", o.synack_retries, 0, 255),
         in_range("--syn-retries", o.syn_retries, 0, 255),
         in_range("--retries2", o.retries2, 1, 255),
+        in_range("--invalid-ratelimit-ms", o.invalid_ratelimit_ms, 0, 60'000),
+        in_range("--challenge-ack-limit", o.challenge_ack_limit, 0, 1'000'000),
         in_range("--rto-initial-ms", o.rto_initial_ms, 1, 120'000),
         in_range("--fin-timeout-ms", o.fin_timeout_ms, 1, 86'400'000),
         in_range("--msl-ms", o.msl_ms, 0, 3'600'000), in_range("--mss", o.mss, 64, 65495)})
@@ -68,6 +76,9 @@ std::optional<std::string> apply_tcp_options(const TcpCliOptions& o, tcp::TcpCon
   if (o.synack_retries) cfg.synack_retries = static_cast<int>(*o.synack_retries);
   if (o.syn_retries) cfg.syn_retries = static_cast<int>(*o.syn_retries);
   if (o.retries2) cfg.retries2 = static_cast<int>(*o.retries2);
+  if (o.invalid_ratelimit_ms) cfg.invalid_ratelimit = milliseconds(*o.invalid_ratelimit_ms);
+  if (o.challenge_ack_limit)
+    cfg.challenge_ack_limit = static_cast<std::uint32_t>(*o.challenge_ack_limit);
   if (o.rto_initial_ms) cfg.rto_initial = milliseconds(*o.rto_initial_ms);
   if (o.fin_timeout_ms) cfg.fin_timeout = milliseconds(*o.fin_timeout_ms);
   if (o.msl_ms) cfg.msl = milliseconds(*o.msl_ms);

@@ -19,7 +19,7 @@ std::string format_tcp_info(const tcp::TcpInfo& i) {
       "{}{} wscale:{},{} rto:{:.0f} rtt:{:.3f}/{:.3f} mss:{} rcvmss:{} cwnd:{} ssthresh:{} "
       "bytes_sent:{} bytes_retrans:{} bytes_acked:{} bytes_received:{} segs_out:{} segs_in:{} "
       "retrans:{} timeouts:{} fast_retrans:{} loss_probes:{} spurious:{} sacked:{} dsack_in:{} "
-      "dsack_out:{} "
+      "dsack_out:{} challenge_acks:{} acks_ratelimited:{} "
       "reordering:{} ooo_in:{} delayed_acks:{} unacked:{} snd_wnd:{} rcv_wnd:{} "
       "mem:(snd:{},rcv:{}){}",
       i.congestion, opts, i.snd_wscale, i.rcv_wscale, ms(i.rto), ms(i.srtt), ms(i.rttvar),
@@ -27,9 +27,9 @@ std::string format_tcp_info(const tcp::TcpInfo& i) {
       i.ssthresh >= 0x7fffffff ? 0 : (i.snd_mss ? i.ssthresh / i.snd_mss : 0), s.bytes_sent,
       s.bytes_retransmitted, s.bytes_acked, s.bytes_received, s.segments_sent, s.segments_received,
       s.retransmits, s.timeouts, s.fast_retransmits, s.loss_probes, s.spurious_retransmits,
-      s.bytes_sacked, s.dsacks_received, s.dsacks_sent, s.reordering, s.out_of_order_segments,
-      s.delayed_acks, i.bytes_in_flight, i.snd_wnd, i.rcv_wnd, i.snd_buf_memory, i.rcv_buf_memory,
-      i.in_recovery ? " recovering" : "");
+      s.bytes_sacked, s.dsacks_received, s.dsacks_sent, s.challenge_acks, s.acks_rate_limited,
+      s.reordering, s.out_of_order_segments, s.delayed_acks, i.bytes_in_flight, i.snd_wnd,
+      i.rcv_wnd, i.snd_buf_memory, i.rcv_buf_memory, i.in_recovery ? " recovering" : "");
 }
 
 std::string format_listener(const tcp::Listener& l) {

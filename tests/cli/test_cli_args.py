@@ -81,6 +81,8 @@ TCP_NUMBERS = {  # option: out-of-range values beyond the generic ones
     "--synack-retries": ["256"],
     "--syn-retries": ["256"],
     "--retries2": ["0", "256"],
+    "--invalid-ratelimit-ms": ["60001"],
+    "--challenge-ack-limit": ["1000001"],
     "--rto-initial-ms": ["0", "120001"],
     "--fin-timeout-ms": ["0", "86400001"],
     "--msl-ms": ["3600001"],
