@@ -50,6 +50,8 @@ bench: deps
 	ninja -C $(BENCH_BUILD)
 	bench/run_lifecycle.sh $(BENCH_BUILD)
 	bench/run_syn_flood.sh $(BENCH_BUILD)
+	@# The Internet checksum (sum alone, and fused with the copy) beside memcpy.
+	$(if $(shell command -v taskset),taskset -c $$(($$(nproc) - 1))) ./$(BENCH_BUILD)/bench_checksum
 	@# One connection's bulk goodput in memory, on one pinned core, beside memcpy.
 	$(if $(shell command -v taskset),taskset -c $$(($$(nproc) - 1))) ./$(BENCH_BUILD)/bench_stream
 	@# synack <-> Linux over TUN beside Linux <-> Linux over veth (root only).

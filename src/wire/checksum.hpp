@@ -11,6 +11,8 @@ namespace synack::wire {
 // One's-complement sum folded to 16 bits (not yet complemented).
 std::uint32_t checksum_accumulate(std::uint32_t sum, std::span<const std::uint8_t> data);
 std::uint16_t checksum_fold(std::uint32_t sum);
+// The same without SIMD, whatever the CPU has (for tests and comparison).
+std::uint32_t checksum_accumulate_portable(std::uint32_t sum, std::span<const std::uint8_t> data);
 // Copies `src` into `dst` (at least as long, not overlapping) and returns
 // checksum_accumulate(sum, src), reading each byte once.
 std::uint32_t checksum_copy(std::uint32_t sum, std::span<std::uint8_t> dst,
