@@ -257,6 +257,7 @@ bool Connection::process_ack(Instant now, const wire::TcpRepr& seg) {
   std::uint32_t sacked_before = scoreboard_.sacked_bytes();
   std::uint32_t acked = 0;
   bool dsack = false;
+  std::optional<SeqNum> lowest_new;
   SeqNum high_sacked_before = scoreboard_.high_sacked(snd_.una);
   if (sack_ok_ && seg.options.sack_count > 0) {
     auto u = scoreboard_.update(seq_max(snd_.una, seg.ack), snd_.max,
@@ -265,6 +266,7 @@ bool Connection::process_ack(Instant now, const wire::TcpRepr& seg) {
     stats_.bytes_sacked += newly_sacked;
     if (u.dsack) ++stats_.dsacks_received;
     dsack = u.dsack;
+    lowest_new = u.lowest_new;
     // Bytes below the highest SACKed one that arrive without having been
     // retransmitted were reordered, not lost.
     if (u.lowest_new && *u.lowest_new < high_sacked_before && high_rxt_ <= *u.lowest_new)
@@ -312,6 +314,7 @@ bool Connection::process_ack(Instant now, const wire::TcpRepr& seg) {
                (sack_ok_ ? newly_sacked > 0 : !window_changed);
     if (dup) on_duplicate_ack(now);
   }
+  if (rack_enabled()) rack_on_ack(now, seg, lowest_new, dsack);
   if (in_recovery_ && sack_ok_) {
     // RFC 6937 §3.1: DeliveredData = change in SND.UNA + change in SACKed
     // bytes (negative when the cumulative ACK covers SACKed data).
