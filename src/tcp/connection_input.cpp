@@ -385,6 +385,12 @@ void Connection::take_rtt_sample(Instant now, const wire::TcpRepr& seg) {
   // that arrived. Millisecond resolution; 0 would mean "not echoed".
   if (ts_ok_ && seg.options.timestamps && seg.options.timestamps->tsecr != 0) {
     std::uint32_t echoed = seg.options.timestamps->tsecr;
+    // RFC 7323 §4.2 (C): when the ACKs of the copy that delivered the data
+    // were lost, the echo still names that copy, and the time since then is
+    // ACK loss, not the path's RTT. A few such samples drive the RTO to its
+    // 120 s cap (issue 12: sim seeds 49038 and 72191). RACK's records tell
+    // when a later retransmission elicited the ACK; Karn's rule then applies.
+    if (rack_enabled() && rack_.echo_predates_retransmission(seg.ack, echoed, ts_offset_)) return;
     std::uint32_t ms = ts_clock(now, ts_offset_) - echoed;
     if (!ts_before(ts_clock(now, ts_offset_), echoed) && ms < 120000)
       rtt_.sample(std::chrono::milliseconds(std::max<std::uint32_t>(ms, 1)));

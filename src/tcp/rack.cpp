@@ -171,6 +171,15 @@ void Rack::forget_losses() {
     if (segs_[i].lost) segs_.unmark_lost(segs_[i]);
 }
 
+bool Rack::echo_predates_retransmission(SeqNum ack, std::uint32_t tsecr,
+                                        std::uint32_t ts_offset) const {
+  for (std::size_t i = 0; i < segs_.size() && segs_[i].start < ack; ++i) {
+    const SentSegment& s = segs_[i];
+    if (s.retransmitted && ts_before(tsecr, ts_clock(s.xmit_ts, ts_offset))) return true;
+  }
+  return false;
+}
+
 std::optional<SeqRange> Rack::next_lost(SeqNum limit, std::uint32_t max_len) const {
   if (segs_.lost_bytes() == 0) return std::nullopt;
   for (std::size_t i = 0; i < segs_.size(); ++i) {

@@ -58,6 +58,10 @@ class Rack {
   // what to retransmit next (RFC 6675 NextSeg rule 1, with RACK's marks).
   std::optional<SeqRange> next_lost(SeqNum limit, std::uint32_t max_len) const;
   std::uint32_t lost_bytes() const { return segs_.lost_bytes(); }
+  // Whether an ACK up to `ack` echoing `tsecr` names a copy older than the
+  // last transmission of some segment it acknowledges: it was elicited by a
+  // retransmission after the ACKs of the delivering copy were lost.
+  bool echo_predates_retransmission(SeqNum ack, std::uint32_t tsecr, std::uint32_t ts_offset) const;
 
   Duration reo_wnd() const { return reo_wnd_; }
   Duration rtt() const { return rtt_; }
