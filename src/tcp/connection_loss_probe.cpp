@@ -2,9 +2,11 @@
 // no duplicate ACKs come back, and without a probe only the RTO (at least
 // 200 ms, often far more than the RTT) would repair them. Two SRTTs after the
 // last send or ACK, one segment is sent: new data if the windows allow, else
-// the last segment again. Its ACK (with SACK) either shows all was well or
-// starts fast recovery; if the probe itself repaired a loss, the window is cut
-// as for any loss (§7.4).
+// the last segment again. Its ACK (with SACK) either shows all was well or,
+// the probe having been sent after everything below it, lets RACK mark the
+// holes lost (with RFC 6675's DupThresh, TcpConfig::loss_detection, a SACKed
+// probe marks them lost itself); if the probe itself repaired a loss, the
+// window is cut as for any loss (§7.4).
 #include <algorithm>
 
 #include "tcp/connection.hpp"
@@ -65,6 +67,9 @@ void Connection::on_loss_probe_timeout(Instant now) {
     std::uint32_t len =
         std::min<std::uint32_t>(snd_.mss, static_cast<std::uint32_t>(end - snd_.una));
     if (len == 0 && !snd_.fin_sent) return;
+    // Never what the receiver has SACKed (possible only with DupThresh
+    // recovery, which probes with SACKed segments): it would tell nothing.
+    if (len > 0 && scoreboard_.is_sacked(end - 1)) return;
     sent = retransmit_segment(now, end - len, len);
     if (!sent) return;
     tlp_data_end_ = end;
