@@ -5,6 +5,7 @@
 //   SYNACK_SIM_SEEDS=n       number of seeds (default 1000), from SYNACK_SIM_SEED_BASE (default 1)
 //   SYNACK_SIM_SEED=s        run only seed s, verbosely
 //   SYNACK_SIM_TRACE=log|diagram  with SYNACK_SIM_SEED: print the run's events
+//   SYNACK_SIM_LOSS_DETECTION=rfc6675  DupThresh instead of RACK, for comparison
 #include <gtest/gtest.h>
 
 #include <fmt/format.h>
@@ -35,13 +36,23 @@ std::optional<std::uint64_t> env_u64(const char* name) {
   return n;
 }
 
+// The seed's scenario, with the loss detector SYNACK_SIM_LOSS_DETECTION asks for.
+Scenario scenario(std::uint64_t seed) {
+  Scenario sc = Scenario::from_seed(seed);
+  const char* v = std::getenv("SYNACK_SIM_LOSS_DETECTION");
+  if (v && std::string(v) == "rfc6675")
+    for (SideSpec* s : {&sc.client, &sc.server})
+      s->tcp.loss_detection = tcp::LossDetection::Rfc6675;
+  return sc;
+}
+
 std::string reproducer(std::uint64_t seed) {
   return fmt::format(
       "reproduce: SYNACK_SIM_SEED={} ./build/sim_tests --gtest_filter=SimRandomClose.*", seed);
 }
 
 void run_one_verbosely(std::uint64_t seed) {
-  Scenario sc = Scenario::from_seed(seed);
+  Scenario sc = scenario(seed);
   std::cout << sc.describe() << "\n";
   tcp::Trace trace;
   Outcome out = run_scenario(sc, trace);
@@ -90,7 +101,7 @@ TEST(SimRandomClose, EverySeedKeepsTheInvariants) {
   std::uint64_t worst_stall_seed = 0;
   auto wall_start = std::chrono::steady_clock::now();
   for (std::uint64_t seed = base; seed < base + count; ++seed) {
-    Scenario sc = Scenario::from_seed(seed);
+    Scenario sc = scenario(seed);
     tcp::Trace trace;
     Outcome out = run_scenario(sc, trace);
     virtual_total += out.total_time;
