@@ -16,6 +16,7 @@
 #include "core/time.hpp"
 #include "tcp/congestion_control.hpp"
 #include "tcp/four_tuple.hpp"
+#include "tcp/rack.hpp"
 #include "tcp/rate_reduction.hpp"
 #include "tcp/rtt_estimator.hpp"
 #include "tcp/sack_scoreboard.hpp"
@@ -161,6 +162,7 @@ class Connection {
   const RttEstimator& rtt() const { return rtt_; }
   const CongestionControl& congestion() const { return cc_; }
   const SackScoreboard& scoreboard() const { return scoreboard_; }
+  const Rack& rack() const { return rack_; }
   bool in_recovery() const { return in_recovery_; }
   TcpInfo info() const;
 
@@ -260,6 +262,14 @@ class Connection {
   void on_loss_probe_ack(Instant now, SeqNum ack, bool dsack, bool progress);
   void on_keepalive_timeout(Instant now);
   void arm_keepalive(Instant now);
+  // connection_rack.cpp
+  bool rack_enabled() const { return sack_ok_ && cfg_.loss_detection == LossDetection::Rack; }
+  Rack::Context rack_context() const;
+  void rack_on_ack(Instant now, const wire::TcpRepr& seg, std::optional<SeqNum> lowest_new,
+                   bool dsack);
+  void on_rack_timeout(Instant now);
+  void apply_rack(Instant now, const Rack::Verdict& v);
+  bool send_rack_retransmission(Instant now);
 
   void after_read();
   void set_state(TcpState s, std::string_view why = {});
@@ -280,6 +290,7 @@ class Connection {
   RttEstimator rtt_;
   CongestionControl cc_;
   SackScoreboard scoreboard_;
+  Rack rack_;  // RFC 8985: per-segment transmit times, with SACK
   ConnectionStats stats_;
 
   RingBuffer snd_buf_;  // bytes from snd_buf_seq_ on: unacknowledged, then unsent

@@ -274,6 +274,7 @@ bool Connection::process_ack(Instant now, const wire::TcpRepr& seg) {
   std::uint32_t sacked_before = scoreboard_.sacked_bytes();
   std::uint32_t acked = 0;
   bool dsack = false;
+  std::optional<SeqNum> lowest_new;
   SeqNum high_sacked_before = scoreboard_.high_sacked(snd_.una);
   if (sack_ok_ && seg.options.sack_count > 0) {
     auto u = scoreboard_.update(seq_max(snd_.una, seg.ack), snd_.max,
@@ -282,6 +283,7 @@ bool Connection::process_ack(Instant now, const wire::TcpRepr& seg) {
     stats_.bytes_sacked += newly_sacked;
     if (u.dsack) ++stats_.dsacks_received;
     dsack = u.dsack;
+    lowest_new = u.lowest_new;
     // Bytes below the highest SACKed one that arrive without having been
     // retransmitted were reordered, not lost.
     if (u.lowest_new && *u.lowest_new < high_sacked_before && high_rxt_ <= *u.lowest_new)
@@ -329,6 +331,7 @@ bool Connection::process_ack(Instant now, const wire::TcpRepr& seg) {
                (sack_ok_ ? newly_sacked > 0 : !window_changed);
     if (dup) on_duplicate_ack(now);
   }
+  if (rack_enabled()) rack_on_ack(now, seg, lowest_new, dsack);
   if (in_recovery_ && sack_ok_) {
     // RFC 6937 §3.1: DeliveredData = change in SND.UNA + change in SACKed
     // bytes (negative when the cumulative ACK covers SACKed data).
@@ -399,6 +402,12 @@ void Connection::take_rtt_sample(Instant now, const wire::TcpRepr& seg) {
   // that arrived. Millisecond resolution; 0 would mean "not echoed".
   if (ts_ok_ && seg.options.timestamps && seg.options.timestamps->tsecr != 0) {
     std::uint32_t echoed = seg.options.timestamps->tsecr;
+    // RFC 7323 §4.2 (C): when the ACKs of the copy that delivered the data
+    // were lost, the echo still names that copy, and the time since then is
+    // ACK loss, not the path's RTT. A few such samples drive the RTO to its
+    // 120 s cap (issue 12: sim seeds 49038 and 72191). RACK's records tell
+    // when a later retransmission elicited the ACK; Karn's rule then applies.
+    if (rack_enabled() && rack_.echo_predates_retransmission(seg.ack, echoed, ts_offset_)) return;
     std::uint32_t ms = ts_clock(now, ts_offset_) - echoed;
     if (!ts_before(ts_clock(now, ts_offset_), echoed) && ms < 120000)
       rtt_.sample(std::chrono::milliseconds(std::max<std::uint32_t>(ms, 1)));

@@ -2,9 +2,11 @@
 // no duplicate ACKs come back, and without a probe only the RTO (at least
 // 200 ms, often far more than the RTT) would repair them. Two SRTTs after the
 // last send or ACK, one segment is sent: new data if the windows allow, else
-// the last segment again. Its ACK (with SACK) either shows all was well or
-// starts fast recovery; if the probe itself repaired a loss, the window is cut
-// as for any loss (§7.4).
+// the last segment again. Its ACK (with SACK) either shows all was well or,
+// the probe having been sent after everything below it, lets RACK mark the
+// holes lost (with RFC 6675's DupThresh, TcpConfig::loss_detection, a SACKed
+// probe marks them lost itself); if the probe itself repaired a loss, the
+// window is cut as for any loss (§7.4).
 #include <algorithm>
 
 #include "tcp/connection.hpp"
@@ -22,6 +24,8 @@ void Connection::arm_loss_probe(Instant now) {
   // typical tail.
   if (!is_synchronized(state_) || state_ == TcpState::TimeWait) return;
   if (snd_.una == snd_.max || !rtt_.has_sample()) return;
+  // §7.2: not while segments are SACKed; RACK (its timer) owns that case.
+  if (rack_enabled() && !scoreboard_.empty()) return;
   Duration pto = 2 * rtt_.srtt();
   // One segment out: the peer may hold its ACK for the delayed-ACK
   // maximum (WCDelAckT), so wait for that as well.
@@ -36,10 +40,19 @@ void Connection::arm_loss_probe(Instant now) {
 void Connection::on_loss_probe_timeout(Instant now) {
   if (!sack_ok_ || in_recovery_ || backoff_ > 0 || tlp_end_ || snd_.una == snd_.max) return;
   if (!is_synchronized(state_) || state_ == TcpState::TimeWait) return;
-  // §7.3: new data if there is some and the peer's window has room for it.
-  std::size_t queued = snd_buf_.size() - static_cast<std::size_t>(snd_.max - snd_buf_seq_);
+  if (rack_enabled() && !scoreboard_.empty()) return;
+  // §7.3: new data if there is some and the peer's window has room for a
+  // full segment of it (or all of it). send_data_segment lets it past the
+  // congestion window and Nagle, as Linux's tcp_send_loss_probe does: a
+  // probe held back for either would become a retransmission that tells
+  // the sender less.
+  std::size_t sent_of_buf = static_cast<std::size_t>(snd_.max - snd_buf_seq_);
+  std::size_t queued =
+      snd_.fin_sent || sent_of_buf >= snd_buf_.size() ? 0 : snd_buf_.size() - sent_of_buf;
   std::uint32_t flight = in_flight();
-  bool new_data = snd_.nxt == snd_.max && queued > 0 && snd_.wnd > flight;
+  std::uint32_t wnd_room = snd_.wnd > flight ? snd_.wnd - flight : 0;
+  bool new_data =
+      snd_.nxt == snd_.max && queued > 0 && wnd_room >= std::min<std::size_t>(queued, snd_.mss);
   bool sent = false;
   if (new_data) {
     probe_allowance_ = snd_.mss;  // past the congestion window, once
@@ -52,8 +65,11 @@ void Connection::on_loss_probe_timeout(Instant now) {
     // The last segment again (with the FIN, if that is last).
     SeqNum end = snd_.fin_sent ? snd_.fin_seq : snd_.max;
     std::uint32_t len =
-        std::min<std::uint32_t>(snd_.mss, static_cast<std::uint32_t>(end - snd_.una));
+        std::min<std::uint32_t>(data_mss(), static_cast<std::uint32_t>(end - snd_.una));
     if (len == 0 && !snd_.fin_sent) return;
+    // Never what the receiver has SACKed (possible only with DupThresh
+    // recovery, which probes with SACKed segments): it would tell nothing.
+    if (len > 0 && scoreboard_.is_sacked(end - 1)) return;
     sent = retransmit_segment(now, end - len, len);
     if (!sent) return;
     tlp_data_end_ = end;

@@ -71,6 +71,10 @@ void Connection::emit(std::uint8_t flags, SeqNum seq, std::span<const std::uint8
   }
   r.payload = payload;
   if (seq < snd_.max && (payload.size() > 0 || (flags & (kSyn | kFin)))) ++stats_.retransmits;
+  // RFC 8985 §6.1: RACK times every data segment and FIN, sent or resent.
+  if (rack_enabled() && !(flags & (kSyn | kRst)) && (payload.size() > 0 || (flags & kFin)))
+    rack_.on_transmit(
+        seq, seq + static_cast<std::uint32_t>(payload.size() + ((flags & kFin) ? 1 : 0)), now_);
   ++stats_.segments_sent;
   host_.send_segment(tuple_, r);
 }
@@ -146,10 +150,12 @@ bool Connection::send_data_segment(Instant now) {
   std::uint32_t p = pipe();
   // RFC 3042 limited transmit: the first two duplicate ACKs each let one new
   // segment out, so a small window still produces the third.
-  std::uint32_t cwnd = cc_.cwnd + probe_allowance_;
+  std::uint32_t cwnd = cc_.cwnd;
   if (!in_recovery_ && dupacks_ > 0 && snd_.nxt == snd_.max)
     cwnd += static_cast<std::uint32_t>(std::min(dupacks_, 2)) * snd_.mss;
   std::uint32_t cwnd_room = cwnd > p ? cwnd - p : 0;
+  // RFC 8985 §7.3: a loss probe sends one segment whatever cwnd says.
+  if (probe_allowance_ > 0) cwnd_room = probe_allowance_;
   std::size_t usable = std::min(wnd_room, cwnd_room);
   if (usable == 0) {
     arm_persist(now);
@@ -158,7 +164,7 @@ bool Connection::send_data_segment(Instant now) {
   std::uint32_t mss = data_mss();
   std::size_t len = std::min<std::size_t>({avail, mss, usable, sacked_limit});
   bool retransmission = snd_.nxt < snd_.max;
-  if (len < mss && !retransmission) {
+  if (len < mss && !retransmission && probe_allowance_ == 0) {
     // Nagle (RFC 9293 §3.7.4) and sender silly-window avoidance (§3.8.6.2.1):
     // a short segment goes out only when it carries everything queued and no
     // other short segment is unacknowledged (Minshall's refinement, as in

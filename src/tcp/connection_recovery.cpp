@@ -31,6 +31,7 @@ bool Connection::spurious_retransmission(const wire::TcpRepr& seg) {
   cc_.ssthresh = std::max(cc_.ssthresh, undo_ssthresh_);
   in_recovery_ = false;
   probe_marked_lost_ = false;
+  rack_.forget_losses();
   ++stats_.spurious_retransmits;
   return true;
 }
@@ -42,6 +43,7 @@ void Connection::on_new_ack(Instant now, std::uint32_t acked) {
       // RFC 6675 §5 / RFC 6582 §3.2 step 3: a full acknowledgment ends recovery.
       in_recovery_ = false;
       probe_marked_lost_ = false;
+      if (rack_enabled()) rack_.on_recovery_exit();
       if (!sack_ok_) {
         std::uint32_t flight = static_cast<std::uint32_t>(snd_.max - snd_.una);
         cc_.cwnd = std::min(cc_.ssthresh, std::max<std::uint32_t>(flight, snd_.mss) + snd_.mss);
@@ -74,6 +76,11 @@ void Connection::on_duplicate_ack(Instant now) {
     // means a segment left the network; inflate so new data can go.
     if (!sack_ok_) cc_.cwnd += snd_.mss;
     activity();
+    return;
+  }
+  if (rack_enabled()) {
+    // RACK decides losses by time (connection_rack.cpp), not by counting.
+    if (dupacks_ <= 2) activity();  // RFC 3042 limited transmit
     return;
   }
   bool lost =
@@ -109,8 +116,11 @@ void Connection::enter_recovery(Instant now) {
   if (sack_ok_) prr_.start(flight);
   // RFC 6582 §3.2 step 2: NewReno inflates by the three segments that left.
   if (!sack_ok_) cc_.cwnd = cc_.ssthresh + 3 * snd_.mss;
-  // RFC 6675 §5 step 4.3 / RFC 5681 §3.2 step 2: the segment at SND.UNA now.
-  retransmit_segment(now, snd_.una, snd_.mss);
+  // RFC 6675 §5 step 4.3 / RFC 5681 §3.2 step 2: the segment at SND.UNA now
+  // (with RACK: the first segment it found lost).
+  std::optional<SeqRange> first = SeqRange{snd_.una, snd_.una + snd_.mss};
+  if (rack_enabled()) first = rack_.next_lost(snd_.max, snd_.mss);
+  if (first) retransmit_segment(now, first->start, first->len());
   activity();
 }
 
@@ -133,12 +143,16 @@ std::uint32_t Connection::pipe() const {
   // count once; lost holes above it are not in the network.
   std::uint32_t sacked = scoreboard_.sacked_bytes();
   SeqNum from = seq_max(high_rxt_, snd_.una);
-  std::uint32_t lost = scoreboard_.lost_bytes_between(from, snd_.max, snd_.mss, loss_threshold());
+  // RACK marks lost segments itself and unmarks them when they are resent.
+  std::uint32_t lost =
+      rack_enabled() ? rack_.lost_bytes()
+                     : scoreboard_.lost_bytes_between(from, snd_.max, snd_.mss, loss_threshold());
   std::uint32_t gone = sacked + lost;
   return outstanding > gone ? outstanding - gone : 0;
 }
 
 bool Connection::send_recovery_segment(Instant now) {
+  if (rack_enabled()) return send_rack_retransmission(now);
   if (!in_recovery_ || !sack_ok_) return false;
   // RFC 6675 §5 step (C): while cwnd - pipe >= 1 SMSS, NextSeg rule 1.
   std::uint32_t p = pipe();

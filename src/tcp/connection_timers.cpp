@@ -16,6 +16,10 @@ void Connection::on_timer(Instant now) {
       return;
     }
   }
+  if (timers_.rack <= now) {
+    timers_.rack = kNever;
+    on_rack_timeout(now);
+  }
   // A loss probe due with the RTO goes first and restarts the RTO.
   if (timers_.loss_probe <= now) {
     timers_.loss_probe = kNever;
@@ -118,6 +122,8 @@ void Connection::on_retransmit_timeout(Instant now) {
   recover_ = snd_.max;
   tlp_end_.reset();  // the timeout ends any probe episode (RFC 8985 §7.4)
   timers_.loss_probe = kNever;
+  timers_.rack = kNever;
+  if (rack_enabled()) rack_.on_rto(now, snd_.max);
   // Go back to the oldest unacknowledged byte (the FIN too, if unacked).
   snd_.nxt = snd_.una;
   if (snd_.fin_sent && snd_.una <= snd_.fin_seq) snd_.fin_sent = false;

@@ -43,10 +43,11 @@ struct TimerSet {
   Instant delack = kNever;      // delayed ACK (RFC 9293 §3.8.6.3)
   Instant keepalive = kNever;   // next keepalive probe or give-up (RFC 9293 §3.8.4)
   Instant loss_probe = kNever;  // tail loss probe (RFC 8985 §7)
+  Instant rack = kNever;        // RACK reordering timer (RFC 8985 §6.3)
 
   Instant next() const {
     return earliest(earliest(earliest(retransmit, persist), earliest(fin_wait2, delack)),
-                    earliest(keepalive, loss_probe));
+                    earliest(earliest(keepalive, loss_probe), rack));
   }
 };
 

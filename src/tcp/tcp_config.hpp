@@ -12,6 +12,10 @@ enum class SyncookieMode : std::uint8_t { Off, On, Auto };
 // Congestion control algorithm of a connection (RFC 9438 CUBIC is Linux's
 // default; NewReno is RFC 5681 + RFC 6582).
 enum class CongestionAlgorithm : std::uint8_t { Cubic, NewReno };
+// How a SACK connection decides a segment is lost: RACK's transmit times
+// (RFC 8985, Linux's default since 4.18) or RFC 6675's DupThresh count of
+// SACKed segments. Without SACK it is NewReno's duplicate ACKs either way.
+enum class LossDetection : std::uint8_t { Rack, Rfc6675 };
 
 struct TcpConfig {
   // Active open: SYN retransmissions before giving up (net.ipv4.tcp_syn_retries).
@@ -64,6 +68,7 @@ struct TcpConfig {
   bool sack = true;            // RFC 2018 (net.ipv4.tcp_sack)
   // Tail loss probe (RFC 8985 §7; Linux net.ipv4.tcp_early_retrans = 3).
   bool loss_probe = true;
+  LossDetection loss_detection = LossDetection::Rack;
   CongestionAlgorithm congestion = CongestionAlgorithm::Cubic;
 
   // RFC 5961 §7 rate limits. An ACK answering an out-of-window segment, a

@@ -131,3 +131,32 @@ TEST(ScriptLossProbe, OffLeavesTheTailToTheTimeout) {
   EXPECT_EQ(c.info().stats.loss_probes, 0u);
   EXPECT_EQ(c.info().stats.timeouts, 1u);
 }
+
+// §7.3: the probe sends new data when there is some and the peer's window
+// takes it, even when Nagle would hold it. A 100-byte write is out; a second
+// one waits behind it (Nagle: a short segment is unacknowledged). The probe
+// (one segment out: 2 x SRTT + 200 ms, later than the RTO, so at the RTO's
+// 240 ms) carries the waiting 100 bytes, not the first 100 again.
+TEST(ScriptLossProbe, ProbeSendsNewDataThatNagleHeld) {
+  SegmentScript s;
+  auto l = s.listen();
+  std::optional<socket::TcpStream> oc;
+  const std::uint32_t base = open_20ms(s, l, oc);
+  socket::TcpStream& c = *oc;
+  c.write(std::string(100, 'a'));
+  s.flush();
+  s.expect(20ms, PSH | ACK, base, 1001);
+  c.write(std::string(100, 'b'));
+  s.flush();
+  const std::uint32_t cwnd = c.info().cwnd;
+  s.expect_silence_until(239ms);
+  Out probe = s.expect(240ms, PSH | ACK, base + 100, 1001);
+  EXPECT_EQ(probe.data, std::string(100, 'b'));
+  EXPECT_EQ(c.info().stats.loss_probes, 1u);
+  EXPECT_EQ(c.info().stats.retransmits, 0u);
+  s.run_until(260ms);
+  s.inject(Seg::make(ACK, 1001, base + 200));
+  EXPECT_EQ(c.info().cwnd, cwnd);  // new data repaired nothing: no cut
+  EXPECT_EQ(c.info().stats.timeouts, 0u);
+  s.expect_silence_until(2s);
+}

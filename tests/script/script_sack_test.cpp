@@ -86,8 +86,14 @@ TEST(ScriptSack, DuplicateOfHeldOutOfOrderDataIsDsackThenItsBlock) {
   EXPECT_EQ(blocks(a), (std::vector<B>{{2001, 2011}, {2001, 2011}}));
 }
 
+// RFC 6675's DupThresh rule, kept behind TcpConfig::loss_detection for
+// comparison. (RACK, the default, would not wait for the third: with this
+// script's zero-RTT handshake SRTT is 0, so its reordering window is 0 and
+// the first SACK above the hole is enough; script_rack_test has RACK's cases.)
 TEST(ScriptSack, LostSegmentIsRetransmittedWhenThreeSegmentsAreSacked) {
-  SegmentScript s(without_loss_probe());
+  tcp::TcpConfig cfg = without_loss_probe();
+  cfg.loss_detection = tcp::LossDetection::Rfc6675;
+  SegmentScript s(cfg);
   auto l = s.listen();
   auto c = open_negotiated(s, l);
   const std::uint32_t base = s.iss() + 1;
@@ -144,27 +150,39 @@ TEST(ScriptSack, SecondHoleIsRetransmittedAsSackedDataLeaves) {
   EXPECT_FALSE(c.connection().in_recovery());
 }
 
+// After a timeout, go-back-N resends from SND.UNA but never what the
+// scoreboard shows SACKed (RFC 6675 §5.1 keeps it across the timeout). With
+// a 20 ms RTT (RTO 220 ms): segment 2 is SACKed at 40 ms, RACK gives 0 and 1
+// a quarter of min_RTT more and resends both at 45 ms (RFC 8985 §6.3); both
+// copies are lost too, and no later segment arrives to tell, so the RTO
+// (from the first send at 20 ms) resends 0, then 1, and never 2.
 TEST(ScriptSack, TimeoutRetransmissionSkipsSackedSegments) {
   SegmentScript s(without_loss_probe());
   auto l = s.listen();
-  auto c = open_negotiated(s, l);
-  const std::uint32_t base = send_full_segments(s, c, 3, kMss);
-  s.run_until(50ms);
-  Seg d = Seg::make(ACK, 1001, base);  // segment 2 SACKed: one dupack, no recovery
+  NegotiatedOpen o;
+  o.rtt = 20ms;
+  auto c = open_negotiated(s, l, o);
+  const std::uint32_t base = send_full_segments(s, c, 3, kMss);  // at 20 ms
+  s.run_until(40ms);
+  Seg d = Seg::make(ACK, 1001, base);  // segment 2 SACKed
   d.opts = sack_blocks({{base + 2 * kMss, base + 3 * kMss}});
   s.inject(d);
-  s.expect_silence_until(199ms);
-  s.expect(200ms, ACK, base, 1001);  // RTO: one segment (cwnd = 1 SMSS)
+  s.expect_silence_until(44ms);
+  s.expect(45ms, ACK, base, 1001);  // RACK's reordering timer
+  s.expect(45ms, ACK, base + kMss, 1001);
+  s.expect_silence_until(239ms);
+  s.expect(240ms, ACK, base, 1001);  // RTO: one segment (cwnd = 1 SMSS)
   EXPECT_EQ(c.info().cwnd, kMss);
-  s.run_until(250ms);
+  s.run_until(260ms);
   Seg a = Seg::make(ACK, 1001, base + kMss);
   a.opts = sack_blocks({{base + 2 * kMss, base + 3 * kMss}});
   s.inject(a);
-  s.expect(250ms, ACK, base + kMss, 1001);  // segment 1, then not segment 2
+  s.expect(260ms, ACK, base + kMss, 1001);  // segment 1, then not segment 2
   s.expect_silence_until(300ms);
   s.inject(Seg::make(ACK, 1001, base + 3 * kMss));
   s.expect_silence_until(3s);
-  EXPECT_EQ(c.info().stats.retransmits, 2u);
+  EXPECT_EQ(c.info().stats.retransmits, 4u);
+  EXPECT_EQ(c.info().stats.timeouts, 1u);
 }
 
 // PRR (RFC 6937 §3.1): with 22 segments out when the loss is found and

@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "phy/simulation.hpp"
+#include "sim_progress.hpp"
 #include "socket/tcp_listener.hpp"
 #include "socket/tcp_stream.hpp"
 
@@ -363,6 +364,17 @@ Outcome run_scenario(const Scenario& sc, tcp::Trace& trace) {
                      se.closed_called ? "closed" : "open"));
   }
   out.exchange_time = sim.now() - start;
+  // A slow repair fails the seed, not only a stuck one.
+  Stall stall = longest_stall(trace, start, sim.now());
+  StallBound bound = stall_bound(sc);
+  out.longest_stall = stall.longest;
+  out.stall_bound = bound.bound;
+  if (stall.longest > bound.bound)
+    fail(fmt::format(
+        "no progress for {} ms from {} ms; the path allows {} ms ({} attempts lost in a row at "
+        "{:.1f} % each, from an RTO of {} ms)",
+        to_ms(stall.longest), to_ms(stall.from - start), to_ms(bound.bound), bound.attempts,
+        bound.attempt_loss * 100, to_ms(bound.rto0)));
 
   // What each side read is what the other wrote.
   for (Endpoint* e : {&ce, &se}) {

@@ -145,6 +145,8 @@ struct Outcome {
   bool fin_wait2_timeout = false;     // the peer's FIN was lost until FIN-WAIT-2 timed out
   std::uint64_t rejected_frames = 0;  // malformed on arrival (corruption caught by checksums)
   std::uint64_t retransmits = 0;      // RTO expiries on both connections
+  Duration longest_stall{0};          // the exchange's longest time without progress
+  Duration stall_bound{0};            // ... and what the path model allows (sim_progress.hpp)
   bool ok() const { return problems.empty(); }
 };
 
