@@ -111,19 +111,21 @@ std::vector<std::uint8_t> segment(std::span<const std::uint8_t> bytes, std::uint
 }
 
 // What the application does with the accepted connection, chosen by the
-// byte of a one-byte raw record.
+// byte of a one-byte raw record: 0 writes 4000 bytes (several full segments,
+// for the recovery paths), 1 writes 100, 2 shuts down (FIN after the queued
+// data), 3 closes.
 void user_call(socket::TcpStream& conn, std::uint8_t what) {
   static const std::vector<std::uint8_t> bulk(4000, 'x');
   switch (what & 3) {
     case 0:
       conn.write(bulk);
-      break;  // several full segments: recovery paths
+      break;
     case 1:
       conn.write(std::span(bulk).first(100));
       break;
     case 2:
       conn.shutdown();
-      break;  // FIN after the queued data
+      break;
     case 3:
       conn.close();
       break;
