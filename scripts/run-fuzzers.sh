@@ -12,7 +12,11 @@
 #   FUZZ_MERGE=1   afterwards, minimise the committed corpus plus the new
 #                  inputs with -merge=1 and write the result back to
 #                  fuzz/corpus/<fuzzer>/: the hand-made seed-* files are
-#                  kept, everything else is replaced by the merge's picks
+#                  kept, everything else is replaced by the merge's picks.
+#                  The merge counts edges only (-use_counters=0), not hit
+#                  counts, which keeps the corpus to hundreds of files; the
+#                  fuzzer soon finds hit-count variants again.
+#                  SECONDS=0 only merges (FUZZ_WORK's inputs, if any)
 #
 # For fuzz_segment_input the committed corpus is first replayed with
 # SYNACK_FUZZ_CHECK_RESET=1 (each input on the reused Stack and on a fresh
@@ -45,7 +49,7 @@ merge() {
   mkdir -p "$out" "$old" "$seeds"
   find "$seeds" -maxdepth 1 -type f -name 'seed-*' -exec cp {} "$out" \;
   find "$seeds" -maxdepth 1 -type f ! -name 'seed-*' -exec cp {} "$old" \;
-  "$bin" -merge=1 -artifact_prefix="$work/$name-" "$out" "$old" "$work/$name" \
+  "$bin" -merge=1 -use_counters=0 -artifact_prefix="$work/$name-" "$out" "$old" "$work/$name" \
     >"$work/$name.merge.log" 2>&1
   find "$seeds" -maxdepth 1 -type f ! -name 'seed-*' -delete
   find "$out" -maxdepth 1 -type f ! -name 'seed-*' -exec cp {} "$seeds" \;
@@ -79,6 +83,10 @@ for bin in "$build"/fuzz_*; do
     fi
   fi
 
+  if [ "$seconds" = 0 ]; then
+    if [ "${FUZZ_MERGE:-0}" = 1 ]; then merge "$bin" "$name"; fi
+    continue
+  fi
   echo "fuzz: $name for ${seconds}s"
   if ! "$bin" "${args[@]}" "${dirs[@]}" >"$work/$name.log" 2>&1; then
     echo "fuzz: $name FAILED (log and reproducer in $work)"
