@@ -7,6 +7,7 @@ ASAN_BUILD   ?= build-asan
 FUZZ_BUILD   ?= build-fuzz
 BENCH_BUILD  ?= build-bench
 FUZZ_SECONDS ?= 30
+FUZZ_MERGE   ?= 0
 JOBS         ?= $(shell nproc)
 # Seeds for the randomised simulation under the sanitizers (slower there).
 ASAN_SIM_SEEDS ?= 200
@@ -38,12 +39,15 @@ asan-test: deps
 	  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	  ctest --output-on-failure -j $(JOBS) -L 'unit|script|sim'
 
-# Every libFuzzer target for FUZZ_SECONDS each, from the seeds in fuzz/corpus.
+# Every libFuzzer target for FUZZ_SECONDS each, one after another, seeded
+# from the committed corpus in fuzz/corpus (read only; new inputs go to a
+# scratch directory). FUZZ_MERGE=1 then minimises the corpus plus what the run
+# found back into fuzz/corpus (commit the result).
 fuzz: deps
 	cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	  -DSYNACK_FUZZ=ON -DSYNACK_TESTS=OFF -DSYNACK_BENCH=OFF
 	ninja -C $(FUZZ_BUILD)
-	scripts/run-fuzzers.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
+	FUZZ_MERGE=$(FUZZ_MERGE) scripts/run-fuzzers.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
 
 bench: deps
 	cmake -S . -B $(BENCH_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release -DSYNACK_TESTS=OFF -DSYNACK_BENCH=ON
