@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "rate_reporter.hpp"
 #include "wire/checksum.hpp"
 
 using namespace synack;
@@ -70,29 +71,12 @@ BENCHMARK(BM_Checksum)->Name("checksum")->ArgName("bytes")->Arg(1500)->Arg(65536
 BENCHMARK(BM_ChecksumCopy)->Name("checksum_copy")->ArgName("bytes")->Arg(1500)->Arg(65536);
 BENCHMARK(BM_Memcpy)->Name("memcpy")->ArgName("bytes")->Arg(1500)->Arg(65536);
 
-class RateReporter : public benchmark::ConsoleReporter {
- public:
-  RateReporter() : ConsoleReporter(isatty(STDOUT_FILENO) ? OO_Defaults : OO_Tabular) {}
-  void ReportRuns(const std::vector<Run>& runs) override {
-    for (const Run& r : runs) {
-      auto it = r.counters.find("Gbit");
-      if (r.run_type == Run::RT_Iteration && !r.error_occurred && it != r.counters.end())
-        rates_[r.benchmark_name()] = it->second.value;
-    }
-    ConsoleReporter::ReportRuns(runs);
-  }
-  const std::map<std::string, double>& rates() const { return rates_; }
-
- private:
-  std::map<std::string, double> rates_;
-};
-
 }  // namespace
 
 int main(int argc, char** argv) {
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  RateReporter reporter;
+  bench::RateReporter reporter;
   benchmark::RunSpecifiedBenchmarks(&reporter);
   benchmark::Shutdown();
   const auto& r = reporter.rates();

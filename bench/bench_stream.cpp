@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "phy/simulation.hpp"
+#include "rate_reporter.hpp"
 #include "socket/tcp_listener.hpp"
 #include "socket/tcp_stream.hpp"
 
@@ -202,33 +203,12 @@ BENCHMARK(BM_Stream<WirePair>)->Name("synack/stream/pair")->ArgName("buf_kib")->
 // buffers mostly do; 64 MiB shows the memory's bandwidth for comparison.
 BENCHMARK(BM_Memcpy)->Name("memcpy")->ArgName("mib")->Arg(1)->Arg(64);
 
-// Remembers each benchmark's Gbit per second as the console shows it, so that the
-// ratios to memcpy can be printed at the end of the same run.
-class RateReporter : public benchmark::ConsoleReporter {
- public:
-  // Colours only on a terminal (the default reporter reads --benchmark_color;
-  // a custom one must choose itself).
-  RateReporter() : ConsoleReporter(isatty(STDOUT_FILENO) ? OO_Defaults : OO_Tabular) {}
-  void ReportRuns(const std::vector<Run>& runs) override {
-    for (const Run& r : runs) {
-      auto it = r.counters.find("Gbit");
-      if (r.run_type == Run::RT_Iteration && !r.error_occurred && it != r.counters.end())
-        rates_[r.benchmark_name()] = it->second.value;
-    }
-    ConsoleReporter::ReportRuns(runs);
-  }
-  const std::map<std::string, double>& rates() const { return rates_; }
-
- private:
-  std::map<std::string, double> rates_;
-};
-
 }  // namespace
 
 int main(int argc, char** argv) {
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  RateReporter reporter;
+  bench::RateReporter reporter;
   benchmark::RunSpecifiedBenchmarks(&reporter);
   benchmark::Shutdown();
   auto memcpy_rate = reporter.rates().find("memcpy/mib:1");
