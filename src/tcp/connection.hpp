@@ -245,6 +245,7 @@ class Connection {
   std::uint32_t in_flight() const { return static_cast<std::uint32_t>(snd_.nxt - snd_.una); }
   void arm_retransmit(Instant now);
   void arm_persist(Instant now);  // zero window, nothing in flight, something to send
+  Duration persist_interval() const;
   // Whether the sequence number `s` was sent before (a FIN there is a
   // retransmission, not new).
   bool seq_before_max(SeqNum s) const { return s < snd_.max; }

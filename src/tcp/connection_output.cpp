@@ -114,10 +114,15 @@ std::span<const std::uint8_t> Connection::payload_at(std::size_t offset, std::si
 
 void Connection::arm_persist(Instant now) {
   if (snd_.wnd != 0 || in_flight() != 0 || timers_.persist != kNever) return;
+  timers_.persist = now + persist_interval();
+}
+
+Duration Connection::persist_interval() const {
+  // RTO doubled per probe already sent, at most rto_max (RFC 9293 §3.8.6.1).
   Duration d = rtt_.rto();
   for (int i = 0; i < persist_backoff_ && d < cfg_.rto_max; ++i)
     d *= 2;
-  timers_.persist = now + std::min(d, cfg_.rto_max);
+  return std::min(d, cfg_.rto_max);
 }
 
 void Connection::arm_retransmit(Instant now) {

@@ -145,10 +145,7 @@ void Connection::on_persist_timeout(Instant now) {
     return;
   }
   if (user_closed_ && persist_backoff_ >= cfg_.orphan_retries) {
-    Duration d = rtt_.rto();
-    for (int i = 0; i < persist_backoff_ && d < cfg_.rto_max; ++i)
-      d *= 2;
-    if (d >= cfg_.rto_max) {
+    if (persist_interval() >= cfg_.rto_max) {
       enter_closed(ConnError::TimedOut, "orphan: zero window held too long");
       return;
     }
@@ -159,10 +156,7 @@ void Connection::on_persist_timeout(Instant now) {
   emit(wire::tcp_flags::kAck, snd_.una - 1, {}, false);
   ++probes_out_;
   ++persist_backoff_;
-  Duration d = rtt_.rto();
-  for (int i = 0; i < persist_backoff_ && d < cfg_.rto_max; ++i)
-    d *= 2;
-  timers_.persist = now + std::min(d, cfg_.rto_max);
+  timers_.persist = now + persist_interval();
 }
 
 }  // namespace synack::tcp
