@@ -21,10 +21,9 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-#include <deque>
 #include <memory>
 #include <optional>
-#include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "socket/stack.hpp"
@@ -43,16 +42,23 @@ class FuzzDevice : public iface::Device {
  public:
   iface::DeviceCaps caps() const override { return {1500, iface::Medium::Ip}; }
   std::optional<std::span<const std::uint8_t>> receive(Instant) override {
-    if (rx.empty()) return std::nullopt;
-    current = std::move(rx.front());
-    rx.pop_front();
-    return std::span<const std::uint8_t>(current);
+    if (rx_head == rx_count) {
+      rx_head = rx_count = 0;  // the interface is done with every slot
+      return std::nullopt;
+    }
+    return std::span<const std::uint8_t>(rx[rx_head++]);
+  }
+  // A slot for the next received frame. Slots and their storage are reused
+  // from input to input: the harness allocates nothing per segment.
+  std::vector<std::uint8_t>& next_rx() {
+    if (rx_count == rx.size()) rx.emplace_back();
+    return rx[rx_count++];
   }
   void transmit(Instant now, std::span<const std::uint8_t> frame) override {
     last_tx.assign(frame.begin(), frame.end());
     // Remember the ISN of every SYN-ACK (incl. cookies) per peer port.
     if (frame.size() >= 40 && frame[9] == 6 && (frame[0] & 0x0f) == 5 && (frame[33] & 0x12) == 0x12)
-      synack_seq[wire::load_be16(frame, 22)] = wire::load_be32(frame, 24);
+      remember_synack(wire::load_be16(frame, 22), wire::load_be32(frame, 24));
     if (log) {
       // Logged as (time since the epoch, big-endian; frame). The IPv4 ident
       // (and so the header checksum) counts per interface, so it differs
@@ -66,12 +72,28 @@ class FuzzDevice : public iface::Device {
       log->push_back(std::move(f));
     }
   }
-  std::deque<std::vector<std::uint8_t>> rx;
-  std::vector<std::uint8_t> current;
+  std::vector<std::vector<std::uint8_t>> rx;
+  std::size_t rx_head = 0, rx_count = 0;
+  std::vector<std::uint8_t> scratch;  // segment()'s TCP bytes
   std::vector<std::uint8_t> last_tx;
   std::vector<std::vector<std::uint8_t>>* log = nullptr;
   Instant epoch_start{};
-  std::unordered_map<std::uint16_t, std::uint32_t> synack_seq;
+  // (peer port, ISN) of the latest SYN-ACK to each port: a few per input,
+  // kept flat so that clearing it keeps its storage.
+  std::vector<std::pair<std::uint16_t, std::uint32_t>> synack_seq;
+  void remember_synack(std::uint16_t port, std::uint32_t isn) {
+    for (auto& [p, s] : synack_seq)
+      if (p == port) {
+        s = isn;
+        return;
+      }
+    synack_seq.emplace_back(port, isn);
+  }
+  std::optional<std::uint32_t> synack_isn(std::uint16_t port) const {
+    for (const auto& [p, s] : synack_seq)
+      if (p == port) return s;
+    return std::nullopt;
+  }
 };
 
 const wire::Ipv4Address kUs(10, 0, 0, 2);
@@ -83,12 +105,11 @@ constexpr Duration kEpoch = std::chrono::minutes(std::int64_t{1} << 32);
 // INT64_MAX us is about 35.8 epochs; keep far from kNever.
 constexpr int kMaxEpochs = 30;
 
-std::vector<std::uint8_t> packet(std::span<const std::uint8_t> tcp_bytes) {
+void packet(std::span<const std::uint8_t> tcp_bytes, std::vector<std::uint8_t>& p) {
   wire::Ipv4Repr ip{kPeer, kUs, 6, 64, 1, true, static_cast<std::uint16_t>(tcp_bytes.size())};
-  std::vector<std::uint8_t> p(20 + tcp_bytes.size());
+  p.resize(20 + tcp_bytes.size());
   ip.emit(p);
   std::copy(tcp_bytes.begin(), tcp_bytes.end(), p.begin() + 20);
-  return p;
 }
 
 // Makes a segment from raw header bytes: fixes ports, data offset sanity is
@@ -96,9 +117,9 @@ std::vector<std::uint8_t> packet(std::span<const std::uint8_t> tcp_bytes) {
 // acknowledgment number is relative: `ack_base` (the ISN of our last SYN-ACK
 // to that port, plus one) is added, so an input's ACKs mean the same thing
 // whatever ISN the stack chose.
-std::vector<std::uint8_t> segment(std::span<const std::uint8_t> bytes, std::uint16_t dport,
-                                  std::uint16_t sport, std::uint32_t ack_base) {
-  std::vector<std::uint8_t> t(bytes.begin(), bytes.end());
+void segment(std::span<const std::uint8_t> bytes, std::uint16_t dport, std::uint16_t sport,
+             std::uint32_t ack_base, std::vector<std::uint8_t>& t, std::vector<std::uint8_t>& out) {
+  t.assign(bytes.begin(), bytes.end());
   if (t.size() < 20) t.resize(20);
   wire::store_be16(t, 0, sport);
   wire::store_be16(t, 2, dport);
@@ -107,7 +128,7 @@ std::vector<std::uint8_t> segment(std::span<const std::uint8_t> bytes, std::uint
   wire::PseudoHeader ph{kPeer, kUs, 6, static_cast<std::uint16_t>(t.size())};
   std::uint32_t sum = wire::checksum_accumulate(wire::pseudo_header_sum(ph), t);
   wire::store_be16(t, 16, static_cast<std::uint16_t>(~wire::checksum_fold(sum)));
-  return packet(t);
+  packet(t, out);
 }
 
 // What the application does with the accepted connection, chosen by the
@@ -189,7 +210,7 @@ void run(Host& h, const std::uint8_t* data, std::size_t size) {
   syn.options.sack_permitted = true;
   std::vector<std::uint8_t> b(syn.total_len());
   syn.emit(b, kPeer, kUs);
-  dev.rx.push_back(packet(b));
+  packet(b, dev.next_rx());
   stack.poll(now, dev);
   std::uint32_t iss = wire::load_be32(dev.last_tx, 20 + 4);
   wire::TcpRepr ack = syn;
@@ -199,7 +220,7 @@ void run(Host& h, const std::uint8_t* data, std::size_t size) {
   ack.options = {};
   b.assign(ack.total_len(), 0);
   ack.emit(b, kPeer, kUs);
-  dev.rx.push_back(packet(b));
+  packet(b, dev.next_rx());
   stack.poll(now, dev);
   auto conn = h.listener.accept();
   if (conn) conn->write("response bytes");
@@ -230,12 +251,12 @@ void run(Host& h, const std::uint8_t* data, std::size_t size) {
       stack.set_time(now);
       if (conn) user_call(*conn, body[0]);
     } else if (f & 1) {
-      dev.rx.emplace_back(body.begin(), body.end());
+      dev.next_rx().assign(body.begin(), body.end());
     } else {
       std::uint16_t sport = (f & 2) ? 4000 : static_cast<std::uint16_t>(5000 + (f >> 2));
-      auto it = dev.synack_seq.find(sport);
-      std::uint32_t ack_base = it == dev.synack_seq.end() ? 0 : it->second + 1;
-      dev.rx.push_back(segment(body, 80, sport, ack_base));
+      auto isn = dev.synack_isn(sport);
+      std::uint32_t ack_base = isn ? *isn + 1 : 0;
+      segment(body, 80, sport, ack_base, dev.scratch, dev.next_rx());
     }
     stack.poll(now, dev);
     if (conn && conn->readable() > 0) {

@@ -20,8 +20,24 @@ void Stack::dispatch() {
   // User code may cause more activity (a write, a close); go round until quiet,
   // with a bound so a callback that always writes cannot spin forever.
   for (int round = 0; round < 64; ++round) {
-    auto conns = tcp().take_notifications();
-    auto ready = tcp().take_accept_ready();
+    // Borrowed from the members (so steady polls reuse their storage) and
+    // given back after the round; a callback that polls re-enters with
+    // empty members, never the lists being walked here.
+    std::vector<tcp::Connection*> conns;
+    std::vector<tcp::Listener*> ready;
+    conns.swap(notified_);
+    ready.swap(acceptable_);
+    tcp().take_notifications(conns);
+    tcp().take_accept_ready(ready);
+    struct GiveBack {
+      Stack* s;
+      std::vector<tcp::Connection*>& c;
+      std::vector<tcp::Listener*>& r;
+      ~GiveBack() {
+        s->notified_.swap(c);
+        s->acceptable_.swap(r);
+      }
+    } give_back{this, conns, ready};
     if (conns.empty() && ready.empty()) return;
     for (tcp::Connection* c : conns) {
       auto it = streams_.find(c);

@@ -7,6 +7,7 @@
 #include <functional>
 #include <memory>
 #include <unordered_map>
+#include <vector>
 
 #include "core/result.hpp"
 #include "iface/interface.hpp"
@@ -76,6 +77,9 @@ class Stack {
   Instant now_{};
   std::unordered_map<tcp::Connection*, std::unique_ptr<StreamState>> streams_;
   std::unordered_map<tcp::Listener*, std::unique_ptr<ListenerState>> listeners_;
+  // dispatch()'s work lists, kept so that a poll does not allocate.
+  std::vector<tcp::Connection*> notified_;
+  std::vector<tcp::Listener*> acceptable_;
 };
 
 }  // namespace synack::socket

@@ -191,6 +191,7 @@ class Connection {
   bool in_accept_queue = false;       // waiting in a listener's accept queue
   bool notify = false;                // on the layer's user-notification list
   Instant indexed_deadline = kNever;  // this connection's key in the layer's timer index
+  std::size_t timer_slot = static_cast<std::size_t>(-1);  // its place there (DeadlineHeap)
 
  private:
   // connection_input.cpp

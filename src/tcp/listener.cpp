@@ -48,9 +48,8 @@ void Listener::on_syn(Instant now, const FourTuple& tuple, const wire::TcpRepr& 
   // handshakes would only overflow it.
   if (accept_queue_full()) {
     ++counters_.accept_queue_full_drops;
-    note(fmt::format("SYN from {}:{} dropped: AcceptQueue full ({}/{})",
-                     tuple.remote_addr.to_string(), tuple.remote_port, accept_queue_.size(),
-                     cfg_.backlog));
+    note("SYN from {}:{} dropped: AcceptQueue full ({}/{})", tuple.remote_addr, tuple.remote_port,
+         accept_queue_.size(), cfg_.backlog);
     return;
   }
   bool want_cookie = cfg_.syncookies == SyncookieMode::On;
@@ -66,8 +65,8 @@ void Listener::on_syn(Instant now, const FourTuple& tuple, const wire::TcpRepr& 
   }
   if (syn_queue_.full()) {
     ++counters_.syn_queue_full_drops;
-    note(fmt::format("SYN from {}:{} dropped: SynQueue full ({}/{})", tuple.remote_addr.to_string(),
-                     tuple.remote_port, syn_queue_.size(), syn_queue_.limit()));
+    note("SYN from {}:{} dropped: SynQueue full ({}/{})", tuple.remote_addr, tuple.remote_port,
+         syn_queue_.size(), syn_queue_.limit());
     return;
   }
   RequestSock r;
@@ -107,8 +106,8 @@ void Listener::on_syn(Instant now, const FourTuple& tuple, const wire::TcpRepr& 
   host_.on_request_state(*this, tuple, TcpState::Listen, TcpState::SynReceived, "SYN received");
   send_synack(now, *req);
   ++counters_.synacks_sent;
-  note(fmt::format("SynQueue {}/{}, AcceptQueue {}/{}", syn_queue_.size(), syn_queue_.limit(),
-                   accept_queue_.size(), cfg_.backlog));
+  note("SynQueue {}/{}, AcceptQueue {}/{}", syn_queue_.size(), syn_queue_.limit(),
+       accept_queue_.size(), cfg_.backlog);
 }
 
 void Listener::on_request_segment(Instant now, RequestSock* req, const wire::TcpRepr& seg) {
@@ -166,9 +165,8 @@ void Listener::complete(Instant now, RequestSock* req, const wire::TcpRepr& seg)
     // Linux: drop the ACK and keep the entry; the SYN-ACK retransmission (or
     // the client's next segment) will try again.
     req->acked = true;
-    note(fmt::format("final ACK from {}:{} dropped: AcceptQueue full ({}/{})",
-                     req->tuple.remote_addr.to_string(), req->tuple.remote_port,
-                     accept_queue_.size(), cfg_.backlog));
+    note("final ACK from {}:{} dropped: AcceptQueue full ({}/{})", req->tuple.remote_addr,
+         req->tuple.remote_port, accept_queue_.size(), cfg_.backlog);
     return;
   }
   HandshakeResult h;
@@ -201,8 +199,8 @@ void Listener::enqueue_established(Instant now, Connection* c, const wire::TcpRe
   c->in_accept_queue = true;
   accept_queue_.push_back(c);
   ++counters_.established;
-  note(fmt::format("SynQueue {}/{}, AcceptQueue {}/{}", syn_queue_.size(), syn_queue_.limit(),
-                   accept_queue_.size(), cfg_.backlog));
+  note("SynQueue {}/{}, AcceptQueue {}/{}", syn_queue_.size(), syn_queue_.limit(),
+       accept_queue_.size(), cfg_.backlog);
   host_.on_accept_ready(*this);
   // The completing segment may carry data or a FIN (the article's case of a
   // lost final ACK: the client's first data segment completes the handshake).
@@ -217,8 +215,10 @@ void Listener::on_timer(Instant now) {
     int limit = req->acked ? cfg_.synack_retries : synack_retry_limit();
     if (req->retransmits >= limit) {
       ++counters_.half_open_expired;
-      drop_request(req, fmt::format("half-open lifetime over after {} SYN-ACK retransmissions",
-                                    req->retransmits));
+      drop_request(req, host_.tracing() ? fmt::format("half-open lifetime over after {} SYN-ACK "
+                                                      "retransmissions",
+                                                      req->retransmits)
+                                        : std::string());
       continue;
     }
     syn_queue_.count_retransmit(req);

@@ -10,6 +10,9 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+
+#include <fmt/format.h>
 
 #include "core/fixed_pool.hpp"
 #include "core/time.hpp"
@@ -19,6 +22,7 @@
 #include "tcp/syn_cookie.hpp"
 #include "tcp/syn_queue.hpp"
 #include "tcp/tcp_config.hpp"
+#include "wire/ipv4_address_format.hpp"
 #include "wire/tcp.hpp"
 
 namespace synack::tcp {
@@ -41,6 +45,8 @@ class ListenerHost {
   virtual void on_request_state(Listener& l, const FourTuple& tuple, TcpState from, TcpState to,
                                 std::string_view why) = 0;
   virtual void on_listener_note(Listener& l, std::string_view text) = 0;
+  // Whether on_request_state() and on_listener_note() record anything.
+  virtual bool tracing() const = 0;
   virtual void on_accept_ready(Listener& l) = 0;
 };
 
@@ -109,7 +115,13 @@ class Listener {
   void send_rst(const FourTuple& tuple, SeqNum seq);
   void send_ack(Instant now, const RequestSock& req);
   void drop_request(RequestSock* req, std::string_view why);
-  void note(std::string_view text) { host_.on_listener_note(*this, text); }
+  // A line for the trace. The arguments are formatted only when a trace is
+  // attached: a listener under a SYN flood must not allocate per SYN for
+  // text nobody reads.
+  template <typename... Args>
+  void note(fmt::format_string<Args...> f, Args&&... args) {
+    if (host_.tracing()) host_.on_listener_note(*this, fmt::format(f, std::forward<Args>(args)...));
+  }
 
   ListenerHost& host_;
   TcpConfig cfg_;

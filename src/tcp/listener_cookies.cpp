@@ -75,9 +75,8 @@ bool Listener::complete_from_cookie(Instant now, const FourTuple& tuple, const w
     // retransmission of this ACK's data) presents the cookie again.
     ++counters_.accept_queue_overflows;
     if (cfg_.abort_on_overflow) send_rst(tuple, seg.ack);
-    note(fmt::format("cookie ACK from {}:{} dropped: AcceptQueue full ({}/{})",
-                     tuple.remote_addr.to_string(), tuple.remote_port, accept_queue_.size(),
-                     cfg_.backlog));
+    note("cookie ACK from {}:{} dropped: AcceptQueue full ({}/{})", tuple.remote_addr,
+         tuple.remote_port, accept_queue_.size(), cfg_.backlog);
     return true;
   }
   HandshakeResult h;

@@ -2,6 +2,7 @@
 // A half-open connection in the listener's SYN queue: what a SYN-RECEIVED
 // entry needs and no more (Linux's request_sock). A full Connection is only
 // built when the final ACK arrives.
+#include <cstddef>
 #include <cstdint>
 
 #include "core/seq_num.hpp"
@@ -29,6 +30,9 @@ struct RequestSock {
   Instant deadline{};      // next SYN-ACK retransmission or expiry
   bool acked = false;      // the final ACK came while the accept queue was full
   bool resent = false;     // a SYN-ACK went out again on a duplicate SYN: no RTT sample (Karn)
+  // The SynQueue's timer index (DeadlineHeap): `deadline` as filed there.
+  Instant indexed_deadline = kNever;
+  std::size_t timer_slot = static_cast<std::size_t>(-1);
 };
 
 }  // namespace synack::tcp

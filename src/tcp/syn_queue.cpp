@@ -7,22 +7,23 @@ RequestSock* SynQueue::insert(const RequestSock& req) {
   RequestSock* r = pool_.allocate(req);
   if (!r) return nullptr;
   by_tuple_.emplace(r->tuple, r);
-  by_deadline_.emplace(r->deadline, r);
+  r->indexed_deadline = kNever;  // copied from `req`: not filed yet
+  r->timer_slot = DeadlineHeap<RequestSock>::kNotQueued;
+  by_deadline_.update(r, r->deadline);
   if (r->retransmits == 0) ++young_;
   return r;
 }
 
 void SynQueue::erase(RequestSock* req) {
-  by_deadline_.erase({req->deadline, req});
+  by_deadline_.remove(req);
   by_tuple_.erase(req->tuple);
   if (req->retransmits == 0) --young_;
   pool_.release(req);
 }
 
 void SynQueue::reschedule(RequestSock* req, Instant deadline) {
-  by_deadline_.erase({req->deadline, req});
   req->deadline = deadline;
-  by_deadline_.emplace(deadline, req);
+  by_deadline_.update(req, deadline);
 }
 
 void SynQueue::clear() {

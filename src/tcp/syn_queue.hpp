@@ -3,10 +3,10 @@
 // SYN-ACK and awaiting its ACK, bounded by the listener's syn_backlog, indexed
 // by 4-tuple and ordered by deadline.
 #include <cstddef>
-#include <set>
 #include <unordered_map>
 #include <utility>
 
+#include "core/deadline_heap.hpp"
 #include "core/fixed_pool.hpp"
 #include "tcp/request_sock.hpp"
 
@@ -40,12 +40,8 @@ class SynQueue {
     if (req->retransmits++ == 0) --young_;
   }
   // The entry with the earliest deadline, or nullptr.
-  RequestSock* earliest() const {
-    return by_deadline_.empty() ? nullptr : by_deadline_.begin()->second;
-  }
-  Instant next_deadline() const {
-    return by_deadline_.empty() ? kNever : by_deadline_.begin()->first;
-  }
+  RequestSock* earliest() const { return by_deadline_.empty() ? nullptr : by_deadline_.top(); }
+  Instant next_deadline() const { return by_deadline_.earliest(); }
   void clear();
 
  private:
@@ -53,7 +49,7 @@ class SynQueue {
   std::size_t limit_;
   std::size_t young_ = 0;
   std::unordered_map<FourTuple, RequestSock*, FourTupleHash> by_tuple_;
-  std::set<std::pair<Instant, RequestSock*>> by_deadline_;
+  DeadlineHeap<RequestSock> by_deadline_;
 };
 
 }  // namespace synack::tcp

@@ -170,10 +170,15 @@ void TcpLayer::reset_unmatched(const FourTuple& t, const wire::TcpRepr& seg) {
 
 void TcpLayer::on_timers(Instant now) {
   now_ = now;
-  std::vector<Connection*> due;
-  for (auto it = timers_.begin(); it != timers_.end() && it->first <= now; ++it)
-    due.push_back(it->second);
-  for (Connection* c : due) {
+  // Every due connection is taken out first, in deadline order, then each
+  // fires and is put back at its next deadline.
+  due_.clear();
+  while (!timers_.empty() && timers_.earliest() <= now) {
+    Connection* c = timers_.top();
+    due_.push_back(c);
+    timers_.remove(c);
+  }
+  for (Connection* c : due_) {
     c->on_timer(now);
     reindex(c);
   }
@@ -196,12 +201,13 @@ void TcpLayer::flush(Instant now) {
     reindex(c);
   }
   dirty_.clear();
-  std::vector<Connection*> reap;
-  reap.swap(reap_);
+  // Swapped with a kept list (maybe_reap() looks at reap_): no allocation.
+  reaping_.clear();
+  reaping_.swap(reap_);
   // A connection can be queued twice (released, then closed): free it once.
-  std::sort(reap.begin(), reap.end());
-  reap.erase(std::unique(reap.begin(), reap.end()), reap.end());
-  for (Connection* c : reap)
+  std::sort(reaping_.begin(), reaping_.end());
+  reaping_.erase(std::unique(reaping_.begin(), reaping_.end()), reaping_.end());
+  for (Connection* c : reaping_)
     maybe_reap(c);
 }
 
@@ -210,7 +216,7 @@ Instant TcpLayer::next_deadline() const {
   // or a closed connection whose handle was dropped sits in the pool forever.
   if (!dirty_.empty() || !reap_.empty()) return now_;
   Instant t = time_wait_.next_deadline();
-  if (!timers_.empty()) t = earliest(t, timers_.begin()->first);
+  t = earliest(t, timers_.earliest());
   for (auto& l : listeners_)
     t = earliest(t, l->next_deadline());
   return t;
@@ -220,10 +226,7 @@ void TcpLayer::reindex(Connection* c) {
   // Closed connections and those handed to a TIME-WAIT mini-socket have no
   // timers of their own any more.
   Instant want = c->is_closed() ? kNever : c->next_deadline();
-  if (want == c->indexed_deadline) return;
-  if (c->indexed_deadline != kNever) timers_.erase({c->indexed_deadline, c});
-  if (want != kNever) timers_.emplace(want, c);
-  c->indexed_deadline = want;
+  timers_.update(c, want);
 }
 
 void TcpLayer::send_segment(const FourTuple& tuple, const wire::TcpRepr& seg) {

@@ -5,11 +5,11 @@
 // SegmentOutput; time is an argument.
 #include <cstdint>
 #include <memory>
-#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
+#include "core/deadline_heap.hpp"
 #include "core/fixed_pool.hpp"
 #include "core/result.hpp"
 #include "tcp/connection.hpp"
@@ -88,8 +88,10 @@ class TcpLayer final : private ConnectionHost, private ListenerHost {
   void notify(Connection& c);
   void notify(Listener& l) { on_accept_ready(l); }
   // Connections whose readiness changed since the last call.
-  std::vector<Connection*> take_notifications();
-  std::vector<Listener*> take_accept_ready();
+  // Hand over (into `out`, whose old contents are dropped) the connections
+  // with news for their user, and the listeners with connections to accept.
+  void take_notifications(std::vector<Connection*>& out);
+  void take_accept_ready(std::vector<Listener*>& out);
 
   // --- inspection (like ss and nstat) -------------------------------------
   const TcpLayerCounters& counters() const { return counters_; }
@@ -122,6 +124,7 @@ class TcpLayer final : private ConnectionHost, private ListenerHost {
   void on_request_state(Listener& l, const FourTuple& tuple, TcpState from, TcpState to,
                         std::string_view why) override;
   void on_listener_note(Listener& l, std::string_view text) override;
+  bool tracing() const override { return trace_ != nullptr; }
   void on_accept_ready(Listener& l) override;
 
   void on_time_wait_segment(Instant now, TimeWaitSock* tw, const wire::TcpRepr& seg);
@@ -145,9 +148,11 @@ class TcpLayer final : private ConnectionHost, private ListenerHost {
   FixedPool<RequestSock> req_pool_;
   TimeWaitTable time_wait_;
   std::unordered_map<FourTuple, Connection*, FourTupleHash> flows_;
-  // Every connection with a timer armed, by deadline: next_deadline() and
-  // on_timers() cost O(log n), not a scan of all connections.
-  std::set<std::pair<Instant, Connection*>> timers_;
+  // Every connection with a timer armed, by deadline: next_deadline() is
+  // O(1) and on_timers() O(log n) per due connection, not a scan of all.
+  DeadlineHeap<Connection> timers_;
+  std::vector<Connection*> due_;      // on_timers()' work list, kept to reuse
+  std::vector<Connection*> reaping_;  // flush()'s, likewise
   std::vector<std::unique_ptr<Listener>> listeners_;
   std::vector<Connection*> dirty_;
   std::vector<Connection*> notify_;

@@ -86,18 +86,18 @@ void TcpLayer::release(Connection* c) {
   reap_.push_back(c);
 }
 
-std::vector<Connection*> TcpLayer::take_notifications() {
-  std::vector<Connection*> out;
+void TcpLayer::take_notifications(std::vector<Connection*>& out) {
+  // Swapped, not moved: the two vectors trade storage, so neither allocates
+  // once both have grown to the busiest poll's size.
+  out.clear();
   out.swap(notify_);
   for (Connection* c : out)
     c->notify = false;
-  return out;
 }
 
-std::vector<Listener*> TcpLayer::take_accept_ready() {
-  std::vector<Listener*> out;
+void TcpLayer::take_accept_ready(std::vector<Listener*>& out) {
+  out.clear();
   out.swap(accept_ready_);
-  return out;
 }
 
 Connection* TcpLayer::create_connection(Instant now, const FourTuple& tuple, const TcpConfig& cfg,
@@ -158,7 +158,7 @@ void TcpLayer::maybe_reap(Connection* c) {
     std::erase(notify_, c);
     c->notify = false;
   }
-  if (c->indexed_deadline != kNever) timers_.erase({c->indexed_deadline, c});
+  timers_.remove(c);
   conn_pool_.release(c);
 }
 
