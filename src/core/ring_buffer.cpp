@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <utility>
 
 namespace synack {
 
@@ -11,15 +12,16 @@ void RingBuffer::reserve(std::size_t logical) {
   while (want < logical)
     want *= 2;
   want = std::min(want, cap_);
-  auto grown = std::make_unique_for_overwrite<std::uint8_t[]>(want);
+  std::uint8_t* grown = allocate(want);
   if (alloc_ > 0) {
     // Keep every stored byte, readable or written ahead, at its logical
     // offset: unroll the old ring from head_.
     std::size_t first = alloc_ - head_;
-    std::memcpy(grown.get(), buf_.get() + head_, first);
-    std::memcpy(grown.get() + first, buf_.get(), head_);
+    std::memcpy(grown, buf_ + head_, first);
+    std::memcpy(grown + first, buf_, head_);
   }
-  buf_ = std::move(grown);
+  free_storage();
+  buf_ = grown;
   alloc_ = want;
   head_ = 0;
 }
@@ -29,8 +31,8 @@ void RingBuffer::copy_in(std::size_t logical, std::span<const std::uint8_t> data
   reserve(logical + data.size());
   std::size_t start = index(logical);
   std::size_t first = std::min(data.size(), alloc_ - start);
-  std::memcpy(buf_.get() + start, data.data(), first);
-  if (first < data.size()) std::memcpy(buf_.get(), data.data() + first, data.size() - first);
+  std::memcpy(buf_ + start, data.data(), first);
+  if (first < data.size()) std::memcpy(buf_, data.data() + first, data.size() - first);
 }
 
 std::size_t RingBuffer::push(std::span<const std::uint8_t> data) {
@@ -47,8 +49,8 @@ std::size_t RingBuffer::peek_at(std::size_t offset, std::span<std::uint8_t> out)
   if (n == 0) return 0;
   std::size_t start = index(offset);
   std::size_t first = std::min(n, alloc_ - start);
-  std::memcpy(out.data(), buf_.get() + start, first);
-  if (first < n) std::memcpy(out.data() + first, buf_.get(), n - first);
+  std::memcpy(out.data(), buf_ + start, first);
+  if (first < n) std::memcpy(out.data() + first, buf_, n - first);
   return n;
 }
 
@@ -57,7 +59,7 @@ std::span<const std::uint8_t> RingBuffer::view_at(std::size_t offset, std::size_
   n = std::min(n, len_ - offset);
   std::size_t start = index(offset);
   if (n == 0 || start + n > alloc_) return {};
-  return {buf_.get() + start, n};
+  return {buf_ + start, n};
 }
 
 std::size_t RingBuffer::pop(std::span<std::uint8_t> out) {
@@ -82,10 +84,33 @@ std::size_t RingBuffer::write_at(std::size_t offset, std::span<const std::uint8_
 }
 
 void RingBuffer::release_if_empty() {
-  if (len_ != 0 || alloc_ <= kFirstAllocation) return;
-  buf_.reset();
-  alloc_ = 0;
+  if (len_ != 0 || alloc_ == 0) return;
+  if (!pool_ && alloc_ <= kFirstAllocation) return;
+  free_storage();
   head_ = 0;
+}
+
+std::uint8_t* RingBuffer::allocate(std::size_t n) {
+  return pool_ ? pool_->acquire(n) : new std::uint8_t[n];
+}
+
+void RingBuffer::free_storage() {
+  if (!buf_) return;
+  if (pool_)
+    pool_->release(buf_, alloc_);
+  else
+    delete[] buf_;
+  buf_ = nullptr;
+  alloc_ = 0;
+}
+
+void RingBuffer::take(RingBuffer& o) {
+  pool_ = o.pool_;
+  buf_ = std::exchange(o.buf_, nullptr);
+  cap_ = o.cap_;
+  alloc_ = std::exchange(o.alloc_, 0);
+  head_ = std::exchange(o.head_, 0);
+  len_ = std::exchange(o.len_, 0);
 }
 
 void RingBuffer::commit(std::size_t n) {

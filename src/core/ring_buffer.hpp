@@ -8,6 +8,8 @@
 #include <memory>
 #include <span>
 
+#include "core/buffer_pool.hpp"
+
 namespace synack {
 
 class RingBuffer {
@@ -16,7 +18,23 @@ class RingBuffer {
   // by doubling (from 64 KiB) up to the capacity as bytes are stored: an idle
   // connection costs no buffer memory, a large capacity costs only what is
   // used, and nothing is zero-filled.
-  explicit RingBuffer(std::size_t capacity) : cap_(capacity) {}
+  //
+  // With a BufferPool, blocks come from and go back to it (it must outlive
+  // the ring), and an empty ring gives its whole block back (see
+  // release_if_empty()).
+  explicit RingBuffer(std::size_t capacity, BufferPool* pool = nullptr)
+      : pool_(pool), cap_(capacity) {}
+  ~RingBuffer() { free_storage(); }
+  RingBuffer(const RingBuffer&) = delete;
+  RingBuffer& operator=(const RingBuffer&) = delete;
+  RingBuffer(RingBuffer&& o) noexcept { take(o); }
+  RingBuffer& operator=(RingBuffer&& o) noexcept {
+    if (this != &o) {
+      free_storage();
+      take(o);
+    }
+    return *this;
+  }
 
   std::size_t capacity() const { return cap_; }
   std::size_t size() const { return len_; }
@@ -34,9 +52,8 @@ class RingBuffer {
   std::span<const std::uint8_t> view_at(std::size_t offset, std::size_t n) const;
   // The longest readable run at the front, in place.
   std::span<const std::uint8_t> front_view() const {
-    return len_ == 0
-               ? std::span<const std::uint8_t>{}
-               : std::span<const std::uint8_t>(buf_.get() + head_, std::min(len_, alloc_ - head_));
+    return len_ == 0 ? std::span<const std::uint8_t>{}
+                     : std::span<const std::uint8_t>(buf_ + head_, std::min(len_, alloc_ - head_));
   }
   // Drops up to n bytes from the front.
   std::size_t discard(std::size_t n);
@@ -45,9 +62,12 @@ class RingBuffer {
   std::size_t write_at(std::size_t offset, std::span<const std::uint8_t> data);
   // Makes n bytes written by write_at at offset 0.. readable.
   void commit(std::size_t n);
-  // Frees storage grown past the first allocation once nothing is stored, so a
-  // burst does not pin megabytes for the connection's life; the next write
-  // allocates again. The caller knows nothing sits written ahead (write_at).
+  // Frees storage once nothing is stored, so a burst does not pin megabytes
+  // for the connection's life; the next write allocates again. Without a
+  // pool only growth past the first allocation is freed (the allocator is
+  // slow to ask again); with one the whole block goes back to it, so an idle
+  // connection holds no buffer memory. The caller knows nothing sits
+  // written ahead (write_at).
   void release_if_empty();
   // Bytes of storage allocated so far (at most capacity()).
   std::size_t allocated() const { return alloc_; }
@@ -58,9 +78,13 @@ class RingBuffer {
   // Makes room for `logical` bytes past the front (readable or written ahead).
   void reserve(std::size_t logical);
   void copy_in(std::size_t logical, std::span<const std::uint8_t> data);
+  std::uint8_t* allocate(std::size_t n);
+  void free_storage();
+  void take(RingBuffer& o);
 
-  std::unique_ptr<std::uint8_t[]> buf_;
-  std::size_t cap_;
+  BufferPool* pool_ = nullptr;
+  std::uint8_t* buf_ = nullptr;
+  std::size_t cap_ = 0;
   std::size_t alloc_ = 0;
   std::size_t head_ = 0;
   std::size_t len_ = 0;

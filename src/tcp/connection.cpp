@@ -29,8 +29,8 @@ Connection::Connection(ConnectionHost& host, const TcpConfig& cfg, FourTuple tup
       tuple_(tuple),
       rtt_(cfg.rto_initial, cfg.rto_min, cfg.rto_max),
       cc_(cfg.congestion),
-      snd_buf_(cfg.send_buffer),
-      rcv_buf_(cfg.recv_buffer) {}
+      snd_buf_(cfg.send_buffer, host.buffer_pool()),
+      rcv_buf_(cfg.recv_buffer, host.buffer_pool()) {}
 
 void Connection::open_active(Instant now, SeqNum iss, std::uint16_t our_mss,
                              std::uint32_t ts_offset) {

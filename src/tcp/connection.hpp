@@ -50,6 +50,8 @@ class ConnectionHost {
   // RFC 5961 §7: the host-wide budget of challenge ACKs; false means this
   // one must not be sent.
   virtual bool allow_challenge_ack(Instant now) = 0;
+  // Where the send and receive buffers' blocks come from (nullptr: the heap).
+  virtual BufferPool* buffer_pool() { return nullptr; }
 };
 
 // What the listener learned during a passive open.

@@ -95,6 +95,8 @@ class TcpLayer final : private ConnectionHost, private ListenerHost {
 
   // --- inspection (like ss and nstat) -------------------------------------
   const TcpLayerCounters& counters() const { return counters_; }
+  // The send and receive buffers' block recycler (bytes cached, reuse).
+  const BufferPoolStats& buffer_stats() const { return buffers_.stats(); }
   const PoolStats& connection_pool() const { return conn_pool_.stats(); }
   const PoolStats& request_pool() const { return req_pool_.stats(); }
   const PoolStats& time_wait_pool() const { return time_wait_.pool_stats(); }
@@ -113,6 +115,7 @@ class TcpLayer final : private ConnectionHost, private ListenerHost {
   void on_state_change(Connection& c, TcpState from, TcpState to, std::string_view why) override;
   void on_activity(Connection& c) override;
   bool allow_challenge_ack(Instant now) override;
+  BufferPool* buffer_pool() override { return &buffers_; }
   // ListenerHost
   SeqNum choose_isn(const FourTuple& tuple, Instant now) override {
     return isn_.generate(tuple, now);
@@ -144,6 +147,8 @@ class TcpLayer final : private ConnectionHost, private ListenerHost {
   Instant now_{};  // the instant of the call being processed (for the trace)
   std::uint16_t mss_;
   IsnGenerator isn_;
+  // Before conn_pool_: the connections' buffers go back to it when they die.
+  BufferPool buffers_;
   FixedPool<Connection> conn_pool_;
   FixedPool<RequestSock> req_pool_;
   TimeWaitTable time_wait_;

@@ -1,0 +1,51 @@
+#include "core/buffer_pool.hpp"
+
+namespace synack {
+
+BufferPool::~BufferPool() {
+  trim();
+}
+
+BufferPool::SizeClass& BufferPool::size_class(std::size_t size) {
+  for (SizeClass& c : classes_)
+    if (c.size == size) return c;
+  classes_.push_back(SizeClass{size, {}});
+  return classes_.back();
+}
+
+std::uint8_t* BufferPool::acquire(std::size_t size) {
+  ++stats_.acquired;
+  stats_.outstanding_bytes += size;
+  SizeClass& c = size_class(size);
+  if (!c.free.empty()) {
+    std::uint8_t* b = c.free.back();
+    c.free.pop_back();
+    stats_.cached_bytes -= size;
+    ++stats_.reused;
+    return b;
+  }
+  return new std::uint8_t[size];
+}
+
+void BufferPool::release(std::uint8_t* block, std::size_t size) {
+  ++stats_.released;
+  stats_.outstanding_bytes -= size;
+  if (stats_.cached_bytes + size > max_cached_) {
+    ++stats_.freed;
+    delete[] block;
+    return;
+  }
+  size_class(size).free.push_back(block);
+  stats_.cached_bytes += size;
+}
+
+void BufferPool::trim() {
+  for (SizeClass& c : classes_) {
+    for (std::uint8_t* b : c.free)
+      delete[] b;
+    c.free.clear();
+  }
+  stats_.cached_bytes = 0;
+}
+
+}  // namespace synack
