@@ -42,6 +42,7 @@
 #include <string_view>
 #include <vector>
 
+#include "pair_net.hpp"
 #include "phy/simulation.hpp"
 #include "socket/tcp_listener.hpp"
 #include "socket/tcp_stream.hpp"
@@ -120,87 +121,13 @@ class SimNet {
   socket::Stack* server_;
 };
 
-// One side of a pair of devices wired back to back: transmit() copies the
-// frame into the peer's queue. Frame buffers are reused once the queue has
-// been drained, so steady state allocates nothing.
-class QueueDevice final : public iface::Device {
- public:
-  void set_peer(QueueDevice* peer) { peer_ = peer; }
-  bool pending() const { return head_ != tail_; }
-
-  iface::DeviceCaps caps() const override { return {1500, iface::Medium::Ip}; }
-  std::optional<std::span<const std::uint8_t>> receive(Instant) override {
-    if (head_ == tail_) {
-      head_ = tail_ = 0;
-      return std::nullopt;
-    }
-    const auto& f = frames_[head_++];
-    return std::span<const std::uint8_t>(f);
-  }
-  void transmit(Instant, std::span<const std::uint8_t> frame) override { peer_->push(frame); }
-
- private:
-  void push(std::span<const std::uint8_t> frame) {
-    if (tail_ == frames_.size()) frames_.emplace_back();
-    frames_[tail_++].assign(frame.begin(), frame.end());
-  }
-
-  QueueDevice* peer_ = nullptr;
-  std::vector<std::vector<std::uint8_t>> frames_;
-  std::size_t head_ = 0;
-  std::size_t tail_ = 0;
-};
-
-// Two stacks joined by a QueueDevice pair, polled by a minimal event loop.
-class PairNet {
+// Two stacks joined by a QueueDevice pair (bench/pair_net.hpp).
+class PairNet : public bench::PairNet {
  public:
   static constexpr const char* kName = "pair";
-
   explicit PairNet(std::size_t buffer_bytes)
-      : client_(host_config("client", "10.0.0.1/24", buffer_bytes)),
-        server_(host_config("server", "10.0.0.2/24", buffer_bytes)) {
-    client_dev_.set_peer(&server_dev_);
-    server_dev_.set_peer(&client_dev_);
-  }
-  socket::Stack& client() { return client_; }
-  socket::Stack& server() { return server_; }
-
-  bool drain() {
-    for (int i = 0; i < kMaxRounds; ++i) {
-      bool c = client_dev_.pending() || client_.poll_at() <= now_;
-      bool s = server_dev_.pending() || server_.poll_at() <= now_;
-      if (!c && !s) return true;
-      if (c) client_.poll(now_, client_dev_);
-      if (s) server_.poll(now_, server_dev_);
-    }
-    return false;
-  }
-  bool advance(Duration d) {
-    Instant target = now_ + d;
-    for (int i = 0; i < kMaxRounds; ++i) {
-      if (!drain()) return false;
-      Instant next = earliest(client_.poll_at(), server_.poll_at());
-      if (next > target) {
-        set_time(target);
-        return true;
-      }
-      set_time(std::max(next, now_));
-    }
-    return false;
-  }
-
- private:
-  void set_time(Instant t) {
-    now_ = t;
-    client_.set_time(t);
-    server_.set_time(t);
-  }
-
-  Instant now_{};
-  socket::Stack client_;
-  socket::Stack server_;
-  QueueDevice client_dev_;
-  QueueDevice server_dev_;
+      : bench::PairNet(host_config("client", "10.0.0.1/24", buffer_bytes),
+                       host_config("server", "10.0.0.2/24", buffer_bytes), kMaxRounds) {}
 };
 
 // ---- helpers -------------------------------------------------------------------

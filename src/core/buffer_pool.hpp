@@ -1,6 +1,6 @@
 #pragma once
 // Recycles the byte blocks that connections' ring buffers are made of. A
-// block given back is kept (up to a bound on cached bytes) and handed out
+// block given back is kept (up to a bound on cached bytes, 4 MiB by default) and handed out
 // again for the next request of the same size, so connections that open,
 // move data and close — or buffers that empty and fill again — stop going to
 // the allocator, and a buffer can let its block go the moment it is empty
@@ -24,7 +24,7 @@ struct BufferPoolStats {
 
 class BufferPool {
  public:
-  static constexpr std::size_t kDefaultCacheBytes = 16 * 1024 * 1024;
+  static constexpr std::size_t kDefaultCacheBytes = 4 * 1024 * 1024;
 
   explicit BufferPool(std::size_t max_cached_bytes = kDefaultCacheBytes)
       : max_cached_(max_cached_bytes) {}

@@ -14,8 +14,11 @@ namespace synack {
 
 class RingBuffer {
  public:
+  // Storage starts at this size (or the capacity, if smaller): a page, so a
+  // connection that moves a few bytes holds a few bytes' worth.
+  static constexpr std::size_t kFirstAllocation = 4096;
   // The storage is allocated on the first write, uninitialised, and grows
-  // by doubling (from 64 KiB) up to the capacity as bytes are stored: an idle
+  // by doubling (from kFirstAllocation) up to the capacity as bytes are stored: an idle
   // connection costs no buffer memory, a large capacity costs only what is
   // used, and nothing is zero-filled.
   //
@@ -73,7 +76,6 @@ class RingBuffer {
   std::size_t allocated() const { return alloc_; }
 
  private:
-  static constexpr std::size_t kFirstAllocation = 64 * 1024;
   std::size_t index(std::size_t logical) const { return (head_ + logical) % alloc_; }
   // Makes room for `logical` bytes past the front (readable or written ahead).
   void reserve(std::size_t logical);

@@ -25,7 +25,8 @@ std::string_view to_string(ConnError e) {
 
 Connection::Connection(ConnectionHost& host, const TcpConfig& cfg, FourTuple tuple)
     : host_(host),
-      cfg_(cfg),
+      cfg_(&cfg),
+      tun_(cfg),
       tuple_(tuple),
       rtt_(cfg.rto_initial, cfg.rto_min, cfg.rto_max),
       cc_(cfg.congestion),
@@ -43,9 +44,9 @@ void Connection::open_active(Instant now, SeqNum iss, std::uint16_t our_mss,
   snd_.max = iss;
   snd_buf_seq_ = iss + 1;
   last_small_end_ = iss;
-  rcv_.wscale = cfg_.window_scaling ? window_shift_for(cfg_.recv_buffer) : 0;
+  rcv_.wscale = cfg_->window_scaling ? window_shift_for(cfg_->recv_buffer) : 0;
   set_state(TcpState::SynSent, "connect");
-  timers_.retransmit = now + cfg_.rto_initial;
+  timers_.retransmit = now + cfg_->rto_initial;
   activity();
 }
 
@@ -187,7 +188,7 @@ void Connection::close(Instant now) {
     return;
   }
   shutdown_write(now);
-  if (state_ == TcpState::FinWait2) timers_.fin_wait2 = now + cfg_.fin_timeout;
+  if (state_ == TcpState::FinWait2) timers_.fin_wait2 = now + cfg_->fin_timeout;
 }
 
 void Connection::abort(Instant now) {
@@ -212,8 +213,8 @@ void Connection::abort(Instant now) {
 }
 
 void Connection::set_congestion(CongestionAlgorithm a) {
-  if (a == cfg_.congestion) return;
-  cfg_.congestion = a;
+  if (a == tun_.congestion) return;
+  tun_.congestion = a;
   CongestionControl fresh(a);
   fresh.init(snd_.mss);
   fresh.cwnd = cc_.cwnd;
@@ -223,10 +224,10 @@ void Connection::set_congestion(CongestionAlgorithm a) {
 
 void Connection::set_keepalive(Instant now, bool on, Duration idle, Duration interval, int probes) {
   now_ = now;
-  cfg_.keepalive = on;
-  cfg_.keepalive_time = idle;
-  cfg_.keepalive_interval = interval;
-  cfg_.keepalive_probes = probes;
+  tun_.keepalive = on;
+  tun_.keepalive_time = idle;
+  tun_.keepalive_interval = interval;
+  tun_.keepalive_probes = probes;
   keepalive_probes_sent_ = 0;
   timers_.keepalive = kNever;
   arm_keepalive(now);

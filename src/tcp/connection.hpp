@@ -54,6 +54,24 @@ class ConnectionHost {
   virtual BufferPool* buffer_pool() { return nullptr; }
 };
 
+// The few TcpConfig settings a user may change on one open connection (the
+// rest are shared, so a connection does not carry its own copy of them all).
+struct ConnectionTunables {
+  explicit ConnectionTunables(const TcpConfig& c)
+      : keepalive_time(c.keepalive_time),
+        keepalive_interval(c.keepalive_interval),
+        keepalive_probes(c.keepalive_probes),
+        keepalive(c.keepalive),
+        nodelay(c.nodelay),
+        congestion(c.congestion) {}
+  Duration keepalive_time;
+  Duration keepalive_interval;
+  int keepalive_probes;
+  bool keepalive;
+  bool nodelay;
+  CongestionAlgorithm congestion;
+};
+
 // What the listener learned during a passive open.
 struct HandshakeResult {
   SeqNum iss;
@@ -122,6 +140,7 @@ struct TcpInfo {
 
 class Connection {
  public:
+  // `cfg` must outlive the connection (the TCP layer interns it).
   Connection(ConnectionHost& host, const TcpConfig& cfg, FourTuple tuple);
 
   // --- opening -----------------------------------------------------------
@@ -156,7 +175,10 @@ class Connection {
   TcpState state() const { return state_; }
   ConnError error() const { return error_; }
   const FourTuple& tuple() const { return tuple_; }
-  const TcpConfig& config() const { return cfg_; }
+  // The configuration it was opened with (shared, see TcpLayer::intern);
+  // the settings a user may change per connection are in tunables().
+  const TcpConfig& config() const { return *cfg_; }
+  const ConnectionTunables& tunables() const { return tun_; }
   const SendState& snd() const { return snd_; }
   const RecvState& rcv() const { return rcv_; }
   const TimerSet& timers() const { return timers_; }
@@ -169,7 +191,7 @@ class Connection {
   TcpInfo info() const;
 
   // --- per-connection options (setsockopt) --------------------------------
-  void set_nodelay(bool on) { cfg_.nodelay = on; }
+  void set_nodelay(bool on) { tun_.nodelay = on; }
   void set_congestion(CongestionAlgorithm a);
   // SO_KEEPALIVE with TCP_KEEPIDLE / TCP_KEEPINTVL / TCP_KEEPCNT.
   void set_keepalive(Instant now, bool on, Duration idle, Duration interval, int probes);
@@ -267,7 +289,7 @@ class Connection {
   void on_keepalive_timeout(Instant now);
   void arm_keepalive(Instant now);
   // connection_rack.cpp
-  bool rack_enabled() const { return sack_ok_ && cfg_.loss_detection == LossDetection::Rack; }
+  bool rack_enabled() const { return sack_ok_ && cfg_->loss_detection == LossDetection::Rack; }
   Rack::Context rack_context() const;
   void rack_on_ack(Instant now, const wire::TcpRepr& seg, std::optional<SeqNum> lowest_new,
                    bool dsack);
@@ -284,7 +306,8 @@ class Connection {
   }
 
   ConnectionHost& host_;
-  TcpConfig cfg_;
+  const TcpConfig* cfg_;  // shared by every connection opened with it
+  ConnectionTunables tun_;
   FourTuple tuple_;
   TcpState state_ = TcpState::Closed;
   ConnError error_ = ConnError::None;

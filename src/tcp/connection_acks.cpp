@@ -12,7 +12,7 @@ void Connection::schedule_ack(bool immediately) {
   // RFC 5681 §4.2: at least every second full-sized segment is acknowledged
   // at once; so are segments while the connection is young (quick-ACK).
   bool two_segments = rcv_.nxt - last_ack_sent_ >= static_cast<std::int32_t>(2 * rcv_mss_);
-  if (immediately || quickack_ > 0 || two_segments || cfg_.delack_min <= Duration(0))
+  if (immediately || quickack_ > 0 || two_segments || cfg_->delack_min <= Duration(0))
     ack_now_ = true;
 }
 
@@ -22,8 +22,8 @@ bool Connection::oow_rate_limited(const wire::TcpRepr& seg, bool exempt_data) {
   // drives the peer's recovery (a duplicate ACK, the ACK of a retransmitted
   // FIN), so it is always answered. Challenges get no such exemption.
   if (exempt_data && seg.seq_len() > 0 && !seg.has(wire::tcp_flags::kSyn)) return false;
-  if (cfg_.invalid_ratelimit <= Duration(0)) return false;
-  if (last_oow_ack_at_ != kNever && now_ - last_oow_ack_at_ < cfg_.invalid_ratelimit) {
+  if (cfg_->invalid_ratelimit <= Duration(0)) return false;
+  if (last_oow_ack_at_ != kNever && now_ - last_oow_ack_at_ < cfg_->invalid_ratelimit) {
     ++stats_.acks_rate_limited;
     return true;
   }
@@ -51,7 +51,7 @@ void Connection::send_challenge_ack(const wire::TcpRepr& seg) {
 
 void Connection::note_received_segment(Instant now) {
   keepalive_probes_sent_ = 0;
-  if (cfg_.keepalive && timers_.keepalive != kNever) timers_.keepalive = now + cfg_.keepalive_time;
+  if (tun_.keepalive && timers_.keepalive != kNever) timers_.keepalive = now + tun_.keepalive_time;
 }
 
 void Connection::remember_sack_anchor(SeqNum seq) {

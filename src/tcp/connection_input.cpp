@@ -120,14 +120,14 @@ void Connection::on_segment_syn_sent(Instant now, const wire::TcpRepr& seg) {
   if (!seg.has(kSyn)) return;
   rcv_.irs = seg.seq;
   rcv_.nxt = seg.seq + 1;
-  std::uint16_t peer_mss = seg.options.mss.value_or(cfg_.default_peer_mss);
+  std::uint16_t peer_mss = seg.options.mss.value_or(cfg_->default_peer_mss);
   snd_.mss = std::max<std::uint16_t>(64, std::min(peer_mss, our_mss_));
   // RFC 7323 §2.2: scaling only when both SYNs carried the option.
-  wscale_ok_ = cfg_.window_scaling && seg.options.window_scale.has_value();
+  wscale_ok_ = cfg_->window_scaling && seg.options.window_scale.has_value();
   snd_.wscale = wscale_ok_ ? std::min<std::uint8_t>(*seg.options.window_scale, 14) : 0;
   if (!wscale_ok_) rcv_.wscale = 0;
-  sack_ok_ = cfg_.sack && seg.options.sack_permitted;
-  ts_ok_ = cfg_.timestamps && seg.options.timestamps.has_value();
+  sack_ok_ = cfg_->sack && seg.options.sack_permitted;
+  ts_ok_ = cfg_->timestamps && seg.options.timestamps.has_value();
   if (ts_ok_) {
     ts_recent_ = seg.options.timestamps->tsval;
     ts_recent_stamp_ = now;
@@ -181,7 +181,7 @@ void Connection::on_segment_syn_sent(Instant now, const wire::TcpRepr& seg) {
   // Simultaneous open: SYN without ACK. Answer SYN,ACK from SYN-RECEIVED;
   // output() resends our SYN (seq = ISS) with the ACK bit.
   snd_.nxt = snd_.iss;
-  timers_.retransmit = now + cfg_.rto_initial;
+  timers_.retransmit = now + cfg_->rto_initial;
   syn_retransmits_ = 0;
   set_state(TcpState::SynReceived, "simultaneous open");
   activity();
@@ -348,7 +348,7 @@ bool Connection::process_ack(Instant now, const wire::TcpRepr& seg) {
     case TcpState::FinWait1:
       if (fin_acked) {
         set_state(TcpState::FinWait2, "FIN acknowledged");
-        if (user_closed_) timers_.fin_wait2 = now + cfg_.fin_timeout;
+        if (user_closed_) timers_.fin_wait2 = now + cfg_->fin_timeout;
       }
       break;
     case TcpState::Closing:

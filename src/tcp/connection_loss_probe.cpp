@@ -19,7 +19,7 @@ void Connection::arm_loss_probe(Instant now) {
   timers_.loss_probe = kNever;
   // §7.2: SACK negotiated, data outstanding, no recovery or RTO backoff
   // under way, no probe outstanding, and an RTT to scale it by.
-  if (!cfg_.loss_probe || !sack_ok_ || in_recovery_ || backoff_ > 0 || tlp_end_) return;
+  if (!cfg_->loss_probe || !sack_ok_ || in_recovery_ || backoff_ > 0 || tlp_end_) return;
   // Any state with data or a FIN in flight: a closing sender's tail is the
   // typical tail.
   if (!is_synchronized(state_) || state_ == TcpState::TimeWait) return;
@@ -29,7 +29,7 @@ void Connection::arm_loss_probe(Instant now) {
   Duration pto = 2 * rtt_.srtt();
   // One segment out: the peer may hold its ACK for the delayed-ACK
   // maximum (WCDelAckT), so wait for that as well.
-  if (snd_.max - snd_.una <= snd_.mss) pto += cfg_.delack_max;
+  if (snd_.max - snd_.una <= snd_.mss) pto += cfg_->delack_max;
   pto = std::max<Duration>(pto, std::chrono::milliseconds(10));  // as Linux's floor
   // §7.2: PTO = min(PTO, RTO). When the timeout would come first the probe
   // goes in its place (as in Linux): one segment, no window collapse and no

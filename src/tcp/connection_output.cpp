@@ -53,12 +53,12 @@ void Connection::emit(std::uint8_t flags, SeqNum seq, std::span<const std::uint8
   if (with_syn_options) {
     r.options.mss = our_mss_;
     // In a SYN-ACK (simultaneous open) offer scaling only if the peer did.
-    bool offer = cfg_.window_scaling && (state_ == TcpState::SynSent || wscale_ok_);
+    bool offer = cfg_->window_scaling && (state_ == TcpState::SynSent || wscale_ok_);
     if (offer) r.options.window_scale = rcv_.wscale;
     // SYN offers SACK and timestamps; a SYN-ACK answers only what was offered.
     bool active = state_ == TcpState::SynSent;
-    r.options.sack_permitted = active ? cfg_.sack : sack_ok_;
-    if (active ? cfg_.timestamps : ts_ok_)
+    r.options.sack_permitted = active ? cfg_->sack : sack_ok_;
+    if (active ? cfg_->timestamps : ts_ok_)
       r.options.timestamps =
           wire::TcpTimestamps{ts_clock(now_, ts_offset_), active ? 0 : ts_recent_};
   } else if (!(flags & kRst)) {
@@ -120,17 +120,17 @@ void Connection::arm_persist(Instant now) {
 Duration Connection::persist_interval() const {
   // RTO doubled per probe already sent, at most rto_max (RFC 9293 §3.8.6.1).
   Duration d = rtt_.rto();
-  for (int i = 0; i < persist_backoff_ && d < cfg_.rto_max; ++i)
+  for (int i = 0; i < persist_backoff_ && d < cfg_->rto_max; ++i)
     d *= 2;
-  return std::min(d, cfg_.rto_max);
+  return std::min(d, cfg_->rto_max);
 }
 
 void Connection::arm_retransmit(Instant now) {
   if (timers_.retransmit != kNever) return;
   Duration rto = rtt_.rto();
-  for (int i = 0; i < backoff_ && rto < cfg_.rto_max; ++i)
+  for (int i = 0; i < backoff_ && rto < cfg_->rto_max; ++i)
     rto *= 2;
-  timers_.retransmit = now + std::min(rto, cfg_.rto_max);
+  timers_.retransmit = now + std::min(rto, cfg_->rto_max);
 }
 
 bool Connection::send_data_segment(Instant now) {
@@ -177,7 +177,7 @@ bool Connection::send_data_segment(Instant now) {
     // off; or when it is at least half the largest window the peer offered.
     bool all_queued = len == avail;
     bool small_in_flight = snd_.una < last_small_end_;
-    bool idle = flight == 0 || !small_in_flight || cfg_.nodelay;
+    bool idle = flight == 0 || !small_in_flight || tun_.nodelay;
     bool half_window = snd_.max_wnd > 0 && len >= snd_.max_wnd / 2;
     if (!((all_queued && idle) || half_window || flight == 0)) return false;
   }
@@ -279,9 +279,9 @@ void Connection::output(Instant now) {
   } else if (timers_.delack == kNever) {
     // RFC 9293 §3.8.6.3: delay, but well under 0.5 s. Linux starts at 40 ms
     // and never waits past 200 ms nor (much) past one RTT.
-    Duration d = cfg_.delack_min;
-    if (rtt_.has_sample()) d = std::clamp(rtt_.srtt(), cfg_.delack_min, cfg_.delack_max);
-    timers_.delack = now + std::min(d, cfg_.delack_max);
+    Duration d = cfg_->delack_min;
+    if (rtt_.has_sample()) d = std::clamp(rtt_.srtt(), cfg_->delack_min, cfg_->delack_max);
+    timers_.delack = now + std::min(d, cfg_->delack_max);
   }
 }
 

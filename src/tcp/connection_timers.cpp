@@ -48,22 +48,22 @@ void Connection::on_timer(Instant now) {
 }
 
 void Connection::arm_keepalive(Instant now) {
-  if (cfg_.keepalive && is_synchronized(state_) && state_ != TcpState::TimeWait)
-    timers_.keepalive = now + cfg_.keepalive_time;
+  if (tun_.keepalive && is_synchronized(state_) && state_ != TcpState::TimeWait)
+    timers_.keepalive = now + tun_.keepalive_time;
 }
 
 void Connection::on_keepalive_timeout(Instant now) {
   // RFC 9293 §3.8.4 (RFC 1122 §4.2.3.6): only an idle connection is probed;
   // while data is outstanding the retransmission timer watches the peer.
-  if (!cfg_.keepalive) return;
+  if (!tun_.keepalive) return;
   if (state_ != TcpState::Established && state_ != TcpState::CloseWait &&
       state_ != TcpState::FinWait2)
     return;
   if (snd_.una != snd_.max || snd_buf_.size() > 0) {
-    timers_.keepalive = now + cfg_.keepalive_time;
+    timers_.keepalive = now + tun_.keepalive_time;
     return;
   }
-  if (keepalive_probes_sent_ >= cfg_.keepalive_probes) {
+  if (keepalive_probes_sent_ >= tun_.keepalive_probes) {
     // Like Linux: give up, tell the peer with a RST, report a timeout.
     send_active_reset();
     enter_closed(ConnError::TimedOut, "keepalive: peer did not answer");
@@ -74,24 +74,24 @@ void Connection::on_keepalive_timeout(Instant now) {
   ++keepalive_probes_sent_;
   ++stats_.keepalive_probes;
   emit(wire::tcp_flags::kAck, snd_.max - 1, {}, false);
-  timers_.keepalive = now + cfg_.keepalive_interval;
+  timers_.keepalive = now + tun_.keepalive_interval;
 }
 
 void Connection::on_retransmit_timeout(Instant now) {
   ++stats_.timeouts;
   timed_seq_.reset();  // Karn's rule
   if (state_ == TcpState::SynSent || state_ == TcpState::SynReceived) {
-    int limit = state_ == TcpState::SynSent ? cfg_.syn_retries : cfg_.synack_retries;
+    int limit = state_ == TcpState::SynSent ? cfg_->syn_retries : cfg_->synack_retries;
     if (syn_retransmits_ >= limit) {
       enter_closed(ConnError::TimedOut, "SYN retransmissions exhausted");
       return;
     }
     ++syn_retransmits_;
     // Exponential backoff from the initial RTO: 1, 2, 4, 8 ... s.
-    Duration wait = cfg_.rto_initial;
+    Duration wait = cfg_->rto_initial;
     for (int i = 0; i < syn_retransmits_; ++i)
       wait *= 2;
-    timers_.retransmit = now + std::min(wait, cfg_.rto_max);
+    timers_.retransmit = now + std::min(wait, cfg_->rto_max);
     snd_.nxt = snd_.iss;  // output() sends the SYN (or SYN-ACK) again
     activity();
     return;
@@ -102,11 +102,11 @@ void Connection::on_retransmit_timeout(Instant now) {
   // (an ACK within rto_max) they do not count toward retries2. An orphan
   // gets no such patience.
   bool zero_window = snd_.wnd == 0 && !user_closed_;
-  if (zero_window && now - last_ack_at_ > cfg_.rto_max) {
+  if (zero_window && now - last_ack_at_ > cfg_->rto_max) {
     enter_closed(ConnError::TimedOut, "zero window: the peer stopped answering");
     return;
   }
-  if (!zero_window && backoff_ >= cfg_.retries2) {
+  if (!zero_window && backoff_ >= cfg_->retries2) {
     enter_closed(ConnError::TimedOut, "retransmissions exhausted");
     return;
   }
@@ -140,12 +140,12 @@ void Connection::on_persist_timeout(Instant now) {
   // RFC 1122 §4.2.2.17: probe for as long as the receiver answers; but a
   // receiver that stopped answering is gone. Like Linux's tcp_probe_timer,
   // give up after tcp_retries2 probes in a row without an ACK.
-  if (probes_out_ >= cfg_.retries2) {
+  if (probes_out_ >= cfg_->retries2) {
     enter_closed(ConnError::TimedOut, "zero-window probes unanswered");
     return;
   }
-  if (user_closed_ && persist_backoff_ >= cfg_.orphan_retries) {
-    if (persist_interval() >= cfg_.rto_max) {
+  if (user_closed_ && persist_backoff_ >= cfg_->orphan_retries) {
+    if (persist_interval() >= cfg_->rto_max) {
       enter_closed(ConnError::TimedOut, "orphan: zero window held too long");
       return;
     }

@@ -113,6 +113,8 @@ struct TcpConfig {
   std::size_t max_connections = 4096;
   std::size_t max_request_socks = 4096;
   std::size_t max_time_wait = 4096;
+
+  bool operator==(const TcpConfig&) const = default;
 };
 
 }  // namespace synack::tcp

@@ -135,6 +135,9 @@ class TcpLayer final : private ConnectionHost, private ListenerHost {
   void reset_unmatched(const FourTuple& tuple, const wire::TcpRepr& seg);
   void record_state(const FourTuple& tuple, TcpState from, TcpState to, std::string_view why);
   bool tuple_in_use(const FourTuple& t) const;
+  // One shared copy of each distinct configuration connections are opened
+  // with; they point at it instead of carrying their own.
+  const TcpConfig& intern(const TcpConfig& cfg);
   void maybe_reap(Connection* c);
   // Keeps timers_ in step with c's earliest deadline; call after anything
   // that may have changed it (input, timers, output).
@@ -147,7 +150,9 @@ class TcpLayer final : private ConnectionHost, private ListenerHost {
   Instant now_{};  // the instant of the call being processed (for the trace)
   std::uint16_t mss_;
   IsnGenerator isn_;
-  // Before conn_pool_: the connections' buffers go back to it when they die.
+  // Before conn_pool_: connections point into these, and their buffers go
+  // back to the pool when they die.
+  std::vector<std::unique_ptr<TcpConfig>> configs_;
   BufferPool buffers_;
   FixedPool<Connection> conn_pool_;
   FixedPool<RequestSock> req_pool_;

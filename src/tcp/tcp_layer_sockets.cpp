@@ -16,6 +16,15 @@ Listener* TcpLayer::find_listener(wire::Ipv4Address addr, std::uint16_t port) co
   return wildcard;
 }
 
+const TcpConfig& TcpLayer::intern(const TcpConfig& cfg) {
+  // Most stacks see one or two distinct configurations (the stack's, a
+  // listener's): a linear scan finds them.
+  for (const auto& c : configs_)
+    if (*c == cfg) return *c;
+  configs_.push_back(std::make_unique<TcpConfig>(cfg));
+  return *configs_.back();
+}
+
 bool TcpLayer::tuple_in_use(const FourTuple& t) const {
   return flows_.count(t) > 0 || time_wait_.find(t) != nullptr;
 }
@@ -42,7 +51,7 @@ Result<Connection*, OpenError> TcpLayer::connect(Instant now, wire::Ipv4Address 
     }
     if (!found) return OpenError::NoPorts;
   }
-  Connection* c = conn_pool_.allocate(static_cast<ConnectionHost&>(*this), cfg, t);
+  Connection* c = conn_pool_.allocate(static_cast<ConnectionHost&>(*this), intern(cfg), t);
   if (!c) return OpenError::NoMemory;
   flows_.emplace(t, c);
   c->user_attached = true;
@@ -102,7 +111,7 @@ void TcpLayer::take_accept_ready(std::vector<Listener*>& out) {
 
 Connection* TcpLayer::create_connection(Instant now, const FourTuple& tuple, const TcpConfig& cfg,
                                         const HandshakeResult& h) {
-  Connection* c = conn_pool_.allocate(static_cast<ConnectionHost&>(*this), cfg, tuple);
+  Connection* c = conn_pool_.allocate(static_cast<ConnectionHost&>(*this), intern(cfg), tuple);
   if (!c) return nullptr;
   flows_.emplace(tuple, c);
   c->open_established(now, h, std::min(mss_, cfg.mss));
