@@ -80,8 +80,10 @@ class FakeLinks final : public LinkFactory {
     opened.push_back(s);
     return std::unique_ptr<Link>(std::make_unique<FakeLink>(s));
   }
-  Result<std::unique_ptr<Link>, OpenError> open_udp(Endpoint, std::uint16_t) override {
-    return OpenError::Unsupported;
+  Result<std::unique_ptr<Link>, OpenError> open_udp(Endpoint to,
+                                                    std::uint16_t local_port) override {
+    udp_requests.push_back({to, local_port});
+    return OpenError::Unsupported;  // as TcpLinks, until the stack has UDP
   }
   Result<std::unique_ptr<LinkServer>, OpenError> listen_tcp(std::uint16_t port,
                                                             const TcpOptions& opts) override {
@@ -104,6 +106,7 @@ class FakeLinks final : public LinkFactory {
   }
 
   std::vector<std::shared_ptr<FakeLinkState>> opened;
+  std::vector<std::pair<Endpoint, std::uint16_t>> udp_requests;
   std::deque<std::shared_ptr<FakeLinkState>> clients;
   std::optional<OpenError> fail_open;
   std::uint16_t listen_port = 0;

@@ -49,6 +49,14 @@ TEST_F(AtModemTest, CipstartErrors) {
   EXPECT_NE(trace_text().find("no DNS resolver yet"), std::string::npos);
   EXPECT_EQ(cmd("AT+CIPSTART=\"UDP\",\"10.91.0.1\",7,1000,0"), "\r\nERROR\r\n");
   EXPECT_NE(trace_text().find("cannot open a UDP link: not supported"), std::string::npos);
+  ASSERT_EQ(net.udp_requests.size(), 1u);
+  EXPECT_EQ(net.udp_requests[0].first.port, 7);
+  EXPECT_EQ(net.udp_requests[0].second, 1000);
+  EXPECT_EQ(cmd("AT+CIPSTART=\"UDP\",\"10.91.0.1\",7,70000"), "\r\nERROR\r\n");
+  EXPECT_EQ(cmd("AT+CIPSTART=\"UDP\",\"10.91.0.1\",7,1000,3"), "\r\nERROR\r\n");
+  EXPECT_EQ(cmd("AT+CIPSTART=\"UDP\",\"10.91.0.1\",7,,,\"10.91.0.2\""), "\r\nERROR\r\n");
+  EXPECT_EQ(net.udp_requests.size(), 2u);  // the last one well-formed
+  EXPECT_EQ(net.udp_requests[1].second, 0);
   EXPECT_EQ(cmd("AT+CIPSTART=\"SSL\",\"10.91.0.1\",443"), "\r\nERROR\r\n");
   EXPECT_NE(trace_text().find("TLS"), std::string::npos);
   // Keep-alive and local IP forms; already connected.

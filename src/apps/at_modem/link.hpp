@@ -32,6 +32,8 @@ enum class LinkStatus : std::uint8_t {
   Closed,      // closed by both sides
 };
 
+// A UDP link keeps datagram boundaries: read() returns at most one datagram
+// (one +IPD each) and write() sends its bytes as one datagram.
 class Link {
  public:
   virtual ~Link() = default;

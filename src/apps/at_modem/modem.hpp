@@ -163,6 +163,7 @@ class Modem {
   LinkKind pending_kind_ = LinkKind::Tcp;
   std::uint16_t pending_port_ = 0;
   int pending_keepalive_ = 0;
+  std::uint16_t pending_local_port_ = 0;  // UDP
   std::unique_ptr<NameLookup> lookup_;
   // AT+CIPSEND: the link, the bytes expected, those collected so far.
   int send_id_ = 0;

@@ -175,6 +175,13 @@ void Modem::cmd_start(const CommandLine& cmd, bool auto_id, Instant now) {
     }
   } else if (*type == "UDP") {
     kind = LinkKind::Udp;
+    // [,<local port>[,<mode>]][,<local IP>]
+    if ((extra >= 1 && !cmd.empty_arg(at + 3) && !cmd.number(at + 3, 1, 65535)) ||
+        (extra >= 2 && !cmd.empty_arg(at + 4) && !cmd.number(at + 4, 0, 2)) ||
+        (extra == 3 && !cmd.empty_arg(at + 5) && !cmd.string(at + 5))) {
+      error(kParamInvalid);
+      return;
+    }
   } else if (*type == "SSL") {
     kind = LinkKind::Ssl;
   } else {
@@ -210,9 +217,10 @@ void Modem::cmd_start(const CommandLine& cmd, bool auto_id, Instant now) {
   pending_domain_ = false;
   pending_kind_ = kind;
   pending_port_ = static_cast<std::uint16_t>(*port);
-  pending_keepalive_ = kind == LinkKind::Tcp && extra >= 1 && cmd.number(at + 3, 0, 7200)
-                           ? static_cast<int>(*cmd.number(at + 3, 0, 7200))
-                           : 0;
+  // The fourth argument: TCP's keep-alive, or UDP's local port.
+  auto fourth = extra >= 1 ? cmd.number(at + 3, 0, 65535) : std::nullopt;
+  pending_keepalive_ = kind == LinkKind::Tcp && fourth ? static_cast<int>(*fourth) : 0;
+  pending_local_port_ = kind == LinkKind::Udp && fourth ? static_cast<std::uint16_t>(*fourth) : 0;
   lookup_ = resolver_.lookup(*host);
   pending_ = Pending::Resolve;
   trace(fmt::format("at: link {}: {} to {}:{}", id, to_string(kind), *host, *port));
@@ -243,7 +251,7 @@ void Modem::finish_resolve(Instant now) {
     opts.receive_buffer = kPassiveWindow;
     link = factory_.open_tcp(to, opts);
   } else {
-    link = factory_.open_udp(to, 0);
+    link = factory_.open_udp(to, pending_local_port_);
   }
   if (!link) {
     trace(fmt::format("at: cannot open a {} link: {}", to_string(pending_kind_),
