@@ -499,6 +499,30 @@ def check_sigterm():
     return "exit status 0; the Linux server saw a FIN; the symlink is gone"
 
 
+def check_stdio():
+    """--stdio: AT commands on stdin, answers on stdout, `ready` on stderr;
+    the end of stdin ends the session with exit status 0."""
+    import subprocess
+    p = L.Proc([L.ENV.bin, "at-modem", "--tun", "skat1", "--addr", "10.85.1.2/24",
+                "--host-addr", "10.85.1.1/24", "--stdio"], stdin=subprocess.PIPE, name="at-modem-stdio")
+    L.wait_until(lambda: "ready" in p.stderr() or not p.running(), 5)
+    if p.stderr() != "ready\n":
+        p.stop()
+        raise Fail(f"stderr {p.stderr()!r}, expected 'ready'")
+    p.p.stdin.write(b"AT\r\nATE0\r\nAT+CIPSTATUS\r\n")
+    p.p.stdin.flush()
+    want = b"AT\r\n\r\nOK\r\nATE0\r\n\r\nOK\r\nSTATUS:5\r\n\r\nOK\r\n"
+    L.wait_until(lambda: len(p.stdout_bytes()) >= len(want), 5)
+    p.p.stdin.close()
+    rc = p.wait(5)
+    if rc != 0:
+        p.stop()
+        raise Fail(f"{L.status(rc)} after the end of stdin, expected 0{p.tail()}")
+    if p.stdout_bytes() != want:
+        raise Fail(f"stdout {p.stdout_bytes()!r}")
+    return "AT, ATE0, AT+CIPSTATUS answered on stdout; exit 0 at the end of stdin"
+
+
 CHECKS = [
     ("start-pty-ready", check_start),
     ("startup-queries", check_startup_queries),
@@ -509,6 +533,7 @@ CHECKS = [
     ("passive-1MiB-flow-control", check_passive_1mib),
     ("passthrough-plus-plus-plus", check_passthrough),
     ("sigterm-fin-exit-0", check_sigterm),
+    ("stdio", check_stdio),
     ("pcaps", None),
 ]
 
