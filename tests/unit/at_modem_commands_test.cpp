@@ -193,6 +193,18 @@ TEST_F(AtModemTest, CwjapAgainstTheNetworkList) {
   EXPECT_EQ(cmd("AT+CWJAP=\"cafe\",\"\""), "\r\nERROR\r\n");  // not in station mode
 }
 
+TEST_F(AtModemTest, NonOsCurAndDefForms) {
+  ASSERT_EQ(cmd("ATE0"), "ATE0\r\n\r\nOK\r\n");
+  EXPECT_EQ(cmd("AT+CWMODE_CUR=1"), "\r\nOK\r\n");
+  EXPECT_EQ(cmd("AT+CWMODE_DEF?"), "+CWMODE_DEF:1\r\n\r\nOK\r\n");
+  EXPECT_EQ(cmd("AT+CWJAP_CUR=\"synack\",\"\""), "WIFI CONNECTED\r\nWIFI GOT IP\r\n\r\nOK\r\n");
+  EXPECT_EQ(cmd("AT+CWJAP_CUR=\"nope\",\"\""), "WIFI DISCONNECT\r\n+CWJAP_CUR:3\r\n\r\nERROR\r\n");
+  EXPECT_EQ(cmd("AT+CWDHCP_CUR?"), "+CWDHCP_CUR:3\r\n\r\nOK\r\n");
+  EXPECT_EQ(cmd("AT+CIPSTAMAC_CUR?"), "+CIPSTAMAC_CUR:\"02:73:6b:5b:00:02\"\r\n\r\nOK\r\n");
+  EXPECT_EQ(cmd("AT+CIPMUX_CUR=1"), "\r\nERROR\r\n");  // no such form
+  EXPECT_EQ(cmd("AT+GMR_CUR"), "\r\nERROR\r\n");
+}
+
 TEST_F(AtModemTest, CifsrShowsTheTunAddress) {
   ASSERT_EQ(cmd("ATE0"), "ATE0\r\n\r\nOK\r\n");
   EXPECT_EQ(cmd("AT+CIFSR"),

@@ -84,6 +84,27 @@ void Modem::execute(const InputLine& in, Instant now) {
 }
 
 void Modem::dispatch(const CommandLine& cmd, Instant now) {
+  // NonOS AT 1.7's _CUR and _DEF forms, which older drivers still send: the
+  // same command, with the suffixed name in the answer (`+CWMODE_CUR:1`).
+  // Nothing is saved to flash, so _DEF acts like _CUR.
+  static constexpr std::string_view kSuffixed[] = {"CWMODE",    "CWJAP", "CWDHCP",  "CIPSTA",
+                                                   "CIPSTAMAC", "CIPAP", "CIPAPMAC"};
+  const std::string& n = cmd.name;
+  if (n.size() > 4 && (n.ends_with("_CUR") || n.ends_with("_DEF"))) {
+    std::string_view base = std::string_view(n).substr(0, n.size() - 4);
+    for (std::string_view s : kSuffixed) {
+      if (s != base) continue;
+      CommandLine plain = cmd;
+      plain.name = std::string(base);
+      std::size_t mark = out_.size();
+      wifi_command(plain);
+      std::string from = "+" + plain.name + ":", to = "+" + n + ":";
+      for (std::size_t at = out_.find(from, mark); at != std::string::npos;
+           at = out_.find(from, at + to.size()))
+        out_.replace(at, from.size(), to);
+      return;
+    }
+  }
   if (system_command(cmd) || wifi_command(cmd) || link_command(cmd, now)) return;
   error(kUnsupported);
 }
