@@ -201,8 +201,24 @@ TEST_F(AtModemTest, NonOsCurAndDefForms) {
   EXPECT_EQ(cmd("AT+CWJAP_CUR=\"nope\",\"\""), "WIFI DISCONNECT\r\n+CWJAP_CUR:3\r\n\r\nERROR\r\n");
   EXPECT_EQ(cmd("AT+CWDHCP_CUR?"), "+CWDHCP_CUR:3\r\n\r\nOK\r\n");
   EXPECT_EQ(cmd("AT+CIPSTAMAC_CUR?"), "+CIPSTAMAC_CUR:\"02:73:6b:5b:00:02\"\r\n\r\nOK\r\n");
+  EXPECT_EQ(cmd("AT+SYSMSG_CUR=3"), "\r\nOK\r\n");
+  EXPECT_EQ(cmd("AT+SYSMSG?"), "+SYSMSG:3\r\n\r\nOK\r\n");
+  EXPECT_EQ(cmd("AT+UART_CUR=115200,8,1,0,3"), "\r\nOK\r\n");
+  EXPECT_EQ(cmd("AT+UART_DEF=921600,8,1,0,0"), "\r\nOK\r\n");
+  EXPECT_EQ(cmd("AT+UART_CUR?"), "+UART_CUR:921600,8,1,0,0\r\n\r\nOK\r\n");
+  EXPECT_EQ(cmd("AT+UART_CUR=115200,9,1,0,0"), "\r\nERROR\r\n");
+  EXPECT_EQ(cmd("AT+UART_CUR=115200"), "\r\nERROR\r\n");
   EXPECT_EQ(cmd("AT+CIPMUX_CUR=1"), "\r\nERROR\r\n");  // no such form
   EXPECT_EQ(cmd("AT+GMR_CUR"), "\r\nERROR\r\n");
+}
+
+TEST_F(AtModemTest, CwlapListsTheNetworks) {
+  make_modem({{"home", "password1"}, {"cafe", ""}});
+  ASSERT_EQ(cmd("ATE0"), "ATE0\r\n\r\nOK\r\n");
+  EXPECT_EQ(cmd("AT+CWLAP"),
+            "+CWLAP:(3,\"home\",-40,\"06:73:6b:5b:00:01\",1)\r\n"
+            "+CWLAP:(0,\"cafe\",-41,\"06:73:6b:5b:00:02\",2)\r\n\r\nOK\r\n");
+  EXPECT_EQ(cmd("AT+CWLAP?"), "\r\nERROR\r\n");
 }
 
 TEST_F(AtModemTest, CifsrShowsTheTunAddress) {

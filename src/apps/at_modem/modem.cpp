@@ -87,8 +87,8 @@ void Modem::dispatch(const CommandLine& cmd, Instant now) {
   // NonOS AT 1.7's _CUR and _DEF forms, which older drivers still send: the
   // same command, with the suffixed name in the answer (`+CWMODE_CUR:1`).
   // Nothing is saved to flash, so _DEF acts like _CUR.
-  static constexpr std::string_view kSuffixed[] = {"CWMODE",    "CWJAP", "CWDHCP",  "CIPSTA",
-                                                   "CIPSTAMAC", "CIPAP", "CIPAPMAC"};
+  static constexpr std::string_view kSuffixed[] = {
+      "CWMODE", "CWJAP", "CWDHCP", "CIPSTA", "CIPSTAMAC", "CIPAP", "CIPAPMAC", "SYSMSG", "UART"};
   const std::string& n = cmd.name;
   if (n.size() > 4 && (n.ends_with("_CUR") || n.ends_with("_DEF"))) {
     std::string_view base = std::string_view(n).substr(0, n.size() - 4);
@@ -97,7 +97,7 @@ void Modem::dispatch(const CommandLine& cmd, Instant now) {
       CommandLine plain = cmd;
       plain.name = std::string(base);
       std::size_t mark = out_.size();
-      wifi_command(plain);
+      if (!wifi_command(plain)) system_command(plain);
       std::string from = "+" + plain.name + ":", to = "+" + n + ":";
       for (std::size_t at = out_.find(from, mark); at != std::string::npos;
            at = out_.find(from, at + to.size()))

@@ -148,6 +148,7 @@ class Modem {
   bool syslog_ = false;
   int sysmsg_ = 0;
   int cwmode_ = 1;
+  int uart_baud_ = 115200;
   int server_max_ = 5;
   int server_timeout_s_ = 180;
   bool wifi_joined_ = false;

@@ -70,6 +70,19 @@ bool Modem::system_command(const CommandLine& cmd) {
     } else {
       error(cmd.form == CommandForm::Set ? kParamInvalid : kOpError);
     }
+  } else if (n == "UART") {
+    // The pty has no baud rate: the settings are checked, kept and ignored.
+    if (cmd.form == CommandForm::Query) {
+      line(fmt::format("+UART:{},8,1,0,0", uart_baud_));
+      ok();
+    } else if (cmd.form == CommandForm::Set && cmd.args.size() == 5 &&
+               cmd.number(0, 80, 5'000'000) && cmd.number(1, 5, 8) && cmd.number(2, 1, 3) &&
+               cmd.number(3, 0, 2) && cmd.number(4, 0, 3)) {
+      ok();
+      uart_baud_ = static_cast<int>(*cmd.number(0, 80, 5'000'000));
+    } else {
+      error(kParamInvalid);
+    }
   } else if (n == "RFPOWER") {
     // Accepted and ignored: there is no radio.
     if (cmd.form == CommandForm::Query) {
@@ -144,6 +157,21 @@ bool Modem::wifi_command(const CommandLine& cmd) {
     wifi_ssid_ = ssid;
     line("WIFI CONNECTED");
     line("WIFI GOT IP");
+    ok();
+  } else if (n == "CWLAP") {
+    // The networks of --wifi, as a scan finds them: ecn 0 (open) or 3
+    // (WPA2-PSK), SSID, RSSI, BSSID, channel.
+    if (cmd.form != CommandForm::Exec) {
+      error(kOpError);
+      return true;
+    }
+    for (std::size_t i = 0; i < cfg_.networks.size(); ++i) {
+      const WifiNetwork& w = cfg_.networks[i];
+      line(fmt::format("+CWLAP:({},\"{}\",{},\"{}\",{})", w.password.empty() ? 0 : 3, w.ssid,
+                       -40 - static_cast<int>(i),
+                       softap_mac(wire::Ipv4Address(cfg_.gateway.value_or(sta).to_u32() + i)),
+                       1 + i % 13));
+    }
     ok();
   } else if (n == "CWQAP") {
     if (!(cmd.form == CommandForm::Exec)) {
