@@ -188,7 +188,10 @@ def check_start():
     STATE["trace"] = trace
     p = L.Synack(["at-modem", "--tun", TUN, "--addr", f"{ADDR}/24", "--host-addr", f"{HOST}/24",
                   "--pty", link, "--pcap", cap, "--trace", trace, "--wifi", "synack",
-                  "--wifi", "lab:password1"],
+                  "--wifi", "lab:password1",
+                  # serve's TCP options apply to the links: a SYN nobody
+                  # answers gives up after 0.2 + 0.4 + 0.8 s.
+                  "--syn-retries", "2", "--rto-initial-ms", "200"],
                  pcap=cap, label="at-modem", kernel_addr=HOST)
     STATE["modem"] = p
     L.wait_until(lambda: "ready" in p.stdout_lines() or not p.running(), 5)
@@ -281,7 +284,16 @@ def check_error_paths():
     """Refused, host names (no DNS yet), UDP, SSL, bad and over-long lines:
     ERROR each time, and an open link is not disturbed."""
     s = port()
-    s.at(f'AT+CIPSTART="TCP","{HOST}",5999', b"\r\nERROR\r\nCLOSED\r\n")
+    s.at(f'AT+CIPSTART="TCP","{HOST}",5999', b"\r\nERROR\r\nCLOSED\r\n")   # refused
+    t0 = time.monotonic()
+    s.write(b'AT+CIPSTART="TCP","10.85.0.9",80\r\n')    # nobody: timed out
+    s.write(b"AT\r\n")
+    s.expect(b"busy p...\r\n")                         # still trying
+    s.expect(b"\r\nERROR\r\nCLOSED\r\n", timeout=10)
+    took = time.monotonic() - t0
+    if not 1.2 < took < 5:
+        raise Fail(f"the SYN gave up after {took:.1f} s, expected 1.4 s (--syn-retries 2, "
+                   f"--rto-initial-ms 200)")
     s.at('AT+CIPSTART="TCP","example.test",80', b"DNS Fail\r\n\r\nERROR\r\n")
     s.at(f'AT+CIPSTART="UDP","{HOST}",7,1000,0', b"\r\nERROR\r\n")
     s.at(f'AT+CIPSTART="SSL","{HOST}",443', b"\r\nERROR\r\n")
@@ -308,10 +320,11 @@ def check_error_paths():
     if got != b"ok":
         raise Fail(f"the server got {got!r}")
     trace = open(STATE["trace"], errors="replace").read()
-    for want in ("refused", "no DNS resolver yet", "cannot open a UDP link", "TLS"):
+    for want in ("refused", "timed out", "no DNS resolver yet", "cannot open a UDP link", "TLS"):
         if want not in trace:
             raise Fail(f"--trace has no line about {want!r}")
-    return f"{len(bad) + 4} error paths; the open link still sent 'ok'; reasons in --trace"
+    return (f"{len(bad) + 5} error paths (a time-out after {took:.1f} s); the open link still "
+            f"sent 'ok'; reasons in --trace")
 
 
 def check_server_three_clients():
