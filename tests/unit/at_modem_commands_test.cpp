@@ -125,6 +125,10 @@ TEST_F(AtModemTest, SyslogAddsErrorCodes) {
   EXPECT_EQ(cmd("AT+CIPMUX=7"), "\r\nERR CODE:0x01070000\r\n\r\nERROR\r\n");
   EXPECT_EQ(cmd("AT+CIPMUX=x"), "\r\nERR CODE:0x01080000\r\n\r\nERROR\r\n");
   EXPECT_EQ(cmd("hi"), "\r\nERR CODE:0x01030000\r\n\r\nERROR\r\n");
+  EXPECT_EQ(cmd("AT+GMR=1"), "\r\nERR CODE:0x010c0000\r\n\r\nERROR\r\n");  // no such form
+  EXPECT_EQ(cmd("AT+CIPMODE=1"), "\r\nOK\r\n");
+  // Well-formed, refused in this state (passthrough needs one link).
+  EXPECT_EQ(cmd("AT+CIPMUX=1"), "\r\nERR CODE:0x010a0000\r\n\r\nERROR\r\n");
 }
 
 TEST_F(AtModemTest, StartUpQueriesOfDrivers) {

@@ -12,20 +12,24 @@ namespace synack::apps::at_modem {
 
 namespace {
 
-// A 0/1 setting: `+NAME:<v>` for the query, `=0|1` to set it.
+// A 0/1 setting: `+NAME:<v>` for the query, `=0|1` to set it. `apply`
+// returns false when the module's state refuses the change.
+struct ToggleAnswers {
+  std::function<void()> ok, bad_argument, refused;
+};
 template <typename Apply>
 void toggle(const CommandLine& cmd, bool current, Apply apply, std::string& out,
-            const std::function<void()>& ok, const std::function<void()>& fail) {
+            const ToggleAnswers& answer) {
   if (cmd.form == CommandForm::Query) {
     out += fmt::format("+{}:{}\r\n", cmd.name, current ? 1 : 0);
-    ok();
+    answer.ok();
   } else if (cmd.form == CommandForm::Set && cmd.args.size() == 1 && cmd.number(0, 0, 1)) {
     if (apply(*cmd.number(0, 0, 1) == 1))
-      ok();
+      answer.ok();
     else
-      fail();
+      answer.refused();
   } else {
-    fail();
+    answer.bad_argument();
   }
 }
 
@@ -39,8 +43,8 @@ std::optional<int> Modem::parse_link_id(const CommandLine& cmd, std::size_t i) c
 
 bool Modem::link_command(const CommandLine& cmd, Instant now) {
   const std::string& n = cmd.name;
-  auto fail = [this] { error(kParamInvalid); };
-  auto good = [this] { ok(); };
+  ToggleAnswers answers{[this] { ok(); }, [this] { error(kParamInvalid); },
+                        [this] { error(kExecFailed); }};
   if (n == "CIPMUX") {
     toggle(
         cmd, mux_,
@@ -52,7 +56,7 @@ bool Modem::link_command(const CommandLine& cmd, Instant now) {
           mux_ = on;
           return true;
         },
-        out_, good, fail);
+        out_, answers);
   } else if (n == "CIPMODE") {
     toggle(
         cmd, transparent_,
@@ -64,7 +68,7 @@ bool Modem::link_command(const CommandLine& cmd, Instant now) {
           transparent_ = on;
           return true;
         },
-        out_, good, fail);
+        out_, answers);
   } else if (n == "CIPRECVMODE") {
     toggle(
         cmd, passive_,
@@ -74,7 +78,7 @@ bool Modem::link_command(const CommandLine& cmd, Instant now) {
             links_[id].ipd_pending = false;
           return true;
         },
-        out_, good, fail);
+        out_, answers);
   } else if (n == "CIPDINFO") {
     if (cmd.form == CommandForm::Query) {
       line(dinfo_ ? "+CIPDINFO:TRUE" : "+CIPDINFO:FALSE");
@@ -86,7 +90,7 @@ bool Modem::link_command(const CommandLine& cmd, Instant now) {
             dinfo_ = on;
             return true;
           },
-          out_, good, fail);
+          out_, answers);
     }
   } else if (n == "CIPSTART" || n == "CIPSTARTEX") {
     if (cmd.form != CommandForm::Set) {
