@@ -12,7 +12,8 @@ sequence (CIPMUX=0, CIPSTART, CIPSEND, +IPD, CIPCLOSE), the error paths, the
 multi-connection server (CIPMUX=1, CIPSERVER=1,8080) with three Linux clients
 at once, passive receive mode with TCP flow control (1 MiB read in 2 KiB
 AT+CIPRECVDATA chunks, the capture showing the window close and reopen),
-passthrough with `+++`, and SIGTERM (a FIN on every link, exit status 0).
+passthrough with `+++` (and its reconnection when the server closes),
+--stdio, and SIGTERM (a FIN on every link, exit status 0).
 Prints PASS/FAIL per check and `N passed, M failed`.
 """
 import os
@@ -452,21 +453,49 @@ def check_passive_1mib():
 
 def check_passthrough():
     """AT+CIPMODE=1 and a bare AT+CIPSEND: bytes go through raw both ways;
+    when the Linux server closes, the module connects again by itself;
     `+++` alone with guard times returns to command mode."""
     s = port()
     s.at("AT+CIPMUX=0", b"\r\nOK\r\n")
     s.at("AT+CIPMODE=1", b"\r\nOK\r\n")
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((HOST, 5005))
+    sock.listen(2)
+    sock.settimeout(10)
+    result, errors = {}, []
 
-    def handler(conn):
-        seen = b""
-        while not seen.endswith(b"END"):
-            chunk = conn.recv(4096)
-            if not chunk:
-                break
-            seen += chunk
-            conn.sendall(chunk.upper())
-        return seen, expect_fin(conn)
-    srv = Server(5005, handler)
+    def server():
+        try:
+            # First connection: upper-case echo until "bye", then close.
+            conn, _ = sock.accept()
+            conn.settimeout(20)
+            seen = b""
+            while not seen.endswith(b"bye"):
+                chunk = conn.recv(4096)
+                if not chunk:
+                    break
+                seen += chunk
+                conn.sendall(chunk.upper())
+            conn.close()
+            result["first"] = seen
+            # The module comes back on its own; echo until "END".
+            conn, _ = sock.accept()
+            conn.settimeout(20)
+            seen = b""
+            while not seen.endswith(b"END"):
+                chunk = conn.recv(4096)
+                if not chunk:
+                    break
+                seen += chunk
+                conn.sendall(chunk.upper())
+            result["second"] = seen
+            result["fin"] = expect_fin(conn)
+            conn.close()
+        except Exception as e:  # noqa: BLE001 - reported below
+            errors.append(e)
+    t = threading.Thread(target=server, daemon=True)
+    t.start()
     s.at(f'AT+CIPSTART="TCP","{HOST}",5005', b"CONNECT\r\n\r\nOK\r\n")
     s.at("AT+CIPSEND", b"\r\nOK\r\n\r\n>")
     s.write(b"hello AT\r\n")
@@ -474,6 +503,11 @@ def check_passthrough():
     big = bytes(range(97, 123)) * 200
     s.write(big)
     s.expect(big.upper(), timeout=10)
+    s.write(b"bye")
+    s.expect(b"BYE")
+    time.sleep(0.5)            # the server closed; the module reconnects
+    s.write(b"again")
+    s.expect(b"AGAIN", timeout=5)
     time.sleep(0.1)
     s.write(b"+++")
     time.sleep(0.1)
@@ -486,10 +520,18 @@ def check_passthrough():
     if up != b"END":
         raise Fail(f"+IPD after passthrough: {up!r}")
     s.at("AT+CIPCLOSE", b"CLOSED\r\n\r\nOK\r\n")
-    seen, _ = srv.wait()
-    if seen != b"hello AT\r\n" + big + b"END":
-        raise Fail(f"the server saw {len(seen)} bytes: {seen[:60]!r}...")
-    return f"{len(seen)} bytes through raw, echoed upper-case; +++ left passthrough"
+    t.join(10)
+    sock.close()
+    if errors:
+        raise Fail(f"the Linux server: {errors[0].__class__.__name__}: {errors[0]}")
+    if result.get("first") != b"hello AT\r\n" + big + b"bye" or result.get("second") != b"againEND":
+        raise Fail(f"the server saw {len(result.get('first', b''))} then "
+                   f"{result.get('second', b'')!r}")
+    trace = open(STATE["trace"], errors="replace").read()
+    if "passthrough: reconnecting" not in trace:
+        raise Fail("no reconnection in --trace")
+    return (f"{len(result['first'])} bytes through raw, echoed upper-case; the server closed "
+            f"and the module connected again; +++ left passthrough")
 
 
 def check_sigterm():

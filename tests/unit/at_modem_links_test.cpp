@@ -331,16 +331,54 @@ TEST_F(AtModemTest, PassthroughFlushesAfter20msAndLeavesOnGuardedPlusPlusPlus) {
   EXPECT_EQ(advance(20ms), "+QUITT\r\n");
 }
 
-TEST_F(AtModemTest, PassthroughEndsWhenTheLinkCloses) {
+TEST_F(AtModemTest, PassthroughReconnectsWhenTheLinkBreaks) {
   ready();
+  EXPECT_EQ(cmd("AT+CIPRECONNINTV?"), "+CIPRECONNINTV:1\r\n\r\nOK\r\n");
+  EXPECT_EQ(cmd("AT+CIPRECONNINTV=0"), "\r\nERROR\r\n");
   EXPECT_EQ(cmd("AT+CIPMODE=1"), "\r\nOK\r\n");
   auto l = open_link();
   EXPECT_EQ(cmd("AT+CIPSEND"), "\r\nOK\r\n\r\n>");
   l->inbound = "end";
   l->peer_fin = true;
-  EXPECT_EQ(poll(), "endCLOSED\r\n");
+  EXPECT_EQ(poll(), "end");  // raw data; no CLOSED on the data channel
+  EXPECT_TRUE(l->closed);
+  EXPECT_TRUE(modem->in_passthrough());
+  EXPECT_NE(trace_text().find("reconnecting every 100 ms"), std::string::npos);
+  // Bytes with no link are lost.
+  EXPECT_EQ(send("lost"), "");
+  EXPECT_EQ(advance(20ms), "");
+  EXPECT_EQ(net.opened.size(), 1u);
+  EXPECT_EQ(advance(80ms), "");
+  ASSERT_EQ(net.opened.size(), 2u);  // 100 ms after the break
+  auto l2 = net.opened[1];
+  EXPECT_EQ(l2->remote.addr.to_string(), "10.91.0.1");
+  EXPECT_EQ(l2->remote.port, 7);
+  // The new link fails: another try 100 ms later.
+  l2->status = LinkStatus::Failed;
+  EXPECT_EQ(poll(), "");
+  EXPECT_EQ(advance(99ms), "");
+  EXPECT_EQ(net.opened.size(), 2u);
+  EXPECT_EQ(advance(1ms), "");
+  ASSERT_EQ(net.opened.size(), 3u);
+  auto l3 = net.opened[2];
+  EXPECT_EQ(send("kept"), "");  // while it connects
+  l3->status = LinkStatus::Open;
+  EXPECT_EQ(advance(20ms), "");
+  EXPECT_EQ(l3->written, "kept");
+  EXPECT_EQ(l->written, "");
+  l3->inbound = "back";
+  EXPECT_EQ(poll(), "back");
+  // +++ still leaves, and the link stays.
+  EXPECT_EQ(advance(30ms), "");
+  EXPECT_EQ(send("+++"), "");
+  EXPECT_EQ(advance(20ms), "");
   EXPECT_FALSE(modem->in_passthrough());
-  EXPECT_EQ(cmd("AT"), "\r\nOK\r\n");
+  EXPECT_EQ(cmd("AT+CIPMODE=0"), "\r\nOK\r\n");
+  EXPECT_EQ(cmd("AT+CIPSTATUS"),
+            "STATUS:3\r\n+CIPSTATUS:0,\"TCP\",\"10.91.0.1\",7,40002,0\r\n\r\nOK\r\n");
+  l3->peer_fin = true;
+  EXPECT_EQ(poll(), "CLOSED\r\n");  // in command mode again
+  EXPECT_EQ(cmd("AT+CIPSTATUS"), "STATUS:4\r\n\r\nOK\r\n");
 }
 
 TEST_F(AtModemTest, CipdomainWithoutDns) {

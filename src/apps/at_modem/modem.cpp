@@ -122,7 +122,7 @@ void Modem::poll(Instant now) {
 
 Instant Modem::next_deadline() const {
   Instant d = kNever;
-  if (framer_) d = framer_->deadline();
+  if (framer_) d = earliest(framer_->deadline(), reconnect_at_);
   // AT+CIPSTO's idle time-out is checked once a second.
   if (server_timeout_s_ > 0 && links_.count_server_side() > 0)
     d = earliest(d, now_ + std::chrono::seconds(1));
@@ -154,6 +154,7 @@ void Modem::reset(bool factory) {
   sysmsg_ = 0;
   server_max_ = 5;
   server_timeout_s_ = 180;
+  reconnect_interval_ = 1;
   had_link_ = false;
   if (factory) {
     syslog_ = false;

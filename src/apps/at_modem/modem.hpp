@@ -127,6 +127,7 @@ class Modem {
   void passthrough_input(std::span<const std::uint8_t> bytes, Instant now);
   void poll_passthrough(Instant now);
   void leave_passthrough();
+  void reconnect_passthrough(Instant now);
 
   ModemConfig cfg_;
   LinkFactory& factory_;
@@ -175,6 +176,11 @@ class Modem {
   std::string send_buf_;
   std::size_t send_done_ = 0;  // bytes of send_buf_ the link took
   std::optional<PassthroughFramer> framer_;
+  // Passthrough keeps its link: when it breaks, the module opens a new one
+  // to the same peer every AT+CIPRECONNINTV (in 100 ms) until `+++`.
+  Endpoint passthrough_to_{};
+  Instant reconnect_at_ = kNever;
+  int reconnect_interval_ = 1;
   std::vector<std::string> passthrough_packets_;
 };
 

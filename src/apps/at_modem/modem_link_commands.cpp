@@ -110,6 +110,16 @@ bool Modem::link_command(const CommandLine& cmd, Instant now) {
     cmd_status(n == "CIPSTATE");
   } else if (n == "CIPSERVER") {
     cmd_server(cmd);
+  } else if (n == "CIPRECONNINTV") {
+    if (cmd.form == CommandForm::Query) {
+      line(fmt::format("+CIPRECONNINTV:{}", reconnect_interval_));
+      ok();
+    } else if (cmd.form == CommandForm::Set && cmd.args.size() == 1 && cmd.number(0, 1, 36000)) {
+      reconnect_interval_ = static_cast<int>(*cmd.number(0, 1, 36000));
+      ok();
+    } else {
+      error(kParamInvalid);
+    }
   } else if (n == "CIPSERVERMAXCONN" || n == "CIPSTO") {
     bool maxconn = n == "CIPSERVERMAXCONN";
     int& value = maxconn ? server_max_ : server_timeout_s_;

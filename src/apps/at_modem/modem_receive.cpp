@@ -23,6 +23,16 @@ void Modem::poll_links(Instant now) {
       links_.release(id);
       continue;
     }
+    if (link_finished(s) && mode_ == Mode::Passthrough && id == 0) {
+      // The serial side is a raw data channel now: nothing is printed; the
+      // link is opened again (see reconnect_passthrough).
+      trace(fmt::format("at: passthrough link {}: {}; reconnecting every {} ms", id,
+                        s.link->status() == LinkStatus::Failed ? s.link->failure() : "closed",
+                        reconnect_interval_ * 100));
+      links_.release(id);
+      reconnect_at_ = now + std::chrono::milliseconds(100 * reconnect_interval_);
+      continue;
+    }
     if (link_finished(s)) {
       if (s.link->status() == LinkStatus::Failed)
         trace(fmt::format("at: link {} ended: {}", id, s.link->failure()));
@@ -30,7 +40,6 @@ void Modem::poll_links(Instant now) {
         trace(fmt::format("at: link {} closed by the peer", id));
       announce_closed(id);
       links_.release(id);
-      if (mode_ == Mode::Passthrough && id == 0) leave_passthrough();
     }
   }
 }

@@ -20,6 +20,8 @@ void Modem::cmd_send(const CommandLine& cmd, bool ex, Instant now) {
     mode_ = Mode::Passthrough;
     framer_.emplace(now);
     send_buf_.clear();
+    passthrough_to_ = links_[0].link->remote();
+    reconnect_at_ = kNever;
     trace("at: passthrough on link 0");
     return;
   }
@@ -113,7 +115,12 @@ void Modem::poll_passthrough(Instant now) {
     case PassthroughFramer::Tick::Nothing:
       break;
   }
-  if (send_buf_.empty() || !links_.used(0)) return;
+  if (!links_.used(0)) {
+    send_buf_.clear();  // no link: the bytes are lost, as on the module
+    if (now >= reconnect_at_) reconnect_passthrough(now);
+    return;
+  }
+  if (send_buf_.empty()) return;
   Link& l = *links_[0].link;
   if (l.writable() == 0) return;
   std::size_t n =
@@ -122,8 +129,27 @@ void Modem::poll_passthrough(Instant now) {
   links_[0].last_active = now;
 }
 
+void Modem::reconnect_passthrough(Instant now) {
+  TcpOptions opts;
+  opts.receive_buffer = kPassiveWindow;
+  auto link = factory_.open_tcp(passthrough_to_, opts);
+  if (!link) {
+    trace(fmt::format("at: passthrough: cannot open a link: {}", to_string(link.error())));
+    reconnect_at_ = now + std::chrono::milliseconds(100 * reconnect_interval_);
+    return;
+  }
+  trace(fmt::format("at: passthrough: reconnecting to {}:{}", passthrough_to_.addr.to_string(),
+                    passthrough_to_.port));
+  LinkSlot& s = links_[0];
+  s.link = std::move(*link);
+  s.announced = true;  // the host's link 0, CONNECTed before passthrough
+  s.last_active = now;
+  reconnect_at_ = kNever;
+}
+
 void Modem::leave_passthrough() {
   mode_ = Mode::Command;
+  reconnect_at_ = kNever;
   framer_.reset();
   send_buf_.clear();
   reader_.clear();
