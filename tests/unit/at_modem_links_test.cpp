@@ -188,6 +188,27 @@ TEST_F(AtModemTest, MultipleLinksAndStartex) {
   EXPECT_EQ(cmd("AT+CIPMUX=0"), "\r\nOK\r\n");
 }
 
+TEST_F(AtModemTest, StartexFillsTheLowestFreeIdsThenFails) {
+  ready();
+  EXPECT_EQ(cmd("AT+CIPMUX=1"), "\r\nOK\r\n");
+  for (int id = 0; id < 5; ++id) {
+    EXPECT_EQ(cmd("AT+CIPSTARTEX=\"TCP\",\"10.91.0.1\",7"), "");
+    net.opened.back()->status = LinkStatus::Open;
+    EXPECT_EQ(poll(), fmt::format("{},CONNECT\r\n\r\nOK\r\n", id));
+  }
+  EXPECT_EQ(cmd("AT+CIPSTARTEX=\"TCP\",\"10.91.0.1\",7"), "\r\nERROR\r\n");
+  EXPECT_NE(trace_text().find("no free link id"), std::string::npos);
+  EXPECT_EQ(cmd("AT+CIPCLOSE=3"), "3,CLOSED\r\n\r\nOK\r\n");
+  EXPECT_EQ(cmd("AT+CIPSTARTEX=\"TCP\",\"10.91.0.1\",7"), "");
+  net.opened.back()->status = LinkStatus::Open;
+  EXPECT_EQ(poll(), "3,CONNECT\r\n\r\nOK\r\n");
+  // A server client finds no free id: it is closed, not announced.
+  EXPECT_EQ(cmd("AT+CIPSERVER=1,80"), "\r\nOK\r\n");
+  auto c = net.client("10.91.0.9", 999);
+  EXPECT_EQ(poll(), "");
+  EXPECT_TRUE(c->closed);
+}
+
 TEST_F(AtModemTest, ServerAcceptsUpToMaxConn) {
   ready();
   EXPECT_EQ(cmd("AT+CIPSERVER=1,8080"), "\r\nERROR\r\n");  // needs CIPMUX=1
