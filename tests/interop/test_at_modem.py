@@ -295,7 +295,7 @@ def check_error_paths():
     if not 1.2 < took < 5:
         raise Fail(f"the SYN gave up after {took:.1f} s, expected 1.4 s (--syn-retries 2, "
                    f"--rto-initial-ms 200)")
-    s.at('AT+CIPSTART="TCP","example.test",80', b"DNS Fail\r\n\r\nERROR\r\n")
+    s.at('AT+CIPSTART="TCP","example.test",80', b"DNS Fail\r\n\r\nERROR\r\nCLOSED\r\n")
     s.at(f'AT+CIPSTART="UDP","{HOST}",7,1000,0', b"\r\nERROR\r\n")
     s.at(f'AT+CIPSTART="SSL","{HOST}",443', b"\r\nERROR\r\n")
 

@@ -45,7 +45,7 @@ TEST_F(AtModemTest, CipstartErrors) {
   EXPECT_EQ(poll(), "\r\nERROR\r\nCLOSED\r\n");
   EXPECT_NE(trace_text().find("refused"), std::string::npos);
   // Host names need DNS, UDP needs UDP sockets, SSL needs TLS.
-  EXPECT_EQ(cmd("AT+CIPSTART=\"TCP\",\"example.com\",80"), "DNS Fail\r\n\r\nERROR\r\n");
+  EXPECT_EQ(cmd("AT+CIPSTART=\"TCP\",\"example.com\",80"), "DNS Fail\r\n\r\nERROR\r\nCLOSED\r\n");
   EXPECT_NE(trace_text().find("no DNS resolver yet"), std::string::npos);
   EXPECT_EQ(cmd("AT+CIPSTART=\"UDP\",\"10.91.0.1\",7,1000,0"), "\r\nERROR\r\n");
   EXPECT_NE(trace_text().find("cannot open a UDP link: not supported"), std::string::npos);
@@ -166,6 +166,7 @@ TEST_F(AtModemTest, MultipleLinksAndStartex) {
   auto l2 = open_link(2);
   EXPECT_EQ(cmd("AT+CIPSTART=2,\"TCP\",\"10.91.0.1\",7"), "ALREADY CONNECTED\r\n\r\nERROR\r\n");
   EXPECT_EQ(cmd("AT+CIPSTART=5,\"TCP\",\"10.91.0.1\",7"), "\r\nERROR\r\n");
+  EXPECT_EQ(cmd("AT+CIPSTART=3,\"TCP\",\"host.test\",7"), "DNS Fail\r\n\r\nERROR\r\n3,CLOSED\r\n");
   EXPECT_EQ(cmd("AT+CIPSTARTEX=\"TCP\",\"10.91.0.1\",7"), "");
   net.opened.back()->status = LinkStatus::Open;
   EXPECT_EQ(poll(), "1,CONNECT\r\n\r\nOK\r\n");

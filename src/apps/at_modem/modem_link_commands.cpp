@@ -250,6 +250,8 @@ void Modem::finish_resolve(Instant now) {
     trace("at: DNS Fail: " + answer->error);
     line("DNS Fail");
     error(kExecFailed);
+    // AT+CIPSTART fails like a refused link: ERROR, then CLOSED.
+    if (!pending_domain_) line(link_prefix(pending_id_) + "CLOSED");
     return;
   }
   if (pending_domain_) {
