@@ -289,8 +289,34 @@ def seeds_segment_input():
     }
 
 
+# fuzz_at_command: records [op][len][bytes]; op % 8: 0-1 a command line
+# (CR LF added), 2 raw serial bytes, 3 time passes (bytes[0] ms), 4 data on
+# a link (op bit 7: then its FIN), 5 a link's status (bytes[0] % 4:
+# Connecting, Open, Failed, Closed), 6 a client of the server, 7 the serial
+# side reads output. op / 8 picks the link.
+def seeds_at_command():
+    def at(op, payload):
+        payload = payload.encode() if isinstance(payload, str) else payload
+        return bytes([op, len(payload)]) + payload
+    start = at(0, 'AT+CIPSTART="TCP","10.91.0.1",80') + at(5, b"\x01")
+    return {
+        "client": at(0, "AT+CIPMUX=0") + start + at(0, "AT+CIPSEND=5") + at(2, "hello") +
+        at(4, "world") + at(0, "AT+CIPCLOSE"),
+        "server": at(0, "AT+CIPMUX=1") + at(0, "AT+CIPSERVER=1,8080") + at(6, "ping") +
+        at(6, "pong") + at(0, "AT+CIPSTATUS") + at(0, "AT+CIPCLOSE=5"),
+        "passive": at(0, "AT+CIPRECVMODE=1") + start + at(4 + 0x80, "abcdef") +
+        at(0, "AT+CIPRECVLEN?") + at(0, "AT+CIPRECVDATA=3") + at(0, "AT+CIPRECVDATA=9"),
+        "passthrough": at(0, "AT+CIPMODE=1") + start + at(0, "AT+CIPSEND") + at(2, "data") +
+        at(3, b"\x19") + at(2, "+++") + at(3, b"\x19") + at(0, "AT"),
+        "misc": at(0, "ATE0") + at(0, "AT+GMR") + at(0, "AT+SYSLOG=1") + at(0, "AT+BOGUS") +
+        at(0, "AT+SYSMSG=3") + at(0, 'AT+CWJAP="x","y"') + at(0, "AT+CIFSR") +
+        at(0, "AT+CIPSENDEX=9") + at(0, "AT+RST"),
+    }
+
+
 TARGETS = {
     "fuzz_arp": seeds_arp,
+    "fuzz_at_command": seeds_at_command,
     "fuzz_ethernet": seeds_ethernet,
     "fuzz_icmp": seeds_icmp,
     "fuzz_ipv4": seeds_ipv4,

@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "at_modem_command.hpp"
 #include "connect_command.hpp"
 #include "demo_command.hpp"
 #include "flood_command.hpp"
@@ -73,6 +74,8 @@ int main(int argc, char** argv) {
   CLI::App* relay = synack::tools::add_relay_command(app, relay_args);
   synack::tools::FloodArgs flood_args;
   CLI::App* flood = synack::tools::add_flood_command(app, flood_args);
+  synack::tools::AtModemArgs at_modem_args;
+  CLI::App* at_modem = synack::tools::add_at_modem_command(app, at_modem_args);
 
   // CLI11 takes `--flag=true` (and, before add_strict_flag, `--nodelay=3`):
   // a flag given any value is a bad argument.
@@ -91,5 +94,6 @@ int main(int argc, char** argv) {
   if (connect->parsed()) return synack::tools::run_connect_command(connect_args);
   if (relay->parsed()) return synack::tools::run_relay_command(relay_args);
   if (flood->parsed()) return synack::tools::run_flood_command(flood_args);
+  if (at_modem->parsed()) return synack::tools::run_at_modem_command(at_modem_args);
   return 2;
 }

@@ -180,6 +180,14 @@ void NetSession::trace_connection(const tcp::Connection& c, std::string_view why
   std::fflush(trace_out_);
 }
 
+void NetSession::trace_line(std::string_view text) {
+  if (!trace_out_) return;
+  flush_trace();
+  std::fwrite(text.data(), 1, text.size(), trace_out_);
+  std::fputc('\n', trace_out_);
+  std::fflush(trace_out_);
+}
+
 std::string NetSession::connection_dump() const {
   std::string out;
   const tcp::TcpLayer& t = stack_->tcp();

@@ -72,6 +72,9 @@ class NetSession {
   // With --trace: one `ss -ti`-like statistics line for the connection.
   void trace_connection(const tcp::Connection& c, std::string_view why);
   bool tracing() const { return trace_out_ != nullptr; }
+  // With --trace: one line of the application's own (after the events
+  // recorded so far).
+  void trace_line(std::string_view text);
 
  private:
   NetSession() = default;

@@ -17,7 +17,7 @@
 namespace synack::runtime {
 namespace {
 
-enum Tag : std::uint32_t { kDevice, kStop, kSignal };
+enum Tag : std::uint32_t { kDevice, kStop, kSignal, kSource };
 
 // A deadline that stays in the past after this many polls in a row is a bug
 // somewhere (a stack that keeps saying "now" without progress); from then on
@@ -170,6 +170,8 @@ Instant EventLoop::next_deadline(Instant run_end) const {
     if (auto dev = device_deadline_()) d = earliest(d, *dev);
   for (const Periodic& p : periodic_)
     d = earliest(d, p.next);
+  for (const Source& s : sources_)
+    d = earliest(d, s.deadline());
   return d;
 }
 
@@ -181,8 +183,8 @@ bool EventLoop::iterate(Instant run_end) {
     ++stats_.forced_sleeps;
   }
 
-  epoll_event events[3];
-  int n = ::epoll_wait(epoll_fd_, events, 3, timeout);
+  epoll_event events[8];
+  int n = ::epoll_wait(epoll_fd_, events, 8, timeout);
   ++stats_.wakeups;
   if (n < 0) {
     if (errno != EINTR) throw_errno("epoll_wait");
@@ -240,9 +242,22 @@ void EventLoop::run_periodic(Instant t) {
   }
 }
 
+void EventLoop::add_source(int fd, std::function<Instant()> deadline,
+                           std::function<bool()> after_poll) {
+  if (fd >= 0) watch(epoll_fd_, fd, kSource);
+  sources_.push_back({std::move(deadline), std::move(after_poll)});
+}
+
 void EventLoop::poll(Instant t) {
   stack_.poll(t, dev_);
   ++stats_.polls;
+  bool again = false;
+  for (Source& s : sources_)
+    again = s.after_poll() || again;
+  if (again) {
+    stack_.poll(t, dev_);
+    ++stats_.polls;
+  }
   // A deadline still in the past right after a poll is fine once (more work
   // was queued) but not forever; iterate() stops spinning on it.
   Instant due = stack_.poll_at();

@@ -78,11 +78,22 @@ class EventLoop {
   // the stack's clock set, so it may use the socket API.
   void every(Duration period, std::function<void()> fn);
 
+  // A further input, for a program with one of its own (the AT modem's
+  // serial line): `fd` readable wakes the loop too (-1: none), `deadline()`
+  // adds a wakeup time (kNever: none), and `after_poll()` runs after every
+  // poll of the stack, with the stack's clock set. When it returns true it
+  // queued work for the stack, which is polled once more at once.
+  void add_source(int fd, std::function<Instant()> deadline, std::function<bool()> after_poll);
+
   // Real time since construction. Safe from any thread.
   Instant now() const;
   const LoopStats& stats() const { return stats_; }
 
  private:
+  struct Source {
+    std::function<Instant()> deadline;
+    std::function<bool()> after_poll;
+  };
   struct Periodic {
     Instant next;
     Duration period;
@@ -107,6 +118,7 @@ class EventLoop {
   std::int64_t start_ns_ = 0;
   std::function<std::optional<Instant>()> device_deadline_;
   std::vector<Periodic> periodic_;
+  std::vector<Source> sources_;
   std::optional<int> stop_signal_;
   bool device_failed_ = false;
   int past_deadline_polls_ = 0;  // consecutive polls that left a deadline in the past

@@ -42,6 +42,8 @@ CONNECT = ["connect", "--tun", "skcli1", "--addr", "10.99.1.2/24", "--host-addr"
 RELAY = ["relay", "--tun", "skcli2", "--tun", "skcli3"]
 DEMO = ["demo", "--scenario", "1"]
 FLOOD = ["flood", "--seconds", "1", "--mode", "on"]
+AT_MODEM = ["at-modem", "--tun", "skcli5", "--addr", "10.99.5.2/24", "--host-addr",
+            "10.99.5.1/24", "--pty", "modem"]
 
 
 def with_opt(base, opt, value):
@@ -125,7 +127,7 @@ bad("connect --nodelay=3", CONNECT + ["--nodelay=3"])
 # Unknown options, subcommands and stray arguments.
 bad("no subcommand", [])
 bad("unknown subcommand", ["bogus"])
-for base in (SERVE, CONNECT, RELAY, DEMO, FLOOD):
+for base in (SERVE, CONNECT, RELAY, DEMO, FLOOD, AT_MODEM):
     bad(f"{base[0]} --bogus", base + ["--bogus"])
     bad(f"{base[0]} stray argument", base + ["stray"])
 bad("serve --nodelay 3 (a value after a flag)", SERVE + ["--nodelay", "3"])
@@ -218,6 +220,31 @@ bad("connect --send and --out the same file",
     CONNECT + ["--send", "input.txt", "--out", "input.txt"])
 bad("connect --out and --pcap the same file", CONNECT + ["--out", "o", "--pcap", "o"])
 
+# at-modem: its own options, and the TCP options it shares with serve.
+for opt in ["--tun", "--addr", "--pty"]:
+    bad(f"at-modem without {opt}", without(AT_MODEM, opt))
+bad("at-modem with --pty and --stdio", AT_MODEM + ["--stdio"])
+bad("at-modem --stdio=1", without(AT_MODEM, "--pty") + ["--stdio=1"])
+bad("at-modem --stdio 1 (a value after a flag)", without(AT_MODEM, "--pty") + ["--stdio", "1"])
+for v in ["", "nodir/x", "sub", "sub/", "input.txt", "."]:
+    bad(f"at-modem --pty {v!r}", with_opt(AT_MODEM, "--pty", v))
+bad("at-modem --pty and --trace the same file", AT_MODEM + ["--trace", "modem"])
+for v in ["", "10.0.0", "10.0.0.256", "host", "0.0.0.0", "224.0.0.1", "10.0.0.1/24", " 10.0.0.1"]:
+    bad(f"at-modem --dns {v!r}", AT_MODEM + ["--dns", v])
+for v in ["", ":password1", "home:short", "home:" + "p" * 65, "s" * 33, "tab\there"]:
+    bad(f"at-modem --wifi {v!r}", AT_MODEM + ["--wifi", v])
+bad("at-modem --wifi twice the same SSID", AT_MODEM + ["--wifi", "home", "--wifi", "home:password1"])
+for opt, extra in TCP_NUMBERS.items():
+    for v in ["nan", "-1", "7x", ""] + extra:
+        bad(f"at-modem {opt} {v!r}", with_opt(AT_MODEM, opt, v))
+for v in ["10.99.5.2", "127.0.0.2/8", ""]:
+    bad(f"at-modem --addr {v!r}", with_opt(AT_MODEM, "--addr", v))
+for v in ["", "../x", "x" * 16]:
+    bad(f"at-modem --tun {v!r}", with_opt(AT_MODEM, "--tun", v))
+for v in ["", "bbr"]:
+    bad(f"at-modem --cc {v!r}", with_opt(AT_MODEM, "--cc", v))
+bad("at-modem --nodelay=1", AT_MODEM + ["--nodelay=1"])
+
 # --- good arguments -------------------------------------------------------------
 
 GOOD = [  # (name, argv, files that must exist afterwards, text stdout must hold)
@@ -239,6 +266,8 @@ GOOD = [  # (name, argv, files that must exist afterwards, text stdout must hold
     ("serve --help names --retries2", ["serve", "--help"], [], "--retries2"),
     ("connect --help names --retries2", ["connect", "--help"], [], "--retries2"),
     ("relay --help", ["relay", "--help"], [], "--tun"),
+    ("at-modem --help names --retries2", ["at-modem", "--help"], [], "--retries2"),
+    ("at-modem --help names --pty", ["at-modem", "--help"], [], "--pty"),
 ]
 
 # Good arguments that get as far as creating the device: run without
@@ -257,6 +286,10 @@ REACH_DEVICE = [
     ("serve, a 15-character name", with_opt(SERVE, "--tun", "abcdefghijklmno")),
     ("connect --retries2 15", CONNECT + ["--retries2", "15", "--send", "input.txt"]),
     ("relay, good", RELAY + ["--impair", "loss=1%,seed=3"]),
+    ("at-modem, every option good", AT_MODEM + [
+        "--dns", "10.99.5.1", "--wifi", "synack", "--wifi", "home:password1", "--trace", "t.log",
+        "--nodelay", "--retries2", "3", "--keepalive", "1000,1000,3"]),
+    ("at-modem --stdio", without(AT_MODEM, "--pty") + ["--stdio"]),
 ]
 
 

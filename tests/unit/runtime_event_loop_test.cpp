@@ -7,6 +7,7 @@
 #include "support/echo_server.hpp"
 #include "support/netns.hpp"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sched.h>
@@ -187,6 +188,42 @@ TEST(RuntimeEventLoop, ADeadlineStuckInThePastDoesNotSpin) {
   loop.run_for(50ms);
   EXPECT_GT(loop.stats().forced_sleeps, 0u);
   EXPECT_LT(loop.stats().wakeups, 200u);
+}
+
+TEST(RuntimeEventLoop, SourceFdWakesTheLoopAndItsDeadlineToo) {
+  socket::Stack stack(stack_config());
+  PairDevice dev;
+  EventLoop loop(stack, dev, dev.fd());
+  int pipe_fds[2];
+  ASSERT_EQ(::pipe2(pipe_fds, O_NONBLOCK | O_CLOEXEC), 0);
+  std::string got;
+  Instant due = loop.now() + 40ms;
+  Instant fired{};
+  int calls = 0;
+  loop.add_source(
+      pipe_fds[0], [&] { return fired == Instant{} ? due : kNever; },
+      [&] {
+        ++calls;
+        char buf[16];
+        ssize_t n = ::read(pipe_fds[0], buf, sizeof buf);
+        if (n > 0) got.append(buf, static_cast<std::size_t>(n));
+        if (fired == Instant{} && loop.now() >= due) fired = loop.now();
+        return false;
+      });
+  std::thread writer([&] {
+    std::this_thread::sleep_for(80ms);
+    ASSERT_EQ(::write(pipe_fds[1], "hi", 2), 2);
+  });
+  Instant end = loop.now() + 5s;
+  loop.run_until([&] { return got == "hi" || loop.now() >= end; });
+  writer.join();
+  EXPECT_EQ(got, "hi");         // the fd woke the loop
+  EXPECT_NE(fired, Instant{});  // and the deadline did before it
+  EXPECT_LT(fired, due + 30ms);
+  EXPECT_LE(loop.stats().wakeups, 10u);  // nothing else: no spinning
+  EXPECT_GE(calls, 2);
+  ::close(pipe_fds[0]);
+  ::close(pipe_fds[1]);
 }
 
 // --- against the kernel, over TUN ------------------------------------------------

@@ -1,0 +1,187 @@
+#pragma once
+// The ESP8266 AT-command interpreter (esp-at v2.2 for ESP8266), sans-IO: it
+// consumes serial bytes with the time they arrived, polls its links and
+// timers at a given time, and produces the bytes to write back to the serial
+// line plus trace lines. No clock, no file descriptors: the pty or stdio,
+// the event loop and the TUN live in tools/at_modem_command.cpp, so every
+// command, guard time and flush is testable on a virtual clock.
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "apps/at_modem/command_line.hpp"
+#include "apps/at_modem/line_reader.hpp"
+#include "apps/at_modem/link.hpp"
+#include "apps/at_modem/link_table.hpp"
+#include "apps/at_modem/passthrough_framer.hpp"
+#include "apps/at_modem/wifi_networks.hpp"
+#include "core/time.hpp"
+
+namespace synack::apps::at_modem {
+
+struct ModemConfig {
+  wire::Ipv4Cidr station{};                  // the module's address (--addr)
+  std::optional<wire::Ipv4Address> gateway;  // the access point (--host-addr)
+  std::optional<wire::Ipv4Address> dns;      // --dns, for AT+CIPDNS? and the resolver
+  std::vector<WifiNetwork> networks{{"synack", ""}};
+};
+
+class Modem {
+ public:
+  // The most serial output held before links stop being read: TCP flow
+  // control then holds the peer back.
+  static constexpr std::size_t kOutputHighWater = 16 * 1024;
+  static constexpr std::size_t kMaxSend = 2048;
+  // Active mode delivers at most this many bytes per +IPD.
+  static constexpr std::size_t kMaxIpd = 1460;
+  // Passive mode: the most unread bytes per link (the advertised window).
+  static constexpr std::size_t kPassiveWindow = 5760;
+
+  Modem(ModemConfig cfg, LinkFactory& links, NameResolver& resolver, Instant now);
+  ~Modem();
+  Modem(const Modem&) = delete;
+  Modem& operator=(const Modem&) = delete;
+
+  // Serial input that arrived at `now`.
+  void receive(std::span<const std::uint8_t> bytes, Instant now);
+  void receive(std::string_view text, Instant now);
+  // Network events and timers; call after every network poll and at
+  // next_deadline().
+  void poll(Instant now);
+  Instant next_deadline() const;
+
+  // Bytes for the serial line; consume_output() what was written.
+  std::string_view output() const { return out_; }
+  void consume_output(std::size_t n) { out_.erase(0, n); }
+  std::string take_output() { return std::exchange(out_, {}); }
+  // Human-readable notes for --trace (why a command failed, links opened
+  // and closed).
+  std::vector<std::string> take_trace() { return std::exchange(trace_, {}); }
+
+  // Shutdown: every link closed with a FIN, the server stopped.
+  void close_all();
+  int open_links() const { return links_.count(); }
+  bool in_passthrough() const { return mode_ == Mode::Passthrough; }
+
+ private:
+  enum class Mode : std::uint8_t { Command, SendData, Passthrough };
+  // A command whose answer waits for the network.
+  enum class Pending : std::uint8_t { None, Resolve, Connect, Send };
+  enum ErrorCode : std::uint32_t {
+    kNoAt = 0x01030000,
+    kParamCount = 0x01060000,
+    kParamInvalid = 0x01070000,
+    kParamParse = 0x01080000,
+    kUnsupported = 0x01090000,
+    kExecFailed = 0x010a0000,
+    kOpError = 0x010c0000,
+  };
+
+  // --- output ----------------------------------------------------------------
+  void line(std::string_view text);  // text CR LF
+  void ok();
+  void error(std::uint32_t code);
+  void trace(std::string text);
+  std::string link_prefix(int id) const;  // "0," with CIPMUX=1, "" without
+
+  // --- command mode (modem.cpp, modem_system_commands.cpp) --------------------
+  void command_byte(char c, Instant now);
+  void execute(const InputLine& in, Instant now);
+  void dispatch(const CommandLine& cmd, Instant now);
+  bool system_command(const CommandLine& cmd);
+  bool wifi_command(const CommandLine& cmd);
+  void reset(bool factory);
+  void wifi_disconnect();
+
+  // --- links (modem_link_commands.cpp) ---------------------------------------
+  bool link_command(const CommandLine& cmd, Instant now);
+  void cmd_start(const CommandLine& cmd, bool auto_id, Instant now);
+  void cmd_close(const CommandLine& cmd);
+  void cmd_status(bool state_form);
+  void cmd_server(const CommandLine& cmd);
+  void cmd_recv_data(const CommandLine& cmd);
+  void cmd_recv_len();
+  void cmd_domain(const CommandLine& cmd);
+  void finish_resolve(Instant now);
+  void finish_connect();
+  std::optional<int> parse_link_id(const CommandLine& cmd, std::size_t i) const;
+
+  // --- receiving (modem_receive.cpp) -------------------------------------------
+  void poll_links(Instant now);
+  void accept_clients(Instant now);
+  void deliver(int id, Instant now);
+  void announce_connect(int id);
+  void announce_closed(int id);
+  bool link_finished(const LinkSlot& s) const;
+
+  // --- sending (modem_send.cpp) ----------------------------------------------------
+  void cmd_send(const CommandLine& cmd, bool ex, Instant now);
+  void send_data_byte(char c, Instant now);
+  void finish_send_data(Instant now);
+  void push_send(Instant now);
+  void passthrough_input(std::span<const std::uint8_t> bytes, Instant now);
+  void poll_passthrough(Instant now);
+  void leave_passthrough();
+  void reconnect_passthrough(Instant now);
+
+  ModemConfig cfg_;
+  LinkFactory& factory_;
+  NameResolver& resolver_;
+  std::string out_;
+  std::vector<std::string> trace_;
+  LineReader reader_;
+  LinkTable links_;
+  std::unique_ptr<LinkServer> server_;
+  std::uint16_t server_port_ = 0;
+  Instant now_{};
+
+  // Settings (what AT+RST and AT+RESTORE put back).
+  bool echo_ = true;
+  bool mux_ = false;
+  bool passive_ = false;      // AT+CIPRECVMODE=1
+  bool dinfo_ = false;        // AT+CIPDINFO=1
+  bool transparent_ = false;  // AT+CIPMODE=1
+  bool syslog_ = false;
+  int sysmsg_ = 0;
+  int cwmode_ = 1;
+  int uart_baud_ = 115200;
+  int server_max_ = 5;
+  int server_timeout_s_ = 180;
+  bool wifi_joined_ = false;
+  std::string wifi_ssid_;
+  bool had_link_ = false;  // for AT+CIPSTATUS's STATUS:4
+
+  // The command in progress.
+  Mode mode_ = Mode::Command;
+  Pending pending_ = Pending::None;
+  int pending_id_ = 0;
+  bool pending_auto_id_ = false;  // AT+CIPSTARTEX
+  bool pending_domain_ = false;   // AT+CIPDOMAIN (else CIPSTART)
+  LinkKind pending_kind_ = LinkKind::Tcp;
+  std::uint16_t pending_port_ = 0;
+  int pending_keepalive_ = 0;
+  std::uint16_t pending_local_port_ = 0;  // UDP
+  std::unique_ptr<NameLookup> lookup_;
+  // AT+CIPSEND: the link, the bytes expected, those collected so far.
+  int send_id_ = 0;
+  std::size_t send_len_ = 0;
+  bool send_ex_ = false;
+  bool send_escape_ = false;  // CIPSENDEX: the last byte was a backslash
+  std::size_t send_received_ = 0;
+  std::string send_buf_;
+  std::size_t send_done_ = 0;  // bytes of send_buf_ the link took
+  std::optional<PassthroughFramer> framer_;
+  // Passthrough keeps its link: when it breaks, the module opens a new one
+  // to the same peer every AT+CIPRECONNINTV (in 100 ms) until `+++`.
+  Endpoint passthrough_to_{};
+  Instant reconnect_at_ = kNever;
+  int reconnect_interval_ = 1;
+  std::vector<std::string> passthrough_packets_;
+};
+
+}  // namespace synack::apps::at_modem

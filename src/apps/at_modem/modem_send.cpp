@@ -1,0 +1,160 @@
+// Sending: AT+CIPSEND=[<id>,]<len> and AT+CIPSENDEX (`OK`, `>`, exactly
+// <len> bytes or, for EX, up to a `\0`, then `Recv <len> bytes` and
+// `SEND OK` once the link took them, or `SEND FAIL`), and passthrough
+// (AT+CIPMODE=1 then a bare AT+CIPSEND).
+#include <fmt/format.h>
+
+#include "apps/at_modem/modem.hpp"
+
+namespace synack::apps::at_modem {
+
+void Modem::cmd_send(const CommandLine& cmd, bool ex, Instant now) {
+  if (cmd.form == CommandForm::Exec && !ex) {
+    if (!transparent_ || mux_ || !links_.used(0) || links_[0].link->status() != LinkStatus::Open) {
+      trace("at: bare AT+CIPSEND needs AT+CIPMODE=1, AT+CIPMUX=0 and an open link");
+      error(kExecFailed);
+      return;
+    }
+    ok();
+    out_ += "\r\n>";
+    mode_ = Mode::Passthrough;
+    framer_.emplace(now);
+    send_buf_.clear();
+    passthrough_to_ = links_[0].link->remote();
+    reconnect_at_ = kNever;
+    trace("at: passthrough on link 0");
+    return;
+  }
+  std::size_t at = mux_ ? 1 : 0;
+  auto id = mux_ ? parse_link_id(cmd, 0) : std::optional<int>(0);
+  auto len = cmd.number(at, 1, kMaxSend);
+  if (cmd.form != CommandForm::Set || !id || !len || cmd.args.size() != at + 1) {
+    error(kParamInvalid);
+    return;
+  }
+  if (transparent_ || !links_.used(*id) || links_[*id].link->status() != LinkStatus::Open) {
+    trace(transparent_ ? "at: AT+CIPSEND=<len> is not for passthrough mode (AT+CIPMODE=1)"
+                       : fmt::format("at: AT+CIPSEND: link {} is not open", *id));
+    error(kExecFailed);
+    return;
+  }
+  ok();
+  out_ += "\r\n>";
+  mode_ = Mode::SendData;
+  send_id_ = *id;
+  send_len_ = static_cast<std::size_t>(*len);
+  send_ex_ = ex;
+  send_escape_ = false;
+  send_received_ = 0;
+  send_buf_.clear();
+}
+
+void Modem::send_data_byte(char c, Instant now) {
+  ++send_received_;
+  if (send_ex_ && send_escape_) {
+    send_escape_ = false;
+    if (c == '0') {  // `\0` ends the data early
+      finish_send_data(now);
+      return;
+    }
+    send_buf_ += c;
+  } else if (send_ex_ && c == '\\') {
+    send_escape_ = true;
+  } else {
+    send_buf_ += c;
+  }
+  if (send_received_ == send_len_) {
+    if (send_escape_) send_buf_ += '\\';
+    finish_send_data(now);
+  }
+}
+
+void Modem::finish_send_data(Instant now) {
+  mode_ = Mode::Command;
+  out_ += fmt::format("\r\nRecv {} bytes\r\n", send_buf_.size());
+  pending_ = Pending::Send;
+  send_done_ = 0;
+  push_send(now);
+}
+
+void Modem::push_send(Instant now) {
+  if (!links_.used(send_id_) || links_[send_id_].link->status() != LinkStatus::Open) {
+    trace(fmt::format("at: link {} closed before its data was sent", send_id_));
+    out_ += "\r\nSEND FAIL\r\n";
+    pending_ = Pending::None;
+    return;
+  }
+  LinkSlot& s = links_[send_id_];
+  std::span<const std::uint8_t> rest(
+      reinterpret_cast<const std::uint8_t*>(send_buf_.data()) + send_done_,
+      send_buf_.size() - send_done_);
+  if (!rest.empty() && s.link->writable() > 0) send_done_ += s.link->write(rest);
+  if (send_done_ < send_buf_.size()) return;
+  s.last_active = now;
+  out_ += "\r\nSEND OK\r\n";
+  pending_ = Pending::None;
+}
+
+void Modem::passthrough_input(std::span<const std::uint8_t> bytes, Instant now) {
+  framer_->push(bytes, now, passthrough_packets_);
+  for (std::string& p : passthrough_packets_)
+    send_buf_ += p;
+  passthrough_packets_.clear();
+  poll_passthrough(now);
+}
+
+void Modem::poll_passthrough(Instant now) {
+  std::string packet;
+  switch (framer_->poll(now, packet)) {
+    case PassthroughFramer::Tick::Escape:
+      leave_passthrough();
+      return;
+    case PassthroughFramer::Tick::Packet:
+      send_buf_ += packet;
+      break;
+    case PassthroughFramer::Tick::Nothing:
+      break;
+  }
+  if (!links_.used(0)) {
+    send_buf_.clear();  // no link: the bytes are lost, as on the module
+    if (now >= reconnect_at_) reconnect_passthrough(now);
+    return;
+  }
+  if (send_buf_.empty()) return;
+  Link& l = *links_[0].link;
+  if (l.writable() == 0) return;
+  std::size_t n =
+      l.write(std::span(reinterpret_cast<const std::uint8_t*>(send_buf_.data()), send_buf_.size()));
+  send_buf_.erase(0, n);
+  links_[0].last_active = now;
+}
+
+void Modem::reconnect_passthrough(Instant now) {
+  TcpOptions opts;
+  opts.receive_buffer = kPassiveWindow;
+  auto link = factory_.open_tcp(passthrough_to_, opts);
+  if (!link) {
+    trace(fmt::format("at: passthrough: cannot open a link: {}", to_string(link.error())));
+    reconnect_at_ = now + std::chrono::milliseconds(100 * reconnect_interval_);
+    return;
+  }
+  trace(fmt::format("at: passthrough: reconnecting to {}:{}", passthrough_to_.addr.to_string(),
+                    passthrough_to_.port));
+  LinkSlot& s = links_[0];
+  s.link = std::move(*link);
+  s.announced = true;  // the host's link 0, CONNECTed before passthrough
+  s.last_active = now;
+  reconnect_at_ = kNever;
+}
+
+void Modem::leave_passthrough() {
+  mode_ = Mode::Command;
+  reconnect_at_ = kNever;
+  framer_.reset();
+  send_buf_.clear();
+  reader_.clear();
+  trace("at: passthrough ended");
+  if (sysmsg_ & 1) line("+QUITT");
+}
+
+}  // namespace synack::apps::at_modem

@@ -1,0 +1,145 @@
+#include "apps/at_modem/tcp_links.hpp"
+
+#include "socket/tcp_listener.hpp"
+#include "socket/tcp_stream.hpp"
+
+namespace synack::apps::at_modem {
+
+std::string_view to_string(LinkKind k) {
+  switch (k) {
+    case LinkKind::Tcp:
+      return "TCP";
+    case LinkKind::Udp:
+      return "UDP";
+    case LinkKind::Ssl:
+      return "SSL";
+  }
+  return "?";
+}
+
+std::string_view to_string(OpenError e) {
+  switch (e) {
+    case OpenError::Unsupported:
+      return "not supported";
+    case OpenError::NoPorts:
+      return "no free local port";
+    case OpenError::AddressInUse:
+      return "address in use";
+    case OpenError::NoMemory:
+      return "no memory";
+  }
+  return "?";
+}
+
+namespace {
+
+OpenError open_error(socket::SocketError e) {
+  switch (e) {
+    case socket::SocketError::AddressInUse:
+      return OpenError::AddressInUse;
+    case socket::SocketError::NoPorts:
+      return OpenError::NoPorts;
+    default:
+      return OpenError::NoMemory;
+  }
+}
+
+class TcpLink final : public Link {
+ public:
+  explicit TcpLink(socket::TcpStream s) : s_(std::move(s)) {}
+
+  LinkKind kind() const override { return LinkKind::Tcp; }
+  LinkStatus status() const override {
+    if (s_.error() != socket::SocketError::None) return LinkStatus::Failed;
+    if (s_.connected() || s_.state() == tcp::TcpState::CloseWait) return LinkStatus::Open;
+    if (s_.closed()) return LinkStatus::Closed;
+    if (s_.state() == tcp::TcpState::SynSent || s_.state() == tcp::TcpState::SynReceived)
+      return LinkStatus::Connecting;
+    return LinkStatus::Open;  // closing: FIN-WAIT, CLOSING, LAST-ACK
+  }
+  std::string failure() const override { return std::string(socket::to_string(s_.error())); }
+  Endpoint remote() const override { return {s_.tuple().remote_addr, s_.tuple().remote_port}; }
+  std::uint16_t local_port() const override { return s_.tuple().local_port; }
+  std::size_t readable() const override { return s_.readable(); }
+  std::size_t read(std::span<std::uint8_t> out) override { return s_.read(out); }
+  bool at_eof() const override { return s_.at_eof(); }
+  std::size_t writable() const override {
+    if (s_.state() != tcp::TcpState::Established && s_.state() != tcp::TcpState::CloseWait)
+      return 0;
+    return s_.writable();
+  }
+  std::size_t write(std::span<const std::uint8_t> data) override { return s_.write(data); }
+  void close() override {
+    if (closed_) return;
+    closed_ = true;
+    // Unread bytes would turn the close into a RST: drop them first.
+    while (s_.readable() > 0)
+      s_.consume(s_.readable());
+    if (!s_.closed()) s_.close();
+  }
+
+ private:
+  socket::TcpStream s_;
+  bool closed_ = false;
+};
+
+class TcpServer final : public LinkServer {
+ public:
+  explicit TcpServer(socket::TcpListener l) : l_(std::move(l)) {}
+  std::unique_ptr<Link> accept() override {
+    auto s = l_.accept();
+    if (!s) return nullptr;
+    return std::make_unique<TcpLink>(std::move(*s));
+  }
+
+ private:
+  socket::TcpListener l_;
+};
+
+class ReadyLookup final : public NameLookup {
+ public:
+  explicit ReadyLookup(LookupAnswer a) : a_(std::move(a)) {}
+  std::optional<LookupAnswer> result() override { return a_; }
+
+ private:
+  LookupAnswer a_;
+};
+
+}  // namespace
+
+tcp::TcpConfig TcpLinks::config_for(const TcpOptions& opts) const {
+  tcp::TcpConfig cfg = cfg_;
+  cfg.recv_buffer = opts.receive_buffer;
+  if (opts.keepalive_s > 0) {
+    cfg.keepalive = true;
+    cfg.keepalive_time = std::chrono::seconds(opts.keepalive_s);
+    cfg.keepalive_interval = std::chrono::seconds(opts.keepalive_s);
+  }
+  return cfg;
+}
+
+Result<std::unique_ptr<Link>, OpenError> TcpLinks::open_tcp(Endpoint to, const TcpOptions& opts) {
+  auto s = stack_.connect(to.addr, to.port, config_for(opts));
+  if (!s) return open_error(s.error());
+  return std::unique_ptr<Link>(std::make_unique<TcpLink>(std::move(*s)));
+}
+
+Result<std::unique_ptr<Link>, OpenError> TcpLinks::open_udp(Endpoint, std::uint16_t) {
+  return OpenError::Unsupported;
+}
+
+Result<std::unique_ptr<LinkServer>, OpenError> TcpLinks::listen_tcp(std::uint16_t port,
+                                                                    const TcpOptions& opts) {
+  auto l = stack_.listen(port, config_for(opts));
+  if (!l) return open_error(l.error());
+  return std::unique_ptr<LinkServer>(std::make_unique<TcpServer>(std::move(*l)));
+}
+
+std::unique_ptr<NameLookup> DottedQuadResolver::lookup(std::string_view host) {
+  LookupAnswer a;
+  a.addr = wire::Ipv4Address::parse(host);
+  if (!a.addr) a.error = "no DNS resolver yet: only dotted-quad addresses resolve";
+  return std::make_unique<ReadyLookup>(std::move(a));
+}
+
+}  // namespace synack::apps::at_modem

@@ -1,0 +1,596 @@
+#!/usr/bin/python3
+"""`synack at-modem` driven over its pty with python3-serial, exactly as ESP8266
+firmware drives the module, against Linux peers.
+
+    test_at_modem.py PATH_TO_SYNACK [-v]      (as root)
+
+In a private network namespace (see interop_lib.py) synack runs as the modem
+on TUN skat0: the module is 10.85.0.2, the kernel's side (the "Internet"
+with the Linux servers and clients) is 10.85.0.1.  The checks read the
+modem's answers byte for byte: the start-up queries, the ESP8266 "TCP client"
+sequence (CIPMUX=0, CIPSTART, CIPSEND, +IPD, CIPCLOSE), the error paths, the
+multi-connection server (CIPMUX=1, CIPSERVER=1,8080) with three Linux clients
+at once, passive receive mode with TCP flow control (1 MiB read in 2 KiB
+AT+CIPRECVDATA chunks, the capture showing the window close and reopen),
+passthrough with `+++` (and its reconnection when the server closes),
+--stdio, and SIGTERM (a FIN on every link, exit status 0).
+Prints PASS/FAIL per check and `N passed, M failed`.
+"""
+import os
+import re
+import signal
+import socket
+import sys
+import threading
+import time
+
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import interop_lib as L  # noqa: E402
+from interop_lib import Fail, MiB  # noqa: E402
+
+TUN, ADDR, HOST = "skat0", "10.85.0.2", "10.85.0.1"
+STATE = {}    # "modem": the Synack, "serial": the pyserial port, "sniffer"
+
+
+# ------------------------------------------------------------------ the pty
+class Port:
+    """The modem's serial line, as firmware sees it."""
+
+    def __init__(self, path):
+        import serial
+        self.ser = serial.Serial(path, 115200, timeout=0.05)
+        self.buf = b""
+
+    def write(self, data):
+        self.ser.write(data)
+        self.ser.flush()
+
+    def _fill(self):
+        n = self.ser.in_waiting
+        chunk = self.ser.read(n if n else 1)
+        self.buf += chunk
+        return chunk
+
+    def read_until(self, pred, timeout, what):
+        """Reads until pred(buf) gives a value; returns it and keeps the
+        bytes after the match (pred returns (value, end))."""
+        deadline = time.monotonic() + timeout
+        while True:
+            r = pred(self.buf)
+            if r is not None:
+                value, end = r
+                self.buf = self.buf[end:]
+                return value
+            if time.monotonic() >= deadline:
+                raise Fail(f"no {what} within {timeout} s; got {self.buf[-300:]!r}")
+            self._fill()
+
+    def expect(self, want, timeout=5.0):
+        """The next bytes must be exactly `want`."""
+        def pred(b):
+            if len(b) < len(want):
+                return None if want.startswith(b) else (False, 0)
+            return (b[:len(want)] == want, len(want))
+        ok = self.read_until(pred, timeout, repr(want))
+        if not ok:
+            raise Fail(f"expected {want!r}, got {self.buf[:len(want) + 40]!r}")
+
+    def quiet(self, t=0.1):
+        """Nothing more arrives for t s."""
+        end = time.monotonic() + t
+        while time.monotonic() < end:
+            self._fill()
+        if self.buf:
+            raise Fail(f"unexpected bytes from the modem: {self.buf[:200]!r}")
+
+    def at(self, line, want, timeout=5.0):
+        """Sends one command line; the answer must be exactly `want`."""
+        self.write(line.encode() + b"\r\n")
+        self.expect(want, timeout)
+
+    def ipd(self, timeout=5.0):
+        """One active-mode `+IPD,[<id>,]<len>:<data>`: returns (id, data)."""
+        rx = re.compile(rb"\r\n\+IPD,(?:(\d),)?(\d+):")
+
+        def pred(b):
+            m = rx.match(b)
+            if not m:
+                if len(b) >= 16 and not b"\r\n+IPD,".startswith(b[:7]):
+                    raise Fail(f"expected +IPD, got {b[:80]!r}")
+                return None
+            n = int(m.group(2))
+            if len(b) < m.end() + n:
+                return None
+            lid = int(m.group(1)) if m.group(1) is not None else None
+            return ((lid, b[m.end():m.end() + n]), m.end() + n)
+        return self.read_until(pred, timeout, "+IPD")
+
+    def close(self):
+        self.ser.close()
+
+
+def port():
+    p = STATE.get("port")
+    m = STATE.get("modem")
+    if p is None or m is None:
+        raise Fail("not run: the modem did not start")
+    if not m.running():
+        raise Fail(f"not run: the modem ended: {L.status(m.poll())}{m.tail()}")
+    return p
+
+
+# ------------------------------------------------------ kernel-side peers
+class Server:
+    """A Linux TCP server on the kernel's side; `handler(conn)` runs per
+    connection in a thread and its result or exception is kept."""
+
+    def __init__(self, port, handler, backlog=8):
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind((HOST, port))
+        self.sock.listen(backlog)
+        self.sock.settimeout(10)
+        self.results, self.errors = [], []
+        self.t = threading.Thread(target=self._run, args=(handler,), daemon=True)
+        self.t.start()
+
+    def _run(self, handler):
+        try:
+            conn, _ = self.sock.accept()
+        except OSError as e:
+            self.errors.append(e)
+            return
+        try:
+            conn.settimeout(30)
+            self.results.append(handler(conn))
+        except Exception as e:  # noqa: BLE001 - reported by the check
+            self.errors.append(e)
+        finally:
+            conn.close()
+
+    def wait(self, timeout=30):
+        self.t.join(timeout)
+        self.sock.close()
+        if self.t.is_alive():
+            raise Fail(f"the Linux server still running after {timeout} s")
+        if self.errors:
+            raise Fail(f"the Linux server: {self.errors[0].__class__.__name__}: {self.errors[0]}")
+        return self.results[0] if self.results else None
+
+
+def read_exact(conn, n):
+    buf = b""
+    while len(buf) < n:
+        chunk = conn.recv(n - len(buf))
+        if not chunk:
+            raise Fail(f"EOF after {len(buf)} of {n} bytes")
+        buf += chunk
+    return buf
+
+
+def expect_fin(conn):
+    """The next thing from the modem is a FIN (not a RST, not data)."""
+    try:
+        rest = conn.recv(100)
+    except ConnectionResetError:
+        raise Fail("the modem reset the connection instead of closing it") from None
+    if rest:
+        raise Fail(f"data instead of the FIN: {rest!r}")
+    return "FIN"
+
+
+# ------------------------------------------------------------------- checks
+def check_start():
+    """`pty /dev/pts/N` then `ready` on stdout; LINK is a symlink to the pty."""
+    link = L.ENV.path("modem")
+    cap = L.ENV.path("at-modem.pcap")
+    trace = L.ENV.path("at-modem.trace")
+    STATE["trace"] = trace
+    p = L.Synack(["at-modem", "--tun", TUN, "--addr", f"{ADDR}/24", "--host-addr", f"{HOST}/24",
+                  "--pty", link, "--pcap", cap, "--trace", trace, "--wifi", "synack",
+                  "--wifi", "lab:password1",
+                  # serve's TCP options apply to the links: a SYN nobody
+                  # answers gives up after 0.2 + 0.4 + 0.8 s.
+                  "--syn-retries", "2", "--rto-initial-ms", "200"],
+                 pcap=cap, label="at-modem", kernel_addr=HOST)
+    STATE["modem"] = p
+    L.wait_until(lambda: "ready" in p.stdout_lines() or not p.running(), 5)
+    lines = p.stdout_lines()
+    if lines[-1:] != ["ready"] or len(lines) != 2 or not re.fullmatch(r"pty /dev/pts/\d+", lines[0]):
+        p.stop()
+        raise Fail(f"stdout {lines!r}, expected ['pty /dev/pts/N', 'ready']{p.tail()}")
+    target = os.readlink(link)
+    if target != lines[0][4:]:
+        raise Fail(f"{link} points to {target}, not {lines[0][4:]}")
+    STATE["port"] = Port(link)
+    STATE["sniffer"] = L.Sniffer(TUN)
+    return f"{lines[0]}, {link} -> {target}"
+
+
+def check_startup_queries():
+    """What drivers send first: exact answers, echo on until ATE0."""
+    s = port()
+    s.at("AT", b"AT\r\n\r\nOK\r\n")
+    s.at("ATE0", b"ATE0\r\n\r\nOK\r\n")
+    s.at("AT+GMR", b"AT version:2.2.1.0(synack - ESP8266 - Jun  7 2021 08:15:24)\r\n"
+         b"SDK version:v3.4-22-g967752e2\r\ncompile time(synack):Aug  4 2021 17:20:05\r\n"
+         b"Bin version:2.2.1(WROOM-02)\r\n\r\nOK\r\n")
+    s.at("AT+SYSMSG=0", b"\r\nOK\r\n")
+    s.at("AT+CWMODE=1", b"\r\nOK\r\n")
+    s.at("AT+CWMODE?", b"+CWMODE:1\r\n\r\nOK\r\n")
+    s.at("AT+CWDHCP?", b"+CWDHCP:3\r\n\r\nOK\r\n")
+    s.at("AT+CWLAPOPT=1,2047", b"\r\nOK\r\n")
+    s.at("AT+RFPOWER=78", b"\r\nOK\r\n")
+    s.at("AT+CIPSTAMAC?", b'+CIPSTAMAC:"02:73:6b:55:00:02"\r\n\r\nOK\r\n')
+    s.at('AT+CWJAP="lab","wrong-pass"', b"+CWJAP:2\r\n\r\nERROR\r\n")
+    s.at('AT+CWJAP="nowhere","password1"', b"+CWJAP:3\r\n\r\nERROR\r\n")
+    s.at('AT+CWJAP="synack",""', b"WIFI CONNECTED\r\nWIFI GOT IP\r\n\r\nOK\r\n")
+    s.at("AT+CIFSR", b'+CIFSR:STAIP,"10.85.0.2"\r\n+CIFSR:STAMAC,"02:73:6b:55:00:02"\r\n'
+         b"\r\nOK\r\n")
+    s.at("AT+CIPSTA?", b'+CIPSTA:ip:"10.85.0.2"\r\n+CIPSTA:gateway:"10.85.0.1"\r\n'
+         b'+CIPSTA:netmask:"255.255.255.0"\r\n\r\nOK\r\n')
+    s.at("AT+CIPSTATUS", b"STATUS:2\r\n\r\nOK\r\n")
+    s.quiet()
+    return "AT, ATE0, GMR, SYSMSG, CWMODE, CWDHCP, CWLAPOPT, RFPOWER, CIPSTAMAC, CWJAP, CIFSR, CIPSTA"
+
+
+def check_tcp_client():
+    """The ESP8266 TCP-client sequence against a Linux server; the module's
+    close is a FIN."""
+    s = port()
+
+    def handler(conn):
+        got = read_exact(conn, 5)
+        conn.sendall(b"world!")
+        return got, expect_fin(conn)
+    srv = Server(5000, handler)
+    s.at("AT+CIPMUX=0", b"\r\nOK\r\n")
+    s.at(f'AT+CIPSTART="TCP","{HOST}",5000', b"CONNECT\r\n\r\nOK\r\n")
+    s.at("AT+CIPSEND=5", b"\r\nOK\r\n\r\n>")
+    s.write(b"hello")
+    s.expect(b"\r\nRecv 5 bytes\r\n\r\nSEND OK\r\n")
+    lid, data = s.ipd()
+    if (lid, data) != (None, b"world!"):
+        raise Fail(f"+IPD gave link {lid} data {data!r}")
+    s.write(b"AT+CIPSTATUS\r\n")
+    st = s.read_until(lambda b: (b, len(b)) if b.endswith(b"\r\nOK\r\n") else None, 5, "STATUS")
+    if not re.fullmatch(rb'STATUS:3\r\n\+CIPSTATUS:0,"TCP","10\.85\.0\.1",5000,\d+,0\r\n\r\nOK\r\n',
+                        st):
+        raise Fail(f"AT+CIPSTATUS: {st!r}")
+    s.at("AT+CIPCLOSE", b"CLOSED\r\n\r\nOK\r\n")
+    got, fin = srv.wait()
+    if got != b"hello":
+        raise Fail(f"the server got {got!r}")
+    s.quiet()
+    return "CONNECT, SEND OK, +IPD,6:world!, CLOSED; the server saw hello, then a FIN"
+
+
+def check_peer_close():
+    """The Linux server closes first: `CLOSED` arrives unasked."""
+    s = port()
+
+    def handler(conn):
+        conn.sendall(b"bye")
+        return True
+    srv = Server(5002, handler)
+    s.at(f'AT+CIPSTART="TCP","{HOST}",5002', b"CONNECT\r\n\r\nOK\r\n")
+    srv.wait()
+    s.expect(b"\r\n+IPD,3:byeCLOSED\r\n")
+    s.at("AT+CIPSTATUS", b"STATUS:4\r\n\r\nOK\r\n")
+    return "+IPD,3:bye then CLOSED"
+
+
+def check_error_paths():
+    """Refused, host names (no DNS yet), UDP, SSL, bad and over-long lines:
+    ERROR each time, and an open link is not disturbed."""
+    s = port()
+    s.at(f'AT+CIPSTART="TCP","{HOST}",5999', b"\r\nERROR\r\nCLOSED\r\n")   # refused
+    t0 = time.monotonic()
+    s.write(b'AT+CIPSTART="TCP","10.85.0.9",80\r\n')    # nobody: timed out
+    s.write(b"AT\r\n")
+    s.expect(b"busy p...\r\n")                         # still trying
+    s.expect(b"\r\nERROR\r\nCLOSED\r\n", timeout=10)
+    took = time.monotonic() - t0
+    if not 1.2 < took < 5:
+        raise Fail(f"the SYN gave up after {took:.1f} s, expected 1.4 s (--syn-retries 2, "
+                   f"--rto-initial-ms 200)")
+    s.at('AT+CIPSTART="TCP","example.test",80', b"DNS Fail\r\n\r\nERROR\r\nCLOSED\r\n")
+    s.at(f'AT+CIPSTART="UDP","{HOST}",7,1000,0', b"\r\nERROR\r\n")
+    s.at(f'AT+CIPSTART="SSL","{HOST}",443', b"\r\nERROR\r\n")
+
+    def handler(conn):
+        return read_exact(conn, 2), expect_fin(conn)
+    srv = Server(5003, handler)
+    s.at(f'AT+CIPSTART="TCP","{HOST}",5003', b"CONNECT\r\n\r\nOK\r\n")
+    s.at(f'AT+CIPSTART="TCP","{HOST}",5003', b"ALREADY CONNECTED\r\n\r\nERROR\r\n")
+    bad = ["AT+BOGUS", "at", "AT+CIPSEND=0", "AT+CIPSEND=2049", "AT+CIPMUX=1", "AT+CIPMUX=2",
+           'AT+CIPSTART="TCP"', "AT+CIPSTO=-1", "AT+CIPCLOSE=1", "AT+CIPSERVER=1,80",
+           "AT+CIPRECVDATA=10", "AT+" + "X" * 600, "\x00\xff\x01garbage"]
+    for line in bad:
+        s.write(line.encode("latin-1") + b"\r\n")
+        s.expect(b"\r\nERROR\r\n")
+    s.at("AT+SYSLOG=1", b"\r\nOK\r\n")
+    s.at("AT+NOSUCH", b"\r\nERR CODE:0x01090000\r\n\r\nERROR\r\n")
+    s.at("AT+SYSLOG=0", b"\r\nOK\r\n")
+    s.at("AT+CIPSEND=2", b"\r\nOK\r\n\r\n>")
+    s.write(b"ok")
+    s.expect(b"\r\nRecv 2 bytes\r\n\r\nSEND OK\r\n")
+    s.at("AT+CIPCLOSE", b"CLOSED\r\n\r\nOK\r\n")
+    got, _ = srv.wait()
+    if got != b"ok":
+        raise Fail(f"the server got {got!r}")
+    trace = open(STATE["trace"], errors="replace").read()
+    for want in ("refused", "timed out", "no DNS resolver yet", "cannot open a UDP link", "TLS"):
+        if want not in trace:
+            raise Fail(f"--trace has no line about {want!r}")
+    return (f"{len(bad) + 5} error paths (a time-out after {took:.1f} s); the open link still "
+            f"sent 'ok'; reasons in --trace")
+
+
+def check_server_three_clients():
+    """CIPMUX=1, CIPSERVER=1,8080 and three Linux clients at once."""
+    s = port()
+    s.at("AT+CIPMUX=1", b"\r\nOK\r\n")
+    s.at("AT+CIPSERVER=1,8080", b"\r\nOK\r\n")
+    s.at("AT+CIPSERVER?", b'+CIPSERVER:1,8080,"TCP",0\r\n\r\nOK\r\n')
+    clients = [L.kernel_connect(ADDR, 8080) for _ in range(3)]
+    s.expect(b"0,CONNECT\r\n1,CONNECT\r\n2,CONNECT\r\n")
+    by_port = {c.getsockname()[1]: i for i, c in enumerate(clients)}
+    for i, c in enumerate(clients):
+        c.sendall(f"client-{i}".encode())
+    ids = {}
+    for _ in range(3):
+        lid, data = s.ipd()
+        m = re.fullmatch(rb"client-(\d)", data)
+        if lid is None or not m:
+            raise Fail(f"+IPD link {lid}: {data!r}")
+        ids[int(m.group(1))] = lid
+    s.write(b"AT+CIPSTATE?\r\n")
+    st = s.read_until(lambda b: (b, len(b)) if b.endswith(b"\r\nOK\r\n") else None, 5, "CIPSTATE")
+    rows = re.findall(rb'\+CIPSTATE:(\d),"TCP","10\.85\.0\.1",(\d+),8080,1\r\n', st)
+    if len(rows) != 3 or {by_port.get(int(p)) for _, p in rows} != {0, 1, 2}:
+        raise Fail(f"AT+CIPSTATE?: {st!r}")
+    for i, c in enumerate(clients):
+        reply = f"reply-{i}".encode()
+        s.at(f"AT+CIPSEND={ids[i]},{len(reply)}", b"\r\nOK\r\n\r\n>")
+        s.write(reply)
+        s.expect(f"\r\nRecv {len(reply)} bytes\r\n\r\nSEND OK\r\n".encode())
+        c.settimeout(5)
+        got = read_exact(c, len(reply))
+        if got != reply:
+            raise Fail(f"client {i} got {got!r}")
+    s.at("AT+CIPCLOSE=5", b"0,CLOSED\r\n1,CLOSED\r\n2,CLOSED\r\n\r\nOK\r\n")
+    for c in clients:
+        expect_fin(c)
+        c.close()
+    s.at("AT+CIPSERVER=0", b"\r\nOK\r\n")
+    return "three clients: CONNECT, +IPD, CIPSEND replies, CIPCLOSE=5 with a FIN each"
+
+
+def check_passive_1mib():
+    """Passive mode: 1 MiB from a Linux server read in 2 KiB CIPRECVDATA
+    chunks, byte-exact; at most 5,760 bytes ever wait in the module, and the
+    capture shows synack's window closing to 0 and reopening."""
+    s = port()
+    data = L.pattern(MiB)
+
+    def handler(conn):
+        conn.sendall(data)
+        conn.shutdown(socket.SHUT_WR)
+        return expect_fin(conn)
+    srv = Server(5004, handler)
+    s.at("AT+CIPRECVMODE=1", b"\r\nOK\r\n")
+    s.at("AT+CIPRECVMODE?", b"+CIPRECVMODE:1\r\n\r\nOK\r\n")
+    s.at(f'AT+CIPSTART=0,"TCP","{HOST}",5004', b"0,CONNECT\r\n\r\nOK\r\n")
+    time.sleep(0.3)   # let the window fill and close
+    s.write(b"AT+CIPRECVLEN?\r\n")
+    ln = s.read_until(lambda b: (b, len(b)) if b.endswith(b"\r\nOK\r\n") else None, 5, "CIPRECVLEN")
+    m = re.search(rb"\+CIPRECVLEN:(\d+),,,,\r\n\r\nOK\r\n$", ln)
+    if not m:
+        raise Fail(f"AT+CIPRECVLEN?: {ln!r}")
+    held_first = int(m.group(1))
+    if held_first != 5760:
+        raise Fail(f"{held_first} bytes waiting after 0.3 s, expected the full 5760-byte window")
+    got = bytearray()
+    rx = re.compile(rb"\+CIPRECVDATA:(\d+),")
+    notice = re.compile(rb"\r\n\+IPD,0,(\d+)\r\n")
+    t0 = time.monotonic()
+    most = 0
+    while len(got) < len(data):
+        s.write(b"AT+CIPRECVDATA=0,2048\r\n")
+
+        def pred(b):
+            # +IPD notices may come before the answer; drop them.
+            skipped = 0
+            while True:
+                n = notice.match(b)
+                if not n:
+                    break
+                b = b[n.end():]
+                skipped += n.end()
+            m = rx.match(b)
+            if not m:
+                if len(b) > 40:
+                    raise Fail(f"expected +CIPRECVDATA, got {b[:80]!r}")
+                return None
+            k = int(m.group(1))
+            end = m.end() + k + len(b"\r\nOK\r\n")
+            if len(b) < end:
+                return None
+            if b[m.end() + k:end] != b"\r\nOK\r\n":
+                raise Fail(f"no OK after {k} data bytes: {b[m.end() + k:end + 10]!r}")
+            return (b[m.end():m.end() + k], skipped + end)
+        chunk = s.read_until(pred, 10, "+CIPRECVDATA")
+        if not chunk or len(chunk) > 2048:
+            raise Fail(f"a CIPRECVDATA chunk of {len(chunk)} bytes")
+        most = max(most, len(chunk))
+        got += chunk
+        if time.monotonic() - t0 > 120:
+            raise Fail(f"only {len(got)} bytes after 120 s")
+    dt = time.monotonic() - t0
+    s.expect(b"0,CLOSED\r\n")   # held back until the last byte was read
+    if bytes(got) != data:
+        raise Fail("1 MiB: " + L.describe_mismatch(bytes(got), data))
+    srv.wait()
+    s.at("AT+CIPRECVMODE=0", b"\r\nOK\r\n")
+    # The window, from synack's ACKs to the server in the capture.
+    segs = STATE["sniffer"].segments()
+    acks = [x for x in segs if x.src == f"{ADDR}:{x.src.split(':')[1]}" and x.dst == f"{HOST}:5004"]
+    zero = [x for x in acks if x.win == 0 and "S" not in x.flags]
+    if not zero:
+        raise Fail(f"no zero window in {len(acks)} segments from synack")
+    reopened = [x for x in acks if x.win > 0 and x.t > zero[0].t]
+    if not reopened:
+        raise Fail("the window never reopened after closing")
+    over = [x for x in acks if x.win > 5760]
+    if over:
+        raise Fail(f"a window of {over[0].win} bytes, above 5760")
+    return (f"1 MiB byte-exact in {dt:.1f} s ({L.mib_per_s(MiB, dt):.2f} MiB/s), chunks <= "
+            f"{most}; 5760 bytes waiting with the window shut; {len(zero)} zero-window ACKs, "
+            f"reopened {len(reopened)} times")
+
+
+def check_passthrough():
+    """AT+CIPMODE=1 and a bare AT+CIPSEND: bytes go through raw both ways;
+    when the Linux server closes, the module connects again by itself;
+    `+++` alone with guard times returns to command mode."""
+    s = port()
+    s.at("AT+CIPMUX=0", b"\r\nOK\r\n")
+    s.at("AT+CIPMODE=1", b"\r\nOK\r\n")
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((HOST, 5005))
+    sock.listen(2)
+    sock.settimeout(10)
+    result, errors = {}, []
+
+    def server():
+        try:
+            # First connection: upper-case echo until "bye", then close.
+            conn, _ = sock.accept()
+            conn.settimeout(20)
+            seen = b""
+            while not seen.endswith(b"bye"):
+                chunk = conn.recv(4096)
+                if not chunk:
+                    break
+                seen += chunk
+                conn.sendall(chunk.upper())
+            conn.close()
+            result["first"] = seen
+            # The module comes back on its own; echo until "END".
+            conn, _ = sock.accept()
+            conn.settimeout(20)
+            seen = b""
+            while not seen.endswith(b"END"):
+                chunk = conn.recv(4096)
+                if not chunk:
+                    break
+                seen += chunk
+                conn.sendall(chunk.upper())
+            result["second"] = seen
+            result["fin"] = expect_fin(conn)
+            conn.close()
+        except Exception as e:  # noqa: BLE001 - reported below
+            errors.append(e)
+    t = threading.Thread(target=server, daemon=True)
+    t.start()
+    s.at(f'AT+CIPSTART="TCP","{HOST}",5005', b"CONNECT\r\n\r\nOK\r\n")
+    s.at("AT+CIPSEND", b"\r\nOK\r\n\r\n>")
+    s.write(b"hello AT\r\n")
+    s.expect(b"HELLO AT\r\n")
+    big = bytes(range(97, 123)) * 200
+    s.write(big)
+    s.expect(big.upper(), timeout=10)
+    s.write(b"bye")
+    s.expect(b"BYE")
+    time.sleep(0.5)            # the server closed; the module reconnects
+    s.write(b"again")
+    s.expect(b"AGAIN", timeout=5)
+    time.sleep(0.1)
+    s.write(b"+++")
+    time.sleep(0.1)
+    s.at("AT", b"\r\nOK\r\n")   # command mode again; the link stays
+    s.at("AT+CIPMODE=0", b"\r\nOK\r\n")
+    s.at("AT+CIPSEND=3", b"\r\nOK\r\n\r\n>")
+    s.write(b"END")
+    s.expect(b"\r\nRecv 3 bytes\r\n\r\nSEND OK\r\n")
+    lid, up = s.ipd()
+    if up != b"END":
+        raise Fail(f"+IPD after passthrough: {up!r}")
+    s.at("AT+CIPCLOSE", b"CLOSED\r\n\r\nOK\r\n")
+    t.join(10)
+    sock.close()
+    if errors:
+        raise Fail(f"the Linux server: {errors[0].__class__.__name__}: {errors[0]}")
+    if result.get("first") != b"hello AT\r\n" + big + b"bye" or result.get("second") != b"againEND":
+        raise Fail(f"the server saw {len(result.get('first', b''))} then "
+                   f"{result.get('second', b'')!r}")
+    trace = open(STATE["trace"], errors="replace").read()
+    if "passthrough: reconnecting" not in trace:
+        raise Fail("no reconnection in --trace")
+    return (f"{len(result['first'])} bytes through raw, echoed upper-case; the server closed "
+            f"and the module connected again; +++ left passthrough")
+
+
+def check_sigterm():
+    """SIGTERM with a link open: a FIN to the peer, exit status 0, the
+    symlink removed."""
+    s = port()
+    fin = {}
+
+    def handler(conn):
+        fin["how"] = expect_fin(conn)
+        return True
+    srv = Server(5006, handler)
+    s.at(f'AT+CIPSTART="TCP","{HOST}",5006', b"CONNECT\r\n\r\nOK\r\n")
+    s.close()
+    L.stop_serve(STATE["modem"], "at-modem")
+    srv.wait(10)
+    if os.path.lexists(L.ENV.path("modem")):
+        raise Fail("the pty symlink is still there")
+    STATE["sniffer"].close()
+    return "exit status 0; the Linux server saw a FIN; the symlink is gone"
+
+
+def check_stdio():
+    """--stdio: AT commands on stdin, answers on stdout, `ready` on stderr;
+    the end of stdin ends the session with exit status 0."""
+    import subprocess
+    p = L.Proc([L.ENV.bin, "at-modem", "--tun", "skat1", "--addr", "10.85.1.2/24",
+                "--host-addr", "10.85.1.1/24", "--stdio"], stdin=subprocess.PIPE, name="at-modem-stdio")
+    L.wait_until(lambda: "ready" in p.stderr() or not p.running(), 5)
+    if p.stderr() != "ready\n":
+        p.stop()
+        raise Fail(f"stderr {p.stderr()!r}, expected 'ready'")
+    p.p.stdin.write(b"AT\r\nATE0\r\nAT+CIPSTATUS\r\n")
+    p.p.stdin.flush()
+    want = b"AT\r\n\r\nOK\r\nATE0\r\n\r\nOK\r\nSTATUS:5\r\n\r\nOK\r\n"
+    L.wait_until(lambda: len(p.stdout_bytes()) >= len(want), 5)
+    p.p.stdin.close()
+    rc = p.wait(5)
+    if rc != 0:
+        p.stop()
+        raise Fail(f"{L.status(rc)} after the end of stdin, expected 0{p.tail()}")
+    if p.stdout_bytes() != want:
+        raise Fail(f"stdout {p.stdout_bytes()!r}")
+    return "AT, ATE0, AT+CIPSTATUS answered on stdout; exit 0 at the end of stdin"
+
+
+CHECKS = [
+    ("start-pty-ready", check_start),
+    ("startup-queries", check_startup_queries),
+    ("tcp-client-sequence", check_tcp_client),
+    ("peer-close", check_peer_close),
+    ("error-paths", check_error_paths),
+    ("server-three-clients", check_server_three_clients),
+    ("passive-1MiB-flow-control", check_passive_1mib),
+    ("passthrough-plus-plus-plus", check_passthrough),
+    ("sigterm-fin-exit-0", check_sigterm),
+    ("stdio", check_stdio),
+    ("pcaps", None),
+]
+
+if __name__ == "__main__":
+    sys.exit(L.main("sk-atmodem", CHECKS, tools=["tshark"], modules=["serial"]))
