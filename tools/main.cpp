@@ -11,7 +11,9 @@
 #include "demo_command.hpp"
 #include "flood_command.hpp"
 #include "relay_command.hpp"
+#include "resolve_command.hpp"
 #include "serve_command.hpp"
+#include "udp_echo_command.hpp"
 
 namespace {
 
@@ -73,6 +75,10 @@ int main(int argc, char** argv) {
   CLI::App* relay = synack::tools::add_relay_command(app, relay_args);
   synack::tools::FloodArgs flood_args;
   CLI::App* flood = synack::tools::add_flood_command(app, flood_args);
+  synack::tools::UdpEchoArgs udp_echo_args;
+  CLI::App* udp_echo = synack::tools::add_udp_echo_command(app, udp_echo_args);
+  synack::tools::ResolveArgs resolve_args;
+  CLI::App* resolve = synack::tools::add_resolve_command(app, resolve_args);
 
   // CLI11 takes `--flag=true` (and, before add_strict_flag, `--nodelay=3`):
   // a flag given any value is a bad argument.
@@ -91,5 +97,7 @@ int main(int argc, char** argv) {
   if (connect->parsed()) return synack::tools::run_connect_command(connect_args);
   if (relay->parsed()) return synack::tools::run_relay_command(relay_args);
   if (flood->parsed()) return synack::tools::run_flood_command(flood_args);
+  if (udp_echo->parsed()) return synack::tools::run_udp_echo_command(udp_echo_args);
+  if (resolve->parsed()) return synack::tools::run_resolve_command(resolve_args);
   return 2;
 }
