@@ -42,6 +42,10 @@ CONNECT = ["connect", "--tun", "skcli1", "--addr", "10.99.1.2/24", "--host-addr"
 RELAY = ["relay", "--tun", "skcli2", "--tun", "skcli3"]
 DEMO = ["demo", "--scenario", "1"]
 FLOOD = ["flood", "--seconds", "1", "--mode", "on"]
+UDP_ECHO = ["udp-echo", "--tun", "skcli5", "--addr", "10.99.5.2/24", "--host-addr",
+            "10.99.5.1/24", "--port", "7"]
+RESOLVE = ["resolve", "ok.test", "--tun", "skcli6", "--addr", "10.99.6.2/24", "--host-addr",
+           "10.99.6.1/24", "--dns", "10.99.6.1"]
 
 
 def with_opt(base, opt, value):
@@ -218,6 +222,29 @@ bad("connect --send and --out the same file",
     CONNECT + ["--send", "input.txt", "--out", "input.txt"])
 bad("connect --out and --pcap the same file", CONNECT + ["--out", "o", "--pcap", "o"])
 
+# udp-echo and resolve (UDP and the DNS stub resolver).
+for v in ["0", "65536", "-1", "", "7x", "nan", "+7", " 7", "0x7"]:
+    bad(f"udp-echo --port {v!r}", with_opt(UDP_ECHO, "--port", v))
+    bad(f"resolve --dns-port {v!r}", with_opt(RESOLVE, "--dns-port", v))
+for opt in ["--tun", "--addr", "--port"]:
+    bad(f"udp-echo without {opt}", without(UDP_ECHO, opt))
+for opt in ["--tun", "--addr", "--dns"]:
+    bad(f"resolve without {opt}", without(RESOLVE, opt))
+bad("resolve without a name", RESOLVE[:1] + RESOLVE[2:])
+for v in ["", "10.99.6", "10.99.6.1.1", "0.0.0.0", "127.0.0.1", "224.0.0.1", "255.255.255.255",
+          "10.99.6.2", "ns.example", " 10.99.6.1", "10.99.6.1:53"]:
+    bad(f"resolve --dns {v!r}", with_opt(RESOLVE, "--dns", v))
+for v in ["", "a b", "x" * 254]:
+    bad(f"resolve name {v!r}", ["resolve", v] + RESOLVE[2:])
+for base in (UDP_ECHO, RESOLVE):
+    bad(f"{base[0]} --bogus", base + ["--bogus"])
+    bad(f"{base[0]} --addr bad", with_opt(base, "--addr", "10.99.9.2/99"))
+    bad(f"{base[0]} --tun bad", with_opt(base, "--tun", "x" * 16))
+    bad(f"{base[0]} --pcap into a missing directory", with_opt(base, "--pcap", "nodir/x"))
+    bad(f"{base[0]} --impair bad", with_opt(base, "--impair", "loss=nan"))
+    bad(f"{base[0]} --tap=1", base + ["--tap=1"])
+bad("udp-echo stray argument", UDP_ECHO + ["stray"])
+
 # --- good arguments -------------------------------------------------------------
 
 GOOD = [  # (name, argv, files that must exist afterwards, text stdout must hold)
@@ -239,6 +266,8 @@ GOOD = [  # (name, argv, files that must exist afterwards, text stdout must hold
     ("serve --help names --retries2", ["serve", "--help"], [], "--retries2"),
     ("connect --help names --retries2", ["connect", "--help"], [], "--retries2"),
     ("relay --help", ["relay", "--help"], [], "--tun"),
+    ("udp-echo --help", ["udp-echo", "--help"], [], "ready ADDR:PORT"),
+    ("resolve --help", ["resolve", "--help"], [], "--dns"),
 ]
 
 # Good arguments that get as far as creating the device: run without
@@ -257,6 +286,8 @@ REACH_DEVICE = [
     ("serve, a 15-character name", with_opt(SERVE, "--tun", "abcdefghijklmno")),
     ("connect --retries2 15", CONNECT + ["--retries2", "15", "--send", "input.txt"]),
     ("relay, good", RELAY + ["--impair", "loss=1%,seed=3"]),
+    ("udp-echo, good", UDP_ECHO + ["--pcap", "sub/u.pcap", "--tap"]),
+    ("resolve, several names and a port", RESOLVE + ["two.test", "10.1.2.3", "--dns-port", "5353"]),
 ]
 
 
