@@ -58,9 +58,8 @@ void DnsResolver::on_socket_event() {
       core_.on_response(stack_.now(), d->data);
       continue;
     }
-    if (d.error() == SocketError::Refused)
-      core_.on_transport_error(stack_.now(), dns::ResolveError::Unreachable);
-    if (d.error() == SocketError::WouldBlock) break;
+    if (d.error() != SocketError::Refused) break;  // WouldBlock: nothing more
+    core_.on_transport_error(stack_.now(), dns::ResolveError::Unreachable);
   }
   send_queries();
   deliver();
