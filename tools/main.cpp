@@ -14,6 +14,7 @@
 #include "resolve_command.hpp"
 #include "serve_command.hpp"
 #include "udp_echo_command.hpp"
+#include "udp_send_command.hpp"
 
 namespace {
 
@@ -77,6 +78,8 @@ int main(int argc, char** argv) {
   CLI::App* flood = synack::tools::add_flood_command(app, flood_args);
   synack::tools::UdpEchoArgs udp_echo_args;
   CLI::App* udp_echo = synack::tools::add_udp_echo_command(app, udp_echo_args);
+  synack::tools::UdpSendArgs udp_send_args;
+  CLI::App* udp_send = synack::tools::add_udp_send_command(app, udp_send_args);
   synack::tools::ResolveArgs resolve_args;
   CLI::App* resolve = synack::tools::add_resolve_command(app, resolve_args);
 
@@ -98,6 +101,7 @@ int main(int argc, char** argv) {
   if (relay->parsed()) return synack::tools::run_relay_command(relay_args);
   if (flood->parsed()) return synack::tools::run_flood_command(flood_args);
   if (udp_echo->parsed()) return synack::tools::run_udp_echo_command(udp_echo_args);
+  if (udp_send->parsed()) return synack::tools::run_udp_send_command(udp_send_args);
   if (resolve->parsed()) return synack::tools::run_resolve_command(resolve_args);
   return 2;
 }

@@ -44,6 +44,8 @@ DEMO = ["demo", "--scenario", "1"]
 FLOOD = ["flood", "--seconds", "1", "--mode", "on"]
 UDP_ECHO = ["udp-echo", "--tun", "skcli5", "--addr", "10.99.5.2/24", "--host-addr",
             "10.99.5.1/24", "--port", "7"]
+UDP_SEND = ["udp-send", "--tun", "skcli7", "--addr", "10.99.7.2/24", "--host-addr",
+            "10.99.7.1/24", "--to", "10.99.7.1:7", "--message", "hi"]
 RESOLVE = ["resolve", "ok.test", "--tun", "skcli6", "--addr", "10.99.6.2/24", "--host-addr",
            "10.99.6.1/24", "--dns", "10.99.6.1"]
 
@@ -236,7 +238,15 @@ for v in ["", "10.99.6", "10.99.6.1.1", "0.0.0.0", "127.0.0.1", "224.0.0.1", "25
     bad(f"resolve --dns {v!r}", with_opt(RESOLVE, "--dns", v))
 for v in ["", "a b", "x" * 254]:
     bad(f"resolve name {v!r}", ["resolve", v] + RESOLVE[2:])
-for base in (UDP_ECHO, RESOLVE):
+for v in ["10.99.7.1:0", "10.99.7.1:65536", "10.99.7.1", ":7", "0.0.0.0:7", "127.0.0.1:7",
+          "224.0.0.1:7", "10.99.7.2:7", "host:7", ""]:
+    bad(f"udp-send --to {v!r}", with_opt(UDP_SEND, "--to", v))
+for v in NOT_NUMBERS + ["0", "600001"]:
+    bad(f"udp-send --wait-ms {v!r}", with_opt(UDP_SEND, "--wait-ms", v))
+bad("udp-send --message over 1472 bytes", with_opt(UDP_SEND, "--message", "m" * 1473))
+for opt in ["--to", "--message", "--tun"]:
+    bad(f"udp-send without {opt}", without(UDP_SEND, opt))
+for base in (UDP_ECHO, UDP_SEND, RESOLVE):
     bad(f"{base[0]} --bogus", base + ["--bogus"])
     bad(f"{base[0]} --addr bad", with_opt(base, "--addr", "10.99.9.2/99"))
     bad(f"{base[0]} --tun bad", with_opt(base, "--tun", "x" * 16))
@@ -268,6 +278,7 @@ GOOD = [  # (name, argv, files that must exist afterwards, text stdout must hold
     ("relay --help", ["relay", "--help"], [], "--tun"),
     ("udp-echo --help", ["udp-echo", "--help"], [], "ready ADDR:PORT"),
     ("resolve --help", ["resolve", "--help"], [], "--dns"),
+    ("udp-send --help", ["udp-send", "--help"], [], "--wait-ms"),
 ]
 
 # Good arguments that get as far as creating the device: run without
@@ -287,6 +298,7 @@ REACH_DEVICE = [
     ("connect --retries2 15", CONNECT + ["--retries2", "15", "--send", "input.txt"]),
     ("relay, good", RELAY + ["--impair", "loss=1%,seed=3"]),
     ("udp-echo, good", UDP_ECHO + ["--pcap", "sub/u.pcap", "--tap"]),
+    ("udp-send, good", with_opt(UDP_SEND, "--message", "m" * 1472) + ["--wait-ms", "600000"]),
     ("resolve, several names and a port", RESOLVE + ["two.test", "10.1.2.3", "--dns-port", "5353"]),
 ]
 

@@ -12,6 +12,11 @@ In a private network namespace (see interop_lib.py):
     from port 7;
   * the kernel's connected UDP socket sending to a port synack has not bound
     gets ECONNREFUSED: synack answered with ICMP port unreachable;
+  * the other way, `synack udp-send --tun sku2 --addr 10.89.2.2/24 --to
+    10.89.2.1:5007` to a Python echo server on the kernel's side: the exact
+    reply on stdout, exit 0, sent from an ephemeral port (32768-60999); to a
+    closed port of the kernel's: Linux's ICMP port unreachable becomes
+    "refused" and exit 1;
   * dnsmasq listens on 10.89.9.53 (an address on the namespace's lo, there
     before any TUN exists) with a hosts file and --local=/test.synack/;
     `synack resolve` (on sku1, 10.89.1.2) reaches it through the TUN and
@@ -27,6 +32,7 @@ In a private network namespace (see interop_lib.py):
 import os
 import socket
 import sys
+import threading
 import time
 
 sys.dont_write_bytecode = True
@@ -37,7 +43,9 @@ from interop_lib import Fail  # noqa: E402
 ECHO_TUN, ECHO_ME, ECHO_HOST = "sku0", "10.89.0.2", "10.89.0.1"
 DNS_TUN, DNS_ME, DNS_HOST = "sku1", "10.89.1.2", "10.89.1.1"
 DNS_SERVER = "10.89.9.53"
+SEND_TUN, SEND_ME, SEND_HOST = "sku2", "10.89.2.2", "10.89.2.1"
 ECHO_PORT, CLOSED_PORT = 7, 9
+KERNEL_ECHO_PORT, KERNEL_CLOSED_PORT = 5007, 5008
 STATE = {}
 
 
@@ -107,6 +115,68 @@ def stop_echo():
         raise Fail(f"last stderr line {line[0]!r}, expected 'udp-echo: 3 datagrams echoed, "
                    "0 dropped'")
     return line[0]
+
+
+def udp_send(label, port, message, *extra, timeout=10):
+    cap = L.ENV.path(f"{label}.pcap")
+    args = ["udp-send", "--tun", SEND_TUN, "--addr", f"{SEND_ME}/24", "--host-addr",
+            f"{SEND_HOST}/24", "--to", f"{SEND_HOST}:{port}", "--message", message, "--pcap", cap,
+            *extra]
+    t0 = time.monotonic()
+    p = L.Synack(args, pcap=cap, label=label, kernel_addr=SEND_HOST)
+    rc = p.wait(timeout)
+    if rc is None:
+        p.stop()
+        raise Fail(f"{label}: still running after {timeout} s{p.tail()}")
+    return rc, p.stdout_bytes(), p.stderr(), time.monotonic() - t0
+
+
+def check_send_to_kernel_echo():
+    # The server binds the TUN's address, which exists only while synack
+    # runs: a thread retries the bind, then echoes one datagram.
+    seen = {}
+
+    def server():
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.setsockopt(socket.SOL_IP, 15, 1)  # IP_FREEBIND: bind before the address exists
+        s.bind((SEND_HOST, KERNEL_ECHO_PORT))
+        s.settimeout(8)
+        try:
+            data, src = s.recvfrom(4096)
+            seen["src"], seen["data"] = src, data
+            s.sendto(data[::-1], src)
+        except socket.timeout:
+            pass
+        s.close()
+
+    t = threading.Thread(target=server, daemon=True)
+    t.start()
+    time.sleep(0.1)
+    message = "hello over udp, " + "x" * 1000
+    rc, out, err, _ = udp_send("udp-send-echo", KERNEL_ECHO_PORT, message)
+    t.join(5)
+    if "src" not in seen:
+        raise Fail(f"the kernel's server got nothing; {L.status(rc)}{err[-200:]!r}")
+    if seen["data"] != message.encode():
+        raise Fail(L.describe_mismatch(seen["data"], message.encode(), "datagram received"))
+    addr, port = seen["src"]
+    if addr != SEND_ME or not 32768 <= port <= 60999:
+        raise Fail(f"sent from {addr}:{port}, expected {SEND_ME} and an ephemeral port")
+    if rc != 0 or out != message[::-1].encode():
+        raise Fail(f"{L.status(rc)}, stdout {out[:60]!r}..., expected the reversed message "
+                   f"and 0{err[-200:]!r}")
+    return f"{len(message)} bytes each way, from {addr}:{port}"
+
+
+def check_send_to_kernel_closed_port():
+    rc, out, err, took = udp_send("udp-send-refused", KERNEL_CLOSED_PORT, "anyone?")
+    want = f"synack udp-send: refused by {SEND_HOST}:{KERNEL_CLOSED_PORT} (ICMP port unreachable)"
+    if rc != 1 or out or err.strip() != want:
+        raise Fail(f"{L.status(rc)}, stdout {out[:60]!r}, stderr {err.strip()[-200:]!r}; "
+                   f"expected 1 and {want!r}")
+    if took > 1.5:
+        raise Fail(f"took {took:.2f} s: the ICMP error should end it at once (--wait-ms 2000)")
+    return f"in {took:.2f} s"
 
 
 def setup_dnsmasq():
@@ -224,6 +294,8 @@ CHECKS = [
     ("udp-echo-kernel-client", check_echo),
     ("closed-port-econnrefused", check_closed_port_refused),
     ("udp-echo-stops-cleanly", stop_echo),
+    ("udp-send-to-kernel-echo", check_send_to_kernel_echo),
+    ("udp-send-icmp-refused", check_send_to_kernel_closed_port),
     ("resolve-through-dnsmasq", check_resolve_mixed),
     ("resolve-all-ok-exit-0", check_resolve_all_ok),
     ("resolve-icmp-port-unreachable", check_resolve_port_unreachable),
