@@ -1,8 +1,9 @@
 #pragma once
-// A host: one interface with its TCP layer, plus the bookkeeping that connects
-// connections to user handles, callbacks and waiting coroutines. poll() runs
-// ingress, then user callbacks and coroutines, then egress — so user code
-// never runs inside protocol processing.
+// A host: one interface with its TCP and UDP layers, plus the bookkeeping
+// that connects connections and UDP ports to user handles, callbacks and
+// waiting coroutines. poll() runs ingress, then timer clients (the DNS
+// resolver), user callbacks and coroutines, then egress — so user code never
+// runs inside protocol processing.
 #include <coroutine>
 #include <functional>
 #include <memory>
