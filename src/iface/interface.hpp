@@ -2,8 +2,9 @@
 // One IPv4 interface of a host: parses what the device received, answers ICMP,
 // hands TCP segments to the TCP layer and UDP datagrams to the UDP layer (or
 // answers port unreachable), passes ICMP port unreachable for our datagrams
-// up, and builds IPv4 packets for what TCP and UDP send. Sans-IO: the caller passes the device and the current instant;
-// poll_at() says when to call again.
+// up, and builds IPv4 packets for what TCP and UDP send. Sans-IO: the caller
+// passes the device and the current instant; poll_at() says when to call
+// again.
 #include <cstdint>
 #include <memory>
 #include <optional>
