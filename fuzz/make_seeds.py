@@ -311,10 +311,64 @@ def seeds_at_command():
         "misc": at(0, "ATE0") + at(0, "AT+GMR") + at(0, "AT+SYSLOG=1") + at(0, "AT+BOGUS") +
         at(0, "AT+SYSMSG=3") + at(0, 'AT+CWJAP="x","y"') + at(0, "AT+CIFSR") +
         at(0, "AT+CIPSENDEX=9") + at(0, "AT+RST"),
+def udp(sport, dport, payload, src=PEER, dst=US):
+    hdr = struct.pack("!HHHH", sport, dport, 8 + len(payload), 0)
+    c = csum(src + dst + struct.pack("!BBH", 0, 17, 8 + len(payload)) + hdr + payload) or 0xFFFF
+    return hdr[:6] + struct.pack("!H", c) + payload
+
+
+def urec(head, body):
+    """One fuzz_udp_input record: kind | flags, length, body."""
+    return bytes([head, len(body)]) + body
+
+
+def seeds_udp_input():
+    to_server = 0x04          # destination mapped to the bound echo port
+    to_client = 0x04 | 0x08   # ... to the connected client's port
+    from_peer = 0x10          # source port 53, the client's peer
+    return {
+        "echo": urec(to_server, struct.pack("!HH", 4000, 0) + b"hello"),
+        "echo-no-checksum": urec(to_server | 1, struct.pack("!HH", 4000, 0) + b"hello"),
+        "closed-port": urec(0, struct.pack("!HH", 4000, 9) + b"x"),
+        "client-from-peer": urec(to_client | from_peer, b"\0\0\0\0answer"),
+        "client-from-stranger": urec(to_client, struct.pack("!HH", 54, 0) + b"spoof"),
+        "icmp-port-unreachable": urec(2 | 0x04 | 3 << 4, b""),
+        "icmp-then-receive": urec(2 | 0x04 | 3 << 4, b"") + urec(to_client | from_peer, b"0000x"),
+        "icmp-garbage-quote": urec(2 | 3 << 4, b"\x45" + b"\0" * 27),
+        "queue-overflow": urec(to_client | from_peer, b"0000a") * 6,
+        "raw-udp": urec(3, ipv4(udp(4000, 7, b"raw"), proto=17)),
+        "raw-udp-bad-length": urec(3, ipv4(udp(4000, 7, b"raw")[:4] + b"\0\x63" +
+                                           udp(4000, 7, b"raw")[6:], proto=17)),
+    }
+
+
+def dns_rr(rtype, ttl, rdata):
+    return struct.pack("!HHHIH", 0xC00C, rtype, 1, ttl, len(rdata)) + rdata
+
+
+SOA = b"\0\0" + struct.pack("!IIIII", 1, 7200, 900, 1209600, 30)
+
+
+def seeds_dns_response():
+    # Byte 0: 0b111 = our ID, our question, QR; then header flags and counts.
+    def msg(flags, an, ns, records):
+        return bytes([7]) + struct.pack("!HHHHH", flags, 1, an, ns, 0) + records
+    return {
+        "answer-a": msg(0x8180, 1, 0, dns_rr(1, 60, bytes([10, 9, 0, 1]))),
+        "answer-two-a": msg(0x8180, 2, 0, dns_rr(1, 60, bytes([10, 9, 0, 1])) +
+                            dns_rr(1, 5, bytes([10, 9, 0, 2]))),
+        "nxdomain-soa": msg(0x8183, 0, 1, dns_rr(6, 3600, SOA)),
+        "nodata-soa": msg(0x8180, 0, 1, dns_rr(6, 3600, SOA)),
+        "servfail": msg(0x8182, 0, 0, b""),
+        "truncated": msg(0x8380, 0, 0, b""),
+        "short-rdata": msg(0x8180, 1, 0, dns_rr(1, 60, bytes([10, 9, 0, 1]))[:-2]),
+        "random": bytes([0]) + b"\x12\x34\x81\x80" + b"\0" * 8,
     }
 
 
 TARGETS = {
+    "fuzz_dns_response": seeds_dns_response,
+    "fuzz_udp_input": seeds_udp_input,
     "fuzz_arp": seeds_arp,
     "fuzz_at_command": seeds_at_command,
     "fuzz_ethernet": seeds_ethernet,

@@ -7,6 +7,7 @@ packages=(
   build-essential cmake ninja-build clang clang-format libclang-rt-14-dev
   libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev libfmt-dev libpcap-dev
   tshark python3 python3-scapy python3-serial iproute2 iptables nftables netcat-openbsd curl
+  libc-ares-dev dnsmasq-base
 )
 
 missing=()

@@ -37,7 +37,7 @@ fi
 dict_for() {
   case $1 in
     fuzz_tcp | fuzz_tcp_options | fuzz_segment_input) echo "$root/fuzz/tcp.dict" ;;
-    fuzz_ethernet | fuzz_ipv4 | fuzz_arp | fuzz_icmp) echo "$root/fuzz/ip.dict" ;;
+    fuzz_ethernet | fuzz_ipv4 | fuzz_arp | fuzz_icmp | fuzz_udp_input) echo "$root/fuzz/ip.dict" ;;
     fuzz_at_command) echo "$root/fuzz/at.dict" ;;
   esac
 }

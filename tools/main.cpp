@@ -12,7 +12,10 @@
 #include "demo_command.hpp"
 #include "flood_command.hpp"
 #include "relay_command.hpp"
+#include "resolve_command.hpp"
 #include "serve_command.hpp"
+#include "udp_echo_command.hpp"
+#include "udp_send_command.hpp"
 
 namespace {
 
@@ -76,6 +79,12 @@ int main(int argc, char** argv) {
   CLI::App* flood = synack::tools::add_flood_command(app, flood_args);
   synack::tools::AtModemArgs at_modem_args;
   CLI::App* at_modem = synack::tools::add_at_modem_command(app, at_modem_args);
+  synack::tools::UdpEchoArgs udp_echo_args;
+  CLI::App* udp_echo = synack::tools::add_udp_echo_command(app, udp_echo_args);
+  synack::tools::UdpSendArgs udp_send_args;
+  CLI::App* udp_send = synack::tools::add_udp_send_command(app, udp_send_args);
+  synack::tools::ResolveArgs resolve_args;
+  CLI::App* resolve = synack::tools::add_resolve_command(app, resolve_args);
 
   // CLI11 takes `--flag=true` (and, before add_strict_flag, `--nodelay=3`):
   // a flag given any value is a bad argument.
@@ -95,5 +104,8 @@ int main(int argc, char** argv) {
   if (relay->parsed()) return synack::tools::run_relay_command(relay_args);
   if (flood->parsed()) return synack::tools::run_flood_command(flood_args);
   if (at_modem->parsed()) return synack::tools::run_at_modem_command(at_modem_args);
+  if (udp_echo->parsed()) return synack::tools::run_udp_echo_command(udp_echo_args);
+  if (udp_send->parsed()) return synack::tools::run_udp_send_command(udp_send_args);
+  if (resolve->parsed()) return synack::tools::run_resolve_command(resolve_args);
   return 2;
 }

@@ -1,13 +1,31 @@
 #include "iface/interface.hpp"
 
 #include "wire/icmp.hpp"
+#include "wire/icmp_quote.hpp"
 #include "wire/tcp.hpp"
+#include "wire/udp.hpp"
 
 namespace synack::iface {
 
-Interface::Interface(const InterfaceConfig& cfg) : cfg_(cfg), tcp_(cfg.tcp, cfg.name) {
+namespace {
+udp::UdpConfig udp_config(const InterfaceConfig& cfg) {
+  udp::UdpConfig u;
+  // One ephemeral range for both protocols, as Linux has.
+  u.ephemeral_port_first = cfg.tcp.ephemeral_port_first;
+  u.ephemeral_port_last = cfg.tcp.ephemeral_port_last;
+  u.port_hint_seed =
+      static_cast<std::uint32_t>(cfg.tcp.isn_key0 >> 16) ^ cfg.address.address.to_u32();
+  u.queue_limit = cfg.udp_queue_limit;
+  return u;
+}
+}  // namespace
+
+Interface::Interface(const InterfaceConfig& cfg)
+    : cfg_(cfg), tcp_(cfg.tcp, cfg.name), udp_(udp_config(cfg)) {
   tcp_.set_output(this);
   tcp_.set_mtu(cfg.mtu);
+  udp_.set_output(this);
+  udp_.set_mtu(cfg.mtu);
 }
 
 void Interface::ingress(Instant now, Device& dev) {
@@ -119,8 +137,7 @@ void Interface::receive_packet(Instant now, std::span<const std::uint8_t> packet
       on_icmp(now, *ip, payload);
       return;
     case wire::IpProtocol::Udp:
-      // No UDP sockets: RFC 1122 §3.2.2.1 port unreachable.
-      send_unreachable(*ip, view->bytes().first(view->total_len()), wire::icmp_unreach::kPort);
+      on_udp(*ip, view->bytes().first(view->total_len()), payload);
       return;
     default:
       send_unreachable(*ip, view->bytes().first(view->total_len()), wire::icmp_unreach::kProtocol);
@@ -136,6 +153,7 @@ void Interface::on_icmp(Instant now, const wire::Ipv4Repr& ip,
     if (icmp.error() != wire::WireError::Unsupported) ++counters_.malformed;
     return;
   }
+  if (icmp->type == wire::IcmpType::DestUnreachable) return on_icmp_unreachable(*icmp);
   if (icmp->type != wire::IcmpType::EchoRequest) return;
   wire::IcmpRepr reply = *icmp;
   reply.type = wire::IcmpType::EchoReply;
@@ -149,8 +167,64 @@ void Interface::on_icmp(Instant now, const wire::Ipv4Repr& ip,
   ++counters_.icmp_echo_replies;
 }
 
+void Interface::on_udp(const wire::Ipv4Repr& ip, std::span<const std::uint8_t> packet,
+                       std::span<const std::uint8_t> payload) {
+  auto uv = wire::UdpView<const std::uint8_t>::checked(payload);
+  if (!uv) {
+    ++counters_.malformed;
+    return;
+  }
+  auto d = wire::UdpRepr::parse(*uv, {ip.src, ip.dst, ip.protocol, ip.payload_len});
+  if (!d) {
+    ++counters_.malformed;
+    return;
+  }
+  // RFC 1122 §4.1.3.1: a datagram for a port nobody listens on is answered
+  // with ICMP port unreachable.
+  if (!udp_.on_datagram(ip.src, ip.dst, *d))
+    send_unreachable(ip, packet, wire::icmp_unreach::kPort);
+}
+
+void Interface::on_icmp_unreachable(const wire::IcmpRepr& icmp) {
+  // RFC 1122 §4.1.3.3: UDP passes ICMP errors up to the application. Only
+  // port unreachable is acted on; the quote must be of a datagram we sent.
+  if (icmp.code != wire::icmp_unreach::kPort) return;
+  auto q = wire::IcmpQuote::parse(icmp.data);
+  if (!q) {
+    ++counters_.malformed;
+    return;
+  }
+  ++counters_.icmp_unreachable_received;
+  if (q->protocol != static_cast<std::uint8_t>(wire::IpProtocol::Udp) || q->src != address())
+    return;
+  udp_.on_port_unreachable(q->src, q->src_port, q->dst, q->dst_port);
+}
+
+bool Interface::allow_unreachable() {
+  std::int64_t second = to_us(now_) / 1'000'000;
+  if (second != unreachable_second_) {
+    unreachable_second_ = second;
+    unreachable_budget_ = cfg_.icmp_unreachable_per_second;
+  }
+  if (unreachable_budget_ == 0) {
+    ++counters_.icmp_unreachable_limited;
+    return false;
+  }
+  --unreachable_budget_;
+  return true;
+}
+
+void Interface::send_udp(wire::Ipv4Address src, wire::Ipv4Address dst, const wire::UdpRepr& d) {
+  wire::Ipv4Repr ip{src,           dst,  static_cast<std::uint8_t>(wire::IpProtocol::Udp), cfg_.ttl,
+                    next_ident_++, true, static_cast<std::uint16_t>(d.total_len())};
+  auto pkt = new_packet(ip.header_len() + d.total_len());
+  d.emit(pkt.subspan(ip.header_len()), src, dst);
+  ip.emit(pkt);
+}
+
 void Interface::send_unreachable(const wire::Ipv4Repr& ip, std::span<const std::uint8_t> packet,
                                  std::uint8_t code) {
+  if (!allow_unreachable()) return;
   // RFC 792: the offending header plus the first 8 bytes of its payload.
   std::size_t quoted = std::min<std::size_t>(packet.size(), 20 + 8);
   wire::IcmpRepr icmp;

@@ -1,8 +1,10 @@
 #pragma once
 // One IPv4 interface of a host: parses what the device received, answers ICMP,
-// hands TCP segments to the TCP layer, and builds IPv4 packets for what TCP
-// sends. Sans-IO: the caller passes the device and the current instant;
-// poll_at() says when to call again.
+// hands TCP segments to the TCP layer and UDP datagrams to the UDP layer (or
+// answers port unreachable), passes ICMP port unreachable for our datagrams
+// up, and builds IPv4 packets for what TCP and UDP send. Sans-IO: the caller
+// passes the device and the current instant; poll_at() says when to call
+// again.
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -15,7 +17,9 @@
 #include "iface/neighbor_cache.hpp"
 #include "tcp/tcp_layer.hpp"
 #include "tcp/trace.hpp"
+#include "udp/udp_layer.hpp"
 #include "wire/ethernet.hpp"
+#include "wire/icmp.hpp"
 #include "wire/ipv4.hpp"
 #include "wire/ipv4_address.hpp"
 
@@ -31,6 +35,12 @@ struct InterfaceConfig {
   // administered 02:00:a:b:c:d, where a.b.c.d is `address`.
   std::optional<wire::MacAddress> mac;
   NeighborConfig neighbors;  // the ARP cache, on an Ethernet device
+  // Received datagrams each UDP socket holds before dropping (and counting).
+  std::size_t udp_queue_limit = 64;
+  // ICMP destination unreachable messages we send per second, host-wide
+  // (Linux: net.ipv4.icmp_msgs_per_sec = 1000); more are not sent, so a
+  // flood at closed ports cannot make us flood back (RFC 1812 §4.3.2.8).
+  std::uint32_t icmp_unreachable_per_second = 1000;
 };
 
 struct InterfaceCounters {
@@ -41,9 +51,11 @@ struct InterfaceCounters {
   std::uint64_t fragments_dropped = 0;
   std::uint64_t icmp_echo_replies = 0;
   std::uint64_t icmp_unreachable_sent = 0;
+  std::uint64_t icmp_unreachable_limited = 0;  // over icmp_unreachable_per_second
+  std::uint64_t icmp_unreachable_received = 0;
 };
 
-class Interface final : private tcp::SegmentOutput {
+class Interface final : private tcp::SegmentOutput, private udp::DatagramOutput {
  public:
   static constexpr int kMaxFramesPerPoll = 1024;
 
@@ -70,6 +82,8 @@ class Interface final : private tcp::SegmentOutput {
   }
   tcp::TcpLayer& tcp() { return tcp_; }
   const tcp::TcpLayer& tcp() const { return tcp_; }
+  udp::UdpLayer& udp() { return udp_; }
+  const udp::UdpLayer& udp() const { return udp_; }
   wire::Ipv4Address address() const { return cfg_.address.address; }
   const InterfaceConfig& config() const { return cfg_; }
   const InterfaceCounters& counters() const { return counters_; }
@@ -89,7 +103,12 @@ class Interface final : private tcp::SegmentOutput {
   void ingress_ethernet(Instant now, Device& dev);
   void egress_ethernet(Instant now, Device& dev);
   void send_tcp(wire::Ipv4Address src, wire::Ipv4Address dst, const wire::TcpRepr& seg) override;
+  void send_udp(wire::Ipv4Address src, wire::Ipv4Address dst, const wire::UdpRepr& d) override;
+  void on_udp(const wire::Ipv4Repr& ip, std::span<const std::uint8_t> packet,
+              std::span<const std::uint8_t> payload);
   void on_icmp(Instant now, const wire::Ipv4Repr& ip, std::span<const std::uint8_t> payload);
+  void on_icmp_unreachable(const wire::IcmpRepr& icmp);
+  bool allow_unreachable();
   void send_unreachable(const wire::Ipv4Repr& ip, std::span<const std::uint8_t> packet,
                         std::uint8_t code);
   // Room for an outgoing IPv4 packet of `len` bytes, after link headroom.
@@ -99,6 +118,7 @@ class Interface final : private tcp::SegmentOutput {
 
   InterfaceConfig cfg_;
   tcp::TcpLayer tcp_;
+  udp::UdpLayer udp_;
   tcp::Trace* trace_ = nullptr;
   Instant now_{};
   std::uint16_t next_ident_ = 1;
@@ -107,6 +127,9 @@ class Interface final : private tcp::SegmentOutput {
   std::vector<std::vector<std::uint8_t>> tx_queue_;
   std::size_t tx_count_ = 0;  // used entries of tx_queue_
   InterfaceCounters counters_;
+  // The ICMP unreachable budget: what is left in the current second.
+  std::int64_t unreachable_second_ = -1;
+  std::uint32_t unreachable_budget_ = 0;
   std::unique_ptr<EthernetLink> eth_;  // made on first use of an Ethernet device
 };
 

@@ -24,6 +24,12 @@ std::string_view to_string(SocketError e) {
       return "out of memory";
     case SocketError::InvalidArgument:
       return "invalid argument";
+    case SocketError::WouldBlock:
+      return "would block";
+    case SocketError::NotConnected:
+      return "not connected";
+    case SocketError::MessageTooLong:
+      return "message too long";
   }
   return "?";
 }
@@ -54,6 +60,26 @@ SocketError from_open_error(tcp::OpenError e) {
       return SocketError::NoMemory;
     case tcp::OpenError::InvalidArgument:
       return SocketError::InvalidArgument;
+  }
+  return SocketError::InvalidArgument;
+}
+
+SocketError from_udp_error(udp::UdpError e) {
+  switch (e) {
+    case udp::UdpError::None:
+      return SocketError::None;
+    case udp::UdpError::PortUnreachable:
+      return SocketError::Refused;
+    case udp::UdpError::MessageTooLong:
+      return SocketError::MessageTooLong;
+    case udp::UdpError::NotConnected:
+      return SocketError::NotConnected;
+    case udp::UdpError::InvalidArgument:
+      return SocketError::InvalidArgument;
+    case udp::UdpError::AddressInUse:
+      return SocketError::AddressInUse;
+    case udp::UdpError::NoPorts:
+      return SocketError::NoPorts;
   }
   return SocketError::InvalidArgument;
 }

@@ -1,7 +1,10 @@
 #include "socket/stack.hpp"
 
+#include <algorithm>
+
 #include "socket/tcp_listener.hpp"
 #include "socket/tcp_stream.hpp"
+#include "socket/udp_socket.hpp"
 
 namespace synack::socket {
 
@@ -9,9 +12,21 @@ Stack::Stack(const iface::InterfaceConfig& cfg) : iface_(cfg) {}
 
 Stack::~Stack() = default;
 
+Instant Stack::poll_at() const {
+  Instant t = iface_.poll_at();
+  for (const TimerClient* c : timer_clients_)
+    t = earliest(t, c->poll_at());
+  return t;
+}
+
 void Stack::poll(Instant now, iface::Device& dev) {
   now_ = now;
   iface_.ingress(now, dev);
+  // A copy: a client's timers may add or remove clients.
+  for (TimerClient* c : std::vector<TimerClient*>(timer_clients_))
+    if (std::find(timer_clients_.begin(), timer_clients_.end(), c) != timer_clients_.end() &&
+        c->poll_at() <= now)
+      c->on_timers(now);
   dispatch();
   iface_.egress(now, dev);
 }
@@ -38,7 +53,19 @@ void Stack::dispatch() {
         s->acceptable_.swap(r);
       }
     } give_back{this, conns, ready};
-    if (conns.empty() && ready.empty()) return;
+    auto udp_ready = iface_.udp().take_notifications();
+    if (conns.empty() && ready.empty() && udp_ready.empty()) return;
+    for (udp::UdpEndpoint* e : udp_ready) {
+      auto it = udp_sockets_.find(e);
+      if (it == udp_sockets_.end()) continue;
+      UdpState* u = it->second.get();
+      if (u->on_event) {
+        auto cb = u->on_event;
+        cb();
+        if (udp_sockets_.find(e) == udp_sockets_.end()) continue;
+      }
+      if (auto h = std::exchange(u->reader, {})) h.resume();
+    }
     for (tcp::Connection* c : conns) {
       auto it = streams_.find(c);
       if (it == streams_.end()) continue;
@@ -85,6 +112,22 @@ void Stack::detach(StreamState* s) {
 void Stack::detach(ListenerState* l) {
   tcp().close_listener(now_, l->listener);
   listeners_.erase(l->listener);
+}
+
+void Stack::detach(UdpState* u) {
+  udp::UdpEndpoint* e = u->endpoint;
+  iface_.udp().unbind(e);
+  udp_sockets_.erase(e);
+}
+
+Result<UdpSocket, SocketError> Stack::udp_bind(std::uint16_t port) {
+  auto e = iface_.udp().bind(iface_.address(), port);
+  if (!e) return from_udp_error(e.error());
+  auto state = std::make_unique<UdpState>();
+  state->endpoint = *e;
+  UdpState* u = state.get();
+  udp_sockets_.emplace(*e, std::move(state));
+  return UdpSocket(this, u);
 }
 
 Result<TcpStream, SocketError> Stack::connect(wire::Ipv4Address addr, std::uint16_t port) {

@@ -22,6 +22,8 @@ std::string_view to_string(WireError e) {
       return "bad option";
     case WireError::Unsupported:
       return "unsupported";
+    case WireError::BadLength:
+      return "bad UDP length";
   }
   return "unknown";
 }

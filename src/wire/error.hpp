@@ -14,6 +14,7 @@ enum class WireError {
   BadDataOffset,  // TCP data offset < 5 or past the segment
   BadOption,      // option length 0 or 1, or running past the header
   Unsupported,    // a well-formed packet of a kind we do not handle
+  BadLength,      // UDP length field < 8 or past the IP payload (RFC 768)
 };
 
 std::string_view to_string(WireError e);

@@ -44,6 +44,12 @@ DEMO = ["demo", "--scenario", "1"]
 FLOOD = ["flood", "--seconds", "1", "--mode", "on"]
 AT_MODEM = ["at-modem", "--tun", "skcli5", "--addr", "10.99.5.2/24", "--host-addr",
             "10.99.5.1/24", "--pty", "modem"]
+UDP_ECHO = ["udp-echo", "--tun", "skcli8", "--addr", "10.99.8.2/24", "--host-addr",
+            "10.99.8.1/24", "--port", "7"]
+UDP_SEND = ["udp-send", "--tun", "skcli7", "--addr", "10.99.7.2/24", "--host-addr",
+            "10.99.7.1/24", "--to", "10.99.7.1:7", "--message", "hi"]
+RESOLVE = ["resolve", "ok.test", "--tun", "skcli6", "--addr", "10.99.6.2/24", "--host-addr",
+           "10.99.6.1/24", "--dns", "10.99.6.1"]
 
 
 def with_opt(base, opt, value):
@@ -244,6 +250,36 @@ for v in ["", "../x", "x" * 16]:
 for v in ["", "bbr"]:
     bad(f"at-modem --cc {v!r}", with_opt(AT_MODEM, "--cc", v))
 bad("at-modem --nodelay=1", AT_MODEM + ["--nodelay=1"])
+# udp-echo and resolve (UDP and the DNS stub resolver).
+for v in ["0", "65536", "-1", "", "7x", "nan", "+7", " 7", "0x7"]:
+    bad(f"udp-echo --port {v!r}", with_opt(UDP_ECHO, "--port", v))
+    bad(f"resolve --dns-port {v!r}", with_opt(RESOLVE, "--dns-port", v))
+for opt in ["--tun", "--addr", "--port"]:
+    bad(f"udp-echo without {opt}", without(UDP_ECHO, opt))
+for opt in ["--tun", "--addr", "--dns"]:
+    bad(f"resolve without {opt}", without(RESOLVE, opt))
+bad("resolve without a name", RESOLVE[:1] + RESOLVE[2:])
+for v in ["", "10.99.6", "10.99.6.1.1", "0.0.0.0", "127.0.0.1", "224.0.0.1", "255.255.255.255",
+          "10.99.6.2", "ns.example", " 10.99.6.1", "10.99.6.1:53"]:
+    bad(f"resolve --dns {v!r}", with_opt(RESOLVE, "--dns", v))
+for v in ["", "a b", "x" * 254]:
+    bad(f"resolve name {v!r}", ["resolve", v] + RESOLVE[2:])
+for v in ["10.99.7.1:0", "10.99.7.1:65536", "10.99.7.1", ":7", "0.0.0.0:7", "127.0.0.1:7",
+          "224.0.0.1:7", "10.99.7.2:7", "host:7", ""]:
+    bad(f"udp-send --to {v!r}", with_opt(UDP_SEND, "--to", v))
+for v in NOT_NUMBERS + ["0", "600001"]:
+    bad(f"udp-send --wait-ms {v!r}", with_opt(UDP_SEND, "--wait-ms", v))
+bad("udp-send --message over 1472 bytes", with_opt(UDP_SEND, "--message", "m" * 1473))
+for opt in ["--to", "--message", "--tun"]:
+    bad(f"udp-send without {opt}", without(UDP_SEND, opt))
+for base in (UDP_ECHO, UDP_SEND, RESOLVE):
+    bad(f"{base[0]} --bogus", base + ["--bogus"])
+    bad(f"{base[0]} --addr bad", with_opt(base, "--addr", "10.99.9.2/99"))
+    bad(f"{base[0]} --tun bad", with_opt(base, "--tun", "x" * 16))
+    bad(f"{base[0]} --pcap into a missing directory", with_opt(base, "--pcap", "nodir/x"))
+    bad(f"{base[0]} --impair bad", with_opt(base, "--impair", "loss=nan"))
+    bad(f"{base[0]} --tap=1", base + ["--tap=1"])
+bad("udp-echo stray argument", UDP_ECHO + ["stray"])
 
 # --- good arguments -------------------------------------------------------------
 
@@ -268,6 +304,9 @@ GOOD = [  # (name, argv, files that must exist afterwards, text stdout must hold
     ("relay --help", ["relay", "--help"], [], "--tun"),
     ("at-modem --help names --retries2", ["at-modem", "--help"], [], "--retries2"),
     ("at-modem --help names --pty", ["at-modem", "--help"], [], "--pty"),
+    ("udp-echo --help", ["udp-echo", "--help"], [], "ready ADDR:PORT"),
+    ("resolve --help", ["resolve", "--help"], [], "--dns"),
+    ("udp-send --help", ["udp-send", "--help"], [], "--wait-ms"),
 ]
 
 # Good arguments that get as far as creating the device: run without
@@ -290,6 +329,9 @@ REACH_DEVICE = [
         "--dns", "10.99.5.1", "--wifi", "synack", "--wifi", "home:password1", "--trace", "t.log",
         "--nodelay", "--retries2", "3", "--keepalive", "1000,1000,3"]),
     ("at-modem --stdio", without(AT_MODEM, "--pty") + ["--stdio"]),
+    ("udp-echo, good", UDP_ECHO + ["--pcap", "sub/u.pcap", "--tap"]),
+    ("udp-send, good", with_opt(UDP_SEND, "--message", "m" * 1472) + ["--wait-ms", "600000"]),
+    ("resolve, several names and a port", RESOLVE + ["two.test", "10.1.2.3", "--dns-port", "5353"]),
 ]
 
 
