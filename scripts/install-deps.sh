@@ -7,6 +7,9 @@ packages=(
   build-essential cmake ninja-build clang clang-format libclang-rt-14-dev
   libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev libfmt-dev libpcap-dev
   tshark python3 python3-scapy iproute2 iptables nftables netcat-openbsd curl
+  # HTTP app (src/apps/http): llhttp's C sources, OpenSSL, nghttp2; the
+  # clients its interop tests drive (curl above, h2load, wrk).
+  node-llhttp libssl-dev libnghttp2-dev nghttp2-client wrk
 )
 
 missing=()
