@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "apps/http/http_message.hpp"
+#include "apps/http/protocol_session.hpp"
 #include "apps/http/request_parser.hpp"
 #include "core/time.hpp"
 
@@ -34,29 +35,36 @@ struct Http1Counters {
   int highest_minor = -1;      // 0 or 1 once a request arrived
 };
 
-class Http1Connection {
+class Http1Connection final : public ProtocolSession {
  public:
   Http1Connection(Handler handler, Http1Config cfg, Instant now);
 
   // Bytes from the peer, in order.
-  void receive(std::string_view bytes, Instant now);
+  void receive(std::string_view bytes, Instant now) override;
   // The peer sent FIN: no more requests come; those already here are answered.
-  void receive_eof(Instant now);
+  void receive_eof(Instant now) override;
   // Response bytes not yet sent; consume_output(n) once n of them are.
-  std::string_view pending_output() const { return std::string_view(out_).substr(out_pos_); }
-  void consume_output(std::size_t n, Instant now);
+  std::string_view pending_output() const override {
+    return std::string_view(out_).substr(out_pos_);
+  }
+  void consume_output(std::size_t n, Instant now) override;
 
   // When on_timer() needs to run; kNever when nothing waits.
-  Instant deadline() const;
-  void on_timer(Instant now);
+  Instant deadline() const override;
+  void on_timer(Instant now) override;
 
   // Nothing more will be answered: close once pending_output() is sent
   // (after `Connection: close`, an error, a timeout, the request limit, or
   // the peer's FIN).
   bool closing() const;
   // closing() and every byte sent: half-close now (RFC 9112 §9.6).
-  bool finished() const { return closing() && pending_output().empty(); }
+  bool finished() const override { return closing() && pending_output().empty(); }
   const Http1Counters& counters() const { return counters_; }
+  std::uint64_t requests() const override { return counters_.requests; }
+  std::uint64_t errors() const override { return counters_.errors + counters_.timeouts; }
+  std::string_view protocol() const override {
+    return counters_.highest_minor == 0 ? "http/1.0" : "http/1.1";
+  }
 
  private:
   void process(Instant now);
