@@ -4,6 +4,7 @@
 
 #include <map>
 
+#include "apps/http/h2_session.hpp"
 #include "apps/http/protocol_selector.hpp"
 #include "apps/http/tls_session.hpp"
 
@@ -32,8 +33,14 @@ HttpServer::HttpServer(socket::Stack& stack, Handler handler, HttpServerConfig c
 HttpServer::~HttpServer() = default;
 
 std::unique_ptr<ProtocolSession> HttpServer::make_session(Instant now) {
-  auto factory = [this](HttpProtocol, Instant t) -> std::unique_ptr<ProtocolSession> {
-    return std::make_unique<Http1Connection>(handler_, cfg_.http1, t);
+  auto factory = [this](HttpProtocol p, Instant t) -> std::unique_ptr<ProtocolSession> {
+    if (p == HttpProtocol::Http1) return std::make_unique<Http1Connection>(handler_, cfg_.http1, t);
+    // HTTP/2 takes HTTP/1.1's limits and idle timeout.
+    Http2Config h2;
+    h2.max_header_bytes = cfg_.http1.limits.max_header_bytes;
+    h2.max_body_bytes = cfg_.http1.limits.max_body_bytes;
+    h2.idle_timeout = cfg_.http1.idle_timeout;
+    return std::make_unique<H2Session>(handler_, h2, t, cfg_.tls != nullptr);
   };
   if (cfg_.tls)
     return std::make_unique<TlsSession>(*cfg_.tls, factory, now, cfg_.http1.idle_timeout);
