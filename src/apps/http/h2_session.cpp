@@ -103,6 +103,13 @@ struct H2Session::Callbacks {
     h->ready_.erase(std::remove(h->ready_.begin(), h->ready_.end(), id), h->ready_.end());
     return 0;
   }
+  static int on_frame_send(nghttp2_session*, const nghttp2_frame* f, void* user) {
+    // A GOAWAY with an error code ends a connection the peer broke (RFC 9113
+    // §5.4.1): counted as an error.
+    if (f->hd.type == NGHTTP2_GOAWAY && f->goaway.error_code != NGHTTP2_NO_ERROR)
+      ++self(user)->errors_;
+    return 0;
+  }
   static ssize_t read_body(nghttp2_session*, std::int32_t id, std::uint8_t* buf, std::size_t length,
                            std::uint32_t* flags, nghttp2_data_source*, void* user) {
     H2Session* h = self(user);
@@ -129,6 +136,7 @@ H2Session::H2Session(Handler handler, Http2Config cfg, Instant now, bool tls)
   nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cb, Callbacks::on_data_chunk);
   nghttp2_session_callbacks_set_on_frame_recv_callback(cb, Callbacks::on_frame_recv);
   nghttp2_session_callbacks_set_on_stream_close_callback(cb, Callbacks::on_stream_close);
+  nghttp2_session_callbacks_set_on_frame_send_callback(cb, Callbacks::on_frame_send);
   int rv = nghttp2_session_server_new(&session_, cb, this);
   nghttp2_session_callbacks_del(cb);
   if (rv != 0) {
@@ -159,7 +167,6 @@ void H2Session::receive(std::string_view bytes, Instant now) {
     // Not HTTP/2 (a bad preface) or a fatal error: nghttp2 has queued a
     // GOAWAY where it could (RFC 9113 §5.4.1); send it and close.
     failed_ = true;
-    ++errors_;
     nghttp2_session_terminate_session(session_, NGHTTP2_PROTOCOL_ERROR);
   }
   for (std::size_t i = 0; i < ready_.size(); ++i)
