@@ -327,6 +327,26 @@ def check_tls_http11_and_fingerprint():
     return "http/1.1 by ALPN; fingerprint matches the served certificate"
 
 
+def check_tls_resumption():
+    """A second connection resumes the first's session from its ticket (no full
+    handshake), as openssl s_client reports it."""
+    need("sk1")
+    _, addr, _, port = TLS
+    sess, said = L.ENV.path("tls.sess"), []
+    req = b"GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n"
+    for opt in ("-sess_out", "-sess_in"):
+        r = L.run(["openssl", "s_client", "-connect", f"{addr}:{port}", "-alpn", "http/1.1",
+                   "-ign_eof", opt, sess], timeout=20, input=req)
+        out = r.stdout.decode(errors="replace")
+        m = re.search(r"^(New|Reused), TLSv[\d.]+", out, re.M)
+        if not m or "HTTP/1.1 200 OK" not in out:
+            raise Fail(f"s_client {opt}: {out[-300:]!r}")
+        said.append(m.group(0))
+    if not said[0].startswith("New") or not said[1].startswith("Reused"):
+        raise Fail(f"first {said[0]!r}, second {said[1]!r}")
+    return f"first {said[0]}, second {said[1]}"
+
+
 def check_h2load_tls():
     p = need("sk1")
     before, t0 = Report(p), time.monotonic()
@@ -489,6 +509,7 @@ CHECKS = [
     ("h2c-prior-knowledge", check_h2c_prior_knowledge),
     ("tls-h2-one-connection", check_tls_h2),
     ("tls-http1.1-and-fingerprint", check_tls_http11_and_fingerprint),
+    ("tls-resumption", check_tls_resumption),
     ("h2load-tls", check_h2load_tls),
     ("garbage-tls-and-h2", check_tls_garbage),
     ("dir-types-etag-range", check_dir_types_etag_range),

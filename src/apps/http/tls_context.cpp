@@ -39,11 +39,14 @@ SSL_CTX* new_server_ctx() {
   if (!ctx) return nullptr;
   SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);  // RFC 9113 §9.2: TLS 1.2 or later
   SSL_CTX_set_alpn_select_cb(ctx, select_alpn, nullptr);
-  // Resumption: tickets (on by default) need a session id context to be
-  // accepted; the cache also lets TLS 1.2 clients resume by id.
+  // Resumption by stateless tickets only (RFC 5077, RFC 8446 §4.6.1): the
+  // ticket carries the session, so nothing is kept per client. The session
+  // cache stays off, so a connection that ends without close_notify (as
+  // browsers' often do) leaves no cached session to invalidate.
+  // The id context is needed for a ticket to be accepted at all.
   static const unsigned char kSid[] = "synack-http";
   SSL_CTX_set_session_id_context(ctx, kSid, sizeof kSid - 1);
-  SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_SERVER);
+  SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
   SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
   return ctx;
 }
