@@ -44,7 +44,8 @@ asan-test: deps
 # scratch directory). FUZZ_MERGE=1 then minimises the corpus plus what the run
 # found back into fuzz/corpus (commit the result).
 fuzz: deps
-	cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_C_COMPILER=clang \
+	  -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	  -DSYNACK_FUZZ=ON -DSYNACK_TESTS=OFF -DSYNACK_BENCH=OFF
 	ninja -C $(FUZZ_BUILD)
 	FUZZ_MERGE=$(FUZZ_MERGE) scripts/run-fuzzers.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)

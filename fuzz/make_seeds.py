@@ -289,8 +289,39 @@ def seeds_segment_input():
     }
 
 
+def seeds_http_request():
+    """Byte 0: piece size - 1; byte 1: limit flags (see fuzz_http_request.cpp)."""
+    def req(piece, mode, text):
+        return bytes([piece, mode]) + text
+    host = b"Host: a\r\n"
+    return {
+        "get": req(0, 0, b"GET / HTTP/1.1\r\n" + host + b"\r\n"),
+        "pipelined": req(7, 0, b"GET /a.txt HTTP/1.1\r\n" + host + b"\r\nHEAD / HTTP/1.1\r\n" +
+                         host + b"\r\nGET /x HTTP/1.1\r\n" + host + b"Connection: close\r\n\r\n"
+                         b"GET / HTTP/1.1\r\n" + host + b"\r\n"),
+        "http10": req(3, 0x20, b"GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"
+                      b"GET /a.txt HTTP/1.0\r\n\r\n"),
+        "chunked-echo": req(2, 0, b"POST /echo HTTP/1.1\r\n" + host + b"Transfer-Encoding: chunked"
+                            b"\r\n\r\n5;x=y\r\nhello\r\n0\r\nT: 1\r\n\r\n"),
+        "expect": req(5, 2, b"POST /echo HTTP/1.1\r\n" + host + b"Content-Length: 20\r\n"
+                      b"Expect: 100-continue\r\n\r\n01234567890123456789"),
+        "range-etag": req(16, 8, b"GET /a.txt HTTP/1.1\r\n" + host + b"Range: bytes=3-9\r\n\r\n"
+                          b"GET /a.txt HTTP/1.1\r\n" + host + b"If-None-Match: \"x\", *\r\n\r\n"
+                          b"GET /a.txt HTTP/1.1\r\n" + host + b"Range: bytes=-5\r\n"
+                          b"If-Range: \"nope\"\r\n\r\n"),
+        "limits": req(1, 0x17, b"GET /aaaaaaaaaaaaaaaa HTTP/1.1\r\n" + host + b"X-Long: " +
+                      b"b" * 66 + b"\r\n\r\n"),
+        "upgrade": req(64, 0, b"GET / HTTP/1.1\r\n" + host + b"Connection: Upgrade, HTTP2-Settings"
+                       b"\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n\r\n"
+                       b"GET /a.txt HTTP/1.1\r\n" + host + b"\r\n"),
+        "bad": req(0, 0, b"GET / HTTP/1.1\r\n" + host + b"Content-Length: 1\r\n"
+                   b"Transfer-Encoding: chunked\r\n\r\nGE T /\r\n"),
+    }
+
+
 TARGETS = {
     "fuzz_arp": seeds_arp,
+    "fuzz_http_request": seeds_http_request,
     "fuzz_ethernet": seeds_ethernet,
     "fuzz_icmp": seeds_icmp,
     "fuzz_ipv4": seeds_ipv4,

@@ -38,6 +38,7 @@ dict_for() {
   case $1 in
     fuzz_tcp | fuzz_tcp_options | fuzz_segment_input) echo "$root/fuzz/tcp.dict" ;;
     fuzz_ethernet | fuzz_ipv4 | fuzz_arp | fuzz_icmp) echo "$root/fuzz/ip.dict" ;;
+    fuzz_http_request) echo "$root/fuzz/http.dict" ;;
   esac
 }
 
