@@ -4,7 +4,11 @@
 // header and body limits, a small output backlog, the peer's FIN at the end);
 // the rest is what a client sends. The same input is also fed in one piece to
 // a second connection: the bytes sent back, the request count and whether the
-// connection closes must not depend on how the input was split.
+// connection closes must not depend on how the input was split -- except that
+// a malformed request may be refused for a different reason (a 414 for a
+// target that grew past the limit before llhttp saw the bad version, or 400
+// when it saw both at once): the last answers may then differ, as long as
+// both are errors.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -82,7 +86,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   bool fin = mode & 32;
   Run split = run(input, piece, cfg, fin);
   Run whole = run(input, input.size() ? input.size() : 1, cfg, fin);
-  check(split.out == whole.out);
+  if (split.out != whole.out) {
+    std::size_t a = split.out.rfind("HTTP/1.1 "), b = whole.out.rfind("HTTP/1.1 ");
+    check(a != std::string::npos && b != std::string::npos && a == b);
+    check(split.out.compare(0, a, whole.out, 0, b) == 0);
+    check(split.out[a + 9] >= '4' && whole.out[b + 9] >= '4');
+  }
   check(split.requests == whole.requests);
   check(split.finished == whole.finished);
   // Every answer starts with a status line.

@@ -287,6 +287,22 @@ def check_h2c_prior_knowledge():
     return "curl got HTTP/2; h2load: 100 requests, 1 SYN, 1 h2c connection"
 
 
+def check_h2c_upgrade():
+    """curl --http2 on http://: `Upgrade: h2c`, 101, then HTTP/2 on the same
+    connection for the first request and the four after it."""
+    p = need("sk0")
+    before, t0 = Report(p), time.monotonic()
+    paths = IMAGES[:5]
+    rows = curl(["--http2"] + outputs(5) + [url(PLAIN, x) for x in paths])
+    settle()
+    if [(r[0], r[3]) for r in rows] != [("200", "2")] * 5:
+        raise Fail(f"curl: {rows}")
+    new, n_syn = Report(p).since(before), syns("sk0", t0)
+    if n_syn != 1 or list(new.values()) != [("h2c", 5, 0)]:
+        raise Fail(f"{n_syn} SYNs, connections {new}")
+    return "101 Switching Protocols, then 5 requests over h2c on 1 connection"
+
+
 def check_tls_h2():
     """curl --http2 -k over TLS: the page and its 30 images on one connection."""
     p = need("sk1")
@@ -507,6 +523,7 @@ CHECKS = [
     ("pipelined-in-order", check_pipelining),
     ("bad-requests", check_bad_requests),
     ("h2c-prior-knowledge", check_h2c_prior_knowledge),
+    ("h2c-upgrade", check_h2c_upgrade),
     ("tls-h2-one-connection", check_tls_h2),
     ("tls-http1.1-and-fingerprint", check_tls_http11_and_fingerprint),
     ("tls-resumption", check_tls_resumption),

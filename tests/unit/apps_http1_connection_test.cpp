@@ -329,3 +329,34 @@ TEST(Http1Connection, BacklogPausesParsing) {
   k.drain();
   EXPECT_EQ(k.c.counters().requests, 3u);
 }
+
+TEST(Http1Connection, UpgradeNotTakenStaysHttp11) {
+  // Without allow_h2c_upgrade the Upgrade is ignored (RFC 9110 §7.8) and the
+  // pipelined request after it is still answered.
+  Conn k;
+  std::string up =
+      "GET / HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\n"
+      "HTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n\r\n";
+  std::string out = k.exchange(up + "GET /a.txt HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_EQ(count(out, "HTTP/1.1 200 OK"), 2);
+  EXPECT_EQ(k.c.counters().requests, 2u);
+}
+
+TEST(Http1Connection, H2cUpgradeAnswers101AndHandsOver) {
+  Http1Config cfg;
+  cfg.allow_h2c_upgrade = true;
+  Conn k(cfg);
+  k.c.receive(
+      "GET /a.txt HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, HTTP2-Settings\r\n"
+      "Upgrade: h2c\r\nHTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n\r\nPRI * HTTP/2.0",
+      T0);
+  EXPECT_FALSE(k.c.upgrade_ready());  // the 101 is not sent yet
+  EXPECT_EQ(k.drain(),
+            "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n");
+  ASSERT_TRUE(k.c.upgrade_ready());
+  auto u = k.c.take_upgrade();
+  EXPECT_EQ(u.request.target, "/a.txt");
+  EXPECT_EQ(u.settings, "AAMAAABkAARAAAAAAAIAAAAA");
+  EXPECT_EQ(u.rest, "PRI * HTTP/2.0");
+  EXPECT_EQ(k.c.counters().requests, 0u);  // answered by HTTP/2 on stream 1
+}

@@ -292,6 +292,39 @@ TEST(ProtocolSelector, PrefaceChoosesHttp2OtherwiseHttp1) {
   EXPECT_EQ(h1.protocol(), "http/1.1");
 }
 
+TEST(ProtocolSelector, H2cUpgradeAnswersStreamOneOverHttp2) {
+  // RFC 7540 §3.2: 101, then the server's SETTINGS and the response to the
+  // upgrade request on stream 1; the client's preface follows.
+  auto f = [](HttpProtocol p, Instant now) -> std::unique_ptr<ProtocolSession> {
+    if (p == HttpProtocol::Http2)
+      return std::make_unique<H2Session>(handler(), Http2Config{}, now, false);
+    Http1Config c;
+    c.allow_h2c_upgrade = true;
+    return std::make_unique<Http1Connection>(handler(), c, now);
+  };
+  ProtocolSelector server(f, T0, 10s);
+  server.receive(
+      "GET /style.css HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, HTTP2-Settings\r\n"
+      "Upgrade: h2c\r\nHTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n\r\n",
+      T0);
+  std::string out(server.pending_output());
+  const std::string k101 =
+      "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n";
+  ASSERT_EQ(out, k101);
+  server.consume_output(out.size(), T0);
+  EXPECT_EQ(server.protocol(), "h2c");
+  // An nghttp2 client that upgraded: stream 1 is its request.
+  H2Client client;
+  nghttp2_session_upgrade2(
+      client.s, reinterpret_cast<const std::uint8_t*>("\0\3\0\0\0\x64\0\4\0\0\0\0\0\2\0\0\0\0"), 18,
+      0, nullptr);
+  pump(
+      server, [&] { return client.output(); }, [&](std::string_view b) { client.input(b); });
+  EXPECT_EQ(client.results[1].status, 200);
+  EXPECT_EQ(client.results[1].body, site()->load("/style.css")->content);
+  EXPECT_EQ(server.requests(), 1u);
+}
+
 TEST(TlsSession, AlpnH2ServesTheWholePage) {
   TlsSession server(tls_ctx(), factory(true), T0, 10s);
   TlsClient tls("\x02h2\x08http/1.1");

@@ -1,9 +1,11 @@
 #include "apps/http/h2_session.hpp"
 
 #include <nghttp2/nghttp2.h>
+#include <openssl/evp.h>
 
 #include <algorithm>
 #include <cstring>
+#include <optional>
 
 namespace synack::apps::http {
 
@@ -28,6 +30,29 @@ bool connection_specific(std::string_view name) {
                              "upgrade", "content-length"})
     if (name == f) return true;
   return false;
+}
+
+// base64url without padding (RFC 4648 §5), as HTTP2-Settings carries it.
+std::optional<std::string> base64url_decode(std::string_view in) {
+  std::string b64(in);
+  for (char& c : b64) {
+    if (c == '-')
+      c = '+';
+    else if (c == '_')
+      c = '/';
+    else if (c == '+' || c == '/' || c == '=')
+      return std::nullopt;
+  }
+  if (b64.size() % 4 == 1) return std::nullopt;
+  std::size_t pad = (4 - b64.size() % 4) % 4;
+  b64.append(pad, '=');
+  std::string out(b64.size() / 4 * 3, '\0');
+  int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                          reinterpret_cast<const unsigned char*>(b64.data()),
+                          static_cast<int>(b64.size()));
+  if (n < 0) return std::nullopt;
+  out.resize(static_cast<std::size_t>(n) - pad);
+  return out;
 }
 
 nghttp2_nv make_nv(const std::string& name, const std::string& value) {
@@ -173,6 +198,24 @@ void H2Session::receive(std::string_view bytes, Instant now) {
     dispatch(ready_[i]);
   ready_.clear();
   fill_output();
+}
+
+bool H2Session::upgrade(std::string_view settings_base64url, Request request, Instant now) {
+  last_activity_ = now;
+  auto payload = base64url_decode(settings_base64url);
+  bool head = request.method == "HEAD";
+  if (!payload ||
+      nghttp2_session_upgrade2(session_, reinterpret_cast<const std::uint8_t*>(payload->data()),
+                               payload->size(), head ? 1 : 0, nullptr) != 0) {
+    failed_ = true;
+    nghttp2_session_terminate_session(session_, NGHTTP2_PROTOCOL_ERROR);
+    fill_output();
+    return false;
+  }
+  streams_[1].request = std::move(request);
+  dispatch(1);
+  fill_output();
+  return true;
 }
 
 void H2Session::dispatch(std::int32_t id) {

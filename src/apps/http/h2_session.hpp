@@ -48,6 +48,11 @@ class H2Session final : public ProtocolSession {
 
   std::size_t open_streams() const { return streams_.size(); }
 
+  // Continues a connection upgraded from HTTP/1.1 (RFC 7540 §3.2): applies
+  // the client's base64url HTTP2-Settings and answers `request` on stream 1.
+  // False (and a GOAWAY) when the settings do not decode.
+  bool upgrade(std::string_view settings_base64url, Request request, Instant now);
+
  private:
   struct Stream {
     Request request;

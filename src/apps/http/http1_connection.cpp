@@ -10,6 +10,10 @@ Http1Connection::Http1Connection(Handler handler, Http1Config cfg, Instant now)
     : handler_(std::move(handler)), cfg_(cfg), parser_(cfg.limits), last_activity_(now) {}
 
 void Http1Connection::receive(std::string_view bytes, Instant now) {
+  if (upgrade_) {
+    in_.append(bytes);  // HTTP/2's, handed over with take_upgrade()
+    return;
+  }
   if (closing_ || peer_closed_ || bytes.empty()) return;  // RFC 9112 §9.6: ignored
   if (request_started_ == kNever) request_started_ = now;
   in_.append(bytes);
@@ -61,7 +65,8 @@ void Http1Connection::on_timer(Instant now) {
 }
 
 void Http1Connection::process(Instant now) {
-  while (!closing_ && in_pos_ < in_.size() && out_.size() - out_pos_ <= cfg_.max_output_backlog) {
+  while (!closing_ && !upgrade_ && in_pos_ < in_.size() &&
+         out_.size() - out_pos_ <= cfg_.max_output_backlog) {
     std::string_view rest = std::string_view(in_).substr(in_pos_);
     RequestParser::Outcome o = parser_.parse(rest);
     in_pos_ += o.consumed;
@@ -80,6 +85,7 @@ void Http1Connection::process(Instant now) {
     }
     break;
   }
+  if (upgrade_) return;  // the rest of in_ belongs to HTTP/2
   if (in_pos_ == in_.size()) {
     in_.clear();
     in_pos_ = 0;
@@ -105,9 +111,12 @@ void Http1Connection::answer(const Request& req, Instant now) {
     answer_error(400, now);
     return;
   }
+  if (cfg_.allow_h2c_upgrade && start_h2c_upgrade(req)) return;
   // RFC 9112 §9.3: 1.1 persists unless `Connection: close`; 1.0 only with
   // `Connection: keep-alive`. The request limit closes after its last answer.
-  bool keep = parser_.keep_alive() && counters_.requests < cfg_.max_requests && !peer_closed_;
+  // Requests that arrived before the peer's FIN are all answered, whenever
+  // their turn comes (closing() then ends the connection).
+  bool keep = parser_.keep_alive() && counters_.requests < cfg_.max_requests;
   Response resp;
   try {
     resp = handler_(req);
@@ -123,6 +132,41 @@ void Http1Connection::answer(const Request& req, Instant now) {
   // RFC 9112 §9.6: after a response with `Connection: close` nothing
   // more is read; pipelined requests behind it are dropped.
   if (!keep) closing_ = true;
+}
+
+bool Http1Connection::start_h2c_upgrade(const Request& req) {
+  // RFC 7540 §3.2: `Upgrade: h2c`, `Connection: Upgrade, HTTP2-Settings` and
+  // exactly one HTTP2-Settings field. A request with content keeps HTTP/1.1
+  // (a server may ignore the Upgrade, RFC 9110 §7.8), as does one that asked
+  // to close.
+  if (req.version_minor < 1 || !req.body.empty() || !parser_.keep_alive()) return false;
+  if (!field_has_token(req.headers, "Upgrade", "h2c")) return false;
+  if (!field_has_token(req.headers, "Connection", "Upgrade") ||
+      !field_has_token(req.headers, "Connection", "HTTP2-Settings"))
+    return false;
+  int n = 0;
+  std::string settings;
+  for (const auto& [name, value] : req.headers) {
+    if (field_name_equals(name, "HTTP2-Settings")) {
+      ++n;
+      settings = value;
+    }
+  }
+  if (n != 1) return false;
+  --counters_.requests;  // answered on HTTP/2's stream 1, and counted there
+  out_.append("HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n");
+  upgrade_ = Upgrade{req, std::move(settings), {}};
+  return true;
+}
+
+Http1Connection::Upgrade Http1Connection::take_upgrade() {
+  Upgrade u = std::move(*upgrade_);
+  u.rest = in_.substr(in_pos_);
+  in_.clear();
+  in_pos_ = 0;
+  upgrade_.reset();
+  closing_ = true;  // this object is done
+  return u;
 }
 
 void Http1Connection::answer_error(int status, Instant now) {

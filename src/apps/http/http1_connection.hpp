@@ -5,6 +5,7 @@
 // deadline(). Requests are answered one at a time, in order (RFC 9112 §9.3.2
 // pipelining), and parsing pauses while too much output is unsent.
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -26,6 +27,9 @@ struct Http1Config {
   Duration idle_timeout = std::chrono::seconds(60);
   // Parsing stops while more than this many response bytes wait to be sent.
   std::size_t max_output_backlog = 1 << 20;
+  // Answer `Upgrade: h2c` with 101 and hand the connection to HTTP/2
+  // (RFC 7540 §3.2; RFC 9113 §3.1 deprecates it but clients still send it).
+  bool allow_h2c_upgrade = false;
 };
 
 struct Http1Counters {
@@ -60,6 +64,17 @@ class Http1Connection final : public ProtocolSession {
   // closing() and every byte sent: half-close now (RFC 9112 §9.6).
   bool finished() const override { return closing() && pending_output().empty(); }
   const Http1Counters& counters() const { return counters_; }
+
+  // After a 101 for `Upgrade: h2c` has been sent: the request to answer on
+  // HTTP/2's stream 1, its HTTP2-Settings value, and the bytes that came
+  // after it (the client's HTTP/2 preface, if it did not wait).
+  bool upgrade_ready() const { return upgrade_.has_value() && pending_output().empty(); }
+  struct Upgrade {
+    Request request;
+    std::string settings;  // base64url, as received
+    std::string rest;
+  };
+  Upgrade take_upgrade();
   std::uint64_t requests() const override { return counters_.requests; }
   std::uint64_t errors() const override { return counters_.errors + counters_.timeouts; }
   std::string_view protocol() const override {
@@ -70,6 +85,7 @@ class Http1Connection final : public ProtocolSession {
   void process(Instant now);
   void answer(const Request& req, Instant now);
   void answer_error(int status, Instant now);
+  bool start_h2c_upgrade(const Request& req);
 
   Handler handler_;
   Http1Config cfg_;
@@ -80,7 +96,8 @@ class Http1Connection final : public ProtocolSession {
   std::size_t out_pos_ = 0;
   Instant last_activity_;
   Instant request_started_ = kNever;
-  bool closing_ = false;  // no further request will be parsed
+  bool closing_ = false;            // no further request will be parsed
+  std::optional<Upgrade> upgrade_;  // answered 101: parse nothing more
   bool peer_closed_ = false;
   Http1Counters counters_;
 };

@@ -34,7 +34,11 @@ HttpServer::~HttpServer() = default;
 
 std::unique_ptr<ProtocolSession> HttpServer::make_session(Instant now) {
   auto factory = [this](HttpProtocol p, Instant t) -> std::unique_ptr<ProtocolSession> {
-    if (p == HttpProtocol::Http1) return std::make_unique<Http1Connection>(handler_, cfg_.http1, t);
+    if (p == HttpProtocol::Http1) {
+      Http1Config h1 = cfg_.http1;
+      h1.allow_h2c_upgrade = !cfg_.tls;  // over TLS, ALPN chooses (RFC 9113 §3.2)
+      return std::make_unique<Http1Connection>(handler_, h1, t);
+    }
     // HTTP/2 takes HTTP/1.1's limits and idle timeout.
     Http2Config h2;
     h2.max_header_bytes = cfg_.http1.limits.max_header_bytes;

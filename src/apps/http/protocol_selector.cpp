@@ -1,5 +1,8 @@
 #include "apps/http/protocol_selector.hpp"
 
+#include "apps/http/h2_session.hpp"
+#include "apps/http/http1_connection.hpp"
+
 namespace synack::apps::http {
 
 ProtocolSelector::ProtocolSelector(Factory make, Instant now, Duration timeout)
@@ -7,14 +10,33 @@ ProtocolSelector::ProtocolSelector(Factory make, Instant now, Duration timeout)
 
 void ProtocolSelector::choose(HttpProtocol p, Instant now) {
   inner_ = make_(p, now);
+  http1_ = dynamic_cast<Http1Connection*>(inner_.get());
   std::string held = std::move(held_);
   held_.clear();
   inner_->receive(held, now);
   if (eof_) inner_->receive_eof(now);
+  maybe_upgrade(now);
+}
+
+void ProtocolSelector::maybe_upgrade(Instant now) {
+  if (!http1_ || !http1_->upgrade_ready()) return;
+  Http1Connection::Upgrade u = http1_->take_upgrade();
+  std::unique_ptr<ProtocolSession> next = make_(HttpProtocol::Http2, now);
+  auto* h2 = dynamic_cast<H2Session*>(next.get());
+  if (!h2) return;  // the factory makes no HTTP/2: stay (the HTTP/1.1 side closes)
+  before_upgrade_ = http1_->requests();
+  http1_ = nullptr;
+  inner_ = std::move(next);
+  h2->upgrade(u.settings, std::move(u.request), now);
+  if (!u.rest.empty()) inner_->receive(u.rest, now);
+  if (eof_) inner_->receive_eof(now);
 }
 
 void ProtocolSelector::receive(std::string_view bytes, Instant now) {
-  if (inner_) return inner_->receive(bytes, now);
+  if (inner_) {
+    inner_->receive(bytes, now);
+    return maybe_upgrade(now);
+  }
   held_.append(bytes);
   std::size_t n = std::min(held_.size(), kHttp2Preface.size());
   if (held_.compare(0, n, kHttp2Preface.substr(0, n)) != 0) {
@@ -34,7 +56,9 @@ std::string_view ProtocolSelector::pending_output() const {
 }
 
 void ProtocolSelector::consume_output(std::size_t n, Instant now) {
-  if (inner_) inner_->consume_output(n, now);
+  if (!inner_) return;
+  inner_->consume_output(n, now);
+  maybe_upgrade(now);
 }
 
 Instant ProtocolSelector::deadline() const {

@@ -34,7 +34,7 @@ struct RequestParser::Callbacks {
   }
   static int on_header_field(llhttp_t* p, const char* at, std::size_t n) {
     self(p)->field_.append(at, n);
-    return self(p)->grow_header(n + 4) ? 0 : HPE_USER;  // ": " and CRLF
+    return self(p)->grow_header(n) ? 0 : HPE_USER;
   }
   static int on_header_value(llhttp_t* p, const char* at, std::size_t n) {
     self(p)->value_.append(at, n);
@@ -42,6 +42,8 @@ struct RequestParser::Callbacks {
   }
   static int on_header_value_complete(llhttp_t* p) {
     RequestParser* s = self(p);
+    // ": " and CRLF, once per field however its pieces arrived.
+    if (!s->grow_header(4)) return HPE_USER;
     s->current_.headers.emplace_back(std::move(s->field_), std::move(s->value_));
     s->field_.clear();
     s->value_.clear();
@@ -128,31 +130,40 @@ RequestParser::Outcome RequestParser::parse(std::string_view data) {
     return out;
   }
   llhttp_t* p = parser_.get();
-  if (llhttp_get_errno(p) == HPE_PAUSED) llhttp_resume(p);
-  if (llhttp_get_errno(p) == HPE_PAUSED_UPGRADE) llhttp_resume_after_upgrade(p);
   complete_ = expecting_ = false;
-  llhttp_errno_t err = llhttp_execute(p, data.data(), data.size());
-  switch (err) {
-    case HPE_OK:
+  while (true) {
+    if (llhttp_get_errno(p) == HPE_PAUSED) llhttp_resume(p);
+    // An Upgrade request (RFC 9110 §7.8) that was not taken is answered as
+    // a plain one, and the connection goes on in HTTP/1.1: llhttp pauses
+    // after it once more, and is told to go on.
+    if (llhttp_get_errno(p) == HPE_PAUSED_UPGRADE) llhttp_resume_after_upgrade(p);
+    std::string_view rest = data.substr(out.consumed);
+    llhttp_errno_t err = llhttp_execute(p, rest.data(), rest.size());
+    if (err == HPE_OK) {
       out.consumed = data.size();
       return out;
-    case HPE_PAUSED:
-    case HPE_PAUSED_UPGRADE:
+    }
+    if (err == HPE_PAUSED || err == HPE_PAUSED_UPGRADE) {
       // Paused in on_message_complete or on_headers_complete: the bytes up
-      // to the pause are consumed. An Upgrade request (RFC 9110 §7.8) is
-      // answered as a plain request; the upgrade is not taken.
-      out.consumed = static_cast<std::size_t>(llhttp_get_error_pos(p) - data.data());
-      out.status = complete_ ? Status::Complete : Status::HeadersExpecting;
-      if (!complete_ && !expecting_) out.status = Status::NeedMore;
-      return out;
-    default:
-      break;
+      // to the pause are consumed.
+      out.consumed += static_cast<std::size_t>(llhttp_get_error_pos(p) - rest.data());
+      if (complete_) {
+        out.status = Status::Complete;
+        return out;
+      }
+      if (expecting_) {
+        out.status = Status::HeadersExpecting;
+        return out;
+      }
+      continue;  // the pause after an upgrade request already taken
+    }
+    break;
   }
   out.status = Status::Error;
   if (error_status_ == 0) {
     // RFC 9112 §2.3: a version we do not speak is 505; anything else that
     // does not parse is 400 (RFC 9112 §3, §6).
-    error_status_ = err == HPE_INVALID_VERSION ? 505 : 400;
+    error_status_ = llhttp_get_errno(p) == HPE_INVALID_VERSION ? 505 : 400;
   }
   return out;
 }
