@@ -141,6 +141,14 @@ void HttpServer::tick() {
     if (gone) {
       finished_.push_back(record(c));
       finished_.back().open = false;
+      if (finished_.size() > cfg_.finished_listed) {
+        const ConnectionRecord& old = finished_.front();
+        ++dropped_connections_;
+        dropped_requests_ += old.requests;
+        dropped_errors_ += old.errors;
+        ++dropped_by_protocol_[old.protocol];
+        finished_.pop_front();
+      }
       it = conns_.erase(it);  // the stack finishes the close in the background
     } else {
       ++it;
@@ -178,7 +186,7 @@ ConnectionRecord HttpServer::record(const Served& c) const {
 }
 
 std::vector<ConnectionRecord> HttpServer::connections() const {
-  std::vector<ConnectionRecord> all = finished_;
+  std::vector<ConnectionRecord> all(finished_.begin(), finished_.end());
   for (const Served& c : conns_)
     all.push_back(record(c));
   return all;
@@ -186,19 +194,22 @@ std::vector<ConnectionRecord> HttpServer::connections() const {
 
 std::string HttpServer::report() const {
   std::vector<ConnectionRecord> all = connections();
-  std::uint64_t requests = 0, errors = 0, open = 0;
-  std::map<std::string, std::uint64_t> by_protocol;
+  std::uint64_t requests = dropped_requests_, errors = dropped_errors_, open = 0;
+  std::map<std::string, std::uint64_t> by_protocol = dropped_by_protocol_;
   for (const ConnectionRecord& r : all) {
     requests += r.requests;
     errors += r.errors;
     open += r.open;
     ++by_protocol[r.protocol];
   }
-  std::string out = fmt::format("http: connections {} (open {}) requests {} errors {};", all.size(),
-                                open, requests, errors);
+  std::string out = fmt::format("http: connections {} (open {}) requests {} errors {};",
+                                all.size() + dropped_connections_, open, requests, errors);
   for (const auto& [p, n] : by_protocol)
     out += fmt::format(" {} {}", p, n);
   out += "\n";
+  if (dropped_connections_)
+    out += fmt::format("http: ({} earlier connections counted above, not listed)\n",
+                       dropped_connections_);
   for (const ConnectionRecord& r : all)
     out += fmt::format("http: conn {} {} {}{} requests {} errors {} {}\n", r.id, r.peer, r.protocol,
                        r.tls ? " tls" : "", r.requests, r.errors, r.open ? "open" : "closed");

@@ -6,7 +6,9 @@
 // client closes (or a linger time passes), then close. Every connection's
 // requests are counted, also after it ended.
 #include <cstdint>
+#include <deque>
 #include <list>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -27,6 +29,9 @@ struct HttpServerConfig {
   std::shared_ptr<TlsContext> tls;
   // After our FIN, how long the client may take to close its side.
   Duration linger = std::chrono::seconds(2);
+  // Finished connections listed one by one in report(); older ones are
+  // only counted, so a long run's memory stays bounded.
+  std::size_t finished_listed = 10000;
 };
 
 // One connection as the statistics see it.
@@ -54,10 +59,11 @@ class HttpServer {
   void close_all();
   bool all_closed() const;
 
-  // Finished connections first, then the open ones, in accept order.
+  // The listed finished connections first, then the open ones, in accept
+  // order.
   std::vector<ConnectionRecord> connections() const;
   // "http: connections N (open K) requests M errors E; http/1.1 N1 h2 N2"
-  // and one line per connection.
+  // (every connection so far) and one line per listed connection.
   std::string report() const;
 
  private:
@@ -71,7 +77,12 @@ class HttpServer {
   Handler handler_;
   HttpServerConfig cfg_;
   std::list<Served> conns_;
-  std::vector<ConnectionRecord> finished_;
+  std::deque<ConnectionRecord> finished_;  // the last cfg_.finished_listed
+  // Totals over the finished connections no longer listed.
+  std::uint64_t dropped_connections_ = 0;
+  std::uint64_t dropped_requests_ = 0;
+  std::uint64_t dropped_errors_ = 0;
+  std::map<std::string, std::uint64_t> dropped_by_protocol_;
   std::uint64_t next_id_ = 1;
 };
 
