@@ -407,3 +407,44 @@ TEST(TlsContext, FingerprintIsSha256OfTheCertificate) {
   EXPECT_EQ(TlsContext::from_files("/nonexistent.pem", "/nonexistent.pem", &err), nullptr);
   EXPECT_NE(err.find("cannot load the certificate"), std::string::npos);
 }
+
+TEST(H2Session, LimitsAnswer431And413) {
+  Http2Config cfg;
+  cfg.max_header_bytes = 300;
+  cfg.max_body_bytes = 10;
+  H2Session server(handler(), cfg, T0, false);
+  H2Client client;
+  // A header block over the limit.
+  std::string n = "x-big", v(400, 'a'), m = ":method", get = "GET", p = ":path", path = "/",
+              sc = ":scheme", http = "http", a = ":authority", host = "x";
+  auto nv = [](std::string& name, std::string& value) {
+    return nghttp2_nv{reinterpret_cast<std::uint8_t*>(name.data()),
+                      reinterpret_cast<std::uint8_t*>(value.data()), name.size(), value.size(),
+                      NGHTTP2_NV_FLAG_NONE};
+  };
+  nghttp2_nv big[] = {nv(m, get), nv(p, path), nv(sc, http), nv(a, host), nv(n, v)};
+  std::int32_t id431 = nghttp2_submit_request(client.s, nullptr, big, 5, nullptr, nullptr);
+  // A body over the limit.
+  static std::string body(100, 'b');
+  static std::size_t sent = 0;
+  nghttp2_data_provider prd{};
+  prd.read_callback = [](nghttp2_session*, std::int32_t, std::uint8_t* buf, std::size_t len,
+                         std::uint32_t* flags, nghttp2_data_source*, void*) -> ssize_t {
+    std::size_t k = std::min(len, body.size() - sent);
+    std::memcpy(buf, body.data() + sent, k);
+    sent += k;
+    if (sent == body.size()) *flags |= NGHTTP2_DATA_FLAG_EOF;
+    return static_cast<ssize_t>(k);
+  };
+  std::string post = "POST", echo = "/echo";
+  nghttp2_nv hp[] = {nv(m, post), nv(p, echo), nv(sc, http), nv(a, host)};
+  std::int32_t id413 = nghttp2_submit_request(client.s, nullptr, hp, 4, &prd, nullptr);
+  std::int32_t ok = client.get("/style.css");
+  pump(
+      server, [&] { return client.output(); }, [&](std::string_view b) { client.input(b); });
+  EXPECT_EQ(client.results[id431].status, 431);
+  EXPECT_EQ(client.results[id413].status, 413);
+  EXPECT_EQ(client.results[ok].status, 200);  // the connection goes on
+  EXPECT_EQ(server.errors(), 2u);
+  EXPECT_EQ(server.requests(), 3u);
+}

@@ -71,7 +71,7 @@ struct H2Session::Callbacks {
     s.request.version_minor = 0;
     return 0;
   }
-  static int on_header(nghttp2_session* session, const nghttp2_frame* f, const std::uint8_t* name,
+  static int on_header(nghttp2_session*, const nghttp2_frame* f, const std::uint8_t* name,
                        std::size_t namelen, const std::uint8_t* value, std::size_t valuelen,
                        std::uint8_t, void* user) {
     H2Session* h = self(user);
@@ -80,12 +80,10 @@ struct H2Session::Callbacks {
     Stream& s = it->second;
     s.header_bytes += namelen + valuelen + 32;  // RFC 9113 §6.5.2's accounting
     if (s.header_bytes > h->cfg_.max_header_bytes) {
-      // §8.2.3 / RFC 6585 §5: refused with 431, without reading the rest.
-      s.too_big = true;
-      nghttp2_submit_rst_stream(session, NGHTTP2_FLAG_NONE, f->hd.stream_id,
-                                NGHTTP2_REFUSED_STREAM);
-      ++h->errors_;
-      return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
+      // RFC 6585 §5: 431, answered when the header block ends; the rest of
+      // the fields are not kept.
+      s.refuse = 431;
+      return 0;
     }
     std::string_view n(reinterpret_cast<const char*>(name), namelen);
     std::string v(reinterpret_cast<const char*>(value), valuelen);
@@ -107,19 +105,24 @@ struct H2Session::Callbacks {
     auto it = h->streams_.find(id);
     if (it == h->streams_.end()) return 0;
     Stream& s = it->second;
+    if (s.refuse) return 0;
     if (s.request.body.size() + len > h->cfg_.max_body_bytes) {
-      s.too_big = true;  // answered 413 at the end of the stream
+      s.refuse = 413;  // RFC 9110 §15.5.14, answered now (see on_frame_recv)
     } else {
       s.request.body.append(reinterpret_cast<const char*>(data), len);
     }
     return 0;
   }
   static int on_frame_recv(nghttp2_session*, const nghttp2_frame* f, void* user) {
-    // A request is complete when its stream ends (RFC 9113 §8.1).
+    // A request is complete when its stream ends (RFC 9113 §8.1); one that
+    // passed a limit is answered at once, without waiting for the rest.
+    H2Session* h = self(user);
     bool request_frame = f->hd.type == NGHTTP2_DATA ||
                          (f->hd.type == NGHTTP2_HEADERS && f->headers.cat == NGHTTP2_HCAT_REQUEST);
-    if (request_frame && (f->hd.flags & NGHTTP2_FLAG_END_STREAM))
-      self(user)->ready_.push_back(f->hd.stream_id);
+    if (!request_frame) return 0;
+    auto it = h->streams_.find(f->hd.stream_id);
+    bool refused = it != h->streams_.end() && it->second.refuse;
+    if ((f->hd.flags & NGHTTP2_FLAG_END_STREAM) || refused) h->ready_.push_back(f->hd.stream_id);
     return 0;
   }
   static int on_stream_close(nghttp2_session*, std::int32_t id, std::uint32_t, void* user) {
@@ -222,10 +225,12 @@ void H2Session::dispatch(std::int32_t id) {
   auto it = streams_.find(id);
   if (it == streams_.end()) return;
   Stream& s = it->second;
+  if (s.answered) return;
+  s.answered = true;
   ++requests_;
   Response resp;
-  if (s.too_big) {
-    resp = simple_response(413);
+  if (s.refuse) {
+    resp = simple_response(s.refuse);
     ++errors_;
   } else if (s.request.method.empty() || s.request.target.empty()) {
     resp = simple_response(400);  // nghttp2 already checks §8.3.1; this is a backstop

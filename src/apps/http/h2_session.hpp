@@ -57,7 +57,8 @@ class H2Session final : public ProtocolSession {
   struct Stream {
     Request request;
     std::size_t header_bytes = 0;
-    bool too_big = false;
+    int refuse = 0;  // 431 or 413: a limit was passed, the request is not served
+    bool answered = false;
     std::string body;  // the response's content
     std::size_t sent = 0;
   };
