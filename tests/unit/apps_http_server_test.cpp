@@ -153,3 +153,16 @@ TEST(HttpServer, ReportListsTheLastFinishedConnectionsAndCountsAll) {
   EXPECT_EQ(count(r, "http: conn "), 2);
   EXPECT_NE(r.find("http: conn 5 10.0.0.1:"), std::string::npos) << r;
 }
+
+TEST(HttpServer, FiveHundredPipelinedRequestsAllAnswered) {
+  World w;
+  std::string req;
+  for (int i = 0; i < 499; ++i)
+    req += "GET / HTTP/1.1\r\nHost: a\r\n\r\n";
+  req += "GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n";
+  bool closed = false;
+  std::string got = w.exchange(req, &closed);
+  EXPECT_TRUE(closed);
+  EXPECT_EQ(count(got, "HTTP/1.1 200 OK"), 500);
+  EXPECT_EQ(count(got, "<p>hi</p>"), 500);
+}

@@ -24,6 +24,7 @@ struct HttpServer::Served {
   bool eof_delivered = false;
   bool fin_sent = false;  // shutdown() after the session finished
   bool closed = false;    // close() called
+  bool more = false;      // pump() stopped while still making progress
   Instant linger_until = kNever;
 };
 
@@ -72,6 +73,9 @@ void HttpServer::on_event(Served& c) {
 void HttpServer::pump(Served& c) {
   Instant now = stack_.now();
   ProtocolSession& s = *c.session;
+  c.more = false;
+  // Bounded, so one busy connection cannot hold the loop; tick() goes on
+  // where this stopped.
   for (int round = 0; round < 64; ++round) {
     bool progress = false;
     // Write what the session has.
@@ -118,6 +122,7 @@ void HttpServer::pump(Served& c) {
     }
     if (!progress) return;
   }
+  c.more = true;
 }
 
 void HttpServer::tick() {
@@ -127,6 +132,8 @@ void HttpServer::tick() {
     if (!c.closed && !c.stream.closed()) {
       if (!c.fin_sent && now >= c.session->deadline()) {
         c.session->on_timer(now);
+        pump(c);
+      } else if (c.more) {
         pump(c);
       }
       if (c.fin_sent && !c.closed && now >= c.linger_until) {
