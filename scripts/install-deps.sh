@@ -9,7 +9,7 @@ packages=(
   tshark python3 python3-scapy iproute2 iptables nftables netcat-openbsd curl
   # HTTP app (src/apps/http): llhttp's C sources, OpenSSL, nghttp2; the
   # clients its interop tests drive (curl above, h2load, wrk).
-  node-llhttp libssl-dev libnghttp2-dev nghttp2-client wrk openssl
+  node-llhttp libssl-dev libnghttp2-dev nghttp2-client wrk openssl chromium
 )
 
 missing=()

@@ -13,7 +13,8 @@ TUN devices it creates itself, each with its own /24 and its own capture:
 The kernel's side of each TUN is 10.83.N.1.  Connections are counted twice:
 SYNs seen on the TUN (an AF_PACKET sniffer), and synack's own per-connection
 report (`http: conn ID PEER PROTOCOL [tls] requests N ...`, printed on
-SIGUSR1).  Prints PASS/FAIL per check and `N passed, M failed`.
+SIGUSR1).  Clients: curl, h2load, wrk, openssl s_client, headless Chromium and
+raw sockets.  Prints PASS/FAIL per check and `N passed, M failed`.
 """
 import hashlib
 import os
@@ -303,6 +304,51 @@ def check_h2c_upgrade():
     return "101 Switching Protocols, then 5 requests over h2c on 1 connection"
 
 
+def chromium(target, *extra):
+    """Headless Chromium loads `target` and its resources; returns the DOM."""
+    profile = L.ENV.path(f"chromium-{time.monotonic_ns()}")
+    r = L.run(["chromium", "--headless=new", "--no-sandbox", "--disable-gpu",
+               "--no-first-run", f"--user-data-dir={profile}", *extra, "--dump-dom", target],
+              timeout=90)
+    dom = r.stdout.decode(errors="replace")
+    if r.returncode != 0 or dom.count("<img") != 30:
+        raise Fail(f"chromium: {L.status(r.returncode)}, {dom.count('<img')} images in the DOM; "
+                   f"stderr {r.stderr.decode(errors='replace').strip()[-200:]!r}")
+    return dom
+
+
+def check_chromium_http11():
+    """A browser over HTTP/1.1 opens at most 6 connections to the host (Chromium's
+    limit) and spreads the page's 32 requests (and its favicon) over them."""
+    p = need("sk0")
+    before, t0 = Report(p), time.monotonic()
+    chromium(url(PLAIN))
+    settle()
+    new, n_syn = Report(p).since(before), syns("sk0", t0)
+    reqs = sum(v[1] for v in new.values())
+    if not (1 < len(new) <= 6) or n_syn != len(new) or reqs < 32:
+        raise Fail(f"{n_syn} SYNs, {len(new)} connections, {reqs} requests: {new}")
+    if any(v[0] != "http/1.1" for v in new.values()):
+        raise Fail(f"not all http/1.1: {new}")
+    return (f"{len(new)} connections (= SYNs), {reqs} requests: "
+            + " + ".join(str(v[1]) for v in new.values()))
+
+
+def check_chromium_h2():
+    """Over HTTPS Chromium speaks h2: one connection carries every request (it
+    may open one spare connection before it knows, which carries none)."""
+    p = need("sk1")
+    before, t0 = Report(p), time.monotonic()
+    chromium(url(TLS), "--ignore-certificate-errors")
+    settle()
+    new, n_syn = Report(p).since(before), syns("sk1", t0)
+    busy = [v for v in new.values() if v[1] > 0]
+    if len(busy) != 1 or busy[0][0] != "h2" or busy[0][1] < 32 or len(new) > 2:
+        raise Fail(f"{n_syn} SYNs, connections {new}")
+    return (f"1 h2 connection carrying {busy[0][1]} requests"
+            + (f", {len(new) - 1} spare with none" if len(new) > 1 else ""))
+
+
 def check_tls_h2():
     """curl --http2 -k over TLS: the page and its 30 images on one connection."""
     p = need("sk1")
@@ -527,6 +573,8 @@ CHECKS = [
     ("tls-h2-one-connection", check_tls_h2),
     ("tls-http1.1-and-fingerprint", check_tls_http11_and_fingerprint),
     ("tls-resumption", check_tls_resumption),
+    ("chromium-http1.1-at-most-6-connections", check_chromium_http11),
+    ("chromium-h2-one-connection", check_chromium_h2),
     ("h2load-tls", check_h2load_tls),
     ("garbage-tls-and-h2", check_tls_garbage),
     ("dir-types-etag-range", check_dir_types_etag_range),
@@ -539,4 +587,4 @@ CHECKS = [
 
 if __name__ == "__main__":
     sys.exit(L.main("sk-http", CHECKS, setup=setup,
-                    tools=["curl", "h2load", "wrk", "openssl", "tshark"]))
+                    tools=["curl", "h2load", "wrk", "openssl", "chromium", "tshark"]))
