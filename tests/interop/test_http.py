@@ -157,12 +157,16 @@ def split_responses(data):
 
 
 # ------------------------------------------------------------------- checks
+BIG_N = 5_000_000
+
+
 def setup():
     site = L.ENV.path("site")
     for name, content in DIR_FILES.items():
         os.makedirs(os.path.dirname(os.path.join(site, name)), exist_ok=True)
         with open(os.path.join(site, name), "wb") as f:
             f.write(content)
+    L.ENV.state["big_sha"] = L.random_file(os.path.join(site, "big.bin"), BIG_N, seed=13)
 
 
 def check_serves_ready():
@@ -478,6 +482,19 @@ def check_dir_types_etag_range():
     return "Content-Type by extension, 304, 206 with the right bytes, 416, no traversal"
 
 
+def check_big_file():
+    """5 MB byte-exact over HTTP/1.1 and over h2c (HTTP/2 flow control: far more
+    than the 64 KiB initial window)."""
+    need("sk2")
+    out, done = L.ENV.path("big.out"), []
+    for proto in ("--http1.1", "--http2-prior-knowledge"):
+        rows = curl([proto, "-o", out, url(DIR, "big.bin")])
+        if rows[0][:2] != ["200", str(BIG_N)] or L.sha256_file(out) != L.ENV.state["big_sha"]:
+            raise Fail(f"{proto}: {rows}, sha256 differs")
+        done.append(f"HTTP/{rows[0][3]}")
+    return f"{BIG_N} bytes byte-exact over " + " and ".join(done)
+
+
 def check_max_requests():
     """--http-max-requests 5: 12 requests need 3 connections (5 + 5 + 2)."""
     p = need("sk2")
@@ -578,6 +595,7 @@ CHECKS = [
     ("h2load-tls", check_h2load_tls),
     ("garbage-tls-and-h2", check_tls_garbage),
     ("dir-types-etag-range", check_dir_types_etag_range),
+    ("big-file", check_big_file),
     ("max-requests", check_max_requests),
     ("idle-timeout", check_idle_timeout),
     ("wrk-keepalive", check_wrk),

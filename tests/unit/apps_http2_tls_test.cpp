@@ -448,3 +448,32 @@ TEST(H2Session, LimitsAnswer431And413) {
   EXPECT_EQ(server.errors(), 2u);
   EXPECT_EQ(server.requests(), 3u);
 }
+
+TEST(TlsSession, LargeBodyOverHttp11AndH2) {
+  const std::string big = site()->load("/big.txt")->content;
+  {
+    TlsSession server(tls_ctx(), factory(true), T0, 10s);
+    TlsClient tls("\x08http/1.1");
+    tls.plain_out = "GET /big.txt HTTP/1.1\r\nHost: x\r\n\r\n";
+    pump(
+        server, [&] { return tls.out(); }, [&](std::string_view b) { tls.in(b); });
+    ASSERT_GT(tls.plain_in.size(), big.size());
+    EXPECT_EQ(tls.plain_in.substr(tls.plain_in.size() - big.size()), big);
+  }
+  TlsSession server(tls_ctx(), factory(true), T0, 10s);
+  TlsClient tls("\x02h2");
+  H2Client h2;
+  std::int32_t id = h2.get("/big.txt");
+  pump(
+      server,
+      [&] {
+        if (SSL_is_init_finished(tls.ssl)) tls.plain_out += h2.output();
+        return tls.out();
+      },
+      [&](std::string_view b) {
+        tls.in(b);
+        h2.input(tls.plain_in);
+        tls.plain_in.clear();
+      });
+  EXPECT_EQ(h2.results[id].body, big);
+}
