@@ -44,7 +44,8 @@ asan-test: deps
 # scratch directory). FUZZ_MERGE=1 then minimises the corpus plus what the run
 # found back into fuzz/corpus (commit the result).
 fuzz: deps
-	cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_C_COMPILER=clang \
+	  -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	  -DSYNACK_FUZZ=ON -DSYNACK_TESTS=OFF -DSYNACK_BENCH=OFF
 	ninja -C $(FUZZ_BUILD)
 	FUZZ_MERGE=$(FUZZ_MERGE) scripts/run-fuzzers.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
@@ -58,6 +59,9 @@ bench: deps
 	$(if $(shell command -v taskset),taskset -c $$(($$(nproc) - 1))) ./$(BENCH_BUILD)/bench_checksum
 	@# One connection's bulk goodput in memory, on one pinned core, beside memcpy.
 	$(if $(shell command -v taskset),taskset -c $$(($$(nproc) - 1))) ./$(BENCH_BUILD)/bench_stream
+	@# HTTP requests per second on one pinned core: HTTP/1.1 and HTTP/2 sans-IO,
+	@# and HTTP/1.1 keep-alive through two synack stacks in memory (p50/p99).
+	$(if $(shell command -v taskset),taskset -c $$(($$(nproc) - 1))) ./$(BENCH_BUILD)/bench_http
 	@# synack <-> Linux over TUN beside Linux <-> Linux over veth (root only).
 	@if [ "$$(id -u)" -eq 0 ]; then bench/tun_throughput.py $(BENCH_BUILD)/synack; \
 	  else echo "bench: TUN throughput skipped (needs root)"; fi

@@ -33,6 +33,7 @@
 #include "rate_reporter.hpp"
 #include "socket/tcp_listener.hpp"
 #include "socket/tcp_stream.hpp"
+#include "wire_pair.hpp"
 
 using namespace synack;
 using namespace std::chrono_literals;
@@ -45,14 +46,8 @@ const wire::Ipv4Address kServerAddr(10, 0, 0, 2);
 // A stack that stops making progress fails the benchmark instead of hanging.
 constexpr int kMaxIdleRounds = 1000;
 
-iface::InterfaceConfig host_config(const char* name, const char* cidr, std::size_t buffer) {
-  iface::InterfaceConfig c;
-  c.name = name;
-  c.address = *wire::Ipv4Cidr::parse(cidr);
-  c.tcp.send_buffer = buffer;
-  c.tcp.recv_buffer = buffer;
-  return c;
-}
+using bench::host_config;
+using bench::WirePair;
 
 // ---- the two networks ----------------------------------------------------------
 
@@ -76,63 +71,6 @@ class SimNet {
   phy::Simulation sim_;
   socket::Stack* client_;
   socket::Stack* server_;
-};
-
-// Frames written by one side wait in the other side's queue until it polls.
-class WireEnd final : public iface::Device {
- public:
-  void connect(WireEnd* peer) { peer_ = peer; }
-  bool pending() const { return !queue_.empty(); }
-  iface::DeviceCaps caps() const override { return {1500, iface::Medium::Ip}; }
-  std::optional<std::span<const std::uint8_t>> receive(Instant) override {
-    if (queue_.empty()) return std::nullopt;
-    current_ = std::move(queue_.front());
-    queue_.pop_front();
-    return std::span<const std::uint8_t>(current_);
-  }
-  void transmit(Instant, std::span<const std::uint8_t> frame) override {
-    peer_->queue_.emplace_back(frame.begin(), frame.end());
-  }
-
- private:
-  WireEnd* peer_ = nullptr;
-  std::deque<std::vector<std::uint8_t>> queue_;
-  std::vector<std::uint8_t> current_;
-};
-
-class WirePair {
- public:
-  static constexpr const char* kName = "pair";
-  explicit WirePair(std::size_t buffer)
-      : client_(host_config("client", "10.0.0.1/24", buffer)),
-        server_(host_config("server", "10.0.0.2/24", buffer)) {
-    client_end_.connect(&server_end_);
-    server_end_.connect(&client_end_);
-  }
-  socket::Stack& client() { return client_; }
-  socket::Stack& server() { return server_; }
-  bool step() {
-    bool c = client_end_.pending() || client_.poll_at() <= now_;
-    bool s = server_end_.pending() || server_.poll_at() <= now_;
-    if (!c && !s) {
-      Instant next = earliest(client_.poll_at(), server_.poll_at());
-      if (next == kNever) return false;
-      now_ = std::max(next, now_);
-      client_.set_time(now_);
-      server_.set_time(now_);
-      return true;
-    }
-    if (c) client_.poll(now_, client_end_);
-    if (s) server_.poll(now_, server_end_);
-    return true;
-  }
-
- private:
-  Instant now_{};
-  socket::Stack client_;
-  socket::Stack server_;
-  WireEnd client_end_;
-  WireEnd server_end_;
 };
 
 // ---- the stream benchmark -----------------------------------------------------------

@@ -289,28 +289,6 @@ def seeds_segment_input():
     }
 
 
-# fuzz_at_command: records [op][len][bytes]; op % 8: 0-1 a command line
-# (CR LF added), 2 raw serial bytes, 3 time passes (bytes[0] ms), 4 data on
-# a link (op bit 7: then its FIN), 5 a link's status (bytes[0] % 4:
-# Connecting, Open, Failed, Closed), 6 a client of the server, 7 the serial
-# side reads output. op / 8 picks the link.
-def seeds_at_command():
-    def at(op, payload):
-        payload = payload.encode() if isinstance(payload, str) else payload
-        return bytes([op, len(payload)]) + payload
-    start = at(0, 'AT+CIPSTART="TCP","10.91.0.1",80') + at(5, b"\x01")
-    return {
-        "client": at(0, "AT+CIPMUX=0") + start + at(0, "AT+CIPSEND=5") + at(2, "hello") +
-        at(4, "world") + at(0, "AT+CIPCLOSE"),
-        "server": at(0, "AT+CIPMUX=1") + at(0, "AT+CIPSERVER=1,8080") + at(6, "ping") +
-        at(6, "pong") + at(0, "AT+CIPSTATUS") + at(0, "AT+CIPCLOSE=5"),
-        "passive": at(0, "AT+CIPRECVMODE=1") + start + at(4 + 0x80, "abcdef") +
-        at(0, "AT+CIPRECVLEN?") + at(0, "AT+CIPRECVDATA=3") + at(0, "AT+CIPRECVDATA=9"),
-        "passthrough": at(0, "AT+CIPMODE=1") + start + at(0, "AT+CIPSEND") + at(2, "data") +
-        at(3, b"\x19") + at(2, "+++") + at(3, b"\x19") + at(0, "AT"),
-        "misc": at(0, "ATE0") + at(0, "AT+GMR") + at(0, "AT+SYSLOG=1") + at(0, "AT+BOGUS") +
-        at(0, "AT+SYSMSG=3") + at(0, 'AT+CWJAP="x","y"') + at(0, "AT+CIFSR") +
-        at(0, "AT+CIPSENDEX=9") + at(0, "AT+RST"),
 def udp(sport, dport, payload, src=PEER, dst=US):
     hdr = struct.pack("!HHHH", sport, dport, 8 + len(payload), 0)
     c = csum(src + dst + struct.pack("!BBH", 0, 17, 8 + len(payload)) + hdr + payload) or 0xFFFF
@@ -366,17 +344,73 @@ def seeds_dns_response():
     }
 
 
+# fuzz_at_command: records [op][len][bytes]; op % 8: 0-1 a command line
+# (CR LF added), 2 raw serial bytes, 3 time passes (bytes[0] ms), 4 data on
+# a link (op bit 7: then its FIN), 5 a link's status (bytes[0] % 4:
+# Connecting, Open, Failed, Closed), 6 a client of the server, 7 the serial
+# side reads output. op / 8 picks the link.
+def seeds_at_command():
+    def at(op, payload):
+        payload = payload.encode() if isinstance(payload, str) else payload
+        return bytes([op, len(payload)]) + payload
+    start = at(0, 'AT+CIPSTART="TCP","10.91.0.1",80') + at(5, b"\x01")
+    return {
+        "client": at(0, "AT+CIPMUX=0") + start + at(0, "AT+CIPSEND=5") + at(2, "hello") +
+        at(4, "world") + at(0, "AT+CIPCLOSE"),
+        "server": at(0, "AT+CIPMUX=1") + at(0, "AT+CIPSERVER=1,8080") + at(6, "ping") +
+        at(6, "pong") + at(0, "AT+CIPSTATUS") + at(0, "AT+CIPCLOSE=5"),
+        "passive": at(0, "AT+CIPRECVMODE=1") + start + at(4 + 0x80, "abcdef") +
+        at(0, "AT+CIPRECVLEN?") + at(0, "AT+CIPRECVDATA=3") + at(0, "AT+CIPRECVDATA=9"),
+        "passthrough": at(0, "AT+CIPMODE=1") + start + at(0, "AT+CIPSEND") + at(2, "data") +
+        at(3, b"\x19") + at(2, "+++") + at(3, b"\x19") + at(0, "AT"),
+        "misc": at(0, "ATE0") + at(0, "AT+GMR") + at(0, "AT+SYSLOG=1") + at(0, "AT+BOGUS") +
+        at(0, "AT+SYSMSG=3") + at(0, 'AT+CWJAP="x","y"') + at(0, "AT+CIFSR") +
+        at(0, "AT+CIPSENDEX=9") + at(0, "AT+RST"),
+    }
+
+
+def seeds_http_request():
+    """Byte 0: piece size - 1; byte 1: limit flags (see fuzz_http_request.cpp)."""
+    def req(piece, mode, text):
+        return bytes([piece, mode]) + text
+    host = b"Host: a\r\n"
+    return {
+        "get": req(0, 0, b"GET / HTTP/1.1\r\n" + host + b"\r\n"),
+        "pipelined": req(7, 0, b"GET /a.txt HTTP/1.1\r\n" + host + b"\r\nHEAD / HTTP/1.1\r\n" +
+                         host + b"\r\nGET /x HTTP/1.1\r\n" + host + b"Connection: close\r\n\r\n"
+                         b"GET / HTTP/1.1\r\n" + host + b"\r\n"),
+        "http10": req(3, 0x20, b"GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"
+                      b"GET /a.txt HTTP/1.0\r\n\r\n"),
+        "chunked-echo": req(2, 0, b"POST /echo HTTP/1.1\r\n" + host + b"Transfer-Encoding: chunked"
+                            b"\r\n\r\n5;x=y\r\nhello\r\n0\r\nT: 1\r\n\r\n"),
+        "expect": req(5, 2, b"POST /echo HTTP/1.1\r\n" + host + b"Content-Length: 20\r\n"
+                      b"Expect: 100-continue\r\n\r\n01234567890123456789"),
+        "range-etag": req(16, 8, b"GET /a.txt HTTP/1.1\r\n" + host + b"Range: bytes=3-9\r\n\r\n"
+                          b"GET /a.txt HTTP/1.1\r\n" + host + b"If-None-Match: \"x\", *\r\n\r\n"
+                          b"GET /a.txt HTTP/1.1\r\n" + host + b"Range: bytes=-5\r\n"
+                          b"If-Range: \"nope\"\r\n\r\n"),
+        "limits": req(1, 0x17, b"GET /aaaaaaaaaaaaaaaa HTTP/1.1\r\n" + host + b"X-Long: " +
+                      b"b" * 66 + b"\r\n\r\n"),
+        "upgrade": req(64, 0, b"GET / HTTP/1.1\r\n" + host + b"Connection: Upgrade, HTTP2-Settings"
+                       b"\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n\r\n"
+                       b"GET /a.txt HTTP/1.1\r\n" + host + b"\r\n"),
+        "bad": req(0, 0, b"GET / HTTP/1.1\r\n" + host + b"Content-Length: 1\r\n"
+                   b"Transfer-Encoding: chunked\r\n\r\nGE T /\r\n"),
+    }
+
+
 TARGETS = {
     "fuzz_dns_response": seeds_dns_response,
     "fuzz_udp_input": seeds_udp_input,
     "fuzz_arp": seeds_arp,
-    "fuzz_at_command": seeds_at_command,
     "fuzz_ethernet": seeds_ethernet,
     "fuzz_icmp": seeds_icmp,
     "fuzz_ipv4": seeds_ipv4,
     "fuzz_segment_input": seeds_segment_input,
     "fuzz_tcp": seeds_tcp,
     "fuzz_tcp_options": seeds_tcp_options,
+    "fuzz_at_command": seeds_at_command,
+    "fuzz_http_request": seeds_http_request,
 }
 
 

@@ -8,6 +8,9 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev libfmt-dev libpcap-dev
   tshark python3 python3-scapy python3-serial iproute2 iptables nftables netcat-openbsd curl
   libc-ares-dev dnsmasq-base
+  # HTTP app (src/apps/http): llhttp's C sources, OpenSSL, nghttp2; the
+  # clients its interop tests drive (curl above, h2load, wrk).
+  node-llhttp libssl-dev libnghttp2-dev nghttp2-client wrk openssl chromium
 )
 
 missing=()

@@ -39,6 +39,7 @@ dict_for() {
     fuzz_tcp | fuzz_tcp_options | fuzz_segment_input) echo "$root/fuzz/tcp.dict" ;;
     fuzz_ethernet | fuzz_ipv4 | fuzz_arp | fuzz_icmp | fuzz_udp_input) echo "$root/fuzz/ip.dict" ;;
     fuzz_at_command) echo "$root/fuzz/at.dict" ;;
+    fuzz_http_request) echo "$root/fuzz/http.dict" ;;
   esac
 }
 

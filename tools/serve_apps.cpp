@@ -24,6 +24,12 @@ std::optional<AppSpec> AppSpec::parse(const std::string& text) {
   } else if (text.rfind("source:", 0) == 0) {
     s.kind = Kind::Source;
     if (!number(std::string_view(text).substr(7), s.bytes)) return std::nullopt;
+  } else if (text == "http") {
+    s.kind = Kind::Http;
+  } else if (text.rfind("http:", 0) == 0) {
+    s.kind = Kind::Http;
+    s.dir = text.substr(5);
+    if (s.dir.empty()) return std::nullopt;
   } else if (text.rfind("drop:", 0) == 0) {
     s.kind = Kind::Drop;
     std::uint64_t ms = 0;
@@ -63,6 +69,7 @@ void ServedConnections::on_event(Served& c) {
       pump_source(c);
       break;
     case AppSpec::Kind::NoRead:
+    case AppSpec::Kind::Http:  // served by apps::http::HttpServer instead
     case AppSpec::Kind::Drop:
     case AppSpec::Kind::Hold:
       break;

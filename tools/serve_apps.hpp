@@ -13,10 +13,11 @@
 namespace synack::tools {
 
 struct AppSpec {
-  enum class Kind { Echo, Discard, Hold, NoRead, Source, Drop } kind = Kind::Echo;
+  enum class Kind { Echo, Discard, Hold, NoRead, Source, Drop, Http } kind = Kind::Echo;
   std::uint64_t bytes = 0;  // source:BYTES
   Duration delay{0};        // drop:MS
-  // Parses echo | discard | hold | noread | source:BYTES | drop:MS.
+  std::string dir;          // http:DIR (empty: the built-in page)
+  // Parses echo | discard | hold | noread | source:BYTES | drop:MS | http[:DIR].
   static std::optional<AppSpec> parse(const std::string& text);
 };
 

@@ -4,6 +4,8 @@
 #include <csignal>
 #include <cstdio>
 
+#include "apps/http/http_server.hpp"
+#include "apps/http/site_handler.hpp"
 #include "cli_checks.hpp"
 #include "serve_apps.hpp"
 #include "socket/tcp_listener.hpp"
@@ -26,12 +28,16 @@ CLI::App* add_serve_command(CLI::App& app, ServeArgs& a) {
   add_text_option(cmd, "--app", a.app,
                   "echo | discard | hold (listen, never accept) | noread (accept, never read)\n"
                   "| source:BYTES (accept, send BYTES, byte i = i mod 256, then close)\n"
-                  "| drop:MS (accept, wait MS ms, close without reading)")
+                  "| drop:MS (accept, wait MS ms, close without reading)\n"
+                  "| http[:DIR] (HTTP/1.1 and h2c, or with TLS h2 and http/1.1, serving DIR or\n"
+                  "  without DIR a built-in page of 30 images; POST /echo echoes the body)")
       ->required();
+  add_http_serve_options(cmd, a.http);
   cmd->footer(
       "Prints exactly one line `ready ADDR:PORT` on stdout once listening; runs until SIGINT\n"
       "or SIGTERM, then closes its connections and exits 0. SIGUSR1 prints the connection\n"
-      "table (like `ss -tan`) on stderr.");
+      "table (like `ss -tan`) on stderr; with --app http also each HTTP connection's\n"
+      "protocol and request count (`http: conn ...`), printed again at exit.");
   return cmd;
 }
 
@@ -46,8 +52,21 @@ int run_serve_command(const ServeArgs& a) {
   if (!spec) {
     std::fprintf(stderr,
                  "synack serve: error: unknown --app '%s': expected echo, discard, hold, noread, "
-                 "source:BYTES or drop:MS\n",
+                 "source:BYTES, drop:MS or http[:DIR]\n",
                  a.app.c_str());
+    return 2;
+  }
+  // Every argument is checked before the device exists: the network ones,
+  // then HTTP's (which loads or makes the TLS certificate).
+  if (auto err = check_net_args(a.net)) {
+    std::fprintf(stderr, "synack serve: error: %s\n", err->c_str());
+    return 2;
+  }
+  HttpServeSetup http_setup;
+  std::string cert_name = a.net.addr.substr(0, a.net.addr.find('/'));
+  if (auto err = setup_http_serve(a.http, spec->kind == AppSpec::Kind::Http, spec->dir, cert_name,
+                                  http_setup)) {
+    std::fprintf(stderr, "synack serve: error: %s\n", err->c_str());
     return 2;
   }
   int code = 0;
@@ -62,10 +81,24 @@ int run_serve_command(const ServeArgs& a) {
   }
   ServedConnections served(*spec);
   socket::Stack& stack = session->stack();
+  std::unique_ptr<apps::http::HttpServer> http;
+  if (spec->kind == AppSpec::Kind::Http) {
+    http = std::make_unique<apps::http::HttpServer>(
+        stack, apps::http::make_site_handler(http_setup.files), http_setup.config);
+    if (http_setup.config.tls)
+      std::fprintf(stderr, "synack serve: TLS certificate%s, SHA-256 fingerprint %s\n",
+                   http_setup.self_signed ? (" (self-signed for " + cert_name + ")").c_str() : "",
+                   http_setup.fingerprint.c_str());
+  }
   if (spec->kind != AppSpec::Kind::Hold) {
     listener->on_acceptable([&] {
-      while (auto s = listener->accept())
-        served.adopt(std::move(*s), stack.now());
+      while (auto s = listener->accept()) {
+        if (http) {
+          http->adopt(std::move(*s));
+        } else {
+          served.adopt(std::move(*s), stack.now());
+        }
+      }
     });
   }
   std::signal(SIGUSR1, on_sigusr1);
@@ -82,11 +115,13 @@ int run_serve_command(const ServeArgs& a) {
   }
   session->loop().every(std::chrono::milliseconds(10), [&] {
     served.tick(stack.now());
+    if (http) http->tick();
     if (g_dump_requested) {
       g_dump_requested = 0;
       std::string dump = "LISTEN       " + session->address().to_string() + ":" +
                          std::to_string(*port) + " 0.0.0.0:*\n\t " +
                          format_listener(listener->listener()) + "\n" + session->connection_dump();
+      if (http) dump += http->report();
       std::fputs(dump.c_str(), stderr);
       std::fflush(stderr);
     }
@@ -106,15 +141,22 @@ int run_serve_command(const ServeArgs& a) {
   // FINs a moment (bounded) to be acknowledged.
   listener->close();
   served.close_all();
+  if (http) http->close_all();
+  auto all_closed = [&] { return served.all_closed() && (!http || http->all_closed()); };
   auto deadline = session->loop().now() + std::chrono::seconds(2);
   session->loop().every(std::chrono::milliseconds(10), [&] {
     served.tick(stack.now());
-    if (served.all_closed() || session->loop().now() >= deadline) session->loop().stop();
+    if (http) http->tick();
+    if (all_closed() || session->loop().now() >= deadline) session->loop().stop();
   });
-  if (!served.all_closed()) session->loop().run_for(std::chrono::seconds(2));
+  if (!all_closed()) session->loop().run_for(std::chrono::seconds(2));
   // Nothing the stack queued may be lost at exit: the RSTs for connections
   // the listener never handed out, the last ACKs and FINs.
   session->loop().drain(std::chrono::seconds(1));
+  if (http) {
+    http->tick();
+    std::fputs(http->report().c_str(), stderr);
+  }
   return 0;
 }
 

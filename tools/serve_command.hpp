@@ -4,6 +4,7 @@
 #include <string>
 
 #include "net_session.hpp"
+#include "serve_http_options.hpp"
 
 namespace CLI {
 class App;
@@ -15,6 +16,7 @@ struct ServeArgs {
   NetArgs net;
   std::string port;
   std::string app;
+  HttpServeArgs http;
 };
 
 CLI::App* add_serve_command(CLI::App& app, ServeArgs& args);

@@ -172,6 +172,31 @@ for v in ["source:", "source:-1", "source:abc", "source:1x", "source:99999999999
           "echo:1", "Echo", "hold "]:
     bad(f"serve --app {v!r}", with_opt(SERVE, "--app", v))
 
+# --app http[:DIR] and its options (issue 13). Each run starts in a fresh
+# directory holding input.txt and sub/.
+HTTP = with_opt(SERVE, "--app", "http")
+for v in ["http:", "HTTP", "https", "http:nodir", "http:input.txt", "http2", "http:/nonexistent"]:
+    bad(f"serve --app {v!r}", with_opt(SERVE, "--app", v))
+for opt in ["--tls-cert", "--tls-key"]:
+    bad(f"serve {opt} without --app http", SERVE + [opt, "input.txt"])
+bad("serve --tls-self-signed without --app http", SERVE + ["--tls-self-signed"])
+bad("serve --http-idle-timeout-ms without --app http", SERVE + ["--http-idle-timeout-ms", "5"])
+bad("serve --http-max-requests without --app http", SERVE + ["--http-max-requests", "5"])
+bad("serve --tls-cert without --tls-key", HTTP + ["--tls-cert", "input.txt"])
+bad("serve --tls-key without --tls-cert", HTTP + ["--tls-key", "input.txt"])
+bad("serve --tls-self-signed with --tls-cert",
+    HTTP + ["--tls-self-signed", "--tls-cert", "input.txt", "--tls-key", "input.txt"])
+bad("serve --tls-self-signed=1", HTTP + ["--tls-self-signed=1"])
+bad("serve --tls-self-signed given a value", HTTP + ["--tls-self-signed", "yes"])
+for v in ["nosuch", "sub", ""]:
+    bad(f"serve --tls-cert {v!r}", HTTP + ["--tls-cert", v, "--tls-key", "input.txt"])
+    bad(f"serve --tls-key {v!r}", HTTP + ["--tls-cert", "input.txt", "--tls-key", v])
+bad("serve --tls-cert not PEM", HTTP + ["--tls-cert", "input.txt", "--tls-key", "input.txt"])
+for opt, extra in {"--http-idle-timeout-ms": ["0", "86400001"],
+                   "--http-max-requests": ["0", "1000000001"]}.items():
+    for v in NOT_NUMBERS + extra:
+        bad(f"serve {opt} {v!r}", with_opt(HTTP, opt, v))
+
 # Impairment specs.
 IMPAIRS = ["", ",,,", ",", "loss=1%,loss=2%", "loss=1%,", ",loss=1%", "loss=1%,,delay=5ms",
            " ", "loss=nan", "loss=inf", "loss=2", "loss=-1%", "loss=", "loss", "delay=50",
@@ -300,6 +325,8 @@ GOOD = [  # (name, argv, files that must exist afterwards, text stdout must hold
       "100.5", "--delay-ms", "0", "--deadline-ms", "1", "--syn-backlog", "1", "--backlog", "1"],
      [], "auto"),
     ("serve --help names --retries2", ["serve", "--help"], [], "--retries2"),
+    ("serve --help names --tls-self-signed", ["serve", "--help"], [], "--tls-self-signed"),
+    ("serve --help names --http-max-requests", ["serve", "--help"], [], "--http-max-requests"),
     ("connect --help names --retries2", ["connect", "--help"], [], "--retries2"),
     ("relay --help", ["relay", "--help"], [], "--tun"),
     ("at-modem --help names --retries2", ["at-modem", "--help"], [], "--retries2"),
@@ -323,6 +350,11 @@ REACH_DEVICE = [
                                                      "--retries2", "255")),
     ("serve --tap --impair none", SERVE + ["--tap", "--impair", "none"]),
     ("serve, a 15-character name", with_opt(SERVE, "--tun", "abcdefghijklmno")),
+    ("serve --app http, every HTTP option", with_opt(SERVE, "--app", "http:sub") + [
+        "--tls-self-signed", "--http-idle-timeout-ms", "86400000", "--http-max-requests",
+        "1000000000"]),
+    ("serve --app http, edge values", with_opt(SERVE, "--app", "http") + [
+        "--http-idle-timeout-ms", "1", "--http-max-requests", "1"]),
     ("connect --retries2 15", CONNECT + ["--retries2", "15", "--send", "input.txt"]),
     ("relay, good", RELAY + ["--impair", "loss=1%,seed=3"]),
     ("at-modem, every option good", AT_MODEM + [

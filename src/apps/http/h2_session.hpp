@@ -1,0 +1,84 @@
+#pragma once
+// One HTTP/2 connection on the server side (RFC 9113), sans-IO over
+// nghttp2's session API: bytes go in through nghttp2_session_mem_recv and
+// come out of nghttp2_session_mem_send; nghttp2 does the framing, HPACK,
+// flow control and SETTINGS. Each request that ends its stream goes to the
+// same Handler as HTTP/1.1; many streams run at once.
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "apps/http/http_message.hpp"
+#include "apps/http/protocol_session.hpp"
+
+struct nghttp2_session;
+
+namespace synack::apps::http {
+
+struct Http2Config {
+  std::uint32_t max_concurrent_streams = 100;        // SETTINGS_MAX_CONCURRENT_STREAMS (§6.5.2)
+  std::uint32_t initial_window = 1 << 20;            // SETTINGS_INITIAL_WINDOW_SIZE for uploads
+  std::size_t max_header_bytes = 16 * 1024;          // SETTINGS_MAX_HEADER_LIST_SIZE
+  std::size_t max_body_bytes = 1 << 20;              // beyond: 413
+  Duration idle_timeout = std::chrono::seconds(60);  // no open stream this long: GOAWAY
+};
+
+class H2Session final : public ProtocolSession {
+ public:
+  // `tls`: the protocol is "h2" (over TLS, ALPN) rather than "h2c".
+  H2Session(Handler handler, Http2Config cfg, Instant now, bool tls);
+  ~H2Session() override;
+  H2Session(const H2Session&) = delete;
+  H2Session& operator=(const H2Session&) = delete;
+
+  void receive(std::string_view bytes, Instant now) override;
+  void receive_eof(Instant now) override;
+  std::string_view pending_output() const override {
+    return std::string_view(out_).substr(out_pos_);
+  }
+  void consume_output(std::size_t n, Instant now) override;
+  Instant deadline() const override;
+  void on_timer(Instant now) override;
+  bool finished() const override;
+  std::uint64_t requests() const override { return requests_; }
+  std::uint64_t errors() const override { return errors_; }
+  std::string_view protocol() const override { return tls_ ? "h2" : "h2c"; }
+
+  std::size_t open_streams() const { return streams_.size(); }
+
+  // Continues a connection upgraded from HTTP/1.1 (RFC 7540 §3.2): applies
+  // the client's base64url HTTP2-Settings and answers `request` on stream 1.
+  // False (and a GOAWAY) when the settings do not decode.
+  bool upgrade(std::string_view settings_base64url, Request request, Instant now);
+
+ private:
+  struct Stream {
+    Request request;
+    std::size_t header_bytes = 0;
+    int refuse = 0;  // 431 or 413: a limit was passed, the request is not served
+    bool answered = false;
+    std::string body;  // the response's content
+    std::size_t sent = 0;
+  };
+  struct Callbacks;
+  void dispatch(std::int32_t id);
+  void fill_output();
+
+  Handler handler_;
+  Http2Config cfg_;
+  bool tls_;
+  nghttp2_session* session_ = nullptr;
+  std::map<std::int32_t, Stream> streams_;
+  std::vector<std::int32_t> ready_;  // streams whose request is complete
+  std::string out_;
+  std::size_t out_pos_ = 0;
+  Instant last_activity_;
+  std::uint64_t requests_ = 0;
+  std::uint64_t errors_ = 0;
+  bool failed_ = false;
+  bool peer_eof_ = false;
+};
+
+}  // namespace synack::apps::http

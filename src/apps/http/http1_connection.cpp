@@ -1,0 +1,184 @@
+#include "apps/http/http1_connection.hpp"
+
+#include <exception>
+
+#include "apps/http/response_writer.hpp"
+
+namespace synack::apps::http {
+
+Http1Connection::Http1Connection(Handler handler, Http1Config cfg, Instant now)
+    : handler_(std::move(handler)), cfg_(cfg), parser_(cfg.limits), last_activity_(now) {}
+
+void Http1Connection::receive(std::string_view bytes, Instant now) {
+  if (upgrade_) {
+    in_.append(bytes);  // HTTP/2's, handed over with take_upgrade()
+    return;
+  }
+  if (closing_ || peer_closed_ || bytes.empty()) return;  // RFC 9112 §9.6: ignored
+  if (request_started_ == kNever) request_started_ = now;
+  in_.append(bytes);
+  process(now);
+}
+
+void Http1Connection::receive_eof(Instant now) {
+  peer_closed_ = true;
+  process(now);
+}
+
+void Http1Connection::consume_output(std::size_t n, Instant now) {
+  out_pos_ += std::min(n, out_.size() - out_pos_);
+  if (out_pos_ == out_.size()) {
+    out_.clear();
+    out_pos_ = 0;
+  } else if (out_pos_ > (1 << 16) && out_pos_ * 2 > out_.size()) {
+    out_.erase(0, out_pos_);
+    out_pos_ = 0;
+  }
+  if (n) last_activity_ = now;
+  process(now);  // parsing may have paused for the backlog
+}
+
+bool Http1Connection::closing() const {
+  // After the peer's FIN, whatever complete requests arrived are answered
+  // first; a partial one never completes.
+  return closing_ || (peer_closed_ && in_pos_ == in_.size());
+}
+
+Instant Http1Connection::deadline() const {
+  if (closing_) return kNever;
+  // A request that has begun must complete within the timeout however
+  // slowly it trickles (slowloris); otherwise the clock runs from the last
+  // answer or the last progress in sending it.
+  bool partial = parser_.mid_request() || in_pos_ < in_.size();
+  Instant from = partial && request_started_ != kNever ? request_started_ : last_activity_;
+  return from + cfg_.idle_timeout;
+}
+
+void Http1Connection::on_timer(Instant now) {
+  if (closing_ || now < deadline()) return;
+  ++counters_.timeouts;
+  if (parser_.mid_request() || in_pos_ < in_.size()) {
+    answer_error(408, now);  // RFC 9110 §15.5.9
+  } else {
+    closing_ = true;  // idle: close without a response (RFC 9112 §9.5)
+  }
+}
+
+void Http1Connection::process(Instant now) {
+  while (!closing_ && !upgrade_ && in_pos_ < in_.size() &&
+         out_.size() - out_pos_ <= cfg_.max_output_backlog) {
+    std::string_view rest = std::string_view(in_).substr(in_pos_);
+    RequestParser::Outcome o = parser_.parse(rest);
+    in_pos_ += o.consumed;
+    switch (o.status) {
+      case RequestParser::Status::NeedMore:
+        break;
+      case RequestParser::Status::HeadersExpecting:
+        write_continue(out_);  // RFC 9110 §10.1.1
+        continue;
+      case RequestParser::Status::Complete:
+        answer(parser_.take(), now);
+        continue;
+      case RequestParser::Status::Error:
+        answer_error(parser_.error_status(), now);
+        break;
+    }
+    break;
+  }
+  if (upgrade_) return;  // the rest of in_ belongs to HTTP/2
+  if (in_pos_ == in_.size()) {
+    in_.clear();
+    in_pos_ = 0;
+  } else if (in_pos_ > (1 << 16)) {
+    in_.erase(0, in_pos_);
+    in_pos_ = 0;
+  }
+  if (!parser_.mid_request() && in_.empty()) request_started_ = kNever;
+}
+
+void Http1Connection::answer(const Request& req, Instant now) {
+  ++counters_.requests;
+  counters_.highest_minor = std::max(counters_.highest_minor, req.version_minor);
+  last_activity_ = now;
+  // The next pipelined request's clock starts now.
+  request_started_ = in_pos_ < in_.size() ? now : kNever;
+  // RFC 9112 §3.2: an HTTP/1.1 request without exactly one Host is a 400.
+  int hosts = 0;
+  for (const auto& [n, v] : req.headers)
+    hosts += field_name_equals(n, "Host");
+  if ((req.version_minor >= 1 && hosts != 1) || hosts > 1) {
+    --counters_.requests;  // answer_error counts it
+    answer_error(400, now);
+    return;
+  }
+  if (cfg_.allow_h2c_upgrade && start_h2c_upgrade(req)) return;
+  // RFC 9112 §9.3: 1.1 persists unless `Connection: close`; 1.0 only with
+  // `Connection: keep-alive`. The request limit closes after its last answer.
+  // Requests that arrived before the peer's FIN are all answered, whenever
+  // their turn comes (closing() then ends the connection).
+  bool keep = parser_.keep_alive() && counters_.requests < cfg_.max_requests;
+  Response resp;
+  try {
+    resp = handler_(req);
+  } catch (const std::exception&) {
+    resp = simple_response(500);
+  }
+  ResponseFraming f;
+  f.request_minor = req.version_minor;
+  f.head = req.method == "HEAD";
+  f.close = !keep;
+  f.keep_alive_10 = keep && req.version_minor == 0;
+  write_response(resp, f, out_);
+  // RFC 9112 §9.6: after a response with `Connection: close` nothing
+  // more is read; pipelined requests behind it are dropped.
+  if (!keep) closing_ = true;
+}
+
+bool Http1Connection::start_h2c_upgrade(const Request& req) {
+  // RFC 7540 §3.2: `Upgrade: h2c`, `Connection: Upgrade, HTTP2-Settings` and
+  // exactly one HTTP2-Settings field. A request with content keeps HTTP/1.1
+  // (a server may ignore the Upgrade, RFC 9110 §7.8), as does one that asked
+  // to close.
+  if (req.version_minor < 1 || !req.body.empty() || !parser_.keep_alive()) return false;
+  if (!field_has_token(req.headers, "Upgrade", "h2c")) return false;
+  if (!field_has_token(req.headers, "Connection", "Upgrade") ||
+      !field_has_token(req.headers, "Connection", "HTTP2-Settings"))
+    return false;
+  int n = 0;
+  std::string settings;
+  for (const auto& [name, value] : req.headers) {
+    if (field_name_equals(name, "HTTP2-Settings")) {
+      ++n;
+      settings = value;
+    }
+  }
+  if (n != 1) return false;
+  --counters_.requests;  // answered on HTTP/2's stream 1, and counted there
+  out_.append("HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n");
+  upgrade_ = Upgrade{req, std::move(settings), {}};
+  return true;
+}
+
+Http1Connection::Upgrade Http1Connection::take_upgrade() {
+  Upgrade u = std::move(*upgrade_);
+  u.rest = in_.substr(in_pos_);
+  in_.clear();
+  in_pos_ = 0;
+  upgrade_.reset();
+  closing_ = true;  // this object is done
+  return u;
+}
+
+void Http1Connection::answer_error(int status, Instant now) {
+  ++counters_.requests;
+  ++counters_.errors;
+  last_activity_ = now;
+  // After a framing error the stream cannot be trusted: answer and close
+  // (RFC 9112 §9.6; 413 and 431 may close too, RFC 9110 §15.5.14).
+  ResponseFraming f;
+  f.close = true;
+  write_response(simple_response(status), f, out_);
+  closing_ = true;
+}
+
+}  // namespace synack::apps::http
