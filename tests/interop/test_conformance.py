@@ -56,6 +56,13 @@ def from_synack(where, local):
     return [s for s in SNIFF[where[0]].segments((local, peer)) if s.src == peer]
 
 
+def resets_from_synack(where, local, within=2.0):
+    """synack's RSTs to `local`, waiting up to `within` s for the first: the
+    kernel may report the reset before the sniffer thread has read the frame
+    from its own socket (seen on a loaded machine)."""
+    return L.wait_until(lambda: [x for x in from_synack(where, local) if "R" in x.flags], within)
+
+
 def from_kernel(where, local):
     peer = f"{where[1]}:{where[3]}"
     return [s for s in SNIFF[where[0]].segments((local, peer)) if s.src == local]
@@ -130,7 +137,7 @@ def check_keepalive_passive():
         expect_reset(s, 4.0)
     finally:
         L.nft("delete table ip kq")
-    rst = [x for x in from_synack(KEEP, local) if "R" in x.flags]
+    rst = resets_from_synack(KEEP, local)
     late = [x for x in from_synack(KEEP, local) if x.t > t_block and x.flags == "A"]
     if len(late) < 2:
         raise Fail(f"expected 2 unanswered probes before the reset, saw {late}")
@@ -153,7 +160,7 @@ def check_listener_close_resets_queue():
     for i, s in enumerate(socks):
         local = "%s:%d" % s.getsockname()
         expect_reset(s, 2.0)
-        rst = [x for x in from_synack(HOLD, local) if "R" in x.flags]
+        rst = resets_from_synack(HOLD, local)
         if not rst:
             raise Fail(f"connection {i}: no RST on the wire")
         sa = next(x for x in from_synack(HOLD, local) if x.flags == "SA")
@@ -171,7 +178,7 @@ def check_close_with_unread_data():
     local = "%s:%d" % s.getsockname()
     s.sendall(b"never read " * 10)
     expect_reset(s, 3.0)
-    rst = [x for x in from_synack(DROP, local) if "R" in x.flags]
+    rst = resets_from_synack(DROP, local)
     if not rst:
         raise Fail("no RST on the wire")
     check_reset_fields(rst[0], from_kernel(DROP, local), "close with unread data")
@@ -206,6 +213,8 @@ def check_connect_interrupted():
         expect_reset(conn, 1.0)
         me = "%s:%d" % conn.getsockname()
         them = "%s:%d" % peer
+        L.wait_until(lambda: any("R" in x.flags and x.src == them
+                                 for x in sniff.segments((me, them))), 2)
         rst = [x for x in sniff.segments((me, them)) if "R" in x.flags and x.src == them]
         if not rst or rst[0].flags != "RA":
             raise Fail(f"expected RST|ACK from synack, saw {rst}")
