@@ -44,8 +44,9 @@ CLI::App* add_at_modem_command(CLI::App& app, AtModemArgs& a) {
       "does (lines starting `at:`), such as why a command answered ERROR.\n"
       "Links: \"TCP\" and \"UDP\" (AT+CIPSTART=[<id>,]\"UDP\",host,port[,local port,mode],\n"
       "mode 0/1/2 as esp-at v2.2; +IPD carries one datagram; AT+CIPSEND=[<id>,]<len>,ip,port\n"
-      "sends one datagram elsewhere). ICMP errors on UDP links are not reported to the\n"
-      "serial line (the ESP8266's lwIP does not), only to --trace.");
+      "sends one datagram elsewhere). An ICMP port unreachable is not reported on a UDP\n"
+      "link (the ESP8266's lwIP does not): SEND OK, and the link stays open. \"SSL\"\n"
+      "answers ERROR: the modem has no TLS client yet.");
   return cmd;
 }
 
