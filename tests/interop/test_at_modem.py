@@ -16,7 +16,7 @@ passthrough with `+++` (and its reconnection when the server closes),
 host names resolved through a real dnsmasq (on 10.85.9.53, an address on
 the namespace's lo, reached through the TUN; `--dns`) and `DNS Fail` for a
 name it does not know, UDP links to a Linux UDP echo server (+IPD with
-CIPDINFO=1, AT+CIPSEND to another peer, modes 0 and 2, a datagram to a
+CIPDINFO=1, AT+CIPSEND to another peer, modes 0, 1 and 2, a datagram to a
 closed port: SEND OK and nothing on the serial line, as lwIP does),
 --stdio, and SIGTERM (a FIN on every link, exit status 0).
 Prints PASS/FAIL per check and `N passed, M failed`.
@@ -426,13 +426,16 @@ def cipstatus(s):
 def check_udp():
     """UDP links to a Linux echo server: SEND OK, the echo as one +IPD with
     the sender (CIPDINFO=1), a datagram from another Linux peer, AT+CIPSEND
-    to that peer; mode 0 keeps the remote, mode 2 follows the last sender;
+    to that peer; mode 0 keeps the remote, mode 2 follows the last sender,
+    mode 1 only the first other one;
     a datagram to a closed port: SEND OK and nothing more."""
     s = port()
     echo = UdpEcho(5007)
     other = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     other.bind((HOST, 5008))
     other.settimeout(5)
+    third = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    third.bind((HOST, 5009))
     try:
         s.at("AT+CIPDINFO=1", b"\r\nOK\r\n")
         s.at(f'AT+CIPSTART="UDP","{HOST}",5007,4000,0', b"CONNECT\r\n\r\nOK\r\n")
@@ -475,12 +478,24 @@ def check_udp():
         if (data, peer) != (b"yo", (ADDR, 4001)):
             raise Fail(f"mode 2: the last sender got {data!r} from {peer}")
         s.at("AT+CIPCLOSE", b"CLOSED\r\n\r\nOK\r\n")
+        # Mode 1: the remote changes once, to the first other peer.
+        s.at(f'AT+CIPSTART="UDP","{HOST}",5007,4002,1', b"CONNECT\r\n\r\nOK\r\n")
+        other.sendto(b"one", (ADDR, 4002))
+        s.expect(b'\r\n+IPD,3,"10.85.0.1",5008:one')
+        third.sendto(b"two", (ADDR, 4002))
+        s.expect(b'\r\n+IPD,3,"10.85.0.1",5009:two')
+        st = cipstatus(s)
+        if st != b'STATUS:3\r\n+CIPSTATUS:0,"UDP","10.85.0.1",5008,4002,0\r\n\r\nOK\r\n':
+            raise Fail(f"mode 1: AT+CIPSTATUS {st!r}")
+        s.at("AT+CIPCLOSE", b"CLOSED\r\n\r\nOK\r\n")
         s.at("AT+CIPDINFO=0", b"\r\nOK\r\n")
         s.quiet()
     finally:
         echo.close()
         other.close()
-    return "echo of 5 and 1290 bytes as one +IPD each; CIPSEND to 5008; closed port quiet; mode 2"
+        third.close()
+    return ("echo of 5 and 1290 bytes as one +IPD each; CIPSEND to 5008; closed port quiet; "
+            "mode 2 follows every sender, mode 1 the first only")
 
 
 def check_server_three_clients():
