@@ -13,6 +13,11 @@ multi-connection server (CIPMUX=1, CIPSERVER=1,8080) with three Linux clients
 at once, passive receive mode with TCP flow control (1 MiB read in 2 KiB
 AT+CIPRECVDATA chunks, the capture showing the window close and reopen),
 passthrough with `+++` (and its reconnection when the server closes),
+host names resolved through a real dnsmasq (on 10.85.9.53, an address on
+the namespace's lo, reached through the TUN; `--dns`) and `DNS Fail` for a
+name it does not know, UDP links to a Linux UDP echo server (+IPD with
+CIPDINFO=1, AT+CIPSEND to another peer, modes 0, 1 and 2, a datagram to a
+closed port: SEND OK and nothing on the serial line, as lwIP does),
 --stdio, and SIGTERM (a FIN on every link, exit status 0).
 Prints PASS/FAIL per check and `N passed, M failed`.
 """
@@ -30,6 +35,7 @@ import interop_lib as L  # noqa: E402
 from interop_lib import Fail, MiB  # noqa: E402
 
 TUN, ADDR, HOST = "skat0", "10.85.0.2", "10.85.0.1"
+DNS_SERVER = "10.85.9.53"
 STATE = {}    # "modem": the Synack, "serial": the pyserial port, "sniffer"
 
 
@@ -188,7 +194,8 @@ def check_start():
     trace = L.ENV.path("at-modem.trace")
     STATE["trace"] = trace
     p = L.Synack(["at-modem", "--tun", TUN, "--addr", f"{ADDR}/24", "--host-addr", f"{HOST}/24",
-                  "--pty", link, "--pcap", cap, "--trace", trace, "--wifi", "synack",
+                  "--pty", link, "--pcap", cap, "--trace", trace, "--dns", DNS_SERVER,
+                  "--wifi", "synack",
                   "--wifi", "lab:password1",
                   # serve's TCP options apply to the links: a SYN nobody
                   # answers gives up after 0.2 + 0.4 + 0.8 s.
@@ -282,7 +289,7 @@ def check_peer_close():
 
 
 def check_error_paths():
-    """Refused, host names (no DNS yet), UDP, SSL, bad and over-long lines:
+    """Refused, unknown host names, a bad UDP mode, SSL, bad and over-long lines:
     ERROR each time, and an open link is not disturbed."""
     s = port()
     s.at(f'AT+CIPSTART="TCP","{HOST}",5999', b"\r\nERROR\r\nCLOSED\r\n")   # refused
@@ -295,8 +302,8 @@ def check_error_paths():
     if not 1.2 < took < 5:
         raise Fail(f"the SYN gave up after {took:.1f} s, expected 1.4 s (--syn-retries 2, "
                    f"--rto-initial-ms 200)")
-    s.at('AT+CIPSTART="TCP","example.test",80', b"DNS Fail\r\n\r\nERROR\r\nCLOSED\r\n")
-    s.at(f'AT+CIPSTART="UDP","{HOST}",7,1000,0', b"\r\nERROR\r\n")
+    s.at('AT+CIPSTART="TCP","nosuch.test.synack",80', b"DNS Fail\r\n\r\nERROR\r\nCLOSED\r\n")
+    s.at(f'AT+CIPSTART="UDP","{HOST}",7,1000,3', b"\r\nERROR\r\n")    # mode 3
     s.at(f'AT+CIPSTART="SSL","{HOST}",443', b"\r\nERROR\r\n")
 
     def handler(conn):
@@ -321,11 +328,174 @@ def check_error_paths():
     if got != b"ok":
         raise Fail(f"the server got {got!r}")
     trace = open(STATE["trace"], errors="replace").read()
-    for want in ("refused", "timed out", "no DNS resolver yet", "cannot open a UDP link", "TLS"):
+    for want in ("refused", "timed out", "DNS Fail: nosuch.test.synack: ", "TLS"):
         if want not in trace:
             raise Fail(f"--trace has no line about {want!r}")
     return (f"{len(bad) + 5} error paths (a time-out after {took:.1f} s); the open link still "
             f"sent 'ok'; reasons in --trace")
+
+
+# ------------------------------------------------------------ DNS and UDP
+def setup_dnsmasq():
+    """dnsmasq on DNS_SERVER (the namespace's lo, there before the TUN):
+    echo.test.synack is the kernel's side; other test.synack names do not
+    exist (NXDOMAIN)."""
+    L.sh("ip", "addr", "add", f"{DNS_SERVER}/32", "dev", "lo")
+    hosts = L.ENV.path("hosts")
+    with open(hosts, "w") as f:
+        f.write(f"{HOST} echo.test.synack\n")
+    STATE["dnsmasq"] = d = L.Proc(
+        ["dnsmasq", "--no-daemon", "--conf-file=/dev/null", "--no-resolv", "--no-hosts",
+         f"--addn-hosts={hosts}", "--local=/test.synack/", "--local-ttl=60",
+         f"--listen-address={DNS_SERVER}", "--bind-interfaces", "--port=53", "--pid-file=",
+         "--user=root", "--log-queries", "--log-facility=-"], name="dnsmasq")
+
+    def answers():
+        q = bytes.fromhex("123401000001000000000000") + b"\x04echo\x04test\x06synack\x00\x00\x01\x00\x01"
+        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        u.settimeout(1)
+        try:
+            u.sendto(q, (DNS_SERVER, 53))
+            return len(u.recvfrom(512)[0]) > 12
+        except OSError:
+            return False
+        finally:
+            u.close()
+    if not L.wait_until(lambda: not d.running() or answers(), 10) or not d.running():
+        raise Fail(f"dnsmasq not answering on {DNS_SERVER}:53{d.tail(3)}")
+
+
+def check_dns():
+    """Host names through dnsmasq: AT+CIPDOMAIN, a TCP link to a name, and
+    `DNS Fail` for a name the server does not know."""
+    s = port()
+    s.at('AT+CIPDOMAIN="echo.test.synack"', f"+CIPDOMAIN:{HOST}\r\n\r\nOK\r\n".encode())
+    s.at('AT+CIPDOMAIN="nosuch.test.synack"', b"DNS Fail\r\n\r\nERROR\r\n")
+
+    def handler(conn):
+        got = read_exact(conn, 4)
+        return got, expect_fin(conn)
+    srv = Server(5010, handler)
+    s.at('AT+CIPSTART="TCP","echo.test.synack",5010', b"CONNECT\r\n\r\nOK\r\n")
+    s.at("AT+CIPSEND=4", b"\r\nOK\r\n\r\n>")
+    s.write(b"name")
+    s.expect(b"\r\nRecv 4 bytes\r\n\r\nSEND OK\r\n")
+    s.at("AT+CIPCLOSE", b"CLOSED\r\n\r\nOK\r\n")
+    got, _ = srv.wait()
+    if got != b"name":
+        raise Fail(f"the server got {got!r}")
+    s.at('AT+CIPSTART="UDP","nosuch.test.synack",7', b"DNS Fail\r\n\r\nERROR\r\nCLOSED\r\n")
+    s.quiet()
+    log = STATE["dnsmasq"].stdout() + STATE["dnsmasq"].stderr()
+    if f"query[A] echo.test.synack from {ADDR}" not in log:
+        raise Fail(f"dnsmasq did not see the modem's query: {log[-300:]!r}")
+    return f"echo.test.synack -> {HOST} (CIPDOMAIN and CIPSTART), nosuch.test.synack: DNS Fail"
+
+
+class UdpEcho:
+    """A Linux UDP echo server on the kernel's side."""
+
+    def __init__(self, port):
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind((HOST, port))
+        self.sock.settimeout(0.2)
+        self.stop = False
+        self.t = threading.Thread(target=self._run, daemon=True)
+        self.t.start()
+
+    def _run(self):
+        while not self.stop:
+            try:
+                data, peer = self.sock.recvfrom(65535)
+            except OSError:
+                continue
+            self.sock.sendto(data, peer)
+
+    def close(self):
+        self.stop = True
+        self.t.join(2)
+        self.sock.close()
+
+
+def cipstatus(s):
+    s.write(b"AT+CIPSTATUS\r\n")
+    return s.read_until(lambda b: (b, len(b)) if b.endswith(b"\r\nOK\r\n") else None, 5,
+                        "AT+CIPSTATUS")
+
+
+def check_udp():
+    """UDP links to a Linux echo server: SEND OK, the echo as one +IPD with
+    the sender (CIPDINFO=1), a datagram from another Linux peer, AT+CIPSEND
+    to that peer; mode 0 keeps the remote, mode 2 follows the last sender,
+    mode 1 only the first other one;
+    a datagram to a closed port: SEND OK and nothing more."""
+    s = port()
+    echo = UdpEcho(5007)
+    other = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    other.bind((HOST, 5008))
+    other.settimeout(5)
+    third = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    third.bind((HOST, 5009))
+    try:
+        s.at("AT+CIPDINFO=1", b"\r\nOK\r\n")
+        s.at(f'AT+CIPSTART="UDP","{HOST}",5007,4000,0', b"CONNECT\r\n\r\nOK\r\n")
+        s.at("AT+CIPSEND=5", b"\r\nOK\r\n\r\n>")
+        s.write(b"hello")
+        s.expect(b'\r\nRecv 5 bytes\r\n\r\nSEND OK\r\n\r\n+IPD,5,"10.85.0.1",5007:hello')
+        big = bytes(range(256)) * 5 + b"0123456789"          # 1290 bytes, one datagram
+        s.at(f"AT+CIPSEND={len(big)}", b"\r\nOK\r\n\r\n>")
+        s.write(big)
+        s.expect(f"\r\nRecv {len(big)} bytes\r\n\r\nSEND OK\r\n\r\n+IPD,{len(big)},"
+                 f'"10.85.0.1",5007:'.encode() + big)
+        other.sendto(b"other", (ADDR, 4000))
+        s.expect(b'\r\n+IPD,5,"10.85.0.1",5008:other')
+        st = cipstatus(s)
+        if st != b'STATUS:3\r\n+CIPSTATUS:0,"UDP","10.85.0.1",5007,4000,0\r\n\r\nOK\r\n':
+            raise Fail(f"mode 0: AT+CIPSTATUS {st!r}")
+        s.at(f'AT+CIPSEND=3,"{HOST}",5008', b"\r\nOK\r\n\r\n>")
+        s.write(b"xyz")
+        s.expect(b"\r\nRecv 3 bytes\r\n\r\nSEND OK\r\n")
+        data, peer = other.recvfrom(100)
+        if (data, peer) != (b"xyz", (ADDR, 4000)):
+            raise Fail(f"the other peer got {data!r} from {peer}")
+        # A closed port answers with ICMP port unreachable: the module says nothing.
+        s.at(f'AT+CIPSEND=4,"{HOST}",5999', b"\r\nOK\r\n\r\n>")
+        s.write(b"lost")
+        s.expect(b"\r\nRecv 4 bytes\r\n\r\nSEND OK\r\n")
+        s.quiet(0.3)
+        s.at("AT+CIPCLOSE", b"CLOSED\r\n\r\nOK\r\n")
+        # Mode 2: the remote follows the last peer that sent.
+        s.at(f'AT+CIPSTART="UDP","{HOST}",5007,4001,2', b"CONNECT\r\n\r\nOK\r\n")
+        other.sendto(b"hey", (ADDR, 4001))
+        s.expect(b'\r\n+IPD,3,"10.85.0.1",5008:hey')
+        st = cipstatus(s)
+        if st != b'STATUS:3\r\n+CIPSTATUS:0,"UDP","10.85.0.1",5008,4001,0\r\n\r\nOK\r\n':
+            raise Fail(f"mode 2: AT+CIPSTATUS {st!r}")
+        s.at("AT+CIPSEND=2", b"\r\nOK\r\n\r\n>")
+        s.write(b"yo")
+        s.expect(b"\r\nRecv 2 bytes\r\n\r\nSEND OK\r\n")
+        data, peer = other.recvfrom(100)
+        if (data, peer) != (b"yo", (ADDR, 4001)):
+            raise Fail(f"mode 2: the last sender got {data!r} from {peer}")
+        s.at("AT+CIPCLOSE", b"CLOSED\r\n\r\nOK\r\n")
+        # Mode 1: the remote changes once, to the first other peer.
+        s.at(f'AT+CIPSTART="UDP","{HOST}",5007,4002,1', b"CONNECT\r\n\r\nOK\r\n")
+        other.sendto(b"one", (ADDR, 4002))
+        s.expect(b'\r\n+IPD,3,"10.85.0.1",5008:one')
+        third.sendto(b"two", (ADDR, 4002))
+        s.expect(b'\r\n+IPD,3,"10.85.0.1",5009:two')
+        st = cipstatus(s)
+        if st != b'STATUS:3\r\n+CIPSTATUS:0,"UDP","10.85.0.1",5008,4002,0\r\n\r\nOK\r\n':
+            raise Fail(f"mode 1: AT+CIPSTATUS {st!r}")
+        s.at("AT+CIPCLOSE", b"CLOSED\r\n\r\nOK\r\n")
+        s.at("AT+CIPDINFO=0", b"\r\nOK\r\n")
+        s.quiet()
+    finally:
+        echo.close()
+        other.close()
+        third.close()
+    return ("echo of 5 and 1290 bytes as one +IPD each; CIPSEND to 5008; closed port quiet; "
+            "mode 2 follows every sender, mode 1 the first only")
 
 
 def check_server_three_clients():
@@ -584,6 +754,8 @@ CHECKS = [
     ("tcp-client-sequence", check_tcp_client),
     ("peer-close", check_peer_close),
     ("error-paths", check_error_paths),
+    ("dns-dnsmasq", check_dns),
+    ("udp-echo", check_udp),
     ("server-three-clients", check_server_three_clients),
     ("passive-1MiB-flow-control", check_passive_1mib),
     ("passthrough-plus-plus-plus", check_passthrough),
@@ -593,4 +765,5 @@ CHECKS = [
 ]
 
 if __name__ == "__main__":
-    sys.exit(L.main("sk-atmodem", CHECKS, tools=["tshark"], modules=["serial"]))
+    sys.exit(L.main("sk-atmodem", CHECKS, tools=["dnsmasq", "tshark"], modules=["serial"],
+                    setup=setup_dnsmasq))

@@ -62,7 +62,7 @@ class AtModemTest : public ::testing::Test {
 
   Instant now = instant_from_us(1'000'000);
   FakeLinks net;
-  DottedQuadResolver resolver;
+  FakeResolver resolver;
   std::unique_ptr<Modem> modem;
 };
 

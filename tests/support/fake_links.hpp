@@ -3,6 +3,7 @@
 // state with the test, which sets its status and inbound bytes and reads
 // what the modem wrote.
 #include <deque>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -25,6 +26,12 @@ struct FakeLinkState {
   std::size_t window = 1 << 20;  // how much write() takes
   bool closed = false;           // the modem closed it
   TcpOptions opts;
+  // UDP: datagrams from peers not yet read, and those the modem sent (to
+  // the remote, or where AT+CIPSEND said).
+  UdpMode udp_mode = UdpMode::Fixed;
+  std::deque<std::pair<Endpoint, std::string>> datagrams;
+  std::vector<std::pair<Endpoint, std::string>> sent;
+  bool send_fails = false;
 };
 
 class FakeLink final : public Link {
@@ -36,8 +43,29 @@ class FakeLink final : public Link {
   std::string failure() const override { return s_->failure; }
   Endpoint remote() const override { return s_->remote; }
   std::uint16_t local_port() const override { return s_->local_port; }
-  std::size_t readable() const override { return s_->inbound.size(); }
+  std::size_t readable() const override {
+    std::size_t n = s_->inbound.size();
+    for (const auto& d : s_->datagrams)
+      n += d.second.size();
+    return n;
+  }
+  Endpoint source() const override {
+    return s_->datagrams.empty() ? s_->remote : s_->datagrams.front().first;
+  }
+  bool send_to(Endpoint to, std::span<const std::uint8_t> data) override {
+    if (s_->send_fails) return false;
+    s_->sent.push_back({to, std::string(reinterpret_cast<const char*>(data.data()), data.size())});
+    return true;
+  }
   std::size_t read(std::span<std::uint8_t> out) override {
+    if (!s_->datagrams.empty()) {  // UDP: from the first datagram only
+      std::string& d = s_->datagrams.front().second;
+      std::size_t n = std::min(out.size(), d.size());
+      std::copy_n(d.begin(), n, out.begin());
+      d.erase(0, n);
+      if (d.empty()) s_->datagrams.pop_front();
+      return n;
+    }
     std::size_t n = std::min(out.size(), s_->inbound.size());
     std::copy_n(s_->inbound.begin(), n, out.begin());
     s_->inbound.erase(0, n);
@@ -46,6 +74,7 @@ class FakeLink final : public Link {
   bool at_eof() const override { return s_->peer_fin && s_->inbound.empty(); }
   std::size_t writable() const override { return s_->window; }
   std::size_t write(std::span<const std::uint8_t> data) override {
+    if (s_->kind == LinkKind::Udp) return send_to(s_->remote, data) ? data.size() : 0;
     std::size_t n = std::min(data.size(), s_->window);
     s_->written.append(reinterpret_cast<const char*>(data.data()), n);
     s_->window -= n;
@@ -80,10 +109,19 @@ class FakeLinks final : public LinkFactory {
     opened.push_back(s);
     return std::unique_ptr<Link>(std::make_unique<FakeLink>(s));
   }
-  Result<std::unique_ptr<Link>, OpenError> open_udp(Endpoint to,
-                                                    std::uint16_t local_port) override {
+  Result<std::unique_ptr<Link>, OpenError> open_udp(Endpoint to, std::uint16_t local_port,
+                                                    UdpMode mode) override {
     udp_requests.push_back({to, local_port});
-    return OpenError::Unsupported;  // as TcpLinks, until the stack has UDP
+    if (fail_open) return *fail_open;
+    auto s = std::make_shared<FakeLinkState>();
+    s->kind = LinkKind::Udp;
+    s->status = LinkStatus::Open;
+    s->remote = to;
+    s->udp_mode = mode;
+    s->local_port =
+        local_port != 0 ? local_port : static_cast<std::uint16_t>(50000 + opened.size());
+    opened.push_back(s);
+    return std::unique_ptr<Link>(std::make_unique<FakeLink>(s));
   }
   Result<std::unique_ptr<LinkServer>, OpenError> listen_tcp(std::uint16_t port,
                                                             const TcpOptions& opts) override {
@@ -112,6 +150,42 @@ class FakeLinks final : public LinkFactory {
   std::uint16_t listen_port = 0;
   TcpOptions listen_opts;
   bool listening = false;
+};
+
+// Host names the test knows (`names`), answered at once, or held back while
+// `hold` is set until the test calls answer(); dotted quads resolve, any
+// other name fails with "NXDOMAIN".
+class FakeResolver final : public NameResolver {
+ public:
+  struct Lookup final : NameLookup {
+    std::shared_ptr<std::optional<LookupAnswer>> a;
+    std::optional<LookupAnswer> result() override { return *a; }
+  };
+  std::unique_ptr<NameLookup> lookup(std::string_view host) override {
+    asked.emplace_back(host);
+    auto l = std::make_unique<Lookup>();
+    l->a = std::make_shared<std::optional<LookupAnswer>>();
+    held = l->a;
+    if (!hold) answer();
+    return l;
+  }
+  // Answers the last look-up.
+  void answer() {
+    LookupAnswer a;
+    const std::string& host = asked.back();
+    if (auto it = names.find(host); it != names.end())
+      a.addr = wire::Ipv4Address::parse(it->second);
+    else if (auto q = wire::Ipv4Address::parse(host))
+      a.addr = q;
+    else
+      a.error = host + ": NXDOMAIN";
+    *held = a;
+  }
+
+  std::map<std::string, std::string> names;
+  bool hold = false;
+  std::vector<std::string> asked;
+  std::shared_ptr<std::optional<LookupAnswer>> held;
 };
 
 }  // namespace synack::test

@@ -44,19 +44,22 @@ TEST_F(AtModemTest, CipstartErrors) {
   net.opened.back()->status = LinkStatus::Failed;
   EXPECT_EQ(poll(), "\r\nERROR\r\nCLOSED\r\n");
   EXPECT_NE(trace_text().find("refused"), std::string::npos);
-  // Host names need DNS, UDP needs UDP sockets, SSL needs TLS.
+  // An unknown host name; a UDP link that cannot be opened; SSL needs TLS.
   EXPECT_EQ(cmd("AT+CIPSTART=\"TCP\",\"example.com\",80"), "DNS Fail\r\n\r\nERROR\r\nCLOSED\r\n");
-  EXPECT_NE(trace_text().find("no DNS resolver yet"), std::string::npos);
+  EXPECT_NE(trace_text().find("example.com: NXDOMAIN"), std::string::npos);
+  net.fail_open = OpenError::AddressInUse;
   EXPECT_EQ(cmd("AT+CIPSTART=\"UDP\",\"10.91.0.1\",7,1000,0"), "\r\nERROR\r\n");
-  EXPECT_NE(trace_text().find("cannot open a UDP link: not supported"), std::string::npos);
+  EXPECT_NE(trace_text().find("cannot open a UDP link: address in use"), std::string::npos);
+  net.fail_open.reset();
   ASSERT_EQ(net.udp_requests.size(), 1u);
   EXPECT_EQ(net.udp_requests[0].first.port, 7);
   EXPECT_EQ(net.udp_requests[0].second, 1000);
   EXPECT_EQ(cmd("AT+CIPSTART=\"UDP\",\"10.91.0.1\",7,70000"), "\r\nERROR\r\n");
   EXPECT_EQ(cmd("AT+CIPSTART=\"UDP\",\"10.91.0.1\",7,1000,3"), "\r\nERROR\r\n");
-  EXPECT_EQ(cmd("AT+CIPSTART=\"UDP\",\"10.91.0.1\",7,,,\"10.91.0.2\""), "\r\nERROR\r\n");
+  EXPECT_EQ(cmd("AT+CIPSTART=\"UDP\",\"10.91.0.1\",7,,,\"10.91.0.2\""), "CONNECT\r\n\r\nOK\r\n");
   EXPECT_EQ(net.udp_requests.size(), 2u);  // the last one well-formed
   EXPECT_EQ(net.udp_requests[1].second, 0);
+  EXPECT_EQ(cmd("AT+CIPCLOSE"), "CLOSED\r\n\r\nOK\r\n");
   EXPECT_EQ(cmd("AT+CIPSTART=\"SSL\",\"10.91.0.1\",443"), "\r\nERROR\r\n");
   EXPECT_NE(trace_text().find("TLS"), std::string::npos);
   // Keep-alive and local IP forms; already connected.

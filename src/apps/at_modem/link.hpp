@@ -3,8 +3,9 @@
 // connection the module holds (AT+CIPSTART, or a client of AT+CIPSERVER), a
 // LinkFactory opens them, a NameResolver turns host names into addresses.
 // Everything is non-blocking and polled: the interpreter asks for state on
-// each poll and never waits. TcpLinks (tcp_links.hpp) implements TCP over
-// synack's socket API; UDP links and DNS plug in here once the stack has them.
+// each poll and never waits. TcpLinks (tcp_links.hpp) implements TCP and UDP
+// links over synack's socket API (UDP in udp_link.cpp), StackResolver
+// (stack_resolver.hpp) host names through socket::DnsResolver.
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -32,8 +33,17 @@ enum class LinkStatus : std::uint8_t {
   Closed,      // closed by both sides
 };
 
-// A UDP link keeps datagram boundaries: read() returns at most one datagram
-// (one +IPD each) and write() sends its bytes as one datagram.
+// AT+CIPSTART="UDP",...,<local port>,<mode>: whether the link's remote
+// follows the peers that send to it (esp-at v2.2 for ESP8266).
+enum class UdpMode : std::uint8_t {
+  Fixed = 0,      // the remote never changes
+  FirstPeer = 1,  // changes once, to the first other peer that sends
+  LastPeer = 2,   // changes to every peer that sends
+};
+
+// A UDP link keeps datagram boundaries: read() returns bytes of one datagram
+// only (one +IPD each), source() names its sender, and write() sends its
+// bytes as one datagram.
 class Link {
  public:
   virtual ~Link() = default;
@@ -52,6 +62,15 @@ class Link {
   // How many bytes write() would take now; write() takes what fits.
   virtual std::size_t writable() const = 0;
   virtual std::size_t write(std::span<const std::uint8_t> data) = 0;
+  // The sender of the next unread bytes (+IPD's <ip>,<port>): remote() for
+  // TCP, the datagram's source for UDP.
+  virtual Endpoint source() const { return remote(); }
+  // UDP only: one datagram to `to` (AT+CIPSEND=<id>,<len>,<ip>,<port>),
+  // whatever the remote; false when it cannot be sent.
+  virtual bool send_to(Endpoint /*to*/, std::span<const std::uint8_t> /*data*/) { return false; }
+  // Something the trace should say about the link (an ICMP error a UDP
+  // link ignores), once; empty when there is nothing.
+  virtual std::string take_note() { return {}; }
   // Graceful close: unread bytes are dropped and a FIN (not a RST) goes out
   // after the queued data.
   virtual void close() = 0;
@@ -85,9 +104,9 @@ class LinkFactory {
   virtual ~LinkFactory() = default;
   virtual Result<std::unique_ptr<Link>, OpenError> open_tcp(Endpoint to,
                                                             const TcpOptions& opts) = 0;
-  // AT+CIPSTART="UDP",host,port[,local port,mode].
-  virtual Result<std::unique_ptr<Link>, OpenError> open_udp(Endpoint to,
-                                                            std::uint16_t local_port) = 0;
+  // AT+CIPSTART="UDP",host,port[,local port,mode]; local port 0 picks one.
+  virtual Result<std::unique_ptr<Link>, OpenError> open_udp(Endpoint to, std::uint16_t local_port,
+                                                            UdpMode mode) = 0;
   virtual Result<std::unique_ptr<LinkServer>, OpenError> listen_tcp(std::uint16_t port,
                                                                     const TcpOptions& opts) = 0;
 };

@@ -39,6 +39,8 @@ class Modem {
   static constexpr std::size_t kMaxSend = 2048;
   // Active mode delivers at most this many bytes per +IPD.
   static constexpr std::size_t kMaxIpd = 1460;
+  // A UDP link delivers one datagram per +IPD, up to this size.
+  static constexpr std::size_t kMaxDatagram = 65507;
   // Passive mode: the most unread bytes per link (the advertised window).
   static constexpr std::size_t kPassiveWindow = 5760;
 
@@ -166,10 +168,12 @@ class Modem {
   std::uint16_t pending_port_ = 0;
   int pending_keepalive_ = 0;
   std::uint16_t pending_local_port_ = 0;  // UDP
+  UdpMode pending_udp_mode_ = UdpMode::Fixed;
   std::unique_ptr<NameLookup> lookup_;
   // AT+CIPSEND: the link, the bytes expected, those collected so far.
   int send_id_ = 0;
   std::size_t send_len_ = 0;
+  std::optional<Endpoint> send_to_;  // UDP: AT+CIPSEND's <remote host>,<remote port>
   bool send_ex_ = false;
   bool send_escape_ = false;  // CIPSENDEX: the last byte was a backslash
   std::size_t send_received_ = 0;

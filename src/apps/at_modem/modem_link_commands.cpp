@@ -222,7 +222,9 @@ void Modem::cmd_start(const CommandLine& cmd, bool auto_id, Instant now) {
     return;
   }
   if (kind == LinkKind::Ssl) {
-    trace("at: SSL links need TLS, which synack does not have yet");
+    trace(
+        "at: SSL links are not supported yet: the modem has no TLS client (the HTTP app's "
+        "TLS is server-side only)");
     error(kExecFailed);
     return;
   }
@@ -235,6 +237,8 @@ void Modem::cmd_start(const CommandLine& cmd, bool auto_id, Instant now) {
   auto fourth = extra >= 1 ? cmd.number(at + 3, 0, 65535) : std::nullopt;
   pending_keepalive_ = kind == LinkKind::Tcp && fourth ? static_cast<int>(*fourth) : 0;
   pending_local_port_ = kind == LinkKind::Udp && fourth ? static_cast<std::uint16_t>(*fourth) : 0;
+  auto fifth = kind == LinkKind::Udp && extra >= 2 ? cmd.number(at + 4, 0, 2) : std::nullopt;
+  pending_udp_mode_ = static_cast<UdpMode>(fifth ? *fifth : 0);
   lookup_ = resolver_.lookup(*host);
   pending_ = Pending::Resolve;
   trace(fmt::format("at: link {}: {} to {}:{}", id, to_string(kind), *host, *port));
@@ -267,7 +271,7 @@ void Modem::finish_resolve(Instant now) {
     opts.receive_buffer = kPassiveWindow;
     link = factory_.open_tcp(to, opts);
   } else {
-    link = factory_.open_udp(to, pending_local_port_);
+    link = factory_.open_udp(to, pending_local_port_, pending_udp_mode_);
   }
   if (!link) {
     trace(fmt::format("at: cannot open a {} link: {}", to_string(pending_kind_),
@@ -420,6 +424,7 @@ void Modem::cmd_recv_data(const CommandLine& cmd) {
     return;
   }
   LinkSlot& s = links_[*id];
+  Endpoint from = s.link->source();  // before the read: a UDP link's next sender
   std::string data(std::min<std::size_t>(static_cast<std::size_t>(*len), s.link->readable()), '\0');
   std::size_t n =
       s.link->read(std::span(reinterpret_cast<std::uint8_t*>(data.data()), data.size()));
@@ -427,8 +432,7 @@ void Modem::cmd_recv_data(const CommandLine& cmd) {
   s.ipd_pending = false;
   s.last_active = now_;
   if (dinfo_) {
-    Endpoint r = s.link->remote();
-    out_ += fmt::format("+CIPRECVDATA:{},\"{}\",{},", n, r.addr.to_string(), r.port);
+    out_ += fmt::format("+CIPRECVDATA:{},\"{}\",{},", n, from.addr.to_string(), from.port);
   } else {
     out_ += fmt::format("+CIPRECVDATA:{},", n);
   }

@@ -15,6 +15,8 @@ void Modem::poll_links(Instant now) {
     if (!links_.used(id)) continue;
     if (pending_ == Pending::Connect && id == pending_id_) continue;
     LinkSlot& s = links_[id];
+    if (std::string note = s.link->take_note(); !note.empty())
+      trace(fmt::format("at: link {}: {}", id, note));
     deliver(id, now);
     if (s.server_side && server_timeout_s_ > 0 &&
         now - s.last_active >= std::chrono::seconds(server_timeout_s_)) {
@@ -93,17 +95,17 @@ void Modem::deliver(int id, Instant now) {
     }
     return;
   }
-  std::uint8_t buf[kMaxIpd];
+  if (s.link->readable() == 0) return;
+  // TCP: at most kMaxIpd bytes per +IPD; UDP: one datagram per +IPD.
+  std::vector<std::uint8_t> buf(s.link->kind() == LinkKind::Udp ? kMaxDatagram : kMaxIpd);
   while (s.link->readable() > 0 && out_.size() < kOutputHighWater) {
+    Endpoint from = s.link->source();
     std::size_t n = s.link->read(buf);
     if (n == 0) break;
     out_ += fmt::format("\r\n+IPD,{}{}", link_prefix(id), n);
-    if (dinfo_) {
-      Endpoint r = s.link->remote();
-      out_ += fmt::format(",\"{}\",{}", r.addr.to_string(), r.port);
-    }
+    if (dinfo_) out_ += fmt::format(",\"{}\",{}", from.addr.to_string(), from.port);
     out_ += ':';
-    out_.append(reinterpret_cast<const char*>(buf), n);
+    out_.append(reinterpret_cast<const char*>(buf.data()), n);
     s.last_active = now;
   }
 }

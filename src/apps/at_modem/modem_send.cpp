@@ -25,12 +25,25 @@ void Modem::cmd_send(const CommandLine& cmd, bool ex, Instant now) {
     trace("at: passthrough on link 0");
     return;
   }
+  // [<id>,]<len>[,<remote host>,<remote port>]: the last two for UDP only.
   std::size_t at = mux_ ? 1 : 0;
   auto id = mux_ ? parse_link_id(cmd, 0) : std::optional<int>(0);
   auto len = cmd.number(at, 1, kMaxSend);
-  if (cmd.form != CommandForm::Set || !id || !len || cmd.args.size() != at + 1) {
+  bool has_to = cmd.args.size() == at + 3;
+  if (cmd.form != CommandForm::Set || !id || !len || (cmd.args.size() != at + 1 && !has_to)) {
     error(kParamInvalid);
     return;
+  }
+  std::optional<Endpoint> to;
+  if (has_to) {
+    auto host = cmd.string(at + 1);
+    auto addr = host ? wire::Ipv4Address::parse(*host) : std::nullopt;
+    auto port = cmd.number(at + 2, 1, 65535);
+    if (!addr || !port) {
+      error(kParamInvalid);
+      return;
+    }
+    to = Endpoint{*addr, static_cast<std::uint16_t>(*port)};
   }
   if (transparent_ || !links_.used(*id) || links_[*id].link->status() != LinkStatus::Open) {
     trace(transparent_ ? "at: AT+CIPSEND=<len> is not for passthrough mode (AT+CIPMODE=1)"
@@ -38,11 +51,17 @@ void Modem::cmd_send(const CommandLine& cmd, bool ex, Instant now) {
     error(kExecFailed);
     return;
   }
+  if (to && links_[*id].link->kind() != LinkKind::Udp) {
+    trace("at: AT+CIPSEND's remote host and port are for UDP links only");
+    error(kParamInvalid);
+    return;
+  }
   ok();
   out_ += "\r\n>";
   mode_ = Mode::SendData;
   send_id_ = *id;
   send_len_ = static_cast<std::size_t>(*len);
+  send_to_ = to;
   send_ex_ = ex;
   send_escape_ = false;
   send_received_ = 0;
@@ -85,6 +104,24 @@ void Modem::push_send(Instant now) {
     return;
   }
   LinkSlot& s = links_[send_id_];
+  if (s.link->kind() == LinkKind::Udp) {
+    // One datagram, sent at once or not at all.
+    std::span<const std::uint8_t> all(reinterpret_cast<const std::uint8_t*>(send_buf_.data()),
+                                      send_buf_.size());
+    bool sent = send_to_ ? s.link->send_to(*send_to_, all) : s.link->write(all) == all.size();
+    pending_ = Pending::None;
+    if (!sent) {
+      if (std::string note = s.link->take_note(); !note.empty())
+        trace(fmt::format("at: link {}: {}", send_id_, note));
+      trace(fmt::format("at: link {}: the datagram of {} bytes was not sent", send_id_,
+                        send_buf_.size()));
+      out_ += "\r\nSEND FAIL\r\n";
+      return;
+    }
+    s.last_active = now;
+    out_ += "\r\nSEND OK\r\n";
+    return;
+  }
   std::span<const std::uint8_t> rest(
       reinterpret_cast<const std::uint8_t*>(send_buf_.data()) + send_done_,
       send_buf_.size() - send_done_);

@@ -1,7 +1,9 @@
 #include "apps/at_modem/tcp_links.hpp"
 
+#include "apps/at_modem/udp_link.hpp"
 #include "socket/tcp_listener.hpp"
 #include "socket/tcp_stream.hpp"
+#include "socket/udp_socket.hpp"
 
 namespace synack::apps::at_modem {
 
@@ -124,8 +126,11 @@ Result<std::unique_ptr<Link>, OpenError> TcpLinks::open_tcp(Endpoint to, const T
   return std::unique_ptr<Link>(std::make_unique<TcpLink>(std::move(*s)));
 }
 
-Result<std::unique_ptr<Link>, OpenError> TcpLinks::open_udp(Endpoint, std::uint16_t) {
-  return OpenError::Unsupported;
+Result<std::unique_ptr<Link>, OpenError> TcpLinks::open_udp(Endpoint to, std::uint16_t local_port,
+                                                            UdpMode mode) {
+  auto s = stack_.udp_bind(local_port);
+  if (!s) return open_error(s.error());
+  return make_udp_link(std::move(*s), to, mode, udp_queue_limit_);
 }
 
 Result<std::unique_ptr<LinkServer>, OpenError> TcpLinks::listen_tcp(std::uint16_t port,
@@ -135,11 +140,15 @@ Result<std::unique_ptr<LinkServer>, OpenError> TcpLinks::listen_tcp(std::uint16_
   return std::unique_ptr<LinkServer>(std::make_unique<TcpServer>(std::move(*l)));
 }
 
+std::unique_ptr<NameLookup> ready_lookup(LookupAnswer a) {
+  return std::make_unique<ReadyLookup>(std::move(a));
+}
+
 std::unique_ptr<NameLookup> DottedQuadResolver::lookup(std::string_view host) {
   LookupAnswer a;
   a.addr = wire::Ipv4Address::parse(host);
-  if (!a.addr) a.error = "no DNS resolver yet: only dotted-quad addresses resolve";
-  return std::make_unique<ReadyLookup>(std::move(a));
+  if (!a.addr) a.error = "no DNS server (--dns): only dotted-quad addresses resolve";
+  return ready_lookup(std::move(a));
 }
 
 }  // namespace synack::apps::at_modem

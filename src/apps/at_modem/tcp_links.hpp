@@ -1,8 +1,7 @@
 #pragma once
-// The network side of the modem today: TCP links over synack's socket API,
-// and a resolver that knows dotted quads only. UDP links and host names
-// answer "unsupported" until the stack has UDP sockets and a DNS resolver;
-// they plug in behind the same LinkFactory and NameResolver interfaces.
+// The network side of the modem: TCP and UDP links (udp_link.hpp) over
+// synack's socket API, and the resolver used without --dns, which knows
+// dotted quads only (with --dns: StackResolver, stack_resolver.hpp).
 #include <memory>
 
 #include "apps/at_modem/link.hpp"
@@ -17,7 +16,8 @@ class TcpLinks final : public LinkFactory {
   TcpLinks(socket::Stack& stack, const tcp::TcpConfig& cfg) : stack_(stack), cfg_(cfg) {}
 
   Result<std::unique_ptr<Link>, OpenError> open_tcp(Endpoint to, const TcpOptions& opts) override;
-  Result<std::unique_ptr<Link>, OpenError> open_udp(Endpoint to, std::uint16_t local_port) override;
+  Result<std::unique_ptr<Link>, OpenError> open_udp(Endpoint to, std::uint16_t local_port,
+                                                    UdpMode mode) override;
   Result<std::unique_ptr<LinkServer>, OpenError> listen_tcp(std::uint16_t port,
                                                             const TcpOptions& opts) override;
 
@@ -26,10 +26,15 @@ class TcpLinks final : public LinkFactory {
 
   socket::Stack& stack_;
   tcp::TcpConfig cfg_;
+  // Unread bytes a UDP link holds (the module's passive-mode limit).
+  std::size_t udp_queue_limit_ = 5760;
 };
 
-// Host names that are dotted quads ("10.0.0.1"); any other name fails with
-// "no DNS resolver yet".
+// A look-up whose answer is already known.
+std::unique_ptr<NameLookup> ready_lookup(LookupAnswer a);
+
+// Host names that are dotted quads ("10.0.0.1"); any other name fails (no
+// DNS server was given).
 class DottedQuadResolver final : public NameResolver {
  public:
   std::unique_ptr<NameLookup> lookup(std::string_view host) override;
