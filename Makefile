@@ -55,6 +55,9 @@ bench: deps
 	ninja -C $(BENCH_BUILD)
 	bench/run_lifecycle.sh $(BENCH_BUILD)
 	bench/run_syn_flood.sh $(BENCH_BUILD)
+	@# Memory per connection end: synack beside the kernel's slab, 10,000
+	@# connections each; then synack alone with 1,000,000.
+	bench/run_memory.sh $(BENCH_BUILD)
 	@# The Internet checksum (sum alone, and fused with the copy) beside memcpy.
 	$(if $(shell command -v taskset),taskset -c $$(($$(nproc) - 1))) ./$(BENCH_BUILD)/bench_checksum
 	@# One connection's bulk goodput in memory, on one pinned core, beside memcpy.
