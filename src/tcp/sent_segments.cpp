@@ -77,8 +77,10 @@ void SentSegments::mark_sacked(SentSegment& s) {
 
 void SentSegments::push_back(const SentSegment& s) {
   if (count_ == ring_.size()) {
-    // Grow by doubling, unrolling the ring so the records start at 0.
-    std::vector<SentSegment> bigger(std::max<std::size_t>(16, ring_.size() * 2));
+    // Grow by doubling, unrolling the ring so the records start at 0. It
+    // starts at 4 records: a request/response connection never needs more,
+    // and a million of them should not each keep room for 16.
+    std::vector<SentSegment> bigger(std::max<std::size_t>(4, ring_.size() * 2));
     for (std::size_t i = 0; i < count_; ++i)
       bigger[i] = (*this)[i];
     ring_.swap(bigger);
