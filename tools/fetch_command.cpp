@@ -100,6 +100,10 @@ int run_fetch_command(const FetchArgs& a) {
     seen.push_back(u.text());
     pool.fetch(u, on_page);
   }
+  // Requests a response's callback made (--page) go out right after the poll
+  // that delivered it, not at the next timer.
+  session->loop().add_source(
+      -1, [] { return kNever; }, [&] { return pool.tick(); });
   session->loop().every(std::chrono::milliseconds(1), [&] { pool.tick(); });
   pool.tick();
   session->loop().run_until([&] { return pool.idle(); });

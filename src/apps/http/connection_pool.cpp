@@ -57,9 +57,10 @@ std::uint64_t ConnectionPool::fetch(const FetchUrl& url, Done done) {
   return records_.back().id;
 }
 
-void ConnectionPool::tick() {
-  if (in_tick_) return;
+bool ConnectionPool::tick() {
+  if (in_tick_) return false;
   in_tick_ = true;
+  std::uint64_t before = assigned_;
   for (auto& [key, h] : hosts_)
     dispatch(h, key);
   for (auto it = conns_.begin(); it != conns_.end();) {
@@ -71,6 +72,7 @@ void ConnectionPool::tick() {
     }
   }
   in_tick_ = false;
+  return assigned_ != before;
 }
 
 void ConnectionPool::dispatch(Host& h, const std::string& key) {
@@ -145,6 +147,7 @@ void ConnectionPool::open_connection(Host& h, const std::string& key, std::uint6
 
 void ConnectionPool::assign(Conn& c, std::uint64_t id) {
   FetchRecord& rec = records_[id - 1];
+  ++assigned_;
   rec.started = stack_.now();
   Duration wait = rec.started - rec.queued;
   stats_.total_queue_wait += wait;

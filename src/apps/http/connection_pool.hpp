@@ -88,8 +88,9 @@ class ConnectionPool {
   // fetch()). Returns the request's id.
   std::uint64_t fetch(const FetchUrl& url, Done done = {});
   // Hands queued requests to connections, opens new ones, reaps closed ones.
-  // Call it often (every millisecond or so).
-  void tick();
+  // Call it often (every millisecond or so, and after each poll of the
+  // stack). True when it gave a request to a connection or opened one.
+  bool tick();
   // Nothing queued or in flight.
   bool idle() const;
   // Closes every connection (FIN).
@@ -131,6 +132,7 @@ class ConnectionPool {
   PoolStats stats_;
   std::unique_ptr<TlsClientContext> tls_;
   std::uint64_t next_conn_ = 1;
+  std::uint64_t assigned_ = 0;  // requests given to connections, ever
   bool in_tick_ = false;
 };
 
