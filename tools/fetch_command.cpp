@@ -25,8 +25,8 @@ CLI::App* add_fetch_command(CLI::App& app, FetchArgs& a) {
   auto* h10 = add_strict_flag(cmd, "--http1.0", a.http10,
                               "HTTP/1.0: one connection per request, closed after the response");
   auto* h11 = add_strict_flag(cmd, "--http1.1", a.http11,
-                              "HTTP/1.1 keep-alive, one request at a time per connection "
-                              "(the default)");
+                              "HTTP/1.1 only (ALPN offers only http/1.1 over https): keep-alive, "
+                              "one request at a time per connection; the default over http");
   auto* h2 = add_strict_flag(cmd, "--http2", a.http2,
                              "HTTP/2: h2 by ALPN over https (also the default there), h2c with "
                              "prior knowledge over http; one connection per host, many streams");
@@ -40,8 +40,9 @@ CLI::App* add_fetch_command(CLI::App& app, FetchArgs& a) {
   add_text_option(cmd, "--svg", a.svg, "draw the waterfall as an SVG picture in FILE");
   cmd->footer(
       "Prints one line per request: connection number, new or reused, start, TCP connect,\n"
-      "time to first byte and end (ms), bytes and status; then the pool's statistics\n"
-      "(connections opened, reuses, requests per connection, queue wait).\n"
+      "TLS (F full, R resumed), time to first byte and end (ms), bytes, status and protocol;\n"
+      "then the pool's statistics (connections opened, reuses, TLS handshakes full and\n"
+      "resumed, requests per connection, queue wait).\n"
       "Exits 0 when every request got a 2xx or 3xx response, 1 otherwise, 2 on bad arguments.");
   return cmd;
 }
