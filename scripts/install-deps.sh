@@ -11,6 +11,8 @@ packages=(
   # HTTP app (src/apps/http): llhttp's C sources, OpenSSL, nghttp2; the
   # clients its interop tests drive (curl above, h2load, wrk).
   node-llhttp libssl-dev libnghttp2-dev nghttp2-client wrk openssl chromium
+  # synack fetch --page (libxml2's HTML parser) and its interop test's nginx.
+  libxml2-dev nginx-light
 )
 
 missing=()

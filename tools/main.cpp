@@ -10,6 +10,7 @@
 #include "at_modem_command.hpp"
 #include "connect_command.hpp"
 #include "demo_command.hpp"
+#include "fetch_command.hpp"
 #include "flood_command.hpp"
 #include "relay_command.hpp"
 #include "resolve_command.hpp"
@@ -85,6 +86,8 @@ int main(int argc, char** argv) {
   CLI::App* udp_send = synack::tools::add_udp_send_command(app, udp_send_args);
   synack::tools::ResolveArgs resolve_args;
   CLI::App* resolve = synack::tools::add_resolve_command(app, resolve_args);
+  synack::tools::FetchArgs fetch_args;
+  CLI::App* fetch = synack::tools::add_fetch_command(app, fetch_args);
 
   // CLI11 takes `--flag=true` (and, before add_strict_flag, `--nodelay=3`):
   // a flag given any value is a bad argument.
@@ -107,5 +110,6 @@ int main(int argc, char** argv) {
   if (udp_echo->parsed()) return synack::tools::run_udp_echo_command(udp_echo_args);
   if (udp_send->parsed()) return synack::tools::run_udp_send_command(udp_send_args);
   if (resolve->parsed()) return synack::tools::run_resolve_command(resolve_args);
+  if (fetch->parsed()) return synack::tools::run_fetch_command(fetch_args);
   return 2;
 }

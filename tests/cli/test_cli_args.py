@@ -306,6 +306,29 @@ for base in (UDP_ECHO, UDP_SEND, RESOLVE):
     bad(f"{base[0]} --tap=1", base + ["--tap=1"])
 bad("udp-echo stray argument", UDP_ECHO + ["stray"])
 
+# fetch (issue 13): URLs, the pool's limit, the protocol flags and --svg.
+FETCH = ["fetch", "--tun", "skcli9", "--addr", "10.99.9.2/24", "--host-addr", "10.99.9.1/24",
+         "http://10.99.9.1/"]
+for v in NOT_NUMBERS + ["0", "257"]:
+    bad(f"fetch --max-per-host {v!r}", with_opt(FETCH, "--max-per-host", v))
+for v in ["ftp://10.99.9.1/", "http://example.com/", "http://10.99.9.1:0/",
+          "http://10.99.9.1:65536/", "http://10.99.9.1:8x/", "10.99.9.1/", "http://127.0.0.1/",
+          "http://224.0.0.1/", "http:///x", "http://10.99.9.2/", "http://u@10.99.9.1/",
+          "http://10.99.9.1/a b", ""]:
+    bad(f"fetch URL {v!r}", FETCH[:-1] + [v])
+bad("fetch without a URL", FETCH[:-1])
+bad("fetch, a bad URL after a good one", FETCH + ["gopher://10.99.9.1/"])
+for flags in (["--http1.0", "--http2"], ["--http1.0", "--http1.1"], ["--http1.1", "--http2"]):
+    bad(f"fetch {' '.join(flags)}", FETCH + flags)
+for flag in ["--page=1", "--insecure=yes", "--http2=true", "--http1.0=0"]:
+    bad(f"fetch {flag}", FETCH + [flag])
+for v in OUT_PATHS:
+    bad(f"fetch --svg {v!r}", with_opt(FETCH, "--svg", v))
+bad("fetch --svg and --pcap the same file", FETCH + ["--svg", "w", "--pcap", "w"])
+for opt in ["--tun", "--addr"]:
+    bad(f"fetch without {opt}", without(FETCH, opt))
+
+
 # --- good arguments -------------------------------------------------------------
 
 GOOD = [  # (name, argv, files that must exist afterwards, text stdout must hold)
@@ -334,6 +357,7 @@ GOOD = [  # (name, argv, files that must exist afterwards, text stdout must hold
     ("udp-echo --help", ["udp-echo", "--help"], [], "ready ADDR:PORT"),
     ("resolve --help", ["resolve", "--help"], [], "--dns"),
     ("udp-send --help", ["udp-send", "--help"], [], "--wait-ms"),
+    ("fetch --help names --max-per-host", ["fetch", "--help"], [], "--max-per-host"),
 ]
 
 # Good arguments that get as far as creating the device: run without
@@ -364,6 +388,9 @@ REACH_DEVICE = [
     ("udp-echo, good", UDP_ECHO + ["--pcap", "sub/u.pcap", "--tap"]),
     ("udp-send, good", with_opt(UDP_SEND, "--message", "m" * 1472) + ["--wait-ms", "600000"]),
     ("resolve, several names and a port", RESOLVE + ["two.test", "10.1.2.3", "--dns-port", "5353"]),
+    ("fetch, every option good", FETCH + ["https://10.99.9.1:8443/a?b#c", "--max-per-host", "256",
+                                          "--http2", "--page", "--insecure", "--svg", "sub/w.svg"]),
+    ("fetch --http1.0 --max-per-host 1", FETCH + ["--http1.0", "--max-per-host", "1"]),
 ]
 
 

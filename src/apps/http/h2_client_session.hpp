@@ -1,0 +1,58 @@
+#pragma once
+// One HTTP/2 connection on the client side (RFC 9113), sans-IO over
+// nghttp2's client session: GETs go in through submit(), bytes from the
+// server through receive(), bytes to send out of pending_output(). Many
+// streams run at once; nghttp2 holds requests beyond the server's
+// SETTINGS_MAX_CONCURRENT_STREAMS until a stream closes, does HPACK and
+// sends WINDOW_UPDATEs. Each request carries the caller's tag back.
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+
+#include "apps/http/fetch_url.hpp"
+#include "apps/http/http_message.hpp"
+
+struct nghttp2_session;
+
+namespace synack::apps::http {
+
+class H2ClientSession {
+ public:
+  struct Events {
+    std::function<void(std::uint64_t tag)> first_byte;
+    // error empty: `response` is complete.
+    std::function<void(std::uint64_t tag, Response response, std::string error)> done;
+  };
+
+  explicit H2ClientSession(Events events);
+  ~H2ClientSession();
+  H2ClientSession(const H2ClientSession&) = delete;
+  H2ClientSession& operator=(const H2ClientSession&) = delete;
+
+  void submit(const FetchUrl& url, std::uint64_t tag);
+  void receive(std::string_view bytes);
+  std::string take_output();
+  // Streams submitted and not yet done.
+  std::size_t active() const { return streams_.size(); }
+  // The connection ended: every stream still open fails with `why`.
+  void connection_lost(const std::string& why) { fail_all(why); }
+  // The connection is broken (protocol error or GOAWAY with streams left).
+  bool failed() const { return failed_; }
+
+ private:
+  struct Stream {
+    std::uint64_t tag = 0;
+    Response response;
+    bool got_bytes = false;
+  };
+  struct Callbacks;
+  void fail_all(const std::string& why);
+
+  Events events_;
+  nghttp2_session* session_ = nullptr;
+  std::map<std::int32_t, Stream> streams_;
+  bool failed_ = false;
+};
+
+}  // namespace synack::apps::http
