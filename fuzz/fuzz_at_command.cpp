@@ -75,7 +75,7 @@ class ScriptedLinks final : public LinkFactory {
     links.push_back(s);
     return std::unique_ptr<Link>(std::make_unique<ScriptedLink>(s));
   }
-  Result<std::unique_ptr<Link>, OpenError> open_udp(Endpoint, std::uint16_t) override {
+  Result<std::unique_ptr<Link>, OpenError> open_udp(Endpoint, std::uint16_t, UdpMode) override {
     return OpenError::Unsupported;
   }
   Result<std::unique_ptr<LinkServer>, OpenError> listen_tcp(std::uint16_t,
