@@ -55,7 +55,7 @@ void EthernetLink::on_arp(Instant now, std::span<const std::uint8_t> payload) {
     ++counters_.arp_bogus;
     return;
   }
-  bool for_us = arp->target_ip == ip_;
+  bool for_us = ip_ != wire::Ipv4Address() && arp->target_ip == ip_;
   // RFC 826 merge; 0.0.0.0 senders are address probes (RFC 5227): nothing to learn.
   if (arp->sender_ip != wire::Ipv4Address()) {
     for (auto& packet : neighbors_.learn(now, arp->sender_ip, arp->sender_mac, for_us)) {
@@ -74,7 +74,16 @@ void EthernetLink::on_arp(Instant now, std::span<const std::uint8_t> payload) {
 std::size_t EthernetLink::send_ip(Instant now, std::vector<std::uint8_t>& frame, Device& dev) {
   // Packets come from our own IP layer: at least a 20-byte header.
   auto packet = std::span<const std::uint8_t>(frame).subspan(kHeadroom);
-  wire::Ipv4Address next_hop(wire::load_be32(packet, 16));
+  wire::Ipv4Address dst(wire::load_be32(packet, 16));
+  if (is_broadcast(dst)) {
+    if (frame.size() < wire::EthernetRepr::kMinFrameLen)
+      frame.resize(wire::EthernetRepr::kMinFrameLen);
+    wire::EthernetRepr{wire::MacAddress::broadcast(), mac_, wire::EtherType::Ipv4}.emit(frame);
+    dev.transmit(now, frame);
+    return 1;
+  }
+  // RFC 1122 §3.3.1.1: on-link destinations directly, the rest via the gateway.
+  wire::Ipv4Address next_hop = gateway_ && !subnet_.contains(dst) ? *gateway_ : dst;
   auto d = neighbors_.send(now, next_hop, packet);
   if (d.request) queue_request(*d.request);
   if (!d.mac) return 0;  // held (or dropped: see the neighbor counters)
@@ -99,6 +108,10 @@ void EthernetLink::on_timers(Instant now) {
   neighbors_.on_timers(now, requests_);
   for (const ArpRequest& r : requests_)
     queue_request(r);
+}
+
+bool EthernetLink::is_broadcast(wire::Ipv4Address dst) const {
+  return dst == wire::Ipv4Address::broadcast() || dst == subnet_.broadcast();
 }
 
 Instant EthernetLink::poll_at(Instant now) const {

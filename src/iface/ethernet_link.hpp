@@ -36,8 +36,10 @@ class EthernetLink {
   // handled here (replies are queued for flush()); anything else is dropped.
   std::optional<std::span<const std::uint8_t>> receive(Instant now,
                                                        std::span<const std::uint8_t> frame);
-  // Sends one IPv4 packet to its next hop (its destination: every address is
-  // treated as on-link), or holds it and asks for the neighbor's MAC.
+  // Sends one IPv4 packet to its next hop, or holds it and asks for the
+  // neighbor's MAC. The next hop is the destination when it is on-link (in
+  // the subnet, or no gateway is set), else the gateway; broadcasts (limited,
+  // or the subnet's directed broadcast) go to the broadcast MAC.
   // `frame` holds the packet after kHeadroom free bytes, where the Ethernet
   // header is written in place: the packet is not copied again. Returns the
   // number of frames transmitted.
@@ -51,6 +53,15 @@ class EthernetLink {
   // `now` while frames are queued, else the neighbor cache's next deadline.
   Instant poll_at(Instant now) const;
 
+  // Our address (0.0.0.0 while unconfigured: no ARP is answered then).
+  void set_address(wire::Ipv4Address ip) { ip_ = ip; }
+  // Where off-link destinations go; `subnet` with prefix 32 and no gateway
+  // treats every address as on-link (the default).
+  void set_route(wire::Ipv4Cidr subnet, std::optional<wire::Ipv4Address> gateway) {
+    subnet_ = subnet;
+    gateway_ = gateway;
+  }
+
   wire::MacAddress mac() const { return mac_; }
   const Neighbors& neighbors() const { return neighbors_; }
   const EthernetCounters& counters() const { return counters_; }
@@ -58,6 +69,7 @@ class EthernetLink {
  private:
   void on_arp(Instant now, std::span<const std::uint8_t> payload);
   void queue_request(const ArpRequest& req);
+  bool is_broadcast(wire::Ipv4Address dst) const;
   // Builds a frame with room for `payload_len` bytes (padded to the minimum
   // frame length) in `buf`; returns the payload part.
   std::span<std::uint8_t> build(std::vector<std::uint8_t>& buf, wire::MacAddress dst,
@@ -66,6 +78,8 @@ class EthernetLink {
 
   wire::MacAddress mac_;
   wire::Ipv4Address ip_;
+  wire::Ipv4Cidr subnet_{};
+  std::optional<wire::Ipv4Address> gateway_;
   Neighbors neighbors_;
   std::vector<std::vector<std::uint8_t>> tx_;  // queued frames; buffers reused
   std::size_t tx_count_ = 0;

@@ -1,5 +1,6 @@
 #include "iface/interface.hpp"
 
+#include "wire/checksum.hpp"
 #include "wire/icmp.hpp"
 #include "wire/icmp_quote.hpp"
 #include "wire/tcp.hpp"
@@ -22,6 +23,18 @@ udp::UdpConfig udp_config(const InterfaceConfig& cfg) {
 
 Interface::Interface(const InterfaceConfig& cfg)
     : cfg_(cfg), tcp_(cfg.tcp, cfg.name), udp_(udp_config(cfg)) {
+  // The MAC is fixed now: it must not change with a DHCP lease. An
+  // unconfigured interface takes its default from the ISN key instead.
+  if (!cfg_.mac) {
+    std::uint32_t seed = cfg.address.address.to_u32();
+    if (seed == 0) seed = static_cast<std::uint32_t>(cfg.tcp.isn_key0 ^ (cfg.tcp.isn_key0 >> 32));
+    cfg_.mac = wire::MacAddress{0x02,
+                                0x00,
+                                std::uint8_t(seed >> 24),
+                                std::uint8_t(seed >> 16),
+                                std::uint8_t(seed >> 8),
+                                std::uint8_t(seed)};
+  }
   tcp_.set_output(this);
   tcp_.set_mtu(cfg.mtu);
   udp_.set_output(this);
@@ -60,13 +73,14 @@ Instant Interface::poll_at() const {
 }
 
 wire::MacAddress Interface::mac() const {
-  if (cfg_.mac) return *cfg_.mac;
-  auto a = address().octets();
-  return {0x02, 0x00, a[0], a[1], a[2], a[3]};
+  return *cfg_.mac;
 }
 
 EthernetLink& Interface::ethernet_link() {
-  if (!eth_) eth_ = std::make_unique<EthernetLink>(mac(), address(), cfg_.neighbors);
+  if (!eth_) {
+    eth_ = std::make_unique<EthernetLink>(mac(), address(), cfg_.neighbors);
+    eth_->set_route(cfg_.address, cfg_.gateway);
+  }
   return *eth_;
 }
 
@@ -102,6 +116,18 @@ void Interface::receive_packet(Instant now, std::span<const std::uint8_t> packet
     ++counters_.malformed;
     return;
   }
+  if (hook_) {
+    // The hook is promised a checked header (parse() checks it again later).
+    if (wire::internet_checksum(view->header()) != 0) {
+      ++counters_.malformed;
+      return;
+    }
+    if (hook_->on_packet(now, *this, view->bytes().first(view->total_len())) ==
+        HookVerdict::Taken) {
+      ++counters_.hook_taken;
+      return;
+    }
+  }
   auto ip = wire::Ipv4Repr::parse(*view);
   if (!ip) {
     if (ip.error() == wire::WireError::Fragmented) {
@@ -112,6 +138,15 @@ void Interface::receive_packet(Instant now, std::span<const std::uint8_t> packet
     return;
   }
   if (ip->dst != address()) {
+    // RFC 1122 §3.3.6: broadcasts are taken by UDP only, and never answered
+    // with ICMP errors (§3.2.2). Unconfigured, UDP to any address is taken:
+    // a DHCP server may unicast the offer to the address it offers.
+    bool unconfigured = address().is_unspecified();
+    if ((is_broadcast(ip->dst) || unconfigured) &&
+        ip->protocol == static_cast<std::uint8_t>(wire::IpProtocol::Udp)) {
+      on_udp(*ip, {}, view->payload());
+      return;
+    }
     ++counters_.not_for_us;
     return;
   }
@@ -180,8 +215,8 @@ void Interface::on_udp(const wire::Ipv4Repr& ip, std::span<const std::uint8_t> p
     return;
   }
   // RFC 1122 §4.1.3.1: a datagram for a port nobody listens on is answered
-  // with ICMP port unreachable.
-  if (!udp_.on_datagram(ip.src, ip.dst, *d))
+  // with ICMP port unreachable (not when it was a broadcast: `packet` empty).
+  if (!udp_.on_datagram(ip.src, ip.dst, *d) && !packet.empty())
     send_unreachable(ip, packet, wire::icmp_unreach::kPort);
 }
 
@@ -215,6 +250,8 @@ bool Interface::allow_unreachable() {
 }
 
 void Interface::send_udp(wire::Ipv4Address src, wire::Ipv4Address dst, const wire::UdpRepr& d) {
+  // A socket bound to 0.0.0.0 sends from the interface's current address.
+  if (src.is_unspecified()) src = address();
   wire::Ipv4Repr ip{src,           dst,  static_cast<std::uint8_t>(wire::IpProtocol::Udp), cfg_.ttl,
                     next_ident_++, true, static_cast<std::uint16_t>(d.total_len())};
   auto pkt = new_packet(ip.header_len() + d.total_len());
@@ -247,6 +284,28 @@ void Interface::send_tcp(wire::Ipv4Address src, wire::Ipv4Address dst, const wir
   seg.emit(pkt.subspan(ip.header_len()), src, dst);
   ip.emit(pkt);
   record_segment(tcp::TraceKind::SegmentSent, src, dst, seg);
+}
+
+std::span<std::uint8_t> Interface::queue_packet(std::size_t len) {
+  ++counters_.packets_queued;
+  return new_packet(len);
+}
+
+void Interface::send_packet(std::span<const std::uint8_t> packet) {
+  std::ranges::copy(packet, queue_packet(packet.size()).begin());
+}
+
+void Interface::set_address(wire::Ipv4Cidr address) {
+  cfg_.address = address;
+  if (eth_) {
+    eth_->set_address(address.address);
+    eth_->set_route(address, cfg_.gateway);
+  }
+}
+
+void Interface::set_gateway(std::optional<wire::Ipv4Address> gateway) {
+  cfg_.gateway = gateway;
+  if (eth_) eth_->set_route(cfg_.address, gateway);
 }
 
 std::span<std::uint8_t> Interface::new_packet(std::size_t len) {

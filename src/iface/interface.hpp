@@ -15,6 +15,7 @@
 #include "iface/device.hpp"
 #include "iface/ethernet_link.hpp"
 #include "iface/neighbor_cache.hpp"
+#include "iface/packet_hook.hpp"
 #include "tcp/tcp_layer.hpp"
 #include "tcp/trace.hpp"
 #include "udp/udp_layer.hpp"
@@ -27,8 +28,15 @@ namespace synack::iface {
 
 struct InterfaceConfig {
   std::string name = "host";  // shown in traces
+  // 0.0.0.0/32 leaves the interface unconfigured (a DHCP client's start):
+  // it sends from 0.0.0.0 and takes UDP for any destination until
+  // set_address() (RFC 2131 §4.1).
   wire::Ipv4Cidr address{wire::Ipv4Address(10, 0, 0, 1), 24};
   std::size_t mtu = 1500;
+  // The next hop for destinations outside `address`'s subnet on an Ethernet
+  // device; unset, every destination is treated as on-link. A TUN has no
+  // next hops: the kernel routes.
+  std::optional<wire::Ipv4Address> gateway;
   std::uint8_t ttl = 64;
   tcp::TcpConfig tcp;
   // On an Ethernet device (TAP): our MAC; unset gives the locally
@@ -46,8 +54,10 @@ struct InterfaceConfig {
 struct InterfaceCounters {
   std::uint64_t frames_in = 0;
   std::uint64_t frames_out = 0;
-  std::uint64_t malformed = 0;   // IPv4 or TCP parse errors (checksum included)
-  std::uint64_t not_for_us = 0;  // destination is another address
+  std::uint64_t malformed = 0;       // IPv4 or TCP parse errors (checksum included)
+  std::uint64_t not_for_us = 0;      // destination is another address
+  std::uint64_t hook_taken = 0;      // taken by the packet hook (forwarded, NATed)
+  std::uint64_t packets_queued = 0;  // whole packets queued by queue_packet()
   std::uint64_t fragments_dropped = 0;
   std::uint64_t icmp_echo_replies = 0;
   std::uint64_t icmp_unreachable_sent = 0;
@@ -98,6 +108,23 @@ class Interface final : private tcp::SegmentOutput, private udp::DatagramOutput 
   // Processes one IPv4 packet as if the device had delivered it.
   void receive_packet(Instant now, std::span<const std::uint8_t> packet);
 
+  // The forwarding hook (null: none). It sees every received packet first.
+  void set_packet_hook(PacketHook* hook) { hook_ = hook; }
+  // Room for one whole IPv4 packet of `len` bytes that the caller writes
+  // (header, checksums and all): a forwarded or translated packet, or an
+  // ICMP error a router makes. Sent at the next egress to its next hop.
+  std::span<std::uint8_t> queue_packet(std::size_t len);
+  void send_packet(std::span<const std::uint8_t> packet);
+  // Changes the interface's address (a DHCP lease; 0.0.0.0/32 to drop it).
+  // Connections keep the address they were opened with; UDP sockets bound by
+  // the stack follow the interface.
+  void set_address(wire::Ipv4Cidr address);
+  void set_gateway(std::optional<wire::Ipv4Address> gateway);
+  // Is `a` a broadcast for this interface (limited, or its subnet's)?
+  bool is_broadcast(wire::Ipv4Address a) const {
+    return a == wire::Ipv4Address::broadcast() || a == cfg_.address.broadcast();
+  }
+
  private:
   EthernetLink& ethernet_link();
   void ingress_ethernet(Instant now, Device& dev);
@@ -120,6 +147,7 @@ class Interface final : private tcp::SegmentOutput, private udp::DatagramOutput 
   tcp::TcpLayer tcp_;
   udp::UdpLayer udp_;
   tcp::Trace* trace_ = nullptr;
+  PacketHook* hook_ = nullptr;
   Instant now_{};
   std::uint16_t next_ident_ = 1;
   // Packets waiting for egress, each after EthernetLink::kHeadroom bytes so

@@ -121,7 +121,9 @@ void Stack::detach(UdpState* u) {
 }
 
 Result<UdpSocket, SocketError> Stack::udp_bind(std::uint16_t port) {
-  auto e = iface_.udp().bind(iface_.address(), port);
+  // Bound to 0.0.0.0 (INADDR_ANY): the socket follows the interface's
+  // address and takes broadcasts, as a Linux socket bound to INADDR_ANY does.
+  auto e = iface_.udp().bind(wire::Ipv4Address(), port);
   if (!e) return from_udp_error(e.error());
   auto state = std::make_unique<UdpState>();
   state->endpoint = *e;

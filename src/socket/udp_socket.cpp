@@ -10,6 +10,10 @@ std::span<const std::uint8_t> as_bytes(std::string_view text) {
 }
 }  // namespace
 
+wire::Ipv4Address UdpSocket::local_addr() const {
+  return stack_->interface().address();
+}
+
 UdpSocket::UdpSocket(UdpSocket&& o) noexcept
     : stack_(std::exchange(o.stack_, nullptr)), u_(std::exchange(o.u_, nullptr)) {}
 

@@ -40,7 +40,9 @@ class UdpSocket {
 
   bool valid() const { return u_ != nullptr; }
   std::uint16_t local_port() const { return u_->endpoint->local_port; }
-  wire::Ipv4Address local_addr() const { return u_->endpoint->local_addr; }
+  // The host's current address: sockets are bound to 0.0.0.0, so they follow
+  // the interface (a DHCP lease) and receive broadcasts.
+  wire::Ipv4Address local_addr() const;
 
   // Sets the default destination and receives from that peer only. Datagrams
   // already queued from others stay. InvalidArgument for port 0 or 0.0.0.0.

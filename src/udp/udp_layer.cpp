@@ -16,10 +16,18 @@ std::size_t UdpLayer::max_payload() const {
   return std::min(mtu_ > headers ? mtu_ - headers : 0, wire::UdpRepr::kMaxPayload);
 }
 
+namespace {
+// An endpoint bound to 0.0.0.0 takes datagrams for any of the host's
+// addresses and its broadcasts.
+bool matches(const UdpEndpoint& e, wire::Ipv4Address dst) {
+  return e.local_addr == dst || e.local_addr.is_unspecified();
+}
+}  // namespace
+
 bool UdpLayer::on_datagram(wire::Ipv4Address src, wire::Ipv4Address dst, const wire::UdpRepr& d) {
   ++counters_.datagrams_in;
   auto it = ports_.find(d.dst_port);
-  if (it == ports_.end() || it->second->local_addr != dst) {
+  if (it == ports_.end() || !matches(*it->second, dst)) {
     ++counters_.no_port;
     return false;
   }
@@ -42,7 +50,7 @@ bool UdpLayer::on_datagram(wire::Ipv4Address src, wire::Ipv4Address dst, const w
 void UdpLayer::on_port_unreachable(wire::Ipv4Address local, std::uint16_t lport,
                                    wire::Ipv4Address remote, std::uint16_t rport) {
   auto it = ports_.find(lport);
-  if (it == ports_.end() || it->second->local_addr != local || !it->second->peer ||
+  if (it == ports_.end() || !matches(*it->second, local) || !it->second->peer ||
       *it->second->peer != UdpPeer{remote, rport}) {
     ++counters_.icmp_errors_ignored;
     return;

@@ -19,6 +19,10 @@ class Ipv4Address {
   // Parses dotted-quad text ("10.0.0.1"); nullopt on anything else.
   static std::optional<Ipv4Address> parse(std::string_view text);
 
+  // 255.255.255.255, the limited broadcast (RFC 919).
+  static constexpr Ipv4Address broadcast() { return Ipv4Address(0xffffffffu); }
+  constexpr bool is_unspecified() const { return v_ == 0; }
+
   constexpr std::uint32_t to_u32() const { return v_; }
   std::array<std::uint8_t, 4> octets() const {
     return {std::uint8_t(v_ >> 24), std::uint8_t(v_ >> 16), std::uint8_t(v_ >> 8),
@@ -43,6 +47,11 @@ struct Ipv4Cidr {
   }
   bool contains(Ipv4Address a) const {
     return (a.to_u32() & netmask()) == (address.to_u32() & netmask());
+  }
+  // The subnet's directed broadcast address; none on a /31 or /32 (RFC 3021).
+  std::optional<Ipv4Address> broadcast() const {
+    if (prefix_len >= 31) return std::nullopt;
+    return Ipv4Address(address.to_u32() | ~netmask());
   }
   std::string to_string() const;
 };
