@@ -13,6 +13,10 @@ packages=(
   node-llhttp libssl-dev libnghttp2-dev nghttp2-client wrk openssl chromium
   # synack fetch --page (libxml2's HTML parser) and its interop test's nginx.
   libxml2-dev nginx-light
+  # The home router (synack nat): sshd behind the port mapping, natpmpc as
+  # the NAT-PMP client. Dynamic DNS: ldns (RFC 2136 UPDATE with TSIG), BIND 9
+  # as the authoritative server in its test, dig to check the name.
+  openssh-server natpmpc libldns-dev bind9 bind9-dnsutils
 )
 
 missing=()
