@@ -10,8 +10,8 @@
 // and the 1 ms TSval clock mod 2^32, the SYN-cookie minute counter mod 2^32),
 // so the same 4-tuple gets the same ISN, TSval and cookie in every epoch: an
 // input's outcome does not depend on which epoch it ran in. After the input
-// the harness aborts its connections; if anything is left (a half-open entry,
-// TIME-WAIT, an unaccepted connection, cookie state) the Stack is rebuilt, and
+// the harness aborts its connections and runs the timers left to their end;
+// if anything is still left the Stack is rebuilt, and
 // it is rebuilt after kMaxEpochs inputs anyway (Instant is 64-bit
 // microseconds). Set SYNACK_FUZZ_CHECK_RESET=1 to also run every input on a
 // fresh Stack and trap if the two runs transmit different segments (each
@@ -173,14 +173,23 @@ struct Host {
     stack.poll(Instant{}, dev);
     tcp_listener = stack.tcp().find_listener(kUs, 80);
   }
-  // Nothing of the last input is left: the next one sees what a new Host sees.
+  // Runs every timer the last input left (TIME-WAIT, half-open entries,
+  // retransmissions of closed connections) to its end, with output
+  // discarded, so that far fewer inputs leave state behind.
+  void settle(Instant now) {
+    for (int k = 0; k < 256 && stack.poll_at() != kNever; ++k) {
+      now = std::max(now, stack.poll_at());
+      stack.poll(now, dev);
+    }
+  }
+  // Nothing of the last input is left: the next one sees what a new Host
+  // sees. The listener's counters may be non-zero: they are statistics, and
+  // its only memory of an overflow (for cookie ACKs) is an instant, which the
+  // next epoch is far past.
   bool clean() {
-    const auto& c = tcp_listener->counters();
     return stack.tcp().connection_count() == 0 && stack.tcp().time_wait().size() == 0 &&
            tcp_listener->syn_queue_size() == 0 && tcp_listener->accept_queue_size() == 0 &&
-           stack.open_handles() == 1 && stack.poll_at() == kNever && c.cookies_sent == 0 &&
-           c.syn_queue_full_drops == 0 && c.accept_queue_full_drops == 0 &&
-           c.accept_queue_overflows == 0;
+           stack.open_handles() == 1 && stack.poll_at() == kNever;
   }
   socket::Stack stack;
   FuzzDevice dev;
@@ -305,6 +314,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (check_reset) host->dev.log = &reused_log;
   run(*host, data, size);
   host->dev.log = nullptr;
+  host->settle(host->stack.now());
   if (!host->clean()) host.reset();
 
   if (check_reset) {
