@@ -43,11 +43,14 @@ CLI::App* add_at_modem_command(CLI::App& app, AtModemArgs& a) {
       "goes to stderr. Runs until SIGINT or SIGTERM (or, with --stdio, the end of stdin),\n"
       "then closes every link with a FIN and exits 0. --trace also logs what the modem\n"
       "does (lines starting `at:`), such as why a command answered ERROR.\n"
-      "Links: \"TCP\" and \"UDP\" (AT+CIPSTART=[<id>,]\"UDP\",host,port[,local port,mode],\n"
-      "mode 0/1/2 as esp-at v2.2; +IPD carries one datagram; AT+CIPSEND=[<id>,]<len>,ip,port\n"
-      "sends one datagram elsewhere). An ICMP port unreachable is not reported on a UDP\n"
-      "link (the ESP8266's lwIP does not): SEND OK, and the link stays open. \"SSL\"\n"
-      "answers ERROR: the modem has no TLS client yet.");
+      "Links: \"TCP\", \"UDP\" and \"SSL\". UDP: AT+CIPSTART=[<id>,]\"UDP\",host,port\n"
+      "[,local port,mode], mode 0/1/2 as esp-at v2.2; +IPD carries one datagram;\n"
+      "AT+CIPSEND=[<id>,]<len>,ip,port sends one datagram elsewhere. An ICMP port\n"
+      "unreachable is not reported on a UDP link (the ESP8266's lwIP does not): SEND OK,\n"
+      "and the link stays open. SSL: TLS (OpenSSL, TLS 1.2 or later) over a TCP link,\n"
+      "CONNECT once the handshake is done; no ALPN, no SNI; the certificate is checked\n"
+      "against the system's CAs only after AT+CIPSSLCCONF=2 (a failed check: ERROR,\n"
+      "CLOSED, the reason in --trace).");
   return cmd;
 }
 
