@@ -10,8 +10,9 @@ namespace synack::apps::at_modem {
 
 namespace {
 
-// The most plaintext held for the reader, and so the most ciphertext taken
-// from the TCP link ahead of it: the module's 5,760-byte window.
+// Ciphertext is taken from the TCP link only while less plaintext than the
+// module's 5,760-byte window waits for the reader (whole TLS records
+// decrypt, so one record may take it past).
 constexpr std::size_t kPlainWindow = 5760;
 // Plaintext write() takes while ciphertext still waits for the TCP link.
 constexpr std::size_t kMaxBacklog = 16384;

@@ -2,8 +2,10 @@
 // AT+CIPSTART="SSL": TLS over a TCP link, with the HTTP app's sans-IO TLS
 // client (OpenSSL over memory BIOs). The link is `Connecting` until the
 // handshake is done (the module answers CONNECT, OK only then), reads give
-// plaintext, and it takes at most kPlainWindow bytes of ciphertext ahead
-// of the reader, so passive mode's window holds for SSL links too. No ALPN
+// plaintext, and it takes ciphertext from the TCP link only while less than
+// 5,760 bytes of plaintext wait, so passive mode's window holds for SSL
+// links too (the plaintext waiting can exceed it by one TLS record, up to
+// 16 KiB, since only whole records decrypt). No ALPN
 // and no SNI are offered; the certificate is checked only with
 // AT+CIPSSLCCONF's auth mode 2 (the system's CAs; an address given to
 // AT+CIPSTART must be in the certificate).
