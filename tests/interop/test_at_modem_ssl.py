@@ -10,7 +10,8 @@ set-up. Checks: a TLS echo server (Python's ssl) gets 8 KiB in four
 AT+CIPSEND writes and returns them plus 100 KiB, byte-exact in +IPD, and
 sees the module's close_notify; passive mode over SSL (256 KiB in
 AT+CIPRECVDATA chunks, at most 5,760 bytes plus one TLS record waiting); `openssl s_server
--www` answers a GET, then CLOSED; AT+CIPSSLCCONF=2 refuses the self-signed
+-www` answers a GET, then CLOSED; passthrough over SSL, opened again
+when the server closes; AT+CIPSSLCCONF=2 refuses the self-signed
 certificate (ERROR, CLOSED, the reason in --trace); a server that does not
 speak TLS fails the handshake the same way.
 Prints PASS/FAIL per check and `N passed, M failed`.
@@ -20,6 +21,7 @@ import re
 import socket
 import ssl
 import sys
+import threading
 import time
 
 sys.dont_write_bytecode = True
@@ -194,6 +196,57 @@ def check_openssl_s_server():
     return f"HTTP/1.0 200 ok, {len(page)} bytes, then CLOSED"
 
 
+def check_ssl_passthrough():
+    """Passthrough over SSL: raw bytes both ways; when the server closes,
+    the module opens a new SSL link to it; `+++` ends passthrough."""
+    s = port()
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((HOST, 4439))
+    sock.listen(2)
+    sock.settimeout(10)
+    seen, errors = [], []
+
+    def server():
+        try:
+            for word in (b"hello", b"again"):
+                conn, _ = sock.accept()
+                tls = STATE["tls"].wrap_socket(conn, server_side=True)
+                tls.settimeout(10)
+                got = read_exact(tls, len(word))
+                tls.sendall(got.upper())
+                seen.append(got)
+                if word == b"hello":
+                    tls.unwrap()
+                tls.close()
+        except Exception as e:  # noqa: BLE001 - reported below
+            errors.append(e)
+    t = threading.Thread(target=server, daemon=True)
+    t.start()
+    s.at("AT+CIPMODE=1", b"\r\nOK\r\n")
+    s.at(f'AT+CIPSTART="SSL","{HOST}",4439', b"CONNECT\r\n\r\nOK\r\n", timeout=10)
+    s.at("AT+CIPSEND", b"\r\nOK\r\n\r\n>")
+    s.write(b"hello")
+    s.expect(b"HELLO")
+    time.sleep(1.0)            # the server closed; the module reconnects
+    s.write(b"again")
+    s.expect(b"AGAIN", timeout=5)
+    time.sleep(0.1)
+    s.write(b"+++")
+    time.sleep(0.1)
+    s.at("AT+CIPMODE=0", b"\r\nOK\r\n")
+    s.at("AT+CIPCLOSE", b"CLOSED\r\n\r\nOK\r\n")
+    t.join(10)
+    sock.close()
+    if errors:
+        raise Fail(f"the TLS server: {errors[0].__class__.__name__}: {errors[0]}")
+    if seen != [b"hello", b"again"]:
+        raise Fail(f"the TLS server saw {seen!r}")
+    if "passthrough: reconnecting" not in trace_text():
+        raise Fail("no reconnection in --trace")
+    return "HELLO, then a new SSL link after the server closed: AGAIN; +++ left passthrough"
+
+
 def check_ssl_failures():
     """AT+CIPSSLCCONF=2 refuses the self-signed certificate; a server that
     does not speak TLS fails the handshake: ERROR, CLOSED each time, the
@@ -247,6 +300,7 @@ CHECKS = [
     ("ssl-echo-byte-exact", check_ssl_echo),
     ("ssl-passive-256KiB", check_ssl_passive),
     ("ssl-openssl-s_server-www", check_openssl_s_server),
+    ("ssl-passthrough", check_ssl_passthrough),
     ("ssl-failures", check_ssl_failures),
     ("sigterm-close-notify", check_sigterm),
     ("pcaps", None),

@@ -212,6 +212,7 @@ class Modem {
   // Passthrough keeps its link: when it breaks, the module opens a new one
   // to the same peer every AT+CIPRECONNINTV (in 100 ms) until `+++`.
   Endpoint passthrough_to_{};
+  bool passthrough_ssl_ = false;  // the link to open again is an SSL one
   Instant reconnect_at_ = kNever;
   int reconnect_interval_ = 1;
   std::vector<std::string> passthrough_packets_;

@@ -21,6 +21,7 @@ void Modem::cmd_send(const CommandLine& cmd, bool ex, Instant now) {
     framer_.emplace(now);
     send_buf_.clear();
     passthrough_to_ = links_[0].link->remote();
+    passthrough_ssl_ = links_[0].link->kind() == LinkKind::Ssl;
     reconnect_at_ = kNever;
     trace("at: passthrough on link 0");
     return;
@@ -176,7 +177,16 @@ void Modem::poll_passthrough(Instant now) {
 void Modem::reconnect_passthrough(Instant now) {
   TcpOptions opts;
   opts.receive_buffer = kPassiveWindow;
-  auto link = factory_.open_tcp(passthrough_to_, opts);
+  Result<std::unique_ptr<Link>, OpenError> link = OpenError::Unsupported;
+  if (passthrough_ssl_) {
+    SslOptions ssl;
+    ssl.tcp = opts;
+    ssl.verify = ssl_auth_[0] >= 2;
+    ssl.host = passthrough_to_.addr.to_string();
+    link = factory_.open_ssl(passthrough_to_, ssl);
+  } else {
+    link = factory_.open_tcp(passthrough_to_, opts);
+  }
   if (!link) {
     trace(fmt::format("at: passthrough: cannot open a link: {}", to_string(link.error())));
     reconnect_at_ = now + std::chrono::milliseconds(100 * reconnect_interval_);
