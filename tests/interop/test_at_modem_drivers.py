@@ -47,7 +47,7 @@ def check_startup():
     s.at("AT+CWAUTOCONN?", b"+CWAUTOCONN:1\r\n\r\nOK\r\n")
     s.at("AT+CWAUTOCONN=0", b"\r\nOK\r\n")
     s.at("AT+CWAUTOCONN?", b"+CWAUTOCONN:0\r\n\r\nOK\r\n")
-    s.at("AT+CWHOSTNAME?", b"+CWHOSTNAME:ESP_550002\r\n\r\nOK\r\n")
+    s.at("AT+CWHOSTNAME?", b"+CWHOSTNAME:espressif\r\n\r\nOK\r\n")
     s.at('AT+CWHOSTNAME="esp-lab"', b"\r\nOK\r\n")
     s.at("AT+CWHOSTNAME?", b"+CWHOSTNAME:esp-lab\r\n\r\nOK\r\n")
     # +CWLAP: all eleven fields by default; sorted by RSSI with mask 31;

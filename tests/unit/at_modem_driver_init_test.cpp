@@ -53,7 +53,7 @@ TEST_F(AtModemTest, StationStatusCodes) {
 
 TEST_F(AtModemTest, HostnameAndTimestamp) {
   ASSERT_EQ(cmd("ATE0"), "ATE0\r\n\r\nOK\r\n");
-  EXPECT_EQ(cmd("AT+CWHOSTNAME?"), "+CWHOSTNAME:ESP_5B0002\r\n\r\nOK\r\n");
+  EXPECT_EQ(cmd("AT+CWHOSTNAME?"), "+CWHOSTNAME:espressif\r\n\r\nOK\r\n");
   EXPECT_EQ(cmd("AT+CWHOSTNAME=\"my-esp\""), "\r\nOK\r\n");
   EXPECT_EQ(cmd("AT+CWHOSTNAME?"), "+CWHOSTNAME:my-esp\r\n\r\nOK\r\n");
   EXPECT_EQ(cmd("AT+CWHOSTNAME=\"\""), "\r\nERROR\r\n");

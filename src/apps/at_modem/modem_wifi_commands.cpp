@@ -168,11 +168,11 @@ bool Modem::wifi_command(const CommandLine& cmd) {
       error(kParamInvalid);
     }
   } else if (n == "CWHOSTNAME") {
-    // The station's host name (lwIP's default on the ESP8266: ESP_ and the
-    // MAC's last three bytes); kept, not sent anywhere (there is no DHCP).
+    // The station's host name (the ESP8266 RTOS SDK's lwIP default,
+    // CONFIG_LWIP_LOCAL_HOSTNAME, is "espressif"); kept, not sent anywhere
+    // (there is no DHCP).
     if (cmd.form == CommandForm::Query) {
-      std::uint32_t v = sta.to_u32() & 0xffffff;
-      line("+CWHOSTNAME:" + (hostname_.empty() ? fmt::format("ESP_{:06X}", v) : hostname_));
+      line("+CWHOSTNAME:" + (hostname_.empty() ? std::string("espressif") : hostname_));
       ok();
     } else if (cmd.form == CommandForm::Set && cmd.args.size() == 1 && cmd.string(0) &&
                !cmd.string(0)->empty() && cmd.string(0)->size() <= 32 &&
