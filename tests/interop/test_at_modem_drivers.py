@@ -31,6 +31,15 @@ from at_modem_port import (ADDR, HOST, STATE, Server, expect_fin, port,  # noqa:
 DNS_SERVER = "10.85.9.53"   # not running: only AT+CIPDNS? shows it
 
 
+def until_ok(s, what):
+    """Everything up to and including the next `\r\nOK\r\n` (unsolicited
+    lines may follow it in the same read)."""
+    def pred(b):
+        i = b.find(b"\r\nOK\r\n")
+        return (b[:i + 6], i + 6) if i >= 0 else None
+    return s.read_until(pred, 5, what)
+
+
 def check_start():
     return start_modem("--dns", DNS_SERVER, "--wifi", "synack", "--wifi", "lab:password1")
 
@@ -62,7 +71,7 @@ def check_startup():
     s.at("AT+SYSTIMESTAMP?", b"+SYSTIMESTAMP:0\r\n\r\nOK\r\n")
     s.at("AT+SYSTIMESTAMP=1700000000", b"\r\nOK\r\n")
     s.write(b"AT+SYSTIMESTAMP?\r\n")
-    ts = s.read_until(lambda b: (b, len(b)) if b.endswith(b"\r\nOK\r\n") else None, 5, "time")
+    ts = until_ok(s, "+SYSTIMESTAMP")
     if not re.fullmatch(rb"\+SYSTIMESTAMP:170000000\d\r\n\r\nOK\r\n", ts):
         raise Fail(f"AT+SYSTIMESTAMP?: {ts!r}")
     s.at("AT+CIPDNS?", f'+CIPDNS:0,"{DNS_SERVER}"\r\n\r\nOK\r\n'.encode())
@@ -103,7 +112,7 @@ def check_sysmsg_and_send_forms():
     s.at("AT+CIPMUX=1", b"\r\nOK\r\n")
     s.at("AT+CIPRECVMODE=1", b"\r\nOK\r\n")
     s.write(f'AT+CIPSTART=1,"TCP","{HOST}",5020\r\n'.encode())
-    got = s.read_until(lambda b: (b, len(b)) if b.endswith(b"\r\nOK\r\n") else None, 5, "OK")
+    got = until_ok(s, "AT+CIPSTART's OK")
     if not re.fullmatch(rb'\+LINK_CONN:0,1,"TCP",0,"10\.85\.0\.1",5020,\d+\r\n\r\nOK\r\n', got):
         raise Fail(f"AT+CIPSTART with AT+SYSMSG=2: {got!r}")
     # `\0` ends the data; `\\0` sends `\0`; `\b` stays `\b`.
@@ -129,7 +138,7 @@ def check_sysmsg_and_send_forms():
         return True
     srv = Server(5021, closer)
     s.write(f'AT+CIPSTART=3,"TCP","{HOST}",5021\r\n'.encode())
-    s.read_until(lambda b: (b, len(b)) if b.endswith(b"\r\nOK\r\n") else None, 5, "OK")
+    until_ok(s, "AT+CIPSTART's OK")
     srv.wait()
     s.expect(b"\r\n+IPD,3,3\r\n")
     s.at("AT+CIPRECVDATA=3,10", b"+CIPRECVDATA:3,bye\r\nOK\r\n3,CLOSED\r\n")
