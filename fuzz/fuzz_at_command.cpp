@@ -24,6 +24,7 @@ void check(bool ok) {
 }
 
 struct LinkState {
+  LinkKind kind = LinkKind::Tcp;
   LinkStatus status = LinkStatus::Connecting;
   std::string inbound;
   bool fin = false;
@@ -33,7 +34,7 @@ struct LinkState {
 class ScriptedLink final : public Link {
  public:
   explicit ScriptedLink(std::shared_ptr<LinkState> s) : s_(std::move(s)) {}
-  LinkKind kind() const override { return LinkKind::Tcp; }
+  LinkKind kind() const override { return s_->kind; }
   LinkStatus status() const override { return s_->status; }
   std::string failure() const override { return "scripted"; }
   Endpoint remote() const override { return {wire::Ipv4Address(0x0a000001), 80}; }
@@ -74,6 +75,13 @@ class ScriptedLinks final : public LinkFactory {
     auto s = std::make_shared<LinkState>();
     links.push_back(s);
     return std::unique_ptr<Link>(std::make_unique<ScriptedLink>(s));
+  }
+  // SSL links behave like TCP ones here: the TLS client is fuzzed with the
+  // HTTP app; this covers the modem's side (AT+CIPSSLCCONF, "SSL" links).
+  Result<std::unique_ptr<Link>, OpenError> open_ssl(Endpoint to, const SslOptions& o) override {
+    auto l = open_tcp(to, o.tcp);
+    links.back()->kind = LinkKind::Ssl;
+    return l;
   }
   Result<std::unique_ptr<Link>, OpenError> open_udp(Endpoint, std::uint16_t, UdpMode) override {
     return OpenError::Unsupported;

@@ -19,8 +19,9 @@ CLI::App* add_at_modem_command(CLI::App& app, AtModemArgs& a) {
   add_net_options(cmd, a.net);
   add_text_option(cmd, "--dns", a.dns,
                   "the DNS server (an IPv4 address, port 53) that host names in AT+CIPSTART, "
-                  "AT+CIPSTARTEX and AT+CIPDOMAIN resolve through; without it only dotted "
-                  "quads work and other names give `DNS Fail`");
+                  "AT+CIPSTARTEX and AT+CIPDOMAIN resolve through (until AT+CIPDNS=1 sets "
+                  "another); without either only dotted quads work and other names give "
+                  "`DNS Fail`");
   CLI::Option* pty = add_text_option(cmd, "--pty", a.pty,
                                      "create a pseudo-terminal and make this path a symlink to it");
   CLI::Option* stdio = add_strict_flag(cmd, "--stdio", a.stdio,
@@ -42,11 +43,14 @@ CLI::App* add_at_modem_command(CLI::App& app, AtModemArgs& a) {
       "goes to stderr. Runs until SIGINT or SIGTERM (or, with --stdio, the end of stdin),\n"
       "then closes every link with a FIN and exits 0. --trace also logs what the modem\n"
       "does (lines starting `at:`), such as why a command answered ERROR.\n"
-      "Links: \"TCP\" and \"UDP\" (AT+CIPSTART=[<id>,]\"UDP\",host,port[,local port,mode],\n"
-      "mode 0/1/2 as esp-at v2.2; +IPD carries one datagram; AT+CIPSEND=[<id>,]<len>,ip,port\n"
-      "sends one datagram elsewhere). An ICMP port unreachable is not reported on a UDP\n"
-      "link (the ESP8266's lwIP does not): SEND OK, and the link stays open. \"SSL\"\n"
-      "answers ERROR: the modem has no TLS client yet.");
+      "Links: \"TCP\", \"UDP\" and \"SSL\". UDP: AT+CIPSTART=[<id>,]\"UDP\",host,port\n"
+      "[,local port,mode], mode 0/1/2 as esp-at v2.2; +IPD carries one datagram;\n"
+      "AT+CIPSEND=[<id>,]<len>,ip,port sends one datagram elsewhere. An ICMP port\n"
+      "unreachable is not reported on a UDP link (the ESP8266's lwIP does not): SEND OK,\n"
+      "and the link stays open. SSL: TLS (OpenSSL, TLS 1.2 or later) over a TCP link,\n"
+      "CONNECT once the handshake is done; no ALPN, no SNI; the certificate is checked\n"
+      "against the system's CAs only after AT+CIPSSLCCONF=2 (a failed check: ERROR,\n"
+      "CLOSED, the reason in --trace).");
   return cmd;
 }
 
@@ -104,19 +108,13 @@ int run_at_modem_command(const AtModemArgs& a) {
   socket::Stack& stack = session->stack();
   runtime::EventLoop& loop = session->loop();
   apps::at_modem::TcpLinks links(stack, session->tcp_config());
-  apps::at_modem::DottedQuadResolver dotted_quads;
-  std::unique_ptr<apps::at_modem::NameResolver> dns_names;
-  if (dns) {
-    auto r = socket::DnsResolver::open(stack, *dns);
-    if (!r) {
-      std::fprintf(stderr, "synack at-modem: error: cannot open a DNS socket: %s\n",
-                   std::string(socket::to_string(r.error())).c_str());
-      return 1;
-    }
-    dns_names = std::make_unique<apps::at_modem::StackResolver>(std::move(*r));
+  auto resolver = apps::at_modem::StackResolver::open(stack, dns);
+  if (!resolver) {
+    std::fprintf(stderr, "synack at-modem: error: cannot open a DNS socket: %s\n",
+                 std::string(socket::to_string(resolver.error())).c_str());
+    return 1;
   }
-  apps::at_modem::NameResolver& resolver = dns_names ? *dns_names : dotted_quads;
-  apps::at_modem::Modem modem(mc, links, resolver, stack.now());
+  apps::at_modem::Modem modem(mc, links, **resolver, stack.now());
 
   bool input_ended = false;
   auto write_out = [&] {

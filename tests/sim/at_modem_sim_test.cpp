@@ -108,7 +108,7 @@ TEST(AtModemSim, PassiveModeHoldsAtMost5760BytesAndFlowControlDoesTheRest) {
   EXPECT_TRUE(m.out.starts_with("\r\n+IPD,")) << m.out;
   EXPECT_EQ(m.out.find("+IPD", 3), std::string::npos) << m.out;
   m.out.clear();
-  EXPECT_EQ(m.at("AT+CIPRECVLEN?"), "+CIPRECVLEN:5760,,,,\r\n\r\nOK\r\n");
+  EXPECT_EQ(m.at("AT+CIPRECVLEN?"), "+CIPRECVLEN:5760,-1,-1,-1,-1\r\n\r\nOK\r\n");
   // The peer wrote the rest into its own send buffer; it waits there,
   // before a window of 0 (probing it), with nothing but probes in flight.
   EXPECT_EQ(sent, kTotal);
@@ -131,7 +131,7 @@ TEST(AtModemSim, PassiveModeHoldsAtMost5760BytesAndFlowControlDoesTheRest) {
     std::string len = m.at("AT+CIPRECVLEN?");
     if (len.starts_with("CLOSED\r\n")) {  // right after the last byte was read
       closed = true;
-      EXPECT_EQ(len, "CLOSED\r\n+CIPRECVLEN:,,,,\r\n\r\nOK\r\n");
+      EXPECT_EQ(len, "CLOSED\r\n+CIPRECVLEN:-1,-1,-1,-1,-1\r\n\r\nOK\r\n");
       break;
     }
     len = strip_notices(len);

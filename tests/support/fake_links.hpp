@@ -25,6 +25,7 @@ struct FakeLinkState {
   std::string written;           // what the modem sent
   std::size_t window = 1 << 20;  // how much write() takes
   bool closed = false;           // the modem closed it
+  bool aborted = false;          // ... with a RST (AT+CIPCLOSEMODE=1)
   TcpOptions opts;
   // UDP: datagrams from peers not yet read, and those the modem sent (to
   // the remote, or where AT+CIPSEND said).
@@ -81,6 +82,7 @@ class FakeLink final : public Link {
     return n;
   }
   void close() override { s_->closed = true; }
+  void abort() override { s_->closed = s_->aborted = true; }
 
  private:
   std::shared_ptr<FakeLinkState> s_;
@@ -182,7 +184,13 @@ class FakeResolver final : public NameResolver {
     *held = a;
   }
 
+  bool use_server(std::optional<wire::Ipv4Address> server) override {
+    servers.push_back(server);
+    return true;
+  }
+
   std::map<std::string, std::string> names;
+  std::vector<std::optional<wire::Ipv4Address>> servers;  // AT+CIPDNS's choices
   bool hold = false;
   std::vector<std::string> asked;
   std::shared_ptr<std::optional<LookupAnswer>> held;

@@ -121,14 +121,14 @@ TEST_F(AtModemTest, SyslogAddsErrorCodes) {
   EXPECT_EQ(cmd("AT+SYSLOG?"), "+SYSLOG:0\r\n\r\nOK\r\n");
   EXPECT_EQ(cmd("AT+SYSLOG=1"), "\r\nOK\r\n");
   EXPECT_EQ(cmd("AT+SYSLOG?"), "+SYSLOG:1\r\n\r\nOK\r\n");
-  EXPECT_EQ(cmd("AT+BOGUS"), "\r\nERR CODE:0x01090000\r\n\r\nERROR\r\n");
-  EXPECT_EQ(cmd("AT+CIPMUX=7"), "\r\nERR CODE:0x01070000\r\n\r\nERROR\r\n");
-  EXPECT_EQ(cmd("AT+CIPMUX=x"), "\r\nERR CODE:0x01080000\r\n\r\nERROR\r\n");
-  EXPECT_EQ(cmd("hi"), "\r\nERR CODE:0x01030000\r\n\r\nERROR\r\n");
-  EXPECT_EQ(cmd("AT+GMR=1"), "\r\nERR CODE:0x010c0000\r\n\r\nERROR\r\n");  // no such form
+  EXPECT_EQ(cmd("AT+BOGUS"), "ERR CODE:0x01090000\r\n\r\nERROR\r\n");
+  EXPECT_EQ(cmd("AT+CIPMUX=7"), "ERR CODE:0x01070000\r\n\r\nERROR\r\n");
+  EXPECT_EQ(cmd("AT+CIPMUX=x"), "ERR CODE:0x01080000\r\n\r\nERROR\r\n");
+  EXPECT_EQ(cmd("hi"), "ERR CODE:0x01030000\r\n\r\nERROR\r\n");
+  EXPECT_EQ(cmd("AT+GMR=1"), "ERR CODE:0x010c0000\r\n\r\nERROR\r\n");  // no such form
   EXPECT_EQ(cmd("AT+CIPMODE=1"), "\r\nOK\r\n");
   // Well-formed, refused in this state (passthrough needs one link).
-  EXPECT_EQ(cmd("AT+CIPMUX=1"), "\r\nERR CODE:0x010a0000\r\n\r\nERROR\r\n");
+  EXPECT_EQ(cmd("AT+CIPMUX=1"), "ERR CODE:0x010a0000\r\n\r\nERROR\r\n");
 }
 
 TEST_F(AtModemTest, StartUpQueriesOfDrivers) {
@@ -186,7 +186,7 @@ TEST_F(AtModemTest, CwjapAgainstTheNetworkList) {
   EXPECT_NE(trace_text().find("wrong password"), std::string::npos);
   EXPECT_EQ(cmd("AT+CWJAP=\"home\",\"password1\""), "WIFI CONNECTED\r\nWIFI GOT IP\r\n\r\nOK\r\n");
   EXPECT_EQ(cmd("AT+CWJAP?"),
-            "+CWJAP:\"home\",\"06:73:6b:5b:00:01\",1,-40,0,1,3,0,1\r\n\r\nOK\r\n");
+            "+CWJAP:\"home\",\"06:73:6b:5b:00:01\",1,-56,0,1,3,0,1\r\n\r\nOK\r\n");
   EXPECT_EQ(cmd("AT+CWJAP=\"cafe\",\"\""),
             "WIFI DISCONNECT\r\nWIFI CONNECTED\r\nWIFI GOT IP\r\n\r\nOK\r\n");
   EXPECT_EQ(cmd("AT+CWQAP"), "\r\nOK\r\nWIFI DISCONNECT\r\n");
@@ -217,12 +217,29 @@ TEST_F(AtModemTest, NonOsCurAndDefForms) {
 }
 
 TEST_F(AtModemTest, CwlapListsTheNetworks) {
-  make_modem({{"home", "password1"}, {"cafe", ""}});
+  make_modem({{"home", "password1"}, {"cafe", ""}, {"lab", "password2"}});
   ASSERT_EQ(cmd("ATE0"), "ATE0\r\n\r\nOK\r\n");
+  // Every field (print mask 0x7ff), in --wifi's order.
   EXPECT_EQ(cmd("AT+CWLAP"),
-            "+CWLAP:(3,\"home\",-40,\"06:73:6b:5b:00:01\",1)\r\n"
-            "+CWLAP:(0,\"cafe\",-41,\"06:73:6b:5b:00:02\",2)\r\n\r\nOK\r\n");
+            "+CWLAP:(3,\"home\",-56,\"06:73:6b:5b:00:01\",1,0,0,4,4,7,0)\r\n"
+            "+CWLAP:(0,\"cafe\",-46,\"06:73:6b:5b:00:02\",2,0,0,0,0,7,0)\r\n"
+            "+CWLAP:(3,\"lab\",-74,\"06:73:6b:5b:00:03\",3,0,0,4,4,7,0)\r\n\r\nOK\r\n");
   EXPECT_EQ(cmd("AT+CWLAP?"), "\r\nERROR\r\n");
+  // AT+CWLAPOPT=<sort_enable>,<print mask>[,<rssi filter>][,<authmode mask>]:
+  // sorted by RSSI, <ecn>,<ssid>,<rssi> only (mask 7).
+  EXPECT_EQ(cmd("AT+CWLAPOPT=1,7"), "\r\nOK\r\n");
+  EXPECT_EQ(cmd("AT+CWLAP"),
+            "+CWLAP:(0,\"cafe\",-46)\r\n+CWLAP:(3,\"home\",-56)\r\n"
+            "+CWLAP:(3,\"lab\",-74)\r\n\r\nOK\r\n");
+  // <ssid> and <channel> (mask 0x12) of networks at -60 dBm or stronger.
+  EXPECT_EQ(cmd("AT+CWLAPOPT=0,18,-60"), "\r\nOK\r\n");
+  EXPECT_EQ(cmd("AT+CWLAP"), "+CWLAP:(\"home\",1)\r\n+CWLAP:(\"cafe\",2)\r\n\r\nOK\r\n");
+  // WPA2-PSK (authmode bit 3) only.
+  EXPECT_EQ(cmd("AT+CWLAPOPT=1,3,-100,8"), "\r\nOK\r\n");
+  EXPECT_EQ(cmd("AT+CWLAP"), "+CWLAP:(3,\"home\")\r\n+CWLAP:(3,\"lab\")\r\n\r\nOK\r\n");
+  for (const char* bad : {"AT+CWLAPOPT=1", "AT+CWLAPOPT=2,7", "AT+CWLAPOPT=1,2048",
+                          "AT+CWLAPOPT=1,7,41", "AT+CWLAPOPT=1,7,-100,65536"})
+    EXPECT_EQ(cmd(bad), "\r\nERROR\r\n") << bad;
 }
 
 TEST_F(AtModemTest, CifsrShowsTheTunAddress) {
@@ -243,9 +260,9 @@ TEST_F(AtModemTest, SettingsQueries) {
   EXPECT_EQ(cmd("AT+CIPMUX?"), "+CIPMUX:0\r\n\r\nOK\r\n");
   EXPECT_EQ(cmd("AT+CIPMODE?"), "+CIPMODE:0\r\n\r\nOK\r\n");
   EXPECT_EQ(cmd("AT+CIPRECVMODE?"), "+CIPRECVMODE:0\r\n\r\nOK\r\n");
-  EXPECT_EQ(cmd("AT+CIPDINFO?"), "+CIPDINFO:FALSE\r\n\r\nOK\r\n");
+  EXPECT_EQ(cmd("AT+CIPDINFO?"), "+CIPDINFO:false\r\n\r\nOK\r\n");
   EXPECT_EQ(cmd("AT+CIPDINFO=1"), "\r\nOK\r\n");
-  EXPECT_EQ(cmd("AT+CIPDINFO?"), "+CIPDINFO:TRUE\r\n\r\nOK\r\n");
+  EXPECT_EQ(cmd("AT+CIPDINFO?"), "+CIPDINFO:true\r\n\r\nOK\r\n");
   EXPECT_EQ(cmd("AT+CIPSTO?"), "+CIPSTO:180\r\n\r\nOK\r\n");
   EXPECT_EQ(cmd("AT+CIPSTO=7200"), "\r\nOK\r\n");
   EXPECT_EQ(cmd("AT+CIPSTO?"), "+CIPSTO:7200\r\n\r\nOK\r\n");

@@ -44,7 +44,7 @@ TEST_F(AtModemTest, CipstartErrors) {
   net.opened.back()->status = LinkStatus::Failed;
   EXPECT_EQ(poll(), "\r\nERROR\r\nCLOSED\r\n");
   EXPECT_NE(trace_text().find("refused"), std::string::npos);
-  // An unknown host name; a UDP link that cannot be opened; SSL needs TLS.
+  // An unknown host name; a UDP link that cannot be opened.
   EXPECT_EQ(cmd("AT+CIPSTART=\"TCP\",\"example.com\",80"), "DNS Fail\r\n\r\nERROR\r\nCLOSED\r\n");
   EXPECT_NE(trace_text().find("example.com: NXDOMAIN"), std::string::npos);
   net.fail_open = OpenError::AddressInUse;
@@ -60,8 +60,9 @@ TEST_F(AtModemTest, CipstartErrors) {
   EXPECT_EQ(net.udp_requests.size(), 2u);  // the last one well-formed
   EXPECT_EQ(net.udp_requests[1].second, 0);
   EXPECT_EQ(cmd("AT+CIPCLOSE"), "CLOSED\r\n\r\nOK\r\n");
+  // A factory without SSL links.
   EXPECT_EQ(cmd("AT+CIPSTART=\"SSL\",\"10.91.0.1\",443"), "\r\nERROR\r\n");
-  EXPECT_NE(trace_text().find("TLS"), std::string::npos);
+  EXPECT_NE(trace_text().find("cannot open a SSL link: not supported"), std::string::npos);
   // Keep-alive and local IP forms; already connected.
   EXPECT_EQ(cmd("AT+CIPSTART=\"TCP\",\"10.91.0.1\",7,7201"), "\r\nERROR\r\n");
   EXPECT_EQ(cmd("AT+CIPSTART=\"TCP\",\"10.91.0.1\",7,60,\"10.91.0.2\""), "");
@@ -79,14 +80,14 @@ TEST_F(AtModemTest, CipstartErrors) {
 TEST_F(AtModemTest, LinesDuringAPendingCommandAreBusy) {
   ready();
   EXPECT_EQ(cmd("AT+CIPSTART=\"TCP\",\"10.91.0.1\",7"), "");
-  EXPECT_EQ(cmd("AT"), "busy p...\r\n");
+  EXPECT_EQ(cmd("AT"), "\r\nbusy p...\r\n");
   net.opened.back()->status = LinkStatus::Open;
   EXPECT_EQ(poll(), "CONNECT\r\n\r\nOK\r\n");
   // SEND OK waits until the link took every byte.
   net.opened.back()->window = 2;
   EXPECT_EQ(cmd("AT+CIPSEND=4"), "\r\nOK\r\n\r\n>");
   EXPECT_EQ(send("abcd"), "\r\nRecv 4 bytes\r\n");
-  EXPECT_EQ(cmd("AT+CIPSEND=1"), "busy p...\r\n");
+  EXPECT_EQ(cmd("AT+CIPSEND=1"), "\r\nbusy p...\r\n");
   net.opened.back()->window = 10;
   EXPECT_EQ(poll(), "\r\nSEND OK\r\n");
   EXPECT_EQ(net.opened.back()->written, "abcd");
@@ -103,18 +104,20 @@ TEST_F(AtModemTest, SendFailsWhenTheLinkDies) {
   EXPECT_EQ(poll(), "\r\nSEND FAIL\r\nCLOSED\r\n");
 }
 
-TEST_F(AtModemTest, CipsendLimitsAndCommandBytesAfterData) {
+TEST_F(AtModemTest, CipsendLimitsAndBusyAfterData) {
   ready();
   auto l = open_link();
   EXPECT_EQ(cmd("AT+CIPSEND=0"), "\r\nERROR\r\n");
   EXPECT_EQ(cmd("AT+CIPSEND=2049"), "\r\nERROR\r\n");
   EXPECT_EQ(cmd("AT+CIPSEND=0,5"), "\r\nERROR\r\n");  // no id with CIPMUX=0
   EXPECT_EQ(cmd("AT+CIPSEND=2048"), "\r\nOK\r\n\r\n>");
-  // Exactly 2048 bytes are data, CR LF included; what follows is a command.
+  // Exactly 2048 bytes are data, CR LF included; what follows in the same
+  // write arrives while the module sends: `busy p...`, and it is dropped.
   std::string data(2046, 'x');
   data += "\r\n";
-  EXPECT_EQ(send(data + "AT\r\n"), "\r\nRecv 2048 bytes\r\n\r\nSEND OK\r\n\r\nOK\r\n");
+  EXPECT_EQ(send(data + "AT\r\n"), "\r\nRecv 2048 bytes\r\n\r\nbusy p...\r\n\r\nSEND OK\r\n");
   EXPECT_EQ(l->written, data);
+  EXPECT_EQ(cmd("AT"), "\r\nOK\r\n");
 }
 
 TEST_F(AtModemTest, CipsendexEndsAtBackslashZero) {
@@ -221,7 +224,7 @@ TEST_F(AtModemTest, ServerAcceptsUpToMaxConn) {
   EXPECT_EQ(cmd("AT+CIPSERVER=1,8080"), "\r\nOK\r\n");
   EXPECT_EQ(net.listen_port, 8080);
   EXPECT_EQ(net.listen_opts.receive_buffer, 5760u);
-  EXPECT_EQ(cmd("AT+CIPSERVER?"), "+CIPSERVER:1,8080,\"TCP\",0\r\n\r\nOK\r\n");
+  EXPECT_EQ(cmd("AT+CIPSERVER?"), "+CIPSERVER:1,8080,\"TCP\"\r\n\r\nOK\r\n");
   EXPECT_EQ(cmd("AT+CIPSERVER=1,8081"), "\r\nERROR\r\n");    // one server only
   EXPECT_EQ(cmd("AT+CIPSERVERMAXCONN=3"), "\r\nERROR\r\n");  // not while it runs
   EXPECT_EQ(cmd("AT+CIPMUX=0"), "\r\nERROR\r\n");
@@ -270,7 +273,7 @@ TEST_F(AtModemTest, SysmsgLinkConnLines) {
   EXPECT_EQ(cmd("AT+CIPSERVER=1,80"), "\r\nOK\r\n");
   net.client("10.91.0.9", 1234);
   EXPECT_EQ(poll(), "+LINK_CONN:0,0,\"TCP\",1,\"10.91.0.9\",1234,80\r\n");
-  EXPECT_EQ(cmd("AT+CIPCLOSE=3"), "+LINK_DISCONN:3,\"TCP\",0,\"10.91.0.1\",7,40000\r\n\r\nOK\r\n");
+  EXPECT_EQ(cmd("AT+CIPCLOSE=3"), "3,CLOSED\r\n\r\nOK\r\n");
 }
 
 TEST_F(AtModemTest, PassiveReceiveMode) {
@@ -283,14 +286,14 @@ TEST_F(AtModemTest, PassiveReceiveMode) {
   EXPECT_EQ(poll(), "\r\n+IPD,1,5\r\n");
   l->inbound += "world";
   EXPECT_EQ(poll(), "");  // one notice until it is read
-  EXPECT_EQ(cmd("AT+CIPRECVLEN?"), "+CIPRECVLEN:,10,,,\r\n\r\nOK\r\n");
+  EXPECT_EQ(cmd("AT+CIPRECVLEN?"), "+CIPRECVLEN:-1,10,-1,-1,-1\r\n\r\nOK\r\n");
   EXPECT_EQ(cmd("AT+CIPRECVDATA=1,3"), "+CIPRECVDATA:3,hel\r\nOK\r\n\r\n+IPD,1,7\r\n");
   EXPECT_EQ(cmd("AT+CIPDINFO=1"), "\r\nOK\r\n");
   EXPECT_EQ(cmd("AT+CIPRECVDATA=1,100"), "+CIPRECVDATA:7,\"10.91.0.1\",7,loworld\r\nOK\r\n");
   EXPECT_EQ(cmd("AT+CIPRECVDATA=1,100"), "\r\nERROR\r\n");  // nothing buffered
   EXPECT_EQ(cmd("AT+CIPRECVDATA=0,100"), "\r\nERROR\r\n");  // no link
   EXPECT_EQ(cmd("AT+CIPRECVDATA=1,0"), "\r\nERROR\r\n");
-  EXPECT_EQ(cmd("AT+CIPRECVLEN?"), "+CIPRECVLEN:,0,,,\r\n\r\nOK\r\n");
+  EXPECT_EQ(cmd("AT+CIPRECVLEN?"), "+CIPRECVLEN:-1,0,-1,-1,-1\r\n\r\nOK\r\n");
   // CLOSED waits until the buffered bytes were read.
   l->inbound = "last";
   l->peer_fin = true;
@@ -408,7 +411,7 @@ TEST_F(AtModemTest, PassthroughReconnectsWhenTheLinkBreaks) {
 
 TEST_F(AtModemTest, CipdomainWithoutDns) {
   ready();
-  EXPECT_EQ(cmd("AT+CIPDOMAIN=\"10.1.2.3\""), "+CIPDOMAIN:10.1.2.3\r\n\r\nOK\r\n");
+  EXPECT_EQ(cmd("AT+CIPDOMAIN=\"10.1.2.3\""), "+CIPDOMAIN:\"10.1.2.3\"\r\n\r\nOK\r\n");
   EXPECT_EQ(cmd("AT+CIPDOMAIN=\"example.com\""), "DNS Fail\r\n\r\nERROR\r\n");
 }
 

@@ -11,7 +11,7 @@ TEST_F(AtModemTest, HostNamesResolveBeforeTheLinkOpens) {
   resolver.names["echo.test.synack"] = "10.91.0.9";
   resolver.hold = true;
   EXPECT_EQ(cmd("AT+CIPSTART=\"TCP\",\"echo.test.synack\",7"), "");
-  EXPECT_EQ(cmd("AT"), "busy p...\r\n");  // the look-up is outstanding
+  EXPECT_EQ(cmd("AT"), "\r\nbusy p...\r\n");  // the look-up is outstanding
   EXPECT_TRUE(net.opened.empty());
   resolver.answer();
   EXPECT_EQ(poll(), "");
@@ -35,9 +35,9 @@ TEST_F(AtModemTest, HostNamesResolveBeforeTheLinkOpens) {
 TEST_F(AtModemTest, CipdomainAndCipstartexResolve) {
   ready();
   resolver.names["ok.test.synack"] = "10.91.5.5";
-  EXPECT_EQ(cmd("AT+CIPDOMAIN=\"ok.test.synack\""), "+CIPDOMAIN:10.91.5.5\r\n\r\nOK\r\n");
+  EXPECT_EQ(cmd("AT+CIPDOMAIN=\"ok.test.synack\""), "+CIPDOMAIN:\"10.91.5.5\"\r\n\r\nOK\r\n");
   EXPECT_EQ(cmd("AT+CIPDOMAIN=\"no.test.synack\""), "DNS Fail\r\n\r\nERROR\r\n");
-  EXPECT_EQ(cmd("AT+CIPDOMAIN=\"10.1.2.3\""), "+CIPDOMAIN:10.1.2.3\r\n\r\nOK\r\n");
+  EXPECT_EQ(cmd("AT+CIPDOMAIN=\"10.1.2.3\""), "+CIPDOMAIN:\"10.1.2.3\"\r\n\r\nOK\r\n");
   EXPECT_EQ(cmd("AT+CIPMUX=1"), "\r\nOK\r\n");
   auto l0 = open_link(0);
   EXPECT_EQ(cmd("AT+CIPSTARTEX=\"UDP\",\"ok.test.synack\",53"), "1,CONNECT\r\n\r\nOK\r\n");
@@ -110,7 +110,7 @@ TEST_F(AtModemTest, UdpPassiveReceiveReadsOneDatagramAtATime) {
   u->datagrams.push_back({{*wire::Ipv4Address::parse("10.91.0.1"), 7}, "first"});
   u->datagrams.push_back({{*wire::Ipv4Address::parse("10.91.0.6"), 99}, "second"});
   EXPECT_EQ(poll(), "\r\n+IPD,3,11\r\n");
-  EXPECT_EQ(cmd("AT+CIPRECVLEN?"), "+CIPRECVLEN:,,,11,\r\n\r\nOK\r\n");
+  EXPECT_EQ(cmd("AT+CIPRECVLEN?"), "+CIPRECVLEN:-1,-1,-1,11,-1\r\n\r\nOK\r\n");
   EXPECT_EQ(cmd("AT+CIPRECVDATA=3,100"),
             "+CIPRECVDATA:5,\"10.91.0.1\",7,first\r\nOK\r\n\r\n+IPD,3,6\r\n");
   EXPECT_EQ(cmd("AT+CIPRECVDATA=3,100"), "+CIPRECVDATA:6,\"10.91.0.6\",99,second\r\nOK\r\n");

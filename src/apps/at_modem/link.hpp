@@ -14,6 +14,7 @@
 #include <string_view>
 
 #include "core/result.hpp"
+#include "core/time.hpp"
 #include "wire/ipv4_address.hpp"
 
 namespace synack::apps::at_modem {
@@ -74,6 +75,11 @@ class Link {
   // Graceful close: unread bytes are dropped and a FIN (not a RST) goes out
   // after the queued data.
   virtual void close() = 0;
+  // AT+CIPCLOSEMODE=1: a RST instead of the FIN.
+  virtual void abort() { close(); }
+  // Work that is not driven by reads and writes (an SSL link's handshake,
+  // its ciphertext both ways); the modem calls it on every poll.
+  virtual void poll(Instant /*now*/) {}
 };
 
 // A listening port (AT+CIPSERVER); accept() hands over one waiting client.
@@ -99,9 +105,22 @@ struct TcpOptions {
   std::size_t receive_buffer = 5760;
 };
 
+// AT+CIPSTART="SSL": TLS over a TCP link.
+struct SslOptions {
+  TcpOptions tcp;
+  // AT+CIPSSLCCONF's auth mode 2 or 3: check the server's certificate
+  // (against the system's CAs, standing in for the module's CA slot).
+  bool verify = false;
+  std::string host;  // the name (or dotted quad) given to AT+CIPSTART
+};
+
 class LinkFactory {
  public:
   virtual ~LinkFactory() = default;
+  virtual Result<std::unique_ptr<Link>, OpenError> open_ssl(Endpoint /*to*/,
+                                                            const SslOptions& /*opts*/) {
+    return OpenError::Unsupported;
+  }
   virtual Result<std::unique_ptr<Link>, OpenError> open_tcp(Endpoint to,
                                                             const TcpOptions& opts) = 0;
   // AT+CIPSTART="UDP",host,port[,local port,mode]; local port 0 picks one.
@@ -130,6 +149,9 @@ class NameResolver {
  public:
   virtual ~NameResolver() = default;
   virtual std::unique_ptr<NameLookup> lookup(std::string_view host) = 0;
+  // AT+CIPDNS=1,"ip": ask `server` from now on; nullopt: the default again
+  // (--dns). False when the resolver cannot change servers.
+  virtual bool use_server(std::optional<wire::Ipv4Address> /*server*/) { return false; }
 };
 
 }  // namespace synack::apps::at_modem

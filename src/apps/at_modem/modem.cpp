@@ -5,7 +5,7 @@
 namespace synack::apps::at_modem {
 
 Modem::Modem(ModemConfig cfg, LinkFactory& links, NameResolver& resolver, Instant now)
-    : cfg_(std::move(cfg)), factory_(links), resolver_(resolver), now_(now) {}
+    : cfg_(std::move(cfg)), factory_(links), resolver_(resolver), now_(now), timestamp_at_(now) {}
 
 Modem::~Modem() = default;
 
@@ -21,7 +21,8 @@ void Modem::ok() {
 }
 
 void Modem::error(std::uint32_t code) {
-  if (syslog_) out_ += fmt::format("\r\nERR CODE:0x{:08x}\r\n", code);
+  // esp-at prints `ERR CODE:0x%08x\r\n` straight before its "\r\nERROR\r\n".
+  if (syslog_) out_ += fmt::format("ERR CODE:0x{:08x}\r\n", code);
   out_ += "\r\nERROR\r\n";
 }
 
@@ -48,7 +49,15 @@ void Modem::receive(std::span<const std::uint8_t> bytes, Instant now) {
         command_byte(static_cast<char>(bytes[i++]), now);
         break;
       case Mode::SendData:
-        send_data_byte(static_cast<char>(bytes[i++]), now);
+        if (send_data_byte(static_cast<char>(bytes[i++]))) {
+          // Bytes beyond <len> arrive while the module sends: it answers
+          // `busy p...` and drops them (they are never run as commands).
+          finish_send_data(i < bytes.size(), now);
+          if (i < bytes.size())
+            trace(fmt::format("at: {} bytes after AT+CIPSEND's data dropped (busy p...)",
+                              bytes.size() - i));
+          return;
+        }
         break;
       case Mode::Passthrough:
         passthrough_input(bytes.subspan(i), now);
@@ -71,8 +80,9 @@ void Modem::execute(const InputLine& in, Instant now) {
   }
   if (in.text.empty()) return;  // a bare CR LF: ignored
   if (pending_ != Pending::None) {
-    // The module still works on the last command: the line is dropped.
-    line("busy p...");
+    // The module still works on the last command: the line is dropped
+    // (esp-at's AT_CMD_MSG_BUSY, "\r\nbusy p...\r\n").
+    out_ += "\r\nbusy p...\r\n";
     return;
   }
   auto cmd = parse_command_line(in.text);
@@ -105,7 +115,9 @@ void Modem::dispatch(const CommandLine& cmd, Instant now) {
       return;
     }
   }
-  if (system_command(cmd) || wifi_command(cmd) || link_command(cmd, now)) return;
+  if (system_command(cmd) || wifi_command(cmd) || link_command(cmd, now) ||
+      link_option_command(cmd))
+    return;
   error(kUnsupported);
 }
 
@@ -113,6 +125,8 @@ void Modem::dispatch(const CommandLine& cmd, Instant now) {
 
 void Modem::poll(Instant now) {
   now_ = now;
+  for (int id = 0; id < LinkTable::kLinks; ++id)
+    if (links_.used(id)) links_[id].link->poll(now);
   if (pending_ == Pending::Resolve) finish_resolve(now);
   if (pending_ == Pending::Connect) finish_connect();
   if (pending_ == Pending::Send) push_send(now);
@@ -143,7 +157,7 @@ void Modem::close_all() {
 
 void Modem::reset(bool factory) {
   ok();
-  bool rejoin = wifi_joined_ && !factory;
+  bool rejoin = wifi_joined_ && !factory && autoconn_;
   close_all();
   reader_.clear();
   echo_ = true;
@@ -156,12 +170,27 @@ void Modem::reset(bool factory) {
   server_timeout_s_ = 180;
   reconnect_interval_ = 1;
   had_link_ = false;
+  close_abort_ = {};
+  timestamp_ = 0;
+  timestamp_at_ = now_;
   if (factory) {
     syslog_ = false;
+    sysstore_ = true;
+    autoconn_ = true;
     cwmode_ = 1;
     wifi_ssid_.clear();
+    hostname_.clear();
+    cwlap_sort_ = false;
+    cwlap_mask_ = 0x7ff;
+    cwlap_rssi_min_ = -100;
+    cwlap_auth_mask_ = 0xffff;
+    dns_servers_.clear();
+    resolver_.use_server(std::nullopt);
+    ssl_auth_ = {};
+    ssl_buffer_ = 4096;
   }
   wifi_joined_ = false;
+  wifi_tried_ = rejoin;
   out_ += "\r\nready\r\n";
   // The module joins its saved access point again on its own.
   if (rejoin) {
@@ -169,18 +198,6 @@ void Modem::reset(bool factory) {
     line("WIFI CONNECTED");
     line("WIFI GOT IP");
   }
-}
-
-void Modem::wifi_disconnect() {
-  if (!wifi_joined_) return;
-  server_.reset();
-  for (int id = 0; id < LinkTable::kLinks; ++id)
-    if (links_.used(id)) {
-      announce_closed(id);
-      links_.release(id);
-    }
-  wifi_joined_ = false;
-  line("WIFI DISCONNECT");
 }
 
 }  // namespace synack::apps::at_modem

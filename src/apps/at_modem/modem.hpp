@@ -5,6 +5,7 @@
 // line plus trace lines. No clock, no file descriptors: the pty or stdio,
 // the event loop and the TUN live in tools/at_modem_command.cpp, so every
 // command, guard time and flush is testable on a virtual clock.
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -96,8 +97,12 @@ class Modem {
   void execute(const InputLine& in, Instant now);
   void dispatch(const CommandLine& cmd, Instant now);
   bool system_command(const CommandLine& cmd);
-  bool wifi_command(const CommandLine& cmd);
   void reset(bool factory);
+
+  // --- Wi-Fi (modem_wifi_commands.cpp) -------------------------------------------
+  bool wifi_command(const CommandLine& cmd);
+  bool wifi_join(const CommandLine& cmd);
+  void cmd_dns(const CommandLine& cmd);
   void wifi_disconnect();
 
   // --- links (modem_link_commands.cpp) ---------------------------------------
@@ -109,6 +114,8 @@ class Modem {
   void cmd_recv_data(const CommandLine& cmd);
   void cmd_recv_len();
   void cmd_domain(const CommandLine& cmd);
+  // AT+CIPCLOSEMODE, AT+CIPSSLSIZE, AT+CIPSSLCCONF (modem_link_options.cpp).
+  bool link_option_command(const CommandLine& cmd);
   void finish_resolve(Instant now);
   void finish_connect();
   std::optional<int> parse_link_id(const CommandLine& cmd, std::size_t i) const;
@@ -119,12 +126,14 @@ class Modem {
   void deliver(int id, Instant now);
   void announce_connect(int id);
   void announce_closed(int id);
+  void release_link(int id);  // closes with a FIN, or a RST after AT+CIPCLOSEMODE=1
   bool link_finished(const LinkSlot& s) const;
 
   // --- sending (modem_send.cpp) ----------------------------------------------------
   void cmd_send(const CommandLine& cmd, bool ex, Instant now);
-  void send_data_byte(char c, Instant now);
-  void finish_send_data(Instant now);
+  // True when the byte completed the data.
+  bool send_data_byte(char c);
+  void finish_send_data(bool overflow, Instant now);
   void push_send(Instant now);
   void passthrough_input(std::span<const std::uint8_t> bytes, Instant now);
   void poll_passthrough(Instant now);
@@ -150,11 +159,30 @@ class Modem {
   bool transparent_ = false;  // AT+CIPMODE=1
   bool syslog_ = false;
   int sysmsg_ = 0;
+  bool sysstore_ = true;  // AT+SYSSTORE: kept and reported; nothing is stored
+  bool autoconn_ = true;  // AT+CWAUTOCONN: rejoin after AT+RST
+  // AT+CWLAPOPT: sort by RSSI, which +CWLAP fields, the weakest RSSI shown,
+  // which encryptions shown.
+  bool cwlap_sort_ = false;
+  int cwlap_mask_ = 0x7ff;
+  int cwlap_rssi_min_ = -100;
+  int cwlap_auth_mask_ = 0xffff;
+  std::string hostname_;  // AT+CWHOSTNAME; empty: ESP_XXXXXX from the MAC
+  // AT+SYSTIMESTAMP: the Unix time set, and when.
+  std::int64_t timestamp_ = 0;
+  Instant timestamp_at_{};
+  // AT+CIPDNS=1,...: the servers set (the first is used); empty: --dns.
+  std::vector<wire::Ipv4Address> dns_servers_;
+  // Per link id: AT+CIPCLOSEMODE's abort flag and AT+CIPSSLCCONF's auth mode.
+  std::array<bool, LinkTable::kLinks> close_abort_{};
+  std::array<int, LinkTable::kLinks> ssl_auth_{};
+  int ssl_buffer_ = 4096;  // AT+CIPSSLSIZE
   int cwmode_ = 1;
   int uart_baud_ = 115200;
   int server_max_ = 5;
   int server_timeout_s_ = 180;
   bool wifi_joined_ = false;
+  bool wifi_tried_ = false;  // AT+CWJAP ran (STATUS:1 before, 5 after)
   std::string wifi_ssid_;
   bool had_link_ = false;  // for AT+CIPSTATUS's STATUS:4
 
@@ -166,6 +194,7 @@ class Modem {
   bool pending_domain_ = false;   // AT+CIPDOMAIN (else CIPSTART)
   LinkKind pending_kind_ = LinkKind::Tcp;
   std::uint16_t pending_port_ = 0;
+  std::string pending_host_;  // as given, for an SSL link's certificate check
   int pending_keepalive_ = 0;
   std::uint16_t pending_local_port_ = 0;  // UDP
   UdpMode pending_udp_mode_ = UdpMode::Fixed;
@@ -175,7 +204,7 @@ class Modem {
   std::size_t send_len_ = 0;
   std::optional<Endpoint> send_to_;  // UDP: AT+CIPSEND's <remote host>,<remote port>
   bool send_ex_ = false;
-  bool send_escape_ = false;  // CIPSENDEX: the last byte was a backslash
+  int send_backslashes_ = 0;  // CIPSENDEX: backslashes held back (0-2)
   std::size_t send_received_ = 0;
   std::string send_buf_;
   std::size_t send_done_ = 0;  // bytes of send_buf_ the link took
@@ -183,6 +212,7 @@ class Modem {
   // Passthrough keeps its link: when it breaks, the module opens a new one
   // to the same peer every AT+CIPRECONNINTV (in 100 ms) until `+++`.
   Endpoint passthrough_to_{};
+  bool passthrough_ssl_ = false;  // the link to open again is an SSL one
   Instant reconnect_at_ = kNever;
   int reconnect_interval_ = 1;
   std::vector<std::string> passthrough_packets_;

@@ -81,7 +81,7 @@ bool Modem::link_command(const CommandLine& cmd, Instant now) {
         out_, answers);
   } else if (n == "CIPDINFO") {
     if (cmd.form == CommandForm::Query) {
-      line(dinfo_ ? "+CIPDINFO:TRUE" : "+CIPDINFO:FALSE");
+      line(dinfo_ ? "+CIPDINFO:true" : "+CIPDINFO:false");
       ok();
     } else {
       toggle(
@@ -198,6 +198,11 @@ void Modem::cmd_start(const CommandLine& cmd, bool auto_id, Instant now) {
     }
   } else if (*type == "SSL") {
     kind = LinkKind::Ssl;
+    // [,<keep alive>]: as TCP.
+    if (extra > 1 || (extra == 1 && !cmd.empty_arg(at + 3) && !cmd.number(at + 3, 0, 7200))) {
+      error(kParamInvalid);
+      return;
+    }
   } else {
     error(kParamInvalid);
     return;
@@ -221,21 +226,15 @@ void Modem::cmd_start(const CommandLine& cmd, bool auto_id, Instant now) {
     error(kExecFailed);
     return;
   }
-  if (kind == LinkKind::Ssl) {
-    trace(
-        "at: SSL links are not supported yet: the modem has no TLS client (the HTTP app's "
-        "TLS is server-side only)");
-    error(kExecFailed);
-    return;
-  }
   pending_id_ = id;
   pending_auto_id_ = auto_id;
   pending_domain_ = false;
   pending_kind_ = kind;
   pending_port_ = static_cast<std::uint16_t>(*port);
+  pending_host_ = *host;
   // The fourth argument: TCP's keep-alive, or UDP's local port.
   auto fourth = extra >= 1 ? cmd.number(at + 3, 0, 65535) : std::nullopt;
-  pending_keepalive_ = kind == LinkKind::Tcp && fourth ? static_cast<int>(*fourth) : 0;
+  pending_keepalive_ = kind != LinkKind::Udp && fourth ? static_cast<int>(*fourth) : 0;
   pending_local_port_ = kind == LinkKind::Udp && fourth ? static_cast<std::uint16_t>(*fourth) : 0;
   auto fifth = kind == LinkKind::Udp && extra >= 2 ? cmd.number(at + 4, 0, 2) : std::nullopt;
   pending_udp_mode_ = static_cast<UdpMode>(fifth ? *fifth : 0);
@@ -259,17 +258,23 @@ void Modem::finish_resolve(Instant now) {
     return;
   }
   if (pending_domain_) {
-    line(fmt::format("+CIPDOMAIN:{}", answer->addr->to_string()));
+    line(fmt::format("+CIPDOMAIN:\"{}\"", answer->addr->to_string()));
     ok();
     return;
   }
   Endpoint to{*answer->addr, pending_port_};
   Result<std::unique_ptr<Link>, OpenError> link = OpenError::Unsupported;
+  TcpOptions opts;
+  opts.keepalive_s = pending_keepalive_;
+  opts.receive_buffer = kPassiveWindow;
   if (pending_kind_ == LinkKind::Tcp) {
-    TcpOptions opts;
-    opts.keepalive_s = pending_keepalive_;
-    opts.receive_buffer = kPassiveWindow;
     link = factory_.open_tcp(to, opts);
+  } else if (pending_kind_ == LinkKind::Ssl) {
+    SslOptions ssl;
+    ssl.tcp = opts;
+    ssl.verify = ssl_auth_[static_cast<std::size_t>(pending_id_)] >= 2;
+    ssl.host = pending_host_;
+    link = factory_.open_ssl(to, ssl);
   } else {
     link = factory_.open_udp(to, pending_local_port_, pending_udp_mode_);
   }
@@ -333,14 +338,22 @@ void Modem::cmd_close(const CommandLine& cmd) {
     }
   for (int id : ids) {
     announce_closed(id);
-    links_.release(id);
+    release_link(id);
   }
   ok();
 }
 
 void Modem::cmd_status(bool state_form) {
   if (!state_form) {
-    int status = !wifi_joined_ ? 5 : links_.count() > 0 ? 3 : had_link_ ? 4 : 2;
+    // <stat>: 0 station not initialised (AT+CWMODE 0 or 2), 1 no join tried
+    // yet, 2 joined with an address, 3 a link open, 4 every link closed,
+    // 5 not joined (a join failed, or AT+CWQAP).
+    bool station = cwmode_ == 1 || cwmode_ == 3;
+    int status = !station             ? 0
+                 : !wifi_joined_      ? (wifi_tried_ ? 5 : 1)
+                 : links_.count() > 0 ? 3
+                 : had_link_          ? 4
+                                      : 2;
     line(fmt::format("STATUS:{}", status));
   }
   for (int id = 0; id < LinkTable::kLinks; ++id) {
@@ -357,7 +370,8 @@ void Modem::cmd_status(bool state_form) {
 
 void Modem::cmd_server(const CommandLine& cmd) {
   if (cmd.form == CommandForm::Query) {
-    line(server_ ? fmt::format("+CIPSERVER:1,{},\"TCP\",0", server_port_) : "+CIPSERVER:0");
+    // +CIPSERVER:<mode>[,<port>,<"type">]: the ESP8266 has no <CA enable>.
+    line(server_ ? fmt::format("+CIPSERVER:1,{},\"TCP\"", server_port_) : "+CIPSERVER:0");
     ok();
     return;
   }
@@ -376,7 +390,7 @@ void Modem::cmd_server(const CommandLine& cmd) {
       for (int id = 0; id < LinkTable::kLinks; ++id)
         if (links_.used(id) && links_[id].server_side) {
           announce_closed(id);
-          links_.release(id);
+          release_link(id);
         }
     }
     ok();
@@ -441,10 +455,13 @@ void Modem::cmd_recv_data(const CommandLine& cmd) {
 }
 
 void Modem::cmd_recv_len() {
+  // One length per link id; -1 for an id with no open link.
   std::string text = "+CIPRECVLEN:";
   for (int id = 0; id < LinkTable::kLinks; ++id) {
     if (id > 0) text += ',';
-    if (links_.used(id)) text += std::to_string(links_[id].link->readable());
+    bool open = links_.used(id) &&
+                (links_[id].link->status() == LinkStatus::Open || links_[id].link->readable() > 0);
+    text += open ? std::to_string(links_[id].link->readable()) : "-1";
   }
   line(text);
   ok();

@@ -22,15 +22,23 @@ void Modem::poll_links(Instant now) {
         now - s.last_active >= std::chrono::seconds(server_timeout_s_)) {
       trace(fmt::format("at: link {} idle for {} s (AT+CIPSTO): closed", id, server_timeout_s_));
       announce_closed(id);
-      links_.release(id);
+      release_link(id);
       continue;
     }
+    if (mode_ == Mode::Passthrough && id == 0 && !s.announced &&
+        s.link->status() == LinkStatus::Open) {
+      // A link passthrough opened again: `CONNECT` only with AT+SYSMSG bit 2.
+      s.announced = true;
+      if (sysmsg_ & 4) announce_connect(id);
+    }
     if (link_finished(s) && mode_ == Mode::Passthrough && id == 0) {
-      // The serial side is a raw data channel now: nothing is printed; the
+      // The serial side is a raw data channel now: nothing is printed unless
+      // AT+SYSMSG's bit 2 asks for the link's messages in passthrough; the
       // link is opened again (see reconnect_passthrough).
       trace(fmt::format("at: passthrough link {}: {}; reconnecting every {} ms", id,
                         s.link->status() == LinkStatus::Failed ? s.link->failure() : "closed",
                         reconnect_interval_ * 100));
+      if (sysmsg_ & 4) announce_closed(id);
       links_.release(id);
       reconnect_at_ = now + std::chrono::milliseconds(100 * reconnect_interval_);
       continue;
@@ -41,7 +49,7 @@ void Modem::poll_links(Instant now) {
       else
         trace(fmt::format("at: link {} closed by the peer", id));
       announce_closed(id);
-      links_.release(id);
+      release_link(id);
     }
   }
 }
@@ -110,6 +118,9 @@ void Modem::deliver(int id, Instant now) {
   }
 }
 
+// AT+SYSMSG bit 1: `+LINK_CONN:<status_type>,<link_id>,<"type">,<c/s>,
+// <"remote_ip">,<remote_port>,<local_port>` in place of `[<id>,]CONNECT`.
+// A close is `[<id>,]CLOSED` either way.
 void Modem::announce_connect(int id) {
   LinkSlot& s = links_[id];
   s.announced = true;
@@ -125,13 +136,16 @@ void Modem::announce_connect(int id) {
 void Modem::announce_closed(int id) {
   LinkSlot& s = links_[id];
   if (!s.announced) return;
-  if (sysmsg_ & 2) {
-    Endpoint r = s.link->remote();
-    line(fmt::format("+LINK_DISCONN:{},\"{}\",{},\"{}\",{},{}", id, to_string(s.link->kind()),
-                     s.server_side ? 1 : 0, r.addr.to_string(), r.port, s.link->local_port()));
-  } else {
-    line(link_prefix(id) + "CLOSED");
+  line(link_prefix(id) + "CLOSED");
+}
+
+void Modem::release_link(int id) {
+  if (links_.used(id) && close_abort_[static_cast<std::size_t>(id)]) {
+    trace(fmt::format("at: link {} aborted (AT+CIPCLOSEMODE=1): RST", id));
+    links_[id].link->abort();
   }
+  close_abort_[static_cast<std::size_t>(id)] = false;
+  links_.release(id);
 }
 
 }  // namespace synack::apps::at_modem

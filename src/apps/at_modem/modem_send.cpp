@@ -21,6 +21,7 @@ void Modem::cmd_send(const CommandLine& cmd, bool ex, Instant now) {
     framer_.emplace(now);
     send_buf_.clear();
     passthrough_to_ = links_[0].link->remote();
+    passthrough_ssl_ = links_[0].link->kind() == LinkKind::Ssl;
     reconnect_at_ = kNever;
     trace("at: passthrough on link 0");
     return;
@@ -63,34 +64,41 @@ void Modem::cmd_send(const CommandLine& cmd, bool ex, Instant now) {
   send_len_ = static_cast<std::size_t>(*len);
   send_to_ = to;
   send_ex_ = ex;
-  send_escape_ = false;
+  send_backslashes_ = 0;
   send_received_ = 0;
   send_buf_.clear();
 }
 
-void Modem::send_data_byte(char c, Instant now) {
+// AT+CIPSENDEX: the two bytes `\0` end the data early; `\\0` sends the two
+// bytes `\0`; every other backslash is data as it is. Backslashes are held
+// back (at most two) until the next byte tells which they are.
+bool Modem::send_data_byte(char c) {
   ++send_received_;
-  if (send_ex_ && send_escape_) {
-    send_escape_ = false;
-    if (c == '0') {  // `\0` ends the data early
-      finish_send_data(now);
-      return;
-    }
+  if (!send_ex_) {
     send_buf_ += c;
-  } else if (send_ex_ && c == '\\') {
-    send_escape_ = true;
+  } else if (c == '\\' && send_backslashes_ < 2) {
+    ++send_backslashes_;
+  } else if (c == '\\') {  // a third: the first of the two held is data
+    send_buf_ += '\\';
+  } else if (c == '0' && send_backslashes_ == 1) {
+    send_backslashes_ = 0;
+    return true;  // `\0`: the end
   } else {
+    if (c == '0' && send_backslashes_ == 2) send_backslashes_ = 1;  // `\\0` -> `\0`
+    send_buf_.append(static_cast<std::size_t>(send_backslashes_), '\\');
+    send_backslashes_ = 0;
     send_buf_ += c;
   }
-  if (send_received_ == send_len_) {
-    if (send_escape_) send_buf_ += '\\';
-    finish_send_data(now);
-  }
+  if (send_received_ < send_len_) return false;
+  send_buf_.append(static_cast<std::size_t>(send_backslashes_), '\\');
+  send_backslashes_ = 0;
+  return true;
 }
 
-void Modem::finish_send_data(Instant now) {
+void Modem::finish_send_data(bool overflow, Instant now) {
   mode_ = Mode::Command;
   out_ += fmt::format("\r\nRecv {} bytes\r\n", send_buf_.size());
+  if (overflow) out_ += "\r\nbusy p...\r\n";
   pending_ = Pending::Send;
   send_done_ = 0;
   push_send(now);
@@ -169,7 +177,16 @@ void Modem::poll_passthrough(Instant now) {
 void Modem::reconnect_passthrough(Instant now) {
   TcpOptions opts;
   opts.receive_buffer = kPassiveWindow;
-  auto link = factory_.open_tcp(passthrough_to_, opts);
+  Result<std::unique_ptr<Link>, OpenError> link = OpenError::Unsupported;
+  if (passthrough_ssl_) {
+    SslOptions ssl;
+    ssl.tcp = opts;
+    ssl.verify = ssl_auth_[0] >= 2;
+    ssl.host = passthrough_to_.addr.to_string();
+    link = factory_.open_ssl(passthrough_to_, ssl);
+  } else {
+    link = factory_.open_tcp(passthrough_to_, opts);
+  }
   if (!link) {
     trace(fmt::format("at: passthrough: cannot open a link: {}", to_string(link.error())));
     reconnect_at_ = now + std::chrono::milliseconds(100 * reconnect_interval_);
@@ -179,13 +196,14 @@ void Modem::reconnect_passthrough(Instant now) {
                     passthrough_to_.port));
   LinkSlot& s = links_[0];
   s.link = std::move(*link);
-  s.announced = true;  // the host's link 0, CONNECTed before passthrough
+  s.announced = false;  // `CONNECT` once it opens, with AT+SYSMSG bit 2
   s.last_active = now;
   reconnect_at_ = kNever;
 }
 
 void Modem::leave_passthrough() {
   mode_ = Mode::Command;
+  if (links_.used(0)) links_[0].announced = true;  // its `CLOSED` is printed again
   reconnect_at_ = kNever;
   framer_.reset();
   send_buf_.clear();

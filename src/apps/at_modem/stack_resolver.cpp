@@ -1,5 +1,6 @@
 #include "apps/at_modem/stack_resolver.hpp"
 
+#include "apps/at_modem/tcp_links.hpp"
 #include "dns/resolve_error.hpp"
 
 namespace synack::apps::at_modem {
@@ -19,7 +20,39 @@ class DnsLookup final : public NameLookup {
 
 }  // namespace
 
+Result<std::unique_ptr<StackResolver>, socket::SocketError> StackResolver::open(
+    socket::Stack& stack, std::optional<wire::Ipv4Address> server) {
+  std::unique_ptr<StackResolver> r(new StackResolver(stack, server));
+  if (server) {
+    auto dns = socket::DnsResolver::open(stack, *server);
+    if (!dns) return dns.error();
+    r->dns_ = std::move(*dns);
+    r->current_ = server;
+  }
+  return r;
+}
+
+bool StackResolver::use_server(std::optional<wire::Ipv4Address> server) {
+  std::optional<wire::Ipv4Address> want = server ? server : default_;
+  if (want == current_) return true;
+  std::unique_ptr<socket::DnsResolver> next;
+  if (want) {
+    auto dns = socket::DnsResolver::open(stack_, *want);
+    if (!dns) return false;
+    next = std::move(*dns);
+  }
+  dns_ = std::move(next);
+  current_ = want;
+  return true;
+}
+
 std::unique_ptr<NameLookup> StackResolver::lookup(std::string_view host) {
+  if (!dns_) {
+    LookupAnswer a;
+    a.addr = wire::Ipv4Address::parse(host);
+    if (!a.addr) a.error = std::string(host) + ": no DNS server (--dns or AT+CIPDNS=1)";
+    return ready_lookup(std::move(a));
+  }
   auto answer = std::make_shared<std::optional<LookupAnswer>>();
   dns_->resolve_a(host, [answer](const dns::ResolveResult& r) {
     LookupAnswer a;

@@ -1,10 +1,12 @@
 #pragma once
 // Host names for AT+CIPSTART, AT+CIPSTARTEX and AT+CIPDOMAIN, looked up with
-// socket::DnsResolver (A records, retries, TTL cache) at the --dns server.
-// A dotted quad needs no query. A failed look-up (NXDOMAIN, no answer,
-// timed out, server unreachable) is the module's `DNS Fail`; the resolver's
-// reason goes to the trace.
+// socket::DnsResolver (A records, retries, TTL cache) at the DNS server in
+// use: --dns, or the first one AT+CIPDNS=1 set. A dotted quad needs no
+// query. A failed look-up (NXDOMAIN, no answer, timed out, server
+// unreachable, no server at all) is the module's `DNS Fail`; the reason goes
+// to the trace.
 #include <memory>
+#include <optional>
 
 #include "apps/at_modem/link.hpp"
 #include "socket/dns_resolver.hpp"
@@ -13,11 +15,21 @@ namespace synack::apps::at_modem {
 
 class StackResolver final : public NameResolver {
  public:
-  explicit StackResolver(std::unique_ptr<socket::DnsResolver> dns) : dns_(std::move(dns)) {}
+  // Fails only when the UDP socket for `server` cannot be opened.
+  static Result<std::unique_ptr<StackResolver>, socket::SocketError> open(
+      socket::Stack& stack, std::optional<wire::Ipv4Address> server);
+
   std::unique_ptr<NameLookup> lookup(std::string_view host) override;
+  bool use_server(std::optional<wire::Ipv4Address> server) override;
 
  private:
-  std::unique_ptr<socket::DnsResolver> dns_;
+  StackResolver(socket::Stack& stack, std::optional<wire::Ipv4Address> server)
+      : stack_(stack), default_(server) {}
+
+  socket::Stack& stack_;
+  std::optional<wire::Ipv4Address> default_;  // --dns
+  std::optional<wire::Ipv4Address> current_;
+  std::unique_ptr<socket::DnsResolver> dns_;  // talks to current_
 };
 
 }  // namespace synack::apps::at_modem

@@ -71,6 +71,10 @@ class TcpLink final : public Link {
     return s_.writable();
   }
   std::size_t write(std::span<const std::uint8_t> data) override { return s_.write(data); }
+  void abort() override {
+    closed_ = true;
+    if (!s_.closed()) s_.abort();
+  }
   void close() override {
     if (closed_) return;
     closed_ = true;
@@ -109,6 +113,11 @@ class ReadyLookup final : public NameLookup {
 
 }  // namespace
 
+TcpLinks::TcpLinks(socket::Stack& stack, const tcp::TcpConfig& cfg)
+    : stack_(stack), cfg_(cfg), tls_(std::make_unique<SslContexts>()) {}
+
+TcpLinks::~TcpLinks() = default;
+
 tcp::TcpConfig TcpLinks::config_for(const TcpOptions& opts) const {
   tcp::TcpConfig cfg = cfg_;
   cfg.recv_buffer = opts.receive_buffer;
@@ -131,6 +140,15 @@ Result<std::unique_ptr<Link>, OpenError> TcpLinks::open_udp(Endpoint to, std::ui
   auto s = stack_.udp_bind(local_port);
   if (!s) return open_error(s.error());
   return make_udp_link(std::move(*s), to, mode, udp_queue_limit_);
+}
+
+Result<std::unique_ptr<Link>, OpenError> TcpLinks::open_ssl(Endpoint to, const SslOptions& opts) {
+  std::string err;
+  http::TlsClientContext* ctx = tls_->get(opts.verify, &err);
+  if (!ctx) return OpenError::NoMemory;
+  auto tcp = open_tcp(to, opts.tcp);
+  if (!tcp) return tcp.error();
+  return make_ssl_link(std::move(*tcp), *ctx, opts.host);
 }
 
 Result<std::unique_ptr<LinkServer>, OpenError> TcpLinks::listen_tcp(std::uint16_t port,

@@ -1,10 +1,11 @@
 #pragma once
-// The network side of the modem: TCP and UDP links (udp_link.hpp) over
-// synack's socket API, and the resolver used without --dns, which knows
-// dotted quads only (with --dns: StackResolver, stack_resolver.hpp).
+// The network side of the modem: TCP, UDP (udp_link.hpp) and SSL
+// (ssl_link.hpp) links over synack's socket API, and a resolver that knows
+// dotted quads only (host names: StackResolver, stack_resolver.hpp).
 #include <memory>
 
 #include "apps/at_modem/link.hpp"
+#include "apps/at_modem/ssl_link.hpp"
 #include "socket/stack.hpp"
 
 namespace synack::apps::at_modem {
@@ -13,13 +14,15 @@ class TcpLinks final : public LinkFactory {
  public:
   // `cfg` is the TCP configuration every link starts from (the command
   // line's TCP options); TcpOptions adjust it per link.
-  TcpLinks(socket::Stack& stack, const tcp::TcpConfig& cfg) : stack_(stack), cfg_(cfg) {}
+  TcpLinks(socket::Stack& stack, const tcp::TcpConfig& cfg);
+  ~TcpLinks() override;
 
   Result<std::unique_ptr<Link>, OpenError> open_tcp(Endpoint to, const TcpOptions& opts) override;
   Result<std::unique_ptr<Link>, OpenError> open_udp(Endpoint to, std::uint16_t local_port,
                                                     UdpMode mode) override;
   Result<std::unique_ptr<LinkServer>, OpenError> listen_tcp(std::uint16_t port,
                                                             const TcpOptions& opts) override;
+  Result<std::unique_ptr<Link>, OpenError> open_ssl(Endpoint to, const SslOptions& opts) override;
 
  private:
   tcp::TcpConfig config_for(const TcpOptions& opts) const;
@@ -28,6 +31,7 @@ class TcpLinks final : public LinkFactory {
   tcp::TcpConfig cfg_;
   // Unread bytes a UDP link holds (the module's passive-mode limit).
   std::size_t udp_queue_limit_ = 5760;
+  std::unique_ptr<SslContexts> tls_;
 };
 
 // A look-up whose answer is already known.
