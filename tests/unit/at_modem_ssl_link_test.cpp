@@ -31,6 +31,11 @@ class TlsServerEnd {
     SSL_set_accept_state(ssl_);
   }
   ~TlsServerEnd() { SSL_free(ssl_); }
+  // The server name the client sent (SNI), once the ClientHello arrived.
+  std::string server_name() const {
+    const char* n = SSL_get_servername(ssl_, TLSEXT_NAMETYPE_host_name);
+    return n ? n : "";
+  }
 
   // Moves ciphertext both ways; returns the plaintext the client sent.
   std::string pump() {
@@ -140,6 +145,25 @@ TEST_F(SslLinkTest, HandshakeThenDataBothWaysThenCloseNotify) {
   link->close();  // close_notify back, then the TCP close
   EXPECT_TRUE(tcp->closed);
   EXPECT_FALSE(tcp->written.empty());
+}
+
+TEST_F(SslLinkTest, SniCarriesAHostNameButNeverAnAddress) {
+  tcp->status = LinkStatus::Open;
+  run();
+  ASSERT_EQ(link->status(), LinkStatus::Open);
+  EXPECT_EQ(server.server_name(), "");  // opened to "10.91.0.1" (RFC 6066 §3)
+
+  auto tcp2 = std::make_shared<FakeLinkState>();
+  tcp2->status = LinkStatus::Open;
+  tcp2->remote = tcp->remote;
+  TlsServerEnd server2{tcp2};
+  auto named = make_ssl_link(std::make_unique<FakeLink>(tcp2), *ctx, "iot.example.test", 10s);
+  for (int i = 0; i < 10; ++i) {
+    named->poll(now);
+    server2.pump();
+  }
+  EXPECT_EQ(named->status(), LinkStatus::Open);
+  EXPECT_EQ(server2.server_name(), "iot.example.test");
 }
 
 TEST_F(SslLinkTest, NotTlsFailsTheLink) {

@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <utility>
 
+#include "wire/ipv4_address.hpp"
+
 namespace synack::apps::http {
 
 struct TlsClientCallbacks {
@@ -78,7 +80,16 @@ TlsClient::TlsClient(TlsClientContext& ctx, std::string host) : ctx_(ctx), host_
   SSL_set_bio(ssl_, rbio_, wbio_);
   SSL_set_app_data(ssl_, this);
   SSL_set_connect_state(ssl_);
-  if (ctx.verify()) X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl_), host_.c_str());
+  if (wire::Ipv4Address::parse(host_)) {
+    // RFC 6066 §3: no literal IP address in server_name; the certificate
+    // must name the address instead.
+    if (ctx.verify()) X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl_), host_.c_str());
+  } else {
+    // A name: sent as SNI, so servers with many names pick the right
+    // certificate, and checked against the certificate (RFC 6125).
+    SSL_set_tlsext_host_name(ssl_, host_.c_str());
+    if (ctx.verify()) SSL_set1_host(ssl_, host_.c_str());
+  }
   if (SSL_SESSION* s = ctx.session_for(host_)) SSL_set_session(ssl_, s);
   advance();  // the ClientHello
 }

@@ -41,8 +41,9 @@ class TlsClientContext {
 
 class TlsClient {
  public:
-  // `host`: the IPv4 address the certificate must name, and the key its
-  // tickets are kept under.
+  // `host`: the key tickets are kept under, and what the certificate must
+  // name: a dotted-quad address (checked as such), or a host name, which is
+  // also sent as SNI (RFC 6066 §3).
   TlsClient(TlsClientContext& ctx, std::string host);
   ~TlsClient();
   TlsClient(const TlsClient&) = delete;
