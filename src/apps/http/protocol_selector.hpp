@@ -28,6 +28,7 @@ class ProtocolSelector final : public ProtocolSession {
   Instant deadline() const override;
   void on_timer(Instant now) override;
   bool finished() const override;
+  bool aborted() const override { return inner_ && inner_->aborted(); }
   std::uint64_t requests() const override {
     return before_upgrade_ + (inner_ ? inner_->requests() : 0);
   }
