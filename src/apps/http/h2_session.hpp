@@ -32,7 +32,8 @@ struct Http2Config {
   std::size_t max_body_bytes = 1 << 20;              // beyond: 413
   Duration idle_timeout = std::chrono::seconds(60);  // idle, or a stream stalled: GOAWAY
   // Requests per connection; the last one's stream is a GOAWAY's
-  // last-stream-id, and later streams are refused (nginx's keepalive_requests).
+  // last-stream-id, and later streams are refused (nginx's keepalive_requests);
+  // 0: no limit.
   std::uint64_t max_requests = 1000;
   const HttpDate* date = nullptr;  // the Date field's value (RFC 9110 §6.6.1)
 };
