@@ -50,6 +50,10 @@ TEST(DirectorySource, ServesFilesAndIndexButNothingOutside) {
   EXPECT_FALSE(d.load("/../" + outside.path.filename().string() + "/secret.txt"));
   EXPECT_FALSE(d.load("/sub/../index.html"));
   EXPECT_FALSE(d.load("/missing"));
+  // Slashes merge: "//sub/a.css" is "/sub/a.css", and "//ROOT/index.html"
+  // does not reach the root through its absolute path.
+  EXPECT_EQ(d.load("//sub/a.css")->content(), "a{}");
+  EXPECT_FALSE(d.load("/" + root.path.string() + "/index.html"));
   EXPECT_FALSE(d.load("relative"));
 }
 
@@ -57,6 +61,8 @@ TEST(StaticFileHandler, Helpers) {
   EXPECT_EQ(content_type_for("/a/b.HTML"), "text/html; charset=utf-8");
   EXPECT_EQ(content_type_for("/x.js"), "application/javascript");
   EXPECT_EQ(content_type_for("/x.png"), "image/png");
+  EXPECT_EQ(content_type_for("/f.woff"), "font/woff");
+  EXPECT_EQ(content_type_for("/v.mp4"), "video/mp4");
   EXPECT_EQ(content_type_for("/dir.d/file"), "application/octet-stream");
   EXPECT_EQ(percent_decode("/a%20b%2F"), "/a b/");
   EXPECT_FALSE(percent_decode("/a%2"));

@@ -13,6 +13,7 @@
 
 #include "apps/http/h2_session.hpp"
 #include "apps/http/http_date.hpp"
+#include "apps/http/protocol_selector.hpp"
 #include "apps/http/site_handler.hpp"
 #include "unit/h2_test_client.hpp"
 
@@ -195,4 +196,17 @@ TEST(H2Limits, DateOnEveryResponse) {
   EXPECT_EQ(p.client.results[missing].status, 404);
   EXPECT_EQ(field(p.client.results[missing], "date"), "Sun, 06 Nov 1994 08:49:37 GMT");
   EXPECT_EQ(field(p.client.results[ok], "content-length"), "6");
+}
+
+TEST(ProtocolSelector, SilentPreconnectIsNoErrorButACutPrefaceIs) {
+  auto make = [](HttpProtocol, Instant) -> std::unique_ptr<ProtocolSession> { return nullptr; };
+  ProtocolSelector silent(make, T0, 5s);
+  silent.on_timer(T0 + 5s);
+  EXPECT_TRUE(silent.finished());
+  EXPECT_EQ(silent.errors(), 0u);
+  ProtocolSelector cut(make, T0, 5s);
+  cut.receive("PRI * HTTP/2.0\r\n", T0);
+  cut.on_timer(T0 + 5s);
+  EXPECT_TRUE(cut.finished());
+  EXPECT_EQ(cut.errors(), 1u);
 }

@@ -84,7 +84,13 @@ DirectorySource::DirectorySource(std::filesystem::path root) {
 std::optional<FileEntry> DirectorySource::load(std::string_view path) const {
   if (!safe_path(path)) return std::nullopt;
   std::error_code ec;
-  std::filesystem::path p = root_ / std::filesystem::path(path.substr(1));
+  // "//a.css" is "/a.css" (slashes merged, as nginx does); a path that
+  // kept its second slash would be absolute and replace the root, which
+  // let "//ROOT/a.css" confirm where ROOT is.
+  std::string_view rel = path;
+  while (!rel.empty() && rel.front() == '/')
+    rel.remove_prefix(1);
+  std::filesystem::path p = root_ / std::filesystem::path(rel);
   bool dir = std::filesystem::is_directory(p, ec);
   if (dir && path.back() != '/') {
     FileEntry e;

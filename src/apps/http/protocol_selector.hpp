@@ -32,7 +32,11 @@ class ProtocolSelector final : public ProtocolSession {
   std::uint64_t requests() const override {
     return before_upgrade_ + (inner_ ? inner_->requests() : 0);
   }
-  std::uint64_t errors() const override { return inner_ ? inner_->errors() : timed_out_; }
+  // A connection that sent nothing before the timeout (a browser's
+  // preconnect) is not an error; a preface cut short is.
+  std::uint64_t errors() const override {
+    return inner_ ? inner_->errors() : (timed_out_ && !held_.empty());
+  }
   std::string_view protocol() const override { return inner_ ? inner_->protocol() : "-"; }
 
  private:

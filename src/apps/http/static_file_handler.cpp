@@ -87,8 +87,20 @@ std::string_view content_type_for(std::string_view path) {
       {"svg", "image/svg+xml"},
       {"ico", "image/x-icon"},
       {"wasm", "application/wasm"},
+      {"avif", "image/avif"},
+      {"woff", "font/woff"},
       {"woff2", "font/woff2"},
+      {"ttf", "font/ttf"},
+      {"otf", "font/otf"},
       {"pdf", "application/pdf"},
+      {"xml", "application/xml"},
+      {"csv", "text/csv; charset=utf-8"},
+      {"map", "application/json"},
+      {"mp4", "video/mp4"},
+      {"webm", "video/webm"},
+      {"mp3", "audio/mpeg"},
+      {"wav", "audio/wav"},
+      {"ogg", "audio/ogg"},
   };
   for (const auto& [e, t] : kTypes)
     if (ext == e) return t;
