@@ -254,3 +254,17 @@ TEST(Http1Rfc, TimeoutIsOneError) {
   EXPECT_EQ(status_line(k.drain(T0 + 5s)), "HTTP/1.1 408 Request Timeout");
   EXPECT_EQ(k.c.errors(), 1u);
 }
+
+TEST(Http1Rfc, H2cUpgradeWithUndecodableSettingsStaysHttp11) {
+  // RFC 7540 §3.2.1: HTTP2-Settings is base64url SETTINGS; "!!!" is not,
+  // so the Upgrade is ignored (RFC 9110 §7.8) instead of a 101 and a GOAWAY.
+  Http1Config cfg;
+  cfg.allow_h2c_upgrade = true;
+  Conn k(cfg);
+  std::string out = k.exchange(
+      "GET /a.txt HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, HTTP2-Settings\r\n"
+      "Upgrade: h2c\r\nHTTP2-Settings: !!!\r\n\r\n");
+  EXPECT_EQ(status_line(out), "HTTP/1.1 200 OK");
+  EXPECT_EQ(out.substr(out.size() - 36), kA);
+  EXPECT_FALSE(k.c.upgrade_ready());
+}

@@ -28,7 +28,13 @@ struct H2ClientSession::Callbacks {
     std::string n(reinterpret_cast<const char*>(name), namelen);
     std::string v(reinterpret_cast<const char*>(value), valuelen);
     if (n == ":status") {
-      st->response.status = std::atoi(v.c_str());
+      // RFC 9110 §15.2: a 1xx (103 Early Hints) is interim; its fields are
+      // not the final response's.
+      int code = std::atoi(v.c_str());
+      st->interim = code >= 100 && code < 200;
+      if (!st->interim) st->response.status = code;
+    } else if (st->interim) {
+      return 0;
     } else if (!n.empty() && n[0] != ':') {
       st->response.headers.emplace_back(std::move(n), std::move(v));
     }

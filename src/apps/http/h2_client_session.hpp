@@ -59,7 +59,8 @@ class H2ClientSession {
     std::uint64_t tag = 0;
     Response response;
     bool got_bytes = false;
-    bool sent = false;  // its HEADERS went out
+    bool sent = false;     // its HEADERS went out
+    bool interim = false;  // reading a 1xx response's fields
   };
   struct Callbacks;
   void fail_all(const std::string& why);

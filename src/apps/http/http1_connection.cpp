@@ -11,6 +11,16 @@ namespace {
 // than kBodyLowWater bytes wait to be sent.
 constexpr std::size_t kBodyPiece = 64 * 1024;
 constexpr std::size_t kBodyLowWater = 256 * 1024;
+
+bool settings_syntax_ok(std::string_view b64) {
+  for (char c : b64) {
+    bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+              c == '-' || c == '_';
+    if (!ok) return false;
+  }
+  if (b64.size() % 4 == 1) return false;
+  return (b64.size() * 6 / 8) % 6 == 0;
+}
 }  // namespace
 
 Http1Connection::Http1Connection(Handler handler, Http1Config cfg, Instant now)
@@ -205,6 +215,10 @@ bool Http1Connection::start_h2c_upgrade(const Request& req) {
       settings = value;
     }
   }
+  // RFC 7540 §3.2.1: a base64url SETTINGS payload (6 bytes per setting).
+  // One that cannot be one is ignored with the Upgrade (RFC 9110 §7.8)
+  // rather than answered with 101 and then a GOAWAY.
+  if (!settings_syntax_ok(settings)) return false;
   if (n != 1) return false;
   --counters_.requests;  // answered on HTTP/2's stream 1, and counted there
   out_.append("HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n");
