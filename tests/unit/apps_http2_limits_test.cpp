@@ -210,3 +210,28 @@ TEST(ProtocolSelector, SilentPreconnectIsNoErrorButACutPrefaceIs) {
   EXPECT_TRUE(cut.finished());
   EXPECT_EQ(cut.errors(), 1u);
 }
+
+TEST(H2Limits, RequestContentAcrossStreamsIsBounded) {
+  // Two uploads of 80 KB against a 100 KB bound for the connection: one is
+  // answered (POST /echo), the other reset with REFUSED_STREAM (retryable).
+  Http2Config cfg = config();
+  cfg.max_connection_body_bytes = 100 * 1024;
+  Pair p(cfg);
+  std::string a(80 * 1024, 'a'), b(80 * 1024, 'b');
+  std::int32_t ia = p.client.post("/echo", a);
+  std::int32_t ib = p.client.post("/echo", b);
+  p.run();
+  const auto& ra = p.client.results[ia];
+  const auto& rb = p.client.results[ib];
+  EXPECT_EQ((ra.status == 200) + (rb.status == 200), 1);
+  EXPECT_EQ((ra.close_error == NGHTTP2_REFUSED_STREAM) + (rb.close_error == NGHTTP2_REFUSED_STREAM),
+            1);
+  EXPECT_EQ(ra.status == 200 ? ra.body : rb.body, ra.status == 200 ? a : b);
+  EXPECT_EQ(p.server.requests(), 1u);
+  EXPECT_EQ(p.server.open_streams(), 0u);
+  // The bound frees as streams end: the refused one, sent again, passes.
+  std::int32_t again = p.client.post("/echo", b);
+  p.run();
+  EXPECT_EQ(p.client.results[again].status, 200);
+  EXPECT_EQ(p.client.results[again].body, b);
+}

@@ -4,7 +4,10 @@
 #include <gtest/gtest.h>
 #include <nghttp2/nghttp2.h>
 
+#include <algorithm>
+#include <cstring>
 #include <map>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -93,6 +96,32 @@ struct H2Client {
     if (!end) return nghttp2_submit_headers(s, NGHTTP2_FLAG_NONE, -1, nullptr, hdrs, 4, nullptr);
     return nghttp2_submit_request(s, nullptr, hdrs, 4, nullptr, nullptr);
   }
+  // A POST of `body` (kept in `uploads` until sent).
+  std::int32_t post(const std::string& path, std::string body) {
+    std::string m = ":method", p = ":path", sc = ":scheme", a = ":authority";
+    std::string method = "POST", scheme = "https", authority = "x";
+    auto nv = [](const std::string& n, const std::string& v) {
+      return nghttp2_nv{reinterpret_cast<std::uint8_t*>(const_cast<char*>(n.data())),
+                        reinterpret_cast<std::uint8_t*>(const_cast<char*>(v.data())), n.size(),
+                        v.size(), NGHTTP2_NV_FLAG_NONE};
+    };
+    nghttp2_nv hdrs[] = {nv(m, method), nv(p, path), nv(sc, scheme), nv(a, authority)};
+    auto upload = std::make_shared<std::pair<std::string, std::size_t>>(std::move(body), 0);
+    nghttp2_data_provider prd;
+    prd.source.ptr = upload.get();
+    prd.read_callback = [](nghttp2_session*, std::int32_t, std::uint8_t* buf, std::size_t len,
+                           std::uint32_t* flags, nghttp2_data_source* src, void*) -> ssize_t {
+      auto* u = static_cast<std::pair<std::string, std::size_t>*>(src->ptr);
+      std::size_t n = std::min(len, u->first.size() - u->second);
+      std::memcpy(buf, u->first.data() + u->second, n);
+      u->second += n;
+      if (u->second == u->first.size()) *flags |= NGHTTP2_DATA_FLAG_EOF;
+      return static_cast<ssize_t>(n);
+    };
+    uploads.push_back(upload);
+    return nghttp2_submit_request(s, nullptr, hdrs, 4, &prd, nullptr);
+  }
+  std::vector<std::shared_ptr<std::pair<std::string, std::size_t>>> uploads;
   std::string output() {
     std::string out;
     const std::uint8_t* d;

@@ -109,11 +109,21 @@ struct H2Session::Callbacks {
     if (it == h->streams_.end()) return 0;
     Stream& s = it->second;
     s.progress = h->now_;
-    if (s.refuse) return 0;
+    if (s.refuse || s.reset) return 0;
     if (s.request.body.size() + len > h->cfg_.max_body_bytes) {
       s.refuse = 413;  // RFC 9110 §15.5.14, answered now (see on_frame_recv)
+    } else if (h->body_bytes_ + len > h->cfg_.max_connection_body_bytes) {
+      // The streams' request content together passes the connection's
+      // bound: this stream is reset as not processed, so the client may
+      // send it again (RFC 9113 §8.7), and its content is dropped.
+      s.reset = true;
+      h->body_bytes_ -= s.request.body.size();
+      std::string().swap(s.request.body);
+      ++h->errors_;
+      nghttp2_submit_rst_stream(h->session_, NGHTTP2_FLAG_NONE, id, NGHTTP2_REFUSED_STREAM);
     } else {
       s.request.body.append(reinterpret_cast<const char*>(data), len);
+      h->body_bytes_ += len;
     }
     return 0;
   }
@@ -131,6 +141,8 @@ struct H2Session::Callbacks {
   }
   static int on_stream_close(nghttp2_session*, std::int32_t id, std::uint32_t, void* user) {
     H2Session* h = self(user);
+    auto it = h->streams_.find(id);
+    if (it != h->streams_.end()) h->body_bytes_ -= it->second.request.body.size();
     h->streams_.erase(id);
     h->ready_.erase(std::remove(h->ready_.begin(), h->ready_.end(), id), h->ready_.end());
     return 0;
@@ -251,7 +263,7 @@ void H2Session::dispatch(std::int32_t id) {
   auto it = streams_.find(id);
   if (it == streams_.end()) return;
   Stream& s = it->second;
-  if (s.answered) return;
+  if (s.answered || s.reset) return;
   // Past the request limit: streams above the GOAWAY's last-stream-id are
   // not processed; nghttp2 closes them once the GOAWAY is out (§6.8).
   if (limit_last_id_ && id > limit_last_id_) return;
@@ -275,6 +287,8 @@ void H2Session::dispatch(std::int32_t id) {
       resp = simple_response(500);
     }
   }
+  body_bytes_ -= s.request.body.size();  // the request's content is no longer needed
+  std::string().swap(s.request.body);
   if (resp.chunked) {  // no chunked coding in HTTP/2: DATA frames carry the pieces
     for (const std::string& c : resp.chunks)
       resp.body += c;

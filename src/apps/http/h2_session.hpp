@@ -6,9 +6,10 @@
 // same Handler as HTTP/1.1; many streams run at once.
 //
 // Memory per connection is bounded: at most max_concurrent_streams streams
-// (§5.1.2; nghttp2 refuses more), a response's content is read from its
-// source as DATA frames go out (nghttp2's data provider), and at most 1 MiB
-// of frames waits for the socket. A stream that makes no progress for
+// (§5.1.2; nghttp2 refuses more), at most max_connection_body_bytes of
+// request content across them (more is refused), a response's content is
+// read from its source as DATA frames go out (nghttp2's data provider), and
+// at most 1 MiB of frames waits for the socket. A stream that makes no progress for
 // idle_timeout (its request stalls, or its response cannot be sent) ends
 // the connection with GOAWAY; one whose frames cannot even be sent is reset.
 #include <cstdint>
@@ -26,10 +27,13 @@ struct nghttp2_session;
 namespace synack::apps::http {
 
 struct Http2Config {
-  std::uint32_t max_concurrent_streams = 100;        // SETTINGS_MAX_CONCURRENT_STREAMS (§6.5.2)
-  std::uint32_t initial_window = 1 << 20;            // SETTINGS_INITIAL_WINDOW_SIZE for uploads
-  std::size_t max_header_bytes = 16 * 1024;          // SETTINGS_MAX_HEADER_LIST_SIZE
-  std::size_t max_body_bytes = 1 << 20;              // beyond: 413
+  std::uint32_t max_concurrent_streams = 100;  // SETTINGS_MAX_CONCURRENT_STREAMS (§6.5.2)
+  std::uint32_t initial_window = 1 << 20;      // SETTINGS_INITIAL_WINDOW_SIZE for uploads
+  std::size_t max_header_bytes = 16 * 1024;    // SETTINGS_MAX_HEADER_LIST_SIZE
+  std::size_t max_body_bytes = 1 << 20;        // beyond: 413
+  // Request content held across a connection's streams; a stream whose
+  // content would pass it is reset with REFUSED_STREAM (retryable).
+  std::size_t max_connection_body_bytes = 8 << 20;
   Duration idle_timeout = std::chrono::seconds(60);  // idle, or a stream stalled: GOAWAY
   // Requests per connection; the last one's stream is a GOAWAY's
   // last-stream-id, and later streams are refused (nginx's keepalive_requests);
@@ -76,7 +80,8 @@ class H2Session final : public ProtocolSession {
   struct Stream {
     Request request;
     std::size_t header_bytes = 0;
-    int refuse = 0;  // 431 or 413: a limit was passed, the request is not served
+    int refuse = 0;      // 431 or 413: a limit was passed, the request is not served
+    bool reset = false;  // reset with REFUSED_STREAM: not answered at all
     bool answered = false;
     std::string body;      // the response's content, when small and in memory
     BodySourcePtr source;  // or where it is read from as it is sent
@@ -101,6 +106,7 @@ class H2Session final : public ProtocolSession {
   std::uint64_t requests_ = 0;
   std::uint64_t errors_ = 0;
   std::uint64_t timeouts_ = 0;
+  std::size_t body_bytes_ = 0;      // request content held, all streams
   std::int32_t limit_last_id_ = 0;  // max_requests reached: the GOAWAY's last-stream-id
   bool failed_ = false;
   bool peer_eof_ = false;
