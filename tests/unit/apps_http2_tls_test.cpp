@@ -51,10 +51,11 @@ struct TlsClient {
   SSL* ssl;
   BIO* rbio;
   BIO* wbio;
-  explicit TlsClient(const char* alpn, SSL_SESSION* resume = nullptr) {
+  // `own`: a context of the test's (the client takes a reference of its own).
+  explicit TlsClient(const char* alpn, SSL_SESSION* resume = nullptr, SSL_CTX* own = nullptr) {
     // One client context for every connection, as a browser has.
     static SSL_CTX* shared = SSL_CTX_new(TLS_client_method());
-    ctx = shared;
+    ctx = own ? own : shared;
     SSL_CTX_up_ref(ctx);
     SSL_CTX_set_alpn_protos(ctx, reinterpret_cast<const unsigned char*>(alpn),
                             static_cast<unsigned>(std::strlen(alpn)));
@@ -294,6 +295,25 @@ TEST(TlsSession, AlpnHttp11AndResumption) {
   EXPECT_EQ(SSL_session_reused(tls.ssl), 1);
   EXPECT_EQ(tls.plain_in.substr(0, 15), "HTTP/1.1 200 OK");
   EXPECT_TRUE(server.finished());  // Connection: close, then close_notify
+}
+
+TEST(TlsSession, Tls12WithACipherHttp2ForbidsGetsHttp11) {
+  // RFC 9113 §9.2.2 / Appendix A: ECDHE-ECDSA-AES128-SHA (CBC) is on the
+  // block list, so ALPN picks http/1.1 although the client offers h2 first;
+  // with an AEAD suite the same client gets h2.
+  for (const char* suite : {"ECDHE-ECDSA-AES128-SHA", "ECDHE-ECDSA-AES128-GCM-SHA256"}) {
+    SSL_CTX* c = SSL_CTX_new(TLS_client_method());
+    SSL_CTX_set_max_proto_version(c, TLS1_2_VERSION);
+    SSL_CTX_set_cipher_list(c, suite);
+    TlsSession server(tls_ctx(), factory(true), T0, 10s);
+    TlsClient tls("\x02h2\x08http/1.1", nullptr, c);
+    SSL_CTX_free(c);
+    pump(
+        server, [&] { return tls.out(); }, [&](std::string_view b) { tls.in(b); });
+    bool aead = std::string_view(suite).find("GCM") != std::string_view::npos;
+    EXPECT_EQ(tls.alpn(), aead ? "h2" : "http/1.1") << suite;
+    EXPECT_EQ(server.protocol(), aead ? "h2" : "http/1.1") << suite;
+  }
 }
 
 TEST(TlsSession, GarbageHandshakeFailsWithAnAlert) {
