@@ -268,3 +268,12 @@ TEST(Http1Rfc, H2cUpgradeWithUndecodableSettingsStaysHttp11) {
   EXPECT_EQ(out.substr(out.size() - 36), kA);
   EXPECT_FALSE(k.c.upgrade_ready());
 }
+
+TEST(Http1Rfc, Http09RequestLineIs505AtOnce) {
+  Conn k;
+  EXPECT_EQ(status_line(k.exchange("GET /\r\n")), "HTTP/1.1 505 HTTP Version Not Supported");
+  EXPECT_TRUE(k.c.finished());
+  Conn k2;  // in pieces, the same
+  k2.exchange("GET /");
+  EXPECT_EQ(status_line(k2.exchange("\r\n")), "HTTP/1.1 505 HTTP Version Not Supported");
+}

@@ -189,6 +189,13 @@ RequestParser::Outcome RequestParser::parse(std::string_view data) {
     llhttp_errno_t err = llhttp_execute(p, rest.data(), rest.size());
     if (err == HPE_OK) {
       out.consumed = data.size();
+      // HTTP/0.9's request line ("GET /" and CRLF) has no version; llhttp
+      // then waits for header fields that never come. It is not spoken
+      // here: 505 at once (RFC 9112 §2.3), not a 408 after the timeout.
+      if (in_message_ && p->http_major == 0 && p->http_minor == 9) {
+        fail(505);
+        out.status = Status::Error;
+      }
       return out;
     }
     if (err == HPE_PAUSED || err == HPE_PAUSED_UPGRADE) {
