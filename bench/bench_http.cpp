@@ -108,6 +108,7 @@ struct H2Client {
 void BM_H2Sansio(benchmark::State& state) {
   Http2Config cfg;
   cfg.max_concurrent_streams = kBatch;
+  cfg.max_requests = 0;  // no limit: one connection for the whole run
   H2Session server(site_handler(), cfg, Instant{}, false);
   H2Client client;
   for (auto _ : state) {

@@ -38,12 +38,20 @@ CLI::App* add_fetch_command(CLI::App& app, FetchArgs& a) {
   add_strict_flag(cmd, "--insecure", a.insecure,
                   "https: do not verify the server's certificate (self-signed servers)");
   add_text_option(cmd, "--svg", a.svg, "draw the waterfall as an SVG picture in FILE");
+  add_integer_option(cmd, "--timeout-ms", a.timeout_ms, 1, 86'400'000,
+                     "give up a connection that makes no progress for N ms while it connects, "
+                     "does its TLS handshake or waits for a response (default 30000); its "
+                     "requests fail with 'timed out'");
   cmd->footer(
       "Prints one line per request: connection number, new or reused, start, TCP connect,\n"
       "TLS (F full, R resumed), time to first byte and end (ms), bytes, status and protocol;\n"
       "then the pool's statistics (connections opened, reuses, TLS handshakes full and\n"
       "resumed, requests per connection, queue wait).\n"
-      "Exits 0 when every request got a 2xx or 3xx response, 1 otherwise, 2 on bad arguments.");
+      "An HTTP/2 request the server refused (REFUSED_STREAM, or above a GOAWAY's last stream)\n"
+      "and a GET whose reused HTTP/1.1 connection closed before any answer are sent again on\n"
+      "a new connection, shown as 'retried' under their line.\n"
+      "Exits 0 when every request got a 2xx or 3xx response, 1 otherwise (a timeout\n"
+      "included: 'synack fetch: N requests timed out' on stderr), 2 on bad arguments.");
   return cmd;
 }
 
@@ -80,6 +88,7 @@ int run_fetch_command(const FetchArgs& a) {
                  : a.http2  ? ClientProtocol::Http2
                             : ClientProtocol::Auto;
   cfg.verify_certificates = !a.insecure;
+  cfg.timeout = std::chrono::milliseconds(a.timeout_ms);
   ConnectionPool pool(session->stack(), cfg);
   Instant t0 = session->stack().now();
   std::vector<std::string> seen;
@@ -132,6 +141,12 @@ int run_fetch_command(const FetchArgs& a) {
     std::fwrite(svg.data(), 1, svg.size(), f);
     std::fclose(f);
   }
+  std::size_t timed_out = 0;
+  for (const FetchRecord& r : pool.records())
+    timed_out += r.error.find("timed out") != std::string::npos;
+  if (timed_out)
+    std::fprintf(stderr, "synack fetch: %zu request%s timed out (--timeout-ms %lld)\n", timed_out,
+                 timed_out == 1 ? "" : "s", a.timeout_ms);
   for (const FetchRecord& r : pool.records())
     if (r.status < 200 || r.status >= 400) return 1;
   return 0;

@@ -19,6 +19,7 @@ struct FetchArgs {
   NetArgs net;
   std::vector<std::string> urls;
   std::size_t max_per_host = 6;
+  long long timeout_ms = 30'000;  // connect, TLS handshake and response, each
   bool http10 = false, http11 = false, http2 = false;
   bool page = false;
   bool insecure = false;

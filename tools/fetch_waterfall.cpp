@@ -58,6 +58,8 @@ std::string format_waterfall(const std::deque<FetchRecord>& records, Instant t0)
                   status.c_str(), r.protocol.empty() ? "-" : r.protocol.c_str(),
                   r.url.text().c_str(), r.error.empty() ? "" : "  ", r.error.c_str());
     out += line;
+    if (r.retries)  // sent again: the line above is the attempt that counted
+      out += "       retried " + std::to_string(r.retries) + "x: " + r.retry_reason + "\n";
   }
   return out;
 }
@@ -92,6 +94,11 @@ std::string format_pool_summary(const apps::http::PoolStats& st,
   std::snprintf(b, sizeof b, "fetch: queue wait total %.1f ms, max %.1f ms\n",
                 ms(st.total_queue_wait), ms(st.max_queue_wait));
   out += b;
+  if (st.retries) {
+    std::snprintf(b, sizeof b, "fetch: retried %llu (not processed by the server, sent again)\n",
+                  static_cast<unsigned long long>(st.retries));
+    out += b;
+  }
   return out;
 }
 

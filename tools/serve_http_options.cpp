@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 #include <cerrno>
 #include <cstring>
+#include <ctime>
 
 #include "apps/http/builtin_site.hpp"
 #include "apps/http/tls_context.hpp"
@@ -22,11 +23,13 @@ void add_http_serve_options(CLI::App* cmd, HttpServeArgs& a) {
                   "with --app http: serve HTTPS with a certificate made at start (its SHA-256 "
                   "fingerprint is printed on stderr)");
   add_integer_option(cmd, "--http-idle-timeout-ms", a.idle_timeout_ms, 1, 86'400'000,
-                     "with --app http: close a connection idle this long, and answer 408 to a "
-                     "request not complete this long after its first byte (default 60000)");
+                     "with --app http: close a connection idle this long, answer 408 to a "
+                     "request not complete this long after its first byte, and reset one whose "
+                     "client reads nothing (HTTP/1.1) or whose HTTP/2 stream makes no progress "
+                     "(GOAWAY) this long (default 60000)");
   add_integer_option(cmd, "--http-max-requests", a.max_requests, 1, 1'000'000'000,
                      "with --app http: requests per connection; the last answer says "
-                     "`Connection: close` (default 1000)");
+                     "`Connection: close`, or over HTTP/2 a GOAWAY follows it (default 1000)");
 }
 
 std::optional<std::string> setup_http_serve(const HttpServeArgs& a, bool http_app,
@@ -58,6 +61,8 @@ std::optional<std::string> setup_http_serve(const HttpServeArgs& a, bool http_ap
   } else {
     out.files = std::make_shared<apps::http::MemorySource>(apps::http::builtin_site());
   }
+  // The Date field's clock (RFC 9110 §6.6.1): the server itself reads none.
+  out.config.wall_clock = [] { return static_cast<std::int64_t>(std::time(nullptr)); };
   if (a.idle_timeout_ms)
     out.config.http1.idle_timeout = std::chrono::milliseconds(*a.idle_timeout_ms);
   if (a.max_requests) out.config.http1.max_requests = static_cast<std::uint64_t>(*a.max_requests);

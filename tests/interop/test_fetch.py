@@ -17,8 +17,10 @@ style.css and 30 images: 32 requests).  Prints PASS/FAIL per check.
 """
 import os
 import re
+import socket
 import subprocess
 import sys
+import threading
 import time
 
 sys.dont_write_bytecode = True
@@ -246,6 +248,8 @@ http {{
   server {{ listen {a}:8081 http2; root {d}/site; }}
   server {{ listen {a}:8443 ssl http2; root {d}/site;
            ssl_certificate {d}/cert.pem; ssl_certificate_key {d}/key.pem; }}
+  # GOAWAY after 10 requests, as every nginx does after 1000 (RFC 9113 §6.8)
+  server {{ listen {a}:8082 http2; root {d}/site; keepalive_requests 10; }}
 }}
 """
 
@@ -305,6 +309,99 @@ def check_nginx_h2_tls():
         PAGE_REQUESTS, 1, "h2")
 
 
+def check_nginx_h2c_goaway_retried():
+    """nginx ends an h2c connection with GOAWAY after 10 requests; the streams
+    above its last-stream-id are refused (RFC 9113 §6.8, §8.7) and fetch sends
+    them again on a new connection: every resource arrives, 10 per connection."""
+    need("nginx")
+    f = Fetch(f"http://{NGINX}:8082/index.html", "--page", "--http2")
+    if f.requests != PAGE_REQUESTS or f.ok != PAGE_REQUESTS:
+        raise Fail(f"{f.ok} of {f.requests} ok, expected {PAGE_REQUESTS}: {f.out[-800:]!r}")
+    want = -(-PAGE_REQUESTS // 10)
+    if f.opened != want or f.syns() != want:
+        raise Fail(f"connections opened {f.opened}, SYNs {f.syns()}, expected {want}")
+    if f.protocols != {"h2c"}:
+        raise Fail(f"protocols {f.protocols}")
+    m = re.search(r"^fetch: retried (\d+)", f.out, re.M)
+    if not m or int(m.group(1)) == 0:
+        raise Fail(f"no retries reported: {f.out[-400:]!r}")
+    return f"{PAGE_REQUESTS} of {PAGE_REQUESTS} over {want} connections, {m.group(1)} retried"
+
+
+# ------------------------------------------------ misbehaving kernel servers
+ODD = "10.84.51.1"   # on lo, like nginx
+
+
+def odd_server(port, serve_conn):
+    """A kernel listener on ODD:port whose connections serve_conn handles,
+    each in a thread; runs until the test ends."""
+    ls = socket.socket()
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    ls.bind((ODD, port))
+    ls.listen(16)
+
+    def loop():
+        while True:
+            c, _ = ls.accept()
+            threading.Thread(target=serve_conn, args=(c,), daemon=True).start()
+    threading.Thread(target=loop, daemon=True).start()
+
+
+def racing_conn(c):
+    """Answers the first request with keep-alive; when the second arrives,
+    closes without an answer (a keep-alive timer that fired just then)."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = c.recv(4096)
+        if not chunk:
+            return c.close()
+        data += chunk
+    c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+    c.recv(4096)
+    c.close()
+
+
+def silent_conn(c):
+    """Accepts and never answers."""
+    time.sleep(60)
+    c.close()
+
+
+def check_odd_servers_ready():
+    need("sf0")
+    L.sh("ip", "addr", "add", f"{ODD}/32", "dev", "lo")
+    odd_server(8090, racing_conn)
+    odd_server(8091, silent_conn)
+    return f"racing server on {ODD}:8090, silent one on {ODD}:8091"
+
+
+def check_http11_retry_on_reused_connection():
+    """The racing server closes each kept-alive connection as the second
+    request arrives: fetch sends that GET once more on a new connection
+    (RFC 9112 §9.3.1), as curl and browsers do, and says so."""
+    need("sf0")
+    f = Fetch(*[f"http://{ODD}:8090/{x}" for x in "abc"], "--max-per-host", "1")
+    if f.ok != 3 or f.opened != 3 or f.syns() != 3:
+        raise Fail(f"{f.ok} ok on {f.opened} connections: {f.out[-600:]!r}")
+    if f.out.count("retried 1x: connection closed before the response") != 2 \
+            or not re.search(r"^fetch: retried 2 ", f.out, re.M):
+        raise Fail(f"retries not shown: {f.out[-600:]!r}")
+    return "3 of 3 on 3 connections, /b and /c retried once each"
+
+
+def check_timeout():
+    """A server that accepts and never answers: --timeout-ms 1000 gives up,
+    exit 1 with a message, well before curl-like minutes."""
+    need("sf0")
+    t0 = time.monotonic()
+    f = Fetch(f"http://{ODD}:8091/x", "--timeout-ms", "1000", expect_rc=1, timeout=30)
+    dt = time.monotonic() - t0
+    if "response timed out (nothing for 1000 ms)" not in f.out \
+            or "1 request timed out (--timeout-ms 1000)" not in f.err or dt > 10:
+        raise Fail(f"after {dt:.1f} s: stdout {f.out[-300:]!r} stderr {f.err[-200:]!r}")
+    return f"gave up after 1 s (run {dt:.1f} s), exit 1"
+
+
 def check_nginx_tls_resumed():
     need("nginx")
     f = Fetch(f"https://{NGINX}:8443/index.html", f"https://{NGINX}:8443/style.css",
@@ -327,11 +424,15 @@ CHECKS = [
     ("page-tls-http11-six", check_page_tls_http11),
     ("tls-second-connection-resumed", check_tls_resumed),
     ("tls-verify-refuses-self-signed", check_tls_verify_refuses_self_signed),
+    ("odd-servers-ready", check_odd_servers_ready),
+    ("http1.1-retry-on-reused-connection", check_http11_retry_on_reused_connection),
+    ("timeout-ms", check_timeout),
     ("nginx-ready", check_nginx_ready),
     ("nginx-page-http11", check_nginx_http11),
     ("nginx-page-h2c", check_nginx_h2c),
     ("nginx-page-h2-tls", check_nginx_h2_tls),
     ("nginx-tls-resumed", check_nginx_tls_resumed),
+    ("nginx-h2c-goaway-retried", check_nginx_h2c_goaway_retried),
 ]
 
 if __name__ == "__main__":

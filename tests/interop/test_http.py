@@ -101,7 +101,7 @@ class Report:
         self.total, self.open, self.requests, self.errors = map(int, m.groups())
         self.conns = {}
         for c in re.finditer(r"^http: conn (\d+) (\S+) (\S+)( tls)? requests (\d+) errors (\d+) "
-                             r"(open|closed)$", text, re.M):
+                             r"(open|closed|reset \(stalled\))$", text, re.M):
             self.conns[int(c.group(1))] = (c.group(3), int(c.group(5)), int(c.group(6)))
 
     def since(self, before):

@@ -3,6 +3,7 @@
 // HTTP/1.0's connection per request, counted on both sides.
 #include <gtest/gtest.h>
 
+#include <list>
 #include <string>
 
 #include "apps/http/builtin_site.hpp"
@@ -299,4 +300,120 @@ TEST(FetchUrl, ParsesAndResolves) {
   EXPECT_FALSE(resolve_reference(*u, "data:image/png;base64,AAAA"));
   EXPECT_FALSE(resolve_reference(*u, "#top"));
   EXPECT_FALSE(resolve_reference(*u, "mailto:a@b"));
+}
+
+TEST(ConnectionPool, H2GoawayAfterTenRetriesTheRestOnNewConnections) {
+  // The server ends each h2c connection with GOAWAY after 10 requests (as
+  // nginx's keepalive_requests): the streams above its last-stream-id are
+  // refused (RFC 9113 §6.8) and sent again on a new connection.
+  PoolConfig cfg;
+  cfg.protocol = ClientProtocol::Http2;
+  HttpServerConfig server_cfg;
+  server_cfg.http1.max_requests = 10;
+  World w(cfg, server_cfg);
+  w.fetch_page();
+  ASSERT_TRUE(w.run());
+  for (const FetchRecord& r : w.pool->records()) {
+    EXPECT_EQ(r.status, 200) << r.url.text() << " " << r.error;
+    EXPECT_EQ(r.protocol, "h2c");
+  }
+  EXPECT_EQ(w.pool->stats().connections_opened, 4u);
+  EXPECT_LE(w.max_open_seen, 2u);  // at most the draining one and its successor
+  EXPECT_EQ(w.pool->stats().retries, 22u + 12u + 2u);
+  EXPECT_EQ(w.pool->records()[31].retries, 3);
+  EXPECT_EQ(w.pool->records()[31].connection, 4u);
+  w.pool->close_all();
+  w.sim.run_for(3s);
+  w.http->tick();
+  auto conns = w.http->connections();
+  ASSERT_EQ(conns.size(), 4u);
+  EXPECT_EQ(conns[0].requests, 10u);
+  EXPECT_EQ(conns[3].requests, 2u);
+}
+
+namespace {
+// A server whose keep-alive connections die as the second request arrives
+// (its idle timer fired just then): the first request on each connection
+// is answered, and the connection is closed without an answer when more
+// bytes come.
+struct RacingServer {
+  explicit RacingServer(socket::Stack& s) : l(std::move(*s.listen(81))) {
+    l.on_acceptable([this] {
+      while (auto a = l.accept()) {
+        conns.emplace_back();
+        Peer& p = conns.back();
+        p.s = std::move(*a);
+        p.s.on_event([&p] { serve(p); });
+      }
+    });
+  }
+  struct Peer {
+    socket::TcpStream s;
+    std::string in;
+    bool answered = false;
+  };
+  static void serve(Peer& p) {
+    std::uint8_t buf[4096];
+    while (std::size_t n = p.s.read(buf))
+      p.in.append(reinterpret_cast<const char*>(buf), n);
+    std::size_t end = p.in.find("\r\n\r\n");
+    if (!p.answered && end != std::string::npos) {
+      p.answered = true;
+      p.s.write(std::string_view("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"));
+      p.in.erase(0, end + 4);
+    }
+    if (p.answered && !p.in.empty() && !p.s.closed()) p.s.close();
+  }
+  socket::TcpListener l;
+  std::list<Peer> conns;
+};
+}  // namespace
+
+TEST(ConnectionPool, Http11RequestOnAReusedConnectionThatClosedIsRetriedOnce) {
+  PoolConfig cfg;
+  cfg.max_per_host = 1;
+  World w(cfg);
+  RacingServer racer(w.server);
+  for (const char* p : {"/a", "/b", "/c"})
+    w.pool->fetch(*parse_fetch_url(std::string("http://10.0.0.2:81") + p, nullptr));
+  ASSERT_TRUE(w.run());
+  const auto& rec = w.pool->records();
+  for (const FetchRecord& r : rec) {
+    EXPECT_EQ(r.status, 200) << r.url.text() << " " << r.error;
+    EXPECT_EQ(r.response.body, "ok");
+  }
+  // /b went out on /a's connection, which died: sent again, on a new one.
+  EXPECT_EQ(rec[0].retries, 0);
+  EXPECT_EQ(rec[1].retries, 1);
+  EXPECT_EQ(rec[1].retry_reason, "connection closed before the response");
+  EXPECT_FALSE(rec[1].reused);
+  EXPECT_EQ(rec[1].connection, 2u);
+  EXPECT_EQ(rec[2].retries, 1);
+  EXPECT_EQ(rec[2].connection, 3u);
+  EXPECT_EQ(w.pool->stats().connections_opened, 3u);
+  EXPECT_EQ(w.pool->stats().retries, 2u);
+}
+
+TEST(ConnectionPool, TimeoutGivesUpASilentServerAndAnUnansweredConnect) {
+  PoolConfig cfg;
+  cfg.timeout = 2s;
+  World w(cfg);
+  // Port 82 accepts and never answers.
+  socket::TcpListener silent = std::move(*w.server.listen(82));
+  std::list<socket::TcpStream> held;
+  silent.on_acceptable([&] {
+    while (auto s = silent.accept())
+      held.push_back(std::move(*s));
+  });
+  w.pool->fetch(*parse_fetch_url("http://10.0.0.2:82/x", nullptr));
+  w.pool->fetch(*parse_fetch_url("http://10.0.0.9/x", nullptr));  // nobody there
+  Instant start = w.sim.now();
+  ASSERT_TRUE(w.run(10s));
+  const auto& rec = w.pool->records();
+  EXPECT_EQ(rec[0].status, 0);
+  EXPECT_EQ(rec[0].error, "response timed out (nothing for 2000 ms)");
+  EXPECT_EQ(rec[1].status, 0);
+  EXPECT_EQ(rec[1].error, "connect timed out (nothing for 2000 ms)");
+  EXPECT_EQ(w.pool->stats().timeouts, 2u);
+  EXPECT_LT(w.sim.now() - start, 2100ms);
 }

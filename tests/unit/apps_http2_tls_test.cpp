@@ -18,9 +18,11 @@
 #include "apps/http/site_handler.hpp"
 #include "apps/http/tls_context.hpp"
 #include "apps/http/tls_session.hpp"
+#include "unit/h2_test_client.hpp"
 
 using namespace synack;
 using namespace synack::apps::http;
+using namespace synack::apps::http::test;
 using namespace std::chrono_literals;
 
 namespace {
@@ -43,103 +45,17 @@ Handler handler() {
   return make_site_handler(site());
 }
 
-// An nghttp2 client collecting each stream's status and body.
-struct H2Client {
-  struct Result {
-    int status = 0;
-    std::string body;
-    bool closed = false;
-  };
-  nghttp2_session* s = nullptr;
-  std::map<std::int32_t, Result> results;
-  bool goaway = false;
-  std::uint32_t goaway_error = 0;
-
-  H2Client() {
-    nghttp2_session_callbacks* cb;
-    nghttp2_session_callbacks_new(&cb);
-    nghttp2_session_callbacks_set_on_header_callback(
-        cb, [](nghttp2_session*, const nghttp2_frame* f, const std::uint8_t* n, std::size_t nl,
-               const std::uint8_t* v, std::size_t vl, std::uint8_t, void* u) {
-          if (std::string_view(reinterpret_cast<const char*>(n), nl) == ":status")
-            static_cast<H2Client*>(u)->results[f->hd.stream_id].status =
-                std::stoi(std::string(reinterpret_cast<const char*>(v), vl));
-          return 0;
-        });
-    nghttp2_session_callbacks_set_on_data_chunk_recv_callback(
-        cb, [](nghttp2_session*, std::uint8_t, std::int32_t id, const std::uint8_t* d,
-               std::size_t len, void* u) {
-          static_cast<H2Client*>(u)->results[id].body.append(reinterpret_cast<const char*>(d), len);
-          return 0;
-        });
-    nghttp2_session_callbacks_set_on_stream_close_callback(
-        cb, [](nghttp2_session*, std::int32_t id, std::uint32_t, void* u) {
-          static_cast<H2Client*>(u)->results[id].closed = true;
-          return 0;
-        });
-    nghttp2_session_callbacks_set_on_frame_recv_callback(
-        cb, [](nghttp2_session*, const nghttp2_frame* f, void* u) {
-          if (f->hd.type == NGHTTP2_GOAWAY) {
-            static_cast<H2Client*>(u)->goaway = true;
-            static_cast<H2Client*>(u)->goaway_error = f->goaway.error_code;
-          }
-          return 0;
-        });
-    nghttp2_session_client_new(&s, cb, this);
-    nghttp2_session_callbacks_del(cb);
-    nghttp2_submit_settings(s, NGHTTP2_FLAG_NONE, nullptr, 0);
-  }
-  ~H2Client() { nghttp2_session_del(s); }
-
-  std::int32_t get(const std::string& path, const std::string& method = "GET") {
-    std::string scheme = "https", authority = "x";
-    auto nv = [](const std::string& n, const std::string& v) {
-      return nghttp2_nv{reinterpret_cast<std::uint8_t*>(const_cast<char*>(n.data())),
-                        reinterpret_cast<std::uint8_t*>(const_cast<char*>(v.data())), n.size(),
-                        v.size(), NGHTTP2_NV_FLAG_NONE};
-    };
-    std::string m = ":method", p = ":path", sc = ":scheme", a = ":authority";
-    nghttp2_nv hdrs[] = {nv(m, method), nv(p, path), nv(sc, scheme), nv(a, authority)};
-    return nghttp2_submit_request(s, nullptr, hdrs, 4, nullptr, nullptr);
-  }
-  std::string output() {
-    std::string out;
-    const std::uint8_t* d;
-    ssize_t n;
-    while ((n = nghttp2_session_mem_send(s, &d)) > 0)
-      out.append(reinterpret_cast<const char*>(d), static_cast<std::size_t>(n));
-    return out;
-  }
-  void input(std::string_view b) {
-    nghttp2_session_mem_recv(s, reinterpret_cast<const std::uint8_t*>(b.data()), b.size());
-  }
-};
-
-// Moves bytes both ways between a client (out/in functions) and a session
-// until neither has anything to say.
-template <typename Out, typename In>
-void pump(ProtocolSession& server, Out client_out, In client_in, Instant now = T0) {
-  for (int i = 0; i < 1000; ++i) {
-    std::string c = client_out();
-    if (!c.empty()) server.receive(c, now);
-    std::string srv(server.pending_output());
-    server.consume_output(srv.size(), now);
-    if (!srv.empty()) client_in(srv);
-    if (c.empty() && srv.empty()) return;
-  }
-  FAIL() << "no quiescence";
-}
-
 // An OpenSSL client on memory BIOs.
 struct TlsClient {
   SSL_CTX* ctx;
   SSL* ssl;
   BIO* rbio;
   BIO* wbio;
-  explicit TlsClient(const char* alpn, SSL_SESSION* resume = nullptr) {
+  // `own`: a context of the test's (the client takes a reference of its own).
+  explicit TlsClient(const char* alpn, SSL_SESSION* resume = nullptr, SSL_CTX* own = nullptr) {
     // One client context for every connection, as a browser has.
     static SSL_CTX* shared = SSL_CTX_new(TLS_client_method());
-    ctx = shared;
+    ctx = own ? own : shared;
     SSL_CTX_up_ref(ctx);
     SSL_CTX_set_alpn_protos(ctx, reinterpret_cast<const unsigned char*>(alpn),
                             static_cast<unsigned>(std::strlen(alpn)));
@@ -223,7 +139,7 @@ TEST(H2Session, ManyStreamsOnOneConnection) {
     EXPECT_TRUE(client.results[id].closed);
   }
   EXPECT_EQ(client.results[index].status, 200);
-  EXPECT_EQ(client.results[index].body, site()->load("/index.html")->content);
+  EXPECT_EQ(client.results[index].body, site()->load("/index.html")->content());
   EXPECT_EQ(client.results[missing].status, 404);
   EXPECT_EQ(server.open_streams(), 0u);
   EXPECT_FALSE(server.finished());
@@ -236,7 +152,7 @@ TEST(H2Session, FlowControlCarriesABodyBiggerThanTheWindow) {
   pump(
       server, [&] { return client.output(); }, [&](std::string_view b) { client.input(b); });
   EXPECT_EQ(client.results[id].status, 200);
-  EXPECT_EQ(client.results[id].body, site()->load("/big.txt")->content);
+  EXPECT_EQ(client.results[id].body, site()->load("/big.txt")->content());
 }
 
 TEST(H2Session, HeadHasNoBody) {
@@ -321,7 +237,7 @@ TEST(ProtocolSelector, H2cUpgradeAnswersStreamOneOverHttp2) {
   pump(
       server, [&] { return client.output(); }, [&](std::string_view b) { client.input(b); });
   EXPECT_EQ(client.results[1].status, 200);
-  EXPECT_EQ(client.results[1].body, site()->load("/style.css")->content);
+  EXPECT_EQ(client.results[1].body, site()->load("/style.css")->content());
   EXPECT_EQ(server.requests(), 1u);
 }
 
@@ -379,6 +295,25 @@ TEST(TlsSession, AlpnHttp11AndResumption) {
   EXPECT_EQ(SSL_session_reused(tls.ssl), 1);
   EXPECT_EQ(tls.plain_in.substr(0, 15), "HTTP/1.1 200 OK");
   EXPECT_TRUE(server.finished());  // Connection: close, then close_notify
+}
+
+TEST(TlsSession, Tls12WithACipherHttp2ForbidsGetsHttp11) {
+  // RFC 9113 §9.2.2 / Appendix A: ECDHE-ECDSA-AES128-SHA (CBC) is on the
+  // block list, so ALPN picks http/1.1 although the client offers h2 first;
+  // with an AEAD suite the same client gets h2.
+  for (const char* suite : {"ECDHE-ECDSA-AES128-SHA", "ECDHE-ECDSA-AES128-GCM-SHA256"}) {
+    SSL_CTX* c = SSL_CTX_new(TLS_client_method());
+    SSL_CTX_set_max_proto_version(c, TLS1_2_VERSION);
+    SSL_CTX_set_cipher_list(c, suite);
+    TlsSession server(tls_ctx(), factory(true), T0, 10s);
+    TlsClient tls("\x02h2\x08http/1.1", nullptr, c);
+    SSL_CTX_free(c);
+    pump(
+        server, [&] { return tls.out(); }, [&](std::string_view b) { tls.in(b); });
+    bool aead = std::string_view(suite).find("GCM") != std::string_view::npos;
+    EXPECT_EQ(tls.alpn(), aead ? "h2" : "http/1.1") << suite;
+    EXPECT_EQ(server.protocol(), aead ? "h2" : "http/1.1") << suite;
+  }
 }
 
 TEST(TlsSession, GarbageHandshakeFailsWithAnAlert) {
@@ -450,7 +385,7 @@ TEST(H2Session, LimitsAnswer431And413) {
 }
 
 TEST(TlsSession, LargeBodyOverHttp11AndH2) {
-  const std::string big = site()->load("/big.txt")->content;
+  const std::string big = site()->load("/big.txt")->content();
   {
     TlsSession server(tls_ctx(), factory(true), T0, 10s);
     TlsClient tls("\x08http/1.1");

@@ -7,6 +7,14 @@
 
 namespace synack::apps::http {
 
+namespace {
+// How often an HTTP/2 request the server refused is sent again, and an
+// HTTP/1.1 one whose reused connection closed before any answer (once, as
+// Chromium and curl do).
+constexpr int kMaxH2Retries = 3;
+constexpr int kMaxH1Retries = 1;
+}  // namespace
+
 struct ConnectionPool::Conn {
   std::uint64_t number = 0;
   std::string key;
@@ -23,6 +31,7 @@ struct ConnectionPool::Conn {
   bool connected = false;     // TCP handshake done
   bool ready = false;         // TLS done too, protocol known
   bool closed_by_us = false;  // no longer counted against the host's limit
+  Instant progress;           // opened, or the last byte in or request out
 
   bool busy() const { return h2 ? h2->active() > 0 : current != 0; }
 };
@@ -53,6 +62,7 @@ std::uint64_t ConnectionPool::fetch(const FetchUrl& url, Done done) {
   r.queued = stack_.now();
   records_.push_back(std::move(r));
   done_.push_back(std::move(done));
+  strikes_.push_back(0);
   hosts_[host_key(url)].queue.push_back(records_.back().id);
   return records_.back().id;
 }
@@ -61,6 +71,8 @@ bool ConnectionPool::tick() {
   if (in_tick_) return false;
   in_tick_ = true;
   std::uint64_t before = assigned_;
+  for (Conn& c : conns_)
+    check_timeout(c);
   for (auto& [key, h] : hosts_)
     dispatch(h, key);
   for (auto it = conns_.begin(); it != conns_.end();) {
@@ -81,7 +93,8 @@ void ConnectionPool::dispatch(Host& h, const std::string& key) {
   for (Conn& c : conns_) {
     if (c.key != key || c.closed_by_us) continue;
     if (!c.ready) handshaking = true;
-    if (c.ready && c.h2) {  // every request is a stream on it
+    if (c.ready && c.h2 && c.h2->draining()) continue;  // GOAWAY: no new streams (§6.8)
+    if (c.ready && c.h2) {                              // every request is a stream on it
       while (!h.queue.empty()) {
         std::uint64_t id = h.queue.front();
         h.queue.pop_front();
@@ -134,6 +147,7 @@ void ConnectionPool::open_connection(Host& h, const std::string& key, std::uint6
   c.s = std::move(*stream);
   c.s.set_nodelay(true);
   c.parser = std::make_unique<ResponseParser>(cfg_.max_body_bytes);
+  c.progress = stack_.now();
   ++h.open;
   ++stats_.connections_opened;
   stats_.max_open_per_host = std::max(stats_.max_open_per_host, h.open);
@@ -157,6 +171,7 @@ void ConnectionPool::assign(Conn& c, std::uint64_t id) {
   if (rec.reused) ++stats_.connections_reused;
   ++c.carried;
   ++stats_.requests_per_connection[c.number - 1];
+  if (!c.busy()) c.progress = stack_.now();  // the response clock starts
   if (c.h2) {
     rec.protocol = c.tls ? "h2" : "h2c";
     rec.sent = stack_.now();
@@ -180,6 +195,13 @@ void ConnectionPool::on_ready(Conn& c) {
   };
   ev.done = [this](std::uint64_t id, Response r, std::string err) {
     complete(id, std::move(r), std::move(err));
+  };
+  // A server that answers some streams and refuses others (GOAWAY after N
+  // requests, a stream limit) is retried for as long as it makes progress.
+  Conn* cp = &c;
+  ev.retry = [this, cp](std::uint64_t id) {
+    requeue(id, "refused by the HTTP/2 server",
+            cp->h2 && cp->h2->made_progress() ? -1 : kMaxH2Retries);
   };
   c.h2 = std::make_unique<H2ClientSession>(std::move(ev));
   std::uint64_t id = std::exchange(c.current, 0);
@@ -240,6 +262,36 @@ void ConnectionPool::complete(std::uint64_t id, Response response, std::string e
   if (done_[id - 1]) done_[id - 1](rec);
 }
 
+void ConnectionPool::requeue(std::uint64_t id, const std::string& why, int limit) {
+  FetchRecord& rec = records_[id - 1];
+  if (limit >= 0) {
+    if (strikes_[id - 1] >= limit) {
+      complete(id, {}, why + " (retried " + std::to_string(rec.retries) + " times)");
+      return;
+    }
+    ++strikes_[id - 1];
+  }
+  ++rec.retries;
+  ++stats_.retries;
+  rec.retry_reason = why;
+  rec.connection = 0;
+  rec.reused = false;
+  rec.protocol.clear();
+  rec.started = rec.connect_start = rec.connected = rec.tls_done = kNever;
+  rec.sent = rec.first_byte = kNever;
+  auto& q = hosts_[host_key(rec.url)].queue;
+  q.insert(std::find_if(q.begin(), q.end(), [id](std::uint64_t o) { return o > id; }), id);
+}
+
+void ConnectionPool::check_timeout(Conn& c) {
+  if (c.closed_by_us || (c.ready && !c.busy())) return;  // idle: nothing to wait for
+  if (stack_.now() - c.progress < cfg_.timeout) return;
+  ++stats_.timeouts;
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(cfg_.timeout).count();
+  std::string phase = !c.connected ? "connect" : !c.ready ? "TLS handshake" : "response";
+  give_up(c, phase + " timed out (nothing for " + std::to_string(ms) + " ms)");
+}
+
 void ConnectionPool::give_up(Conn& c, const std::string& why) {
   if (c.closed_by_us) return;
   c.closed_by_us = true;
@@ -255,13 +307,17 @@ void ConnectionPool::receive_plain(Conn& c, std::string_view bytes) {
   if (c.h2) {
     c.h2->receive(bytes);
     Host& h = hosts_[c.key];
-    while (!h.queue.empty()) {  // requests made by the done callbacks
+    while (!h.queue.empty() && !c.h2->draining()) {  // requests made by the done callbacks
       std::uint64_t id = h.queue.front();
       h.queue.pop_front();
       assign(c, id);
     }
     flush_wire(c);
-    if (c.h2->failed()) give_up(c, "HTTP/2 connection failed");
+    if (c.h2->failed()) {
+      give_up(c, "HTTP/2 connection failed");
+    } else if (c.h2->draining() && c.h2->active() == 0) {
+      give_up(c, "");  // after GOAWAY, once its last stream is done (§6.8)
+    }
     return;
   }
   if (c.current && records_[c.current - 1].first_byte == kNever)
@@ -302,7 +358,8 @@ void ConnectionPool::pump(Conn& c) {
   if (!c.connected) {
     if (c.s.connected()) {
       c.connected = true;
-      if (c.first) records_[c.first - 1].connected = stack_.now();
+      if (c.first && records_[c.first - 1].connection == c.number)
+        records_[c.first - 1].connected = stack_.now();
       if (c.origin.tls()) {
         c.tls = std::make_unique<TlsClient>(*tls_, c.origin.host.to_string());
       } else {
@@ -318,6 +375,7 @@ void ConnectionPool::pump(Conn& c) {
   flush_wire(c);
   std::uint8_t buf[16384];
   while (std::size_t n = c.s.read(buf)) {
+    c.progress = stack_.now();
     std::string_view bytes(reinterpret_cast<const char*>(buf), n);
     if (!c.tls) {
       receive_plain(c, bytes);
@@ -328,7 +386,7 @@ void ConnectionPool::pump(Conn& c) {
         return;
       }
       if (!c.ready && c.tls->handshake_done()) {
-        if (c.first) {
+        if (c.first && records_[c.first - 1].connection == c.number) {
           records_[c.first - 1].tls_done = stack_.now();
           records_[c.first - 1].tls_resumed = c.tls->resumed();
         }
@@ -343,6 +401,13 @@ void ConnectionPool::pump(Conn& c) {
   if (c.s.at_eof() || c.s.closed()) {
     if (c.current && !c.h2 && c.parser->finish() == ResponseParser::Status::Complete) {
       complete(std::exchange(c.current, 0), c.parser->take(), "");
+      give_up(c, "");
+    } else if (c.current && !c.h2 && records_[c.current - 1].reused &&
+               records_[c.current - 1].first_byte == kNever) {
+      // RFC 9112 §9.3.1: a kept-alive connection may close just as a request
+      // goes out; a GET (idempotent, §9.2.2 of RFC 9110) that got no byte of
+      // answer is sent once more.
+      requeue(std::exchange(c.current, 0), "connection closed before the response", kMaxH1Retries);
       give_up(c, "");
     } else {
       give_up(c, c.s.error() != socket::SocketError::None

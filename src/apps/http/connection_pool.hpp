@@ -13,7 +13,9 @@
 // plain http with prior knowledge when asked (h2c, RFC 9113 §3.3): then the
 // host gets one connection and every request is a stream on it. While a
 // connection that may turn out to be h2 is still handshaking, no second one
-// is opened to that host.
+// is opened to that host. A connection that got GOAWAY takes no new request
+// and closes once its streams are done; what the server did not process is
+// sent again on a new connection.
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -41,6 +43,10 @@ struct PoolConfig {
   ClientProtocol protocol = ClientProtocol::Auto;
   bool verify_certificates = true;  // false: --insecure
   std::size_t max_body_bytes = 64 << 20;
+  // A connection that makes no progress this long while it connects, does
+  // its TLS handshake or waits for a response is given up, and its requests
+  // fail with "timed out" (RFC 9112 §9.5 expects clients to have timeouts).
+  Duration timeout = std::chrono::seconds(30);
 };
 
 // One request as the waterfall shows it. Times are kNever until they happen.
@@ -59,6 +65,12 @@ struct FetchRecord {
   int status = 0;         // 0: no response
   std::string error;      // why there is no response
   std::size_t bytes = 0;  // the content's length
+  // Times it was sent again, and why the last attempt did not count: an
+  // HTTP/2 stream the server refused or left above its GOAWAY (RFC 9113
+  // §8.7, §6.8), or a reused HTTP/1.1 connection that closed before any
+  // answer (RFC 9112 §9.3.1).
+  int retries = 0;
+  std::string retry_reason;
   Response response;
   bool done() const { return end != kNever; }
 };
@@ -67,6 +79,8 @@ struct PoolStats {
   std::uint64_t connections_opened = 0;
   std::uint64_t connections_reused = 0;         // requests that went on an existing connection
   std::uint64_t requests = 0;                   // completed, with a response or an error
+  std::uint64_t retries = 0;                    // requests sent again (see FetchRecord)
+  std::uint64_t timeouts = 0;                   // connections given up past the timeout
   std::uint64_t tls_full = 0, tls_resumed = 0;  // TLS handshakes
   std::size_t max_open_per_host = 0;            // the most connections open at once to one host
   Duration total_queue_wait{0};
@@ -87,7 +101,8 @@ class ConnectionPool {
   // Queues a GET for `url`; `done` runs once it completes (it may call
   // fetch()). Returns the request's id.
   std::uint64_t fetch(const FetchUrl& url, Done done = {});
-  // Hands queued requests to connections, opens new ones, reaps closed ones.
+  // Hands queued requests to connections, opens new ones, reaps closed ones,
+  // and gives up connections past PoolConfig::timeout.
   // Call it often (every millisecond or so, and after each poll of the
   // stack). True when it gave a request to a connection or opened one.
   bool tick();
@@ -116,8 +131,13 @@ class ConnectionPool {
   void on_ready(Conn& c);
   void pump(Conn& c);
   void give_up(Conn& c, const std::string& why);
+  void check_timeout(Conn& c);
   void shut(Conn& c);  // close_notify when TLS, then FIN
   void complete(std::uint64_t id, Response response, std::string error);
+  // Puts a request that was not processed back in its host's queue, in id
+  // order, unless it was retried `limit` times already (then it fails);
+  // limit < 0: always, and not counted against a later limit.
+  void requeue(std::uint64_t id, const std::string& why, int limit);
   void send_request(Conn& c);
   void send_plain(Conn& c, std::string_view bytes);
   void flush_wire(Conn& c);
@@ -129,6 +149,7 @@ class ConnectionPool {
   std::list<Conn> conns_;
   std::deque<FetchRecord> records_;  // deque: references stay valid as it grows
   std::deque<Done> done_;
+  std::deque<int> strikes_;  // per request: retries counted against a limit
   PoolStats stats_;
   std::unique_ptr<TlsClientContext> tls_;
   std::uint64_t next_conn_ = 1;

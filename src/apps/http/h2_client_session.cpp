@@ -28,7 +28,13 @@ struct H2ClientSession::Callbacks {
     std::string n(reinterpret_cast<const char*>(name), namelen);
     std::string v(reinterpret_cast<const char*>(value), valuelen);
     if (n == ":status") {
-      st->response.status = std::atoi(v.c_str());
+      // RFC 9110 §15.2: a 1xx (103 Early Hints) is interim; its fields are
+      // not the final response's.
+      int code = std::atoi(v.c_str());
+      st->interim = code >= 100 && code < 200;
+      if (!st->interim) st->response.status = code;
+    } else if (st->interim) {
+      return 0;
     } else if (!n.empty() && n[0] != ':') {
       st->response.headers.emplace_back(std::move(n), std::move(v));
     }
@@ -49,10 +55,43 @@ struct H2ClientSession::Callbacks {
     if (it == streams.end()) return 0;
     Stream st = std::move(it->second);
     streams.erase(it);
+    H2ClientSession& h = self(user);
+    // RFC 9113 §8.7: REFUSED_STREAM means nothing was processed; §6.8:
+    // nor was a stream above the GOAWAY's last-stream-id (nghttp2 closes
+    // those with REFUSED_STREAM too). Either can be sent again.
+    bool refused = error_code == NGHTTP2_REFUSED_STREAM || (h.goaway_ && id > h.goaway_last_id_);
+    if (refused && !st.got_bytes) {
+      h.unprocessed(st.tag, std::string("stream reset: ") + nghttp2_http2_strerror(error_code));
+      return 0;
+    }
     std::string err;
     if (error_code != NGHTTP2_NO_ERROR || st.response.status == 0)
       err = std::string("stream reset: ") + nghttp2_http2_strerror(error_code);
+    if (err.empty()) ++h.answered_;
     if (self(user).events_.done) self(user).events_.done(st.tag, std::move(st.response), err);
+    return 0;
+  }
+  static int on_frame_recv(nghttp2_session*, const nghttp2_frame* f, void* user) {
+    if (f->hd.type == NGHTTP2_GOAWAY) {
+      self(user).goaway_ = true;
+      self(user).goaway_last_id_ = f->goaway.last_stream_id;
+    }
+    return 0;
+  }
+  static int on_frame_send(nghttp2_session*, const nghttp2_frame* f, void* user) {
+    if (f->hd.type == NGHTTP2_HEADERS)
+      if (Stream* st = stream(user, f->hd.stream_id)) st->sent = true;
+    return 0;
+  }
+  // A request's HEADERS that nghttp2 will not send (a GOAWAY came first).
+  static int on_frame_not_send(nghttp2_session*, const nghttp2_frame* f, int, void* user) {
+    if (f->hd.type != NGHTTP2_HEADERS) return 0;
+    auto& streams = self(user).streams_;
+    auto it = streams.find(f->hd.stream_id);
+    if (it == streams.end()) return 0;
+    std::uint64_t tag = it->second.tag;
+    streams.erase(it);
+    self(user).unprocessed(tag, "not sent before GOAWAY");
     return 0;
   }
 };
@@ -63,6 +102,9 @@ H2ClientSession::H2ClientSession(Events events) : events_(std::move(events)) {
   nghttp2_session_callbacks_set_on_header_callback(cb, Callbacks::on_header);
   nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cb, Callbacks::on_data_chunk);
   nghttp2_session_callbacks_set_on_stream_close_callback(cb, Callbacks::on_stream_close);
+  nghttp2_session_callbacks_set_on_frame_recv_callback(cb, Callbacks::on_frame_recv);
+  nghttp2_session_callbacks_set_on_frame_send_callback(cb, Callbacks::on_frame_send);
+  nghttp2_session_callbacks_set_on_frame_not_send_callback(cb, Callbacks::on_frame_not_send);
   int rv = nghttp2_session_client_new(&session_, cb, this);
   nghttp2_session_callbacks_del(cb);
   if (rv != 0) {
@@ -82,8 +124,8 @@ H2ClientSession::~H2ClientSession() {
 }
 
 void H2ClientSession::submit(const FetchUrl& url, std::uint64_t tag) {
-  if (failed_) {
-    if (events_.done) events_.done(tag, {}, "HTTP/2 connection failed");
+  if (failed_ || goaway_) {
+    unprocessed(tag, failed_ ? "HTTP/2 connection failed" : "GOAWAY received");
     return;
   }
   std::string authority = url.host_header();
@@ -128,8 +170,19 @@ void H2ClientSession::fail_all(const std::string& why) {
   failed_ = true;
   auto streams = std::move(streams_);
   streams_.clear();
-  for (auto& [id, st] : streams)
-    if (events_.done) events_.done(st.tag, {}, why);
+  for (auto& [id, st] : streams) {
+    if (!st.sent)
+      unprocessed(st.tag, why);  // never left this side (§6.8)
+    else if (events_.done)
+      events_.done(st.tag, {}, why);
+  }
+}
+
+void H2ClientSession::unprocessed(std::uint64_t tag, const std::string& why) {
+  if (events_.retry)
+    events_.retry(tag);
+  else if (events_.done)
+    events_.done(tag, {}, why);
 }
 
 }  // namespace synack::apps::http

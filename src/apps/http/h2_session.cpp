@@ -66,7 +66,9 @@ nghttp2_nv make_nv(const std::string& name, const std::string& value) {
 struct H2Session::Callbacks {
   static int on_begin_headers(nghttp2_session*, const nghttp2_frame* f, void* user) {
     if (f->hd.type != NGHTTP2_HEADERS || f->headers.cat != NGHTTP2_HCAT_REQUEST) return 0;
-    Stream& s = self(user)->streams_[f->hd.stream_id];
+    H2Session* h = self(user);
+    Stream& s = h->streams_[f->hd.stream_id];
+    s.progress = h->now_;
     s.request.version_major = 2;
     s.request.version_minor = 0;
     return 0;
@@ -78,6 +80,7 @@ struct H2Session::Callbacks {
     auto it = h->streams_.find(f->hd.stream_id);
     if (it == h->streams_.end()) return 0;
     Stream& s = it->second;
+    s.progress = h->now_;
     s.header_bytes += namelen + valuelen + 32;  // RFC 9113 §6.5.2's accounting
     if (s.header_bytes > h->cfg_.max_header_bytes) {
       // RFC 6585 §5: 431, answered when the header block ends; the rest of
@@ -105,11 +108,22 @@ struct H2Session::Callbacks {
     auto it = h->streams_.find(id);
     if (it == h->streams_.end()) return 0;
     Stream& s = it->second;
-    if (s.refuse) return 0;
+    s.progress = h->now_;
+    if (s.refuse || s.reset) return 0;
     if (s.request.body.size() + len > h->cfg_.max_body_bytes) {
       s.refuse = 413;  // RFC 9110 §15.5.14, answered now (see on_frame_recv)
+    } else if (h->body_bytes_ + len > h->cfg_.max_connection_body_bytes) {
+      // The streams' request content together passes the connection's
+      // bound: this stream is reset as not processed, so the client may
+      // send it again (RFC 9113 §8.7), and its content is dropped.
+      s.reset = true;
+      h->body_bytes_ -= s.request.body.size();
+      std::string().swap(s.request.body);
+      ++h->errors_;
+      nghttp2_submit_rst_stream(h->session_, NGHTTP2_FLAG_NONE, id, NGHTTP2_REFUSED_STREAM);
     } else {
       s.request.body.append(reinterpret_cast<const char*>(data), len);
+      h->body_bytes_ += len;
     }
     return 0;
   }
@@ -127,15 +141,24 @@ struct H2Session::Callbacks {
   }
   static int on_stream_close(nghttp2_session*, std::int32_t id, std::uint32_t, void* user) {
     H2Session* h = self(user);
+    auto it = h->streams_.find(id);
+    if (it != h->streams_.end()) h->body_bytes_ -= it->second.request.body.size();
     h->streams_.erase(id);
     h->ready_.erase(std::remove(h->ready_.begin(), h->ready_.end(), id), h->ready_.end());
     return 0;
   }
   static int on_frame_send(nghttp2_session*, const nghttp2_frame* f, void* user) {
+    H2Session* h = self(user);
     // A GOAWAY with an error code ends a connection the peer broke (RFC 9113
-    // §5.4.1): counted as an error.
-    if (f->hd.type == NGHTTP2_GOAWAY && f->goaway.error_code != NGHTTP2_NO_ERROR)
-      ++self(user)->errors_;
+    // §5.4.1), and a stream reset for passing SETTINGS_MAX_CONCURRENT_STREAMS
+    // or breaking the protocol (§5.1.2, §5.4.2): counted as errors.
+    if (f->hd.type == NGHTTP2_GOAWAY && f->goaway.error_code != NGHTTP2_NO_ERROR) ++h->errors_;
+    if (f->hd.type == NGHTTP2_RST_STREAM && f->rst_stream.error_code != NGHTTP2_NO_ERROR &&
+        f->rst_stream.error_code != NGHTTP2_CANCEL)
+      ++h->errors_;
+    if (f->hd.type == NGHTTP2_DATA) h->data_progress_ = h->now_;
+    auto it = h->streams_.find(f->hd.stream_id);
+    if (it != h->streams_.end()) it->second.progress = h->now_;
     return 0;
   }
   static ssize_t read_body(nghttp2_session*, std::int32_t id, std::uint8_t* buf, std::size_t length,
@@ -147,16 +170,30 @@ struct H2Session::Callbacks {
       return 0;
     }
     Stream& s = it->second;
-    std::size_t n = std::min(length, s.body.size() - s.sent);
-    std::memcpy(buf, s.body.data() + s.sent, n);
+    std::uint64_t total = s.source ? s.source->size() : s.body.size();
+    std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(length, total - s.sent));
+    if (s.source) {
+      // Read now, one frame's worth: nothing of the file is held between
+      // frames (bounded buffering).
+      std::size_t want = n;
+      n = want ? s.source->read(s.sent, reinterpret_cast<char*>(buf), want) : 0;
+      if (n < want) return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;  // unreadable: reset it
+    } else {
+      std::memcpy(buf, s.body.data() + s.sent, n);
+    }
     s.sent += n;
-    if (s.sent == s.body.size()) *flags |= NGHTTP2_DATA_FLAG_EOF;
+    if (s.sent == total) *flags |= NGHTTP2_DATA_FLAG_EOF;
     return static_cast<ssize_t>(n);
   }
 };
 
 H2Session::H2Session(Handler handler, Http2Config cfg, Instant now, bool tls)
-    : handler_(std::move(handler)), cfg_(cfg), tls_(tls), last_activity_(now) {
+    : handler_(std::move(handler)),
+      cfg_(cfg),
+      tls_(tls),
+      last_activity_(now),
+      now_(now),
+      data_progress_(now) {
   nghttp2_session_callbacks* cb = nullptr;
   nghttp2_session_callbacks_new(&cb);
   nghttp2_session_callbacks_set_on_begin_headers_callback(cb, Callbacks::on_begin_headers);
@@ -188,7 +225,7 @@ H2Session::~H2Session() {
 
 void H2Session::receive(std::string_view bytes, Instant now) {
   if (failed_ || bytes.empty()) return;
-  last_activity_ = now;
+  last_activity_ = now_ = now;
   ssize_t rv = nghttp2_session_mem_recv(
       session_, reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size());
   if (rv < 0) {
@@ -204,7 +241,7 @@ void H2Session::receive(std::string_view bytes, Instant now) {
 }
 
 bool H2Session::upgrade(std::string_view settings_base64url, Request request, Instant now) {
-  last_activity_ = now;
+  last_activity_ = now_ = now;
   auto payload = base64url_decode(settings_base64url);
   bool head = request.method == "HEAD";
   if (!payload ||
@@ -216,6 +253,7 @@ bool H2Session::upgrade(std::string_view settings_base64url, Request request, In
     return false;
   }
   streams_[1].request = std::move(request);
+  streams_[1].progress = now;
   dispatch(1);
   fill_output();
   return true;
@@ -225,9 +263,16 @@ void H2Session::dispatch(std::int32_t id) {
   auto it = streams_.find(id);
   if (it == streams_.end()) return;
   Stream& s = it->second;
-  if (s.answered) return;
+  if (s.answered || s.reset) return;
+  // Past the request limit: streams above the GOAWAY's last-stream-id are
+  // not processed; nghttp2 closes them once the GOAWAY is out (§6.8).
+  if (limit_last_id_ && id > limit_last_id_) return;
   s.answered = true;
   ++requests_;
+  if (cfg_.max_requests && requests_ == cfg_.max_requests) {
+    limit_last_id_ = id;
+    nghttp2_submit_goaway(session_, NGHTTP2_FLAG_NONE, id, NGHTTP2_NO_ERROR, nullptr, 0);
+  }
   Response resp;
   if (s.refuse) {
     resp = simple_response(s.refuse);
@@ -242,6 +287,8 @@ void H2Session::dispatch(std::int32_t id) {
       resp = simple_response(500);
     }
   }
+  body_bytes_ -= s.request.body.size();  // the request's content is no longer needed
+  std::string().swap(s.request.body);
   if (resp.chunked) {  // no chunked coding in HTTP/2: DATA frames carry the pieces
     for (const std::string& c : resp.chunks)
       resp.body += c;
@@ -251,24 +298,30 @@ void H2Session::dispatch(std::int32_t id) {
   // Field names are lowercase in HTTP/2 (RFC 9113 §8.2.1).
   std::vector<std::pair<std::string, std::string>> fields;
   fields.emplace_back(":status", std::to_string(resp.status));
+  // RFC 9110 §6.6.1: Date in every response from a server with a clock.
+  if (cfg_.date && !cfg_.date->value().empty())
+    fields.emplace_back("date", std::string(cfg_.date->value()));
   fields.emplace_back("server", "synack");
   for (const auto& [n, v] : resp.headers) {
     std::string ln = lowercase(n);
     if (!connection_specific(ln)) fields.emplace_back(std::move(ln), v);
   }
+  std::uint64_t length = resp.source ? resp.source->size() : resp.body.size();
   if (resp.status != 204 && resp.status != 304)
     fields.emplace_back("content-length",
-                        std::to_string(resp.head_length ? *resp.head_length : resp.body.size()));
+                        std::to_string(resp.head_length ? *resp.head_length : length));
   std::vector<nghttp2_nv> nva;
   nva.reserve(fields.size());
   for (const auto& [n, v] : fields)
     nva.push_back(make_nv(n, v));
-  s.body = bodiless ? std::string() : std::move(resp.body);
+  s.body = bodiless || resp.source ? std::string() : std::move(resp.body);
+  if (!bodiless) s.source = std::move(resp.source);
   s.sent = 0;
+  s.progress = now_;
   nghttp2_data_provider prd{};
   prd.read_callback = Callbacks::read_body;
-  nghttp2_submit_response(session_, id, nva.data(), nva.size(),
-                          bodiless || s.body.empty() ? nullptr : &prd);
+  bool content = bodiless ? false : s.source ? s.source->size() > 0 : !s.body.empty();
+  nghttp2_submit_response(session_, id, nva.data(), nva.size(), content ? &prd : nullptr);
 }
 
 void H2Session::fill_output() {
@@ -285,6 +338,7 @@ void H2Session::fill_output() {
 }
 
 void H2Session::consume_output(std::size_t n, Instant now) {
+  now_ = now;
   out_pos_ += std::min(n, out_.size() - out_pos_);
   if (out_pos_ == out_.size()) {
     out_.clear();
@@ -302,22 +356,50 @@ void H2Session::receive_eof(Instant now) {
   (void)now;
 }
 
+std::size_t H2Session::buffered_bytes() const {
+  std::size_t n = pending_output().size();
+  for (const auto& [id, s] : streams_)
+    n += s.body.size() - std::min<std::size_t>(s.body.size(), static_cast<std::size_t>(s.sent));
+  return n;
+}
+
 Instant H2Session::deadline() const {
-  if (!session_ || failed_ || !streams_.empty()) return kNever;
-  if (!nghttp2_session_want_read(session_)) return kNever;
-  return last_activity_ + cfg_.idle_timeout;
+  if (!session_ || failed_ || timed_out_) return kNever;
+  if (streams_.empty()) {
+    if (!nghttp2_session_want_read(session_)) return kNever;
+    return last_activity_ + cfg_.idle_timeout;
+  }
+  // The stream that has gone longest without progress: its own frames in
+  // or out, or (once answered) any DATA out, since streams share the
+  // connection's window and take turns.
+  Instant oldest = kNever;
+  for (const auto& [id, s] : streams_) {
+    Instant p = s.answered ? std::max(s.progress, data_progress_) : s.progress;
+    oldest = std::min(oldest, p);
+  }
+  return oldest + cfg_.idle_timeout;
 }
 
 void H2Session::on_timer(Instant now) {
   if (now < deadline()) return;
-  // Idle: GOAWAY with NO_ERROR (RFC 9113 §6.8), then close.
+  now_ = now;
+  timed_out_ = true;
+  if (!streams_.empty()) ++timeouts_;  // a stall, not idleness
+  if (!pending_output().empty()) {
+    // Frames wait that the peer does not read: a GOAWAY would wait behind
+    // them. Drop it all and reset the connection.
+    aborted_ = true;
+    return;
+  }
+  // GOAWAY with NO_ERROR (RFC 9113 §6.8), then close.
   nghttp2_session_terminate_session(session_, NGHTTP2_NO_ERROR);
   fill_output();
 }
 
 bool H2Session::finished() const {
+  if (aborted_) return true;
   if (!pending_output().empty()) return false;
-  if (!session_ || failed_ || peer_eof_) return true;
+  if (!session_ || failed_ || peer_eof_ || timed_out_) return true;
   return !nghttp2_session_want_read(session_) && !nghttp2_session_want_write(session_);
 }
 

@@ -6,6 +6,23 @@
 
 namespace synack::apps::http {
 
+namespace {
+// A streamed body is read into the output in pieces this big, while less
+// than kBodyLowWater bytes wait to be sent.
+constexpr std::size_t kBodyPiece = 64 * 1024;
+constexpr std::size_t kBodyLowWater = 256 * 1024;
+
+bool settings_syntax_ok(std::string_view b64) {
+  for (char c : b64) {
+    bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+              c == '-' || c == '_';
+    if (!ok) return false;
+  }
+  if (b64.size() % 4 == 1) return false;
+  return (b64.size() * 6 / 8) % 6 == 0;
+}
+}  // namespace
+
 Http1Connection::Http1Connection(Handler handler, Http1Config cfg, Instant now)
     : handler_(std::move(handler)), cfg_(cfg), parser_(cfg.limits), last_activity_(now) {}
 
@@ -45,6 +62,11 @@ bool Http1Connection::closing() const {
 }
 
 Instant Http1Connection::deadline() const {
+  if (stalled_ || upgrade_) return kNever;
+  // Sending: output waits that the client does not take (the caller writes
+  // whenever the socket has room), so the clock runs from the last byte it
+  // took.
+  if (!pending_output().empty() || body_) return last_activity_ + cfg_.idle_timeout;
   if (closing_) return kNever;
   // A request that has begun must complete within the timeout however
   // slowly it trickles (slowloris); otherwise the clock runs from the last
@@ -55,17 +77,49 @@ Instant Http1Connection::deadline() const {
 }
 
 void Http1Connection::on_timer(Instant now) {
-  if (closing_ || now < deadline()) return;
+  if (now < deadline()) return;
   ++counters_.timeouts;
+  if (!pending_output().empty() || body_) {
+    // The client stopped reading: drop what waits and reset (finished()
+    // and aborted()); nothing of the connection stays held.
+    ++counters_.stalls;
+    stalled_ = closing_ = true;
+    body_.reset();
+    return;
+  }
   if (parser_.mid_request() || in_pos_ < in_.size()) {
     answer_error(408, now);  // RFC 9110 §15.5.9
+    --counters_.errors;      // counted as the timeout
   } else {
     closing_ = true;  // idle: close without a response (RFC 9112 §9.5)
   }
 }
 
+void Http1Connection::fill_body() {
+  while (body_ && out_.size() - out_pos_ < kBodyLowWater) {
+    std::uint64_t left = body_->size() - body_pos_;
+    std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(left, kBodyPiece));
+    std::size_t at = out_.size();
+    out_.resize(at + want);
+    std::size_t n = want ? body_->read(body_pos_, out_.data() + at, want) : 0;
+    out_.resize(at + n);
+    body_pos_ += n;
+    if (body_pos_ == body_->size()) {
+      body_.reset();
+    } else if (n < want) {
+      // The file could not be read: the Content-Length already sent cannot
+      // be met, so the connection ends here (RFC 9112 §6.3).
+      body_.reset();
+      closing_ = true;
+    }
+  }
+}
+
 void Http1Connection::process(Instant now) {
-  while (!closing_ && !upgrade_ && in_pos_ < in_.size() &&
+  fill_body();
+  // Pipelined requests wait while a streamed body is being sent: answers
+  // go out in order (RFC 9112 §9.3.2).
+  while (!closing_ && !upgrade_ && !body_ && !stalled_ && in_pos_ < in_.size() &&
          out_.size() - out_pos_ <= cfg_.max_output_backlog) {
     std::string_view rest = std::string_view(in_).substr(in_pos_);
     RequestParser::Outcome o = parser_.parse(rest);
@@ -108,7 +162,7 @@ void Http1Connection::answer(const Request& req, Instant now) {
     hosts += field_name_equals(n, "Host");
   if ((req.version_minor >= 1 && hosts != 1) || hosts > 1) {
     --counters_.requests;  // answer_error counts it
-    answer_error(400, now);
+    answer_error(400, now, req.method == "HEAD");
     return;
   }
   if (cfg_.allow_h2c_upgrade && start_h2c_upgrade(req)) return;
@@ -116,6 +170,8 @@ void Http1Connection::answer(const Request& req, Instant now) {
   // `Connection: keep-alive`. The request limit closes after its last answer.
   // Requests that arrived before the peer's FIN are all answered, whenever
   // their turn comes (closing() then ends the connection).
+  // An HTTP/1.0 message with Transfer-Encoding has faulty framing: answer,
+  // then close (RFC 9112 §6.1; the parser's keep_alive() says so).
   bool keep = parser_.keep_alive() && counters_.requests < cfg_.max_requests;
   Response resp;
   try {
@@ -128,7 +184,14 @@ void Http1Connection::answer(const Request& req, Instant now) {
   f.head = req.method == "HEAD";
   f.close = !keep;
   f.keep_alive_10 = keep && req.version_minor == 0;
+  if (cfg_.date) f.date = cfg_.date->value();
+  f.stream_source = resp.source && !f.head;
   write_response(resp, f, out_);
+  if (f.stream_source) {
+    body_ = std::move(resp.source);
+    body_pos_ = 0;
+    fill_body();
+  }
   // RFC 9112 §9.6: after a response with `Connection: close` nothing
   // more is read; pipelined requests behind it are dropped.
   if (!keep) closing_ = true;
@@ -152,6 +215,10 @@ bool Http1Connection::start_h2c_upgrade(const Request& req) {
       settings = value;
     }
   }
+  // RFC 7540 §3.2.1: a base64url SETTINGS payload (6 bytes per setting).
+  // One that cannot be one is ignored with the Upgrade (RFC 9110 §7.8)
+  // rather than answered with 101 and then a GOAWAY.
+  if (!settings_syntax_ok(settings)) return false;
   if (n != 1) return false;
   --counters_.requests;  // answered on HTTP/2's stream 1, and counted there
   out_.append("HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n");
@@ -169,7 +236,7 @@ Http1Connection::Upgrade Http1Connection::take_upgrade() {
   return u;
 }
 
-void Http1Connection::answer_error(int status, Instant now) {
+void Http1Connection::answer_error(int status, Instant now, bool head) {
   ++counters_.requests;
   ++counters_.errors;
   last_activity_ = now;
@@ -177,6 +244,8 @@ void Http1Connection::answer_error(int status, Instant now) {
   // (RFC 9112 §9.6; 413 and 431 may close too, RFC 9110 §15.5.14).
   ResponseFraming f;
   f.close = true;
+  f.head = head;  // RFC 9110 §9.3.2: no content in any answer to HEAD
+  if (cfg_.date) f.date = cfg_.date->value();
   write_response(simple_response(status), f, out_);
   closing_ = true;
 }

@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 
+#include "apps/http/http_date.hpp"
 #include "apps/http/http_message.hpp"
 #include "apps/http/protocol_session.hpp"
 #include "apps/http/request_parser.hpp"
@@ -24,9 +25,12 @@ struct Http1Config {
   // How long a connection may wait for a complete request: counted from the
   // last answer while idle (then closed silently, RFC 9112 §9.5), and from a
   // request's first byte while it trickles in (then 408, RFC 9110 §15.5.9).
+  // Also how long sending may make no progress (a client that stopped
+  // reading, like nginx's send_timeout): then the connection is reset.
   Duration idle_timeout = std::chrono::seconds(60);
   // Parsing stops while more than this many response bytes wait to be sent.
   std::size_t max_output_backlog = 1 << 20;
+  const HttpDate* date = nullptr;  // the Date field's value (RFC 9110 §6.6.1)
   // Answer `Upgrade: h2c` with 101 and hand the connection to HTTP/2
   // (RFC 7540 §3.2; RFC 9113 §3.1 deprecates it but clients still send it).
   bool allow_h2c_upgrade = false;
@@ -35,7 +39,8 @@ struct Http1Config {
 struct Http1Counters {
   std::uint64_t requests = 0;  // requests answered (errors included)
   std::uint64_t errors = 0;    // 4xx/5xx answers to bad requests (not the handler's)
-  std::uint64_t timeouts = 0;  // idle or request timeouts
+  std::uint64_t timeouts = 0;  // idle, request or send timeouts
+  std::uint64_t stalls = 0;    // send timeouts (the connection is reset)
   int highest_minor = -1;      // 0 or 1 once a request arrived
 };
 
@@ -62,7 +67,10 @@ class Http1Connection final : public ProtocolSession {
   // the peer's FIN).
   bool closing() const;
   // closing() and every byte sent: half-close now (RFC 9112 §9.6).
-  bool finished() const override { return closing() && pending_output().empty(); }
+  bool finished() const override {
+    return stalled_ || (closing() && pending_output().empty() && !body_);
+  }
+  bool aborted() const override { return stalled_; }
   const Http1Counters& counters() const { return counters_; }
 
   // After a 101 for `Upgrade: h2c` has been sent: the request to answer on
@@ -76,6 +84,7 @@ class Http1Connection final : public ProtocolSession {
   };
   Upgrade take_upgrade();
   std::uint64_t requests() const override { return counters_.requests; }
+  // A 408 is counted once, as a timeout.
   std::uint64_t errors() const override { return counters_.errors + counters_.timeouts; }
   std::string_view protocol() const override {
     return counters_.highest_minor == 0 ? "http/1.0" : "http/1.1";
@@ -84,7 +93,8 @@ class Http1Connection final : public ProtocolSession {
  private:
   void process(Instant now);
   void answer(const Request& req, Instant now);
-  void answer_error(int status, Instant now);
+  void answer_error(int status, Instant now, bool head = false);
+  void fill_body();
   bool start_h2c_upgrade(const Request& req);
 
   Handler handler_;
@@ -99,6 +109,9 @@ class Http1Connection final : public ProtocolSession {
   bool closing_ = false;            // no further request will be parsed
   std::optional<Upgrade> upgrade_;  // answered 101: parse nothing more
   bool peer_closed_ = false;
+  bool stalled_ = false;  // sending made no progress for the timeout
+  BodySourcePtr body_;    // a response's content still to be sent, in pieces
+  std::uint64_t body_pos_ = 0;
   Http1Counters counters_;
 };
 

@@ -1,5 +1,7 @@
 #include "apps/http/http_message.hpp"
 
+#include <algorithm>
+
 namespace synack::apps::http {
 
 namespace {
@@ -45,9 +47,69 @@ bool field_has_token(const HeaderList& h, std::string_view name, std::string_vie
   return false;
 }
 
+namespace {
+class StringBody final : public BodySource {
+ public:
+  explicit StringBody(std::shared_ptr<const std::string> b) : b_(std::move(b)) {}
+  std::uint64_t size() const override { return b_->size(); }
+  std::size_t read(std::uint64_t offset, char* buf, std::size_t n) const override {
+    if (offset >= b_->size()) return 0;
+    return b_->copy(buf, n, static_cast<std::size_t>(offset));
+  }
+
+ private:
+  std::shared_ptr<const std::string> b_;
+};
+
+class SliceBody final : public BodySource {
+ public:
+  SliceBody(BodySourcePtr src, std::uint64_t first, std::uint64_t length)
+      : src_(std::move(src)), first_(first), length_(length) {}
+  std::uint64_t size() const override { return length_; }
+  std::size_t read(std::uint64_t offset, char* buf, std::size_t n) const override {
+    if (offset >= length_) return 0;
+    n = static_cast<std::size_t>(std::min<std::uint64_t>(n, length_ - offset));
+    return src_->read(first_ + offset, buf, n);
+  }
+
+ private:
+  BodySourcePtr src_;
+  std::uint64_t first_, length_;
+};
+}  // namespace
+
+BodySourcePtr string_body(std::shared_ptr<const std::string> bytes) {
+  return std::make_shared<StringBody>(std::move(bytes));
+}
+
+BodySourcePtr slice_body(BodySourcePtr src, std::uint64_t first, std::uint64_t length) {
+  return std::make_shared<SliceBody>(std::move(src), first, length);
+}
+
+std::string read_all(const BodySource& src) {
+  std::string out(static_cast<std::size_t>(src.size()), '\0');
+  std::size_t at = 0;
+  while (at < out.size()) {
+    std::size_t n = src.read(at, out.data() + at, out.size() - at);
+    if (n == 0) break;
+    at += n;
+  }
+  out.resize(at);
+  return out;
+}
+
 std::string_view Request::path() const {
   std::string_view t = target;
-  return t.substr(0, t.find('?'));
+  t = t.substr(0, t.find('?'));
+  // RFC 9112 §3.2.2: absolute-form "http://host/p" must be accepted; its
+  // path is what follows the authority ("/" when there is none).
+  if (!t.empty() && t.front() != '/') {
+    std::size_t scheme = t.find("://");
+    if (scheme == std::string_view::npos) return t;  // authority/asterisk form: not a path
+    std::size_t slash = t.find('/', scheme + 3);
+    return slash == std::string_view::npos ? std::string_view("/") : t.substr(slash);
+  }
+  return t;
 }
 
 std::string_view reason_phrase(int status) {
@@ -78,6 +140,8 @@ std::string_view reason_phrase(int status) {
       return "Request Timeout";
     case 411:
       return "Length Required";
+    case 412:
+      return "Precondition Failed";
     case 413:
       return "Content Too Large";
     case 414:

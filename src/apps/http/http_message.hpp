@@ -5,6 +5,7 @@
 // is each protocol's business.
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -39,6 +40,24 @@ struct Request {
   std::string_view path() const;
 };
 
+// Content read as it is sent (a file), so that a response waiting for a
+// slow client holds a handle, not the bytes.
+class BodySource {
+ public:
+  virtual ~BodySource() = default;
+  virtual std::uint64_t size() const = 0;
+  // Copies up to `n` bytes from `offset` into `buf`; returns how many (fewer
+  // only at the end, 0 on a read error).
+  virtual std::size_t read(std::uint64_t offset, char* buf, std::size_t n) const = 0;
+};
+using BodySourcePtr = std::shared_ptr<const BodySource>;
+// Bytes held in memory, shared rather than copied.
+BodySourcePtr string_body(std::shared_ptr<const std::string> bytes);
+// `src`'s bytes [first, first + length) (a Range, RFC 9110 §14).
+BodySourcePtr slice_body(BodySourcePtr src, std::uint64_t first, std::uint64_t length);
+// The whole content (for small sources and tests).
+std::string read_all(const BodySource& src);
+
 struct Response {
   int status = 200;
   HeaderList headers;  // without framing fields: the protocol adds those
@@ -47,6 +66,8 @@ struct Response {
   // (HTTP/1.1); `chunks` then holds its pieces (body is ignored).
   bool chunked = false;
   std::vector<std::string> chunks;
+  // When set, the content comes from here as it is sent (body is ignored).
+  BodySourcePtr source;
   // The representation's full length when this is a HEAD answer whose body
   // was left out: Content-Length still says how long a GET's would be
   // (RFC 9110 §9.3.2).

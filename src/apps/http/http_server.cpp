@@ -25,6 +25,7 @@ struct HttpServer::Served {
   bool fin_sent = false;  // shutdown() after the session finished
   bool closed = false;    // close() called
   bool more = false;      // pump() stopped while still making progress
+  bool reset = false;     // aborted: the peer stopped reading
   Instant linger_until = kNever;
 };
 
@@ -37,6 +38,7 @@ std::unique_ptr<ProtocolSession> HttpServer::make_session(Instant now) {
   auto factory = [this](HttpProtocol p, Instant t) -> std::unique_ptr<ProtocolSession> {
     if (p == HttpProtocol::Http1) {
       Http1Config h1 = cfg_.http1;
+      h1.date = &date_;
       h1.allow_h2c_upgrade = !cfg_.tls;  // over TLS, ALPN chooses (RFC 9113 §3.2)
       return std::make_unique<Http1Connection>(handler_, h1, t);
     }
@@ -45,6 +47,8 @@ std::unique_ptr<ProtocolSession> HttpServer::make_session(Instant now) {
     h2.max_header_bytes = cfg_.http1.limits.max_header_bytes;
     h2.max_body_bytes = cfg_.http1.limits.max_body_bytes;
     h2.idle_timeout = cfg_.http1.idle_timeout;
+    h2.max_requests = cfg_.http1.max_requests;
+    h2.date = &date_;
     return std::make_unique<H2Session>(handler_, h2, t, cfg_.tls != nullptr);
   };
   if (cfg_.tls)
@@ -52,7 +56,12 @@ std::unique_ptr<ProtocolSession> HttpServer::make_session(Instant now) {
   return std::make_unique<ProtocolSelector>(factory, now, cfg_.http1.idle_timeout);
 }
 
+void HttpServer::update_date() {
+  if (cfg_.wall_clock) date_.set(cfg_.wall_clock());
+}
+
 void HttpServer::adopt(socket::TcpStream s) {
+  update_date();
   conns_.emplace_back();
   Served& c = conns_.back();
   c.id = next_id_++;
@@ -72,6 +81,7 @@ void HttpServer::on_event(Served& c) {
 
 void HttpServer::pump(Served& c) {
   Instant now = stack_.now();
+  update_date();
   ProtocolSession& s = *c.session;
   c.more = false;
   // Bounded, so one busy connection cannot hold the loop; tick() goes on
@@ -113,6 +123,13 @@ void HttpServer::pump(Served& c) {
         s.receive_eof(now);
         progress = true;
       }
+    }
+    if (s.finished() && s.aborted()) {
+      // The peer stopped reading for longer than the timeout: what waits for
+      // it is dropped and the connection reset, so nothing stays held.
+      c.reset = c.closed = true;
+      c.stream.abort();
+      return;
     }
     if (s.finished()) {
       c.fin_sent = true;
@@ -188,6 +205,7 @@ ConnectionRecord HttpServer::record(const Served& c) const {
   r.tls = cfg_.tls != nullptr;
   r.requests = c.session->requests();
   r.errors = c.session->errors();
+  r.reset = c.reset;
   r.open = true;
   return r;
 }
@@ -219,7 +237,10 @@ std::string HttpServer::report() const {
                        dropped_connections_);
   for (const ConnectionRecord& r : all)
     out += fmt::format("http: conn {} {} {}{} requests {} errors {} {}\n", r.id, r.peer, r.protocol,
-                       r.tls ? " tls" : "", r.requests, r.errors, r.open ? "open" : "closed");
+                       r.tls ? " tls" : "", r.requests, r.errors,
+                       r.open    ? "open"
+                       : r.reset ? "reset (stalled)"
+                                 : "closed");
   return out;
 }
 

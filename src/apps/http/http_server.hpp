@@ -7,6 +7,7 @@
 // requests are counted, also after it ended.
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <list>
 #include <map>
 #include <memory>
@@ -14,6 +15,7 @@
 #include <vector>
 
 #include "apps/http/http1_connection.hpp"
+#include "apps/http/http_date.hpp"
 #include "apps/http/http_message.hpp"
 #include "apps/http/protocol_session.hpp"
 #include "socket/stack.hpp"
@@ -32,6 +34,10 @@ struct HttpServerConfig {
   // Finished connections listed one by one in report(); older ones are
   // only counted, so a long run's memory stays bounded.
   std::size_t finished_listed = 10000;
+  // The wall-clock time in seconds since 1970 for the Date field (RFC 9110
+  // §6.6.1), read by the caller (the tool passes the system clock); unset,
+  // responses carry no Date.
+  std::function<std::int64_t()> wall_clock;
 };
 
 // One connection as the statistics see it.
@@ -42,6 +48,7 @@ struct ConnectionRecord {
   bool tls = false;
   std::uint64_t requests = 0;
   std::uint64_t errors = 0;
+  bool reset = false;  // the peer stopped reading past the timeout: RST
   bool open = true;
 };
 
@@ -69,6 +76,7 @@ class HttpServer {
  private:
   struct Served;
   std::unique_ptr<ProtocolSession> make_session(Instant now);
+  void update_date();
   void on_event(Served& c);
   void pump(Served& c);
   ConnectionRecord record(const Served& c) const;
@@ -84,6 +92,7 @@ class HttpServer {
   std::uint64_t dropped_errors_ = 0;
   std::map<std::string, std::uint64_t> dropped_by_protocol_;
   std::uint64_t next_id_ = 1;
+  HttpDate date_;
 };
 
 }  // namespace synack::apps::http

@@ -28,10 +28,15 @@ class ProtocolSelector final : public ProtocolSession {
   Instant deadline() const override;
   void on_timer(Instant now) override;
   bool finished() const override;
+  bool aborted() const override { return inner_ && inner_->aborted(); }
   std::uint64_t requests() const override {
     return before_upgrade_ + (inner_ ? inner_->requests() : 0);
   }
-  std::uint64_t errors() const override { return inner_ ? inner_->errors() : timed_out_; }
+  // A connection that sent nothing before the timeout (a browser's
+  // preconnect) is not an error; a preface cut short is.
+  std::uint64_t errors() const override {
+    return inner_ ? inner_->errors() : (timed_out_ && !held_.empty());
+  }
   std::string_view protocol() const override { return inner_ ? inner_->protocol() : "-"; }
 
  private:

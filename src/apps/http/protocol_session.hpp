@@ -25,6 +25,9 @@ class ProtocolSession {
   virtual void on_timer(Instant now) = 0;
   // Nothing more will be sent or answered: half-close the connection.
   virtual bool finished() const = 0;
+  // With finished(): the peer stopped reading and the unsent output is
+  // dropped; reset the connection rather than wait to send it.
+  virtual bool aborted() const { return false; }
   // Requests answered so far, and the protocol's name ("http/1.1", "h2").
   virtual std::uint64_t requests() const = 0;
   virtual std::string_view protocol() const = 0;

@@ -8,6 +8,44 @@ namespace {
 RequestParser* self(llhttp_t* p) {
   return static_cast<RequestParser*>(p->data);
 }
+
+// RFC 9110 §5.6.2: tchar.
+bool tchar(char c) {
+  if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) return true;
+  return std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+}
+
+// The request line's method is a well-formed token that llhttp does not
+// know (its list is fixed): `rest` starts where llhttp stopped, inside the
+// method, and must go on with tchars up to a space and a target.
+bool unknown_method(std::string_view rest) {
+  std::size_t sp = rest.find(' ');
+  if (sp == std::string_view::npos || sp + 1 >= rest.size() || rest[sp + 1] == ' ') return false;
+  for (std::size_t i = 0; i < sp; ++i)
+    if (!tchar(rest[i])) return false;
+  return true;
+}
+
+// RFC 9112 §6.1, §7: the only transfer coding implemented is chunked.
+bool only_chunked(const HeaderList& h) {
+  for (const auto& [n, v] : h) {
+    if (!field_name_equals(n, "Transfer-Encoding")) continue;
+    std::string_view rest = v;
+    while (!rest.empty()) {
+      std::size_t comma = rest.find(',');
+      std::string_view c = rest.substr(0, comma);
+      c = c.substr(0, c.find(';'));
+      while (!c.empty() && (c.front() == ' ' || c.front() == '\t'))
+        c.remove_prefix(1);
+      while (!c.empty() && (c.back() == ' ' || c.back() == '\t'))
+        c.remove_suffix(1);
+      if (!c.empty() && !field_name_equals(c, "chunked")) return false;
+      if (comma == std::string_view::npos) break;
+      rest.remove_prefix(comma + 1);
+    }
+  }
+  return true;
+}
 }  // namespace
 
 // llhttp calls these with pieces of the input; a piece may be split across
@@ -19,6 +57,7 @@ struct RequestParser::Callbacks {
     s->field_.clear();
     s->value_.clear();
     s->header_bytes_ = 0;
+    s->framing_close_ = false;
     s->in_message_ = true;
     return 0;
   }
@@ -55,11 +94,20 @@ struct RequestParser::Callbacks {
     r.version_major = p->http_major;
     r.version_minor = p->http_minor;
     r.body_chunked = (p->flags & F_CHUNKED) != 0;
+    // RFC 9110 §6.2 / RFC 9112 §2.3: HTTP/1.x only here (2.0 has its own
+    // framing, not this request line).
+    if (r.version_major != 1) return s->fail(505);
+    // RFC 9112 §6.1: a transfer coding other than chunked is not
+    // implemented (501), and an HTTP/1.0 message with Transfer-Encoding has
+    // faulty framing: answered, then the connection is closed.
+    bool te = r.header("Transfer-Encoding").has_value();
+    if (te && !only_chunked(r.headers)) return s->fail(501);
+    if (te && r.version_minor == 0) s->framing_close_ = true;
     // A declared length beyond the limit is refused before any of it is read
     // (RFC 9110 §15.5.14).
     if ((p->flags & F_CONTENT_LENGTH) && p->content_length > s->limits_.max_body_bytes)
       return s->fail(413);
-    s->keep_alive_ = llhttp_should_keep_alive(p) != 0;
+    s->keep_alive_ = llhttp_should_keep_alive(p) != 0 && !s->framing_close_;
     // RFC 9110 §10.1.1: a client that sent `Expect: 100-continue` waits for
     // the interim response before the content; stop here so the connection
     // can send it. Only when there is content to wait for.
@@ -78,7 +126,7 @@ struct RequestParser::Callbacks {
   }
   static int on_message_complete(llhttp_t* p) {
     RequestParser* s = self(p);
-    s->keep_alive_ = llhttp_should_keep_alive(p) != 0;
+    s->keep_alive_ = llhttp_should_keep_alive(p) != 0 && !s->framing_close_;
     s->in_message_ = false;
     s->complete_ = true;
     return HPE_PAUSED;  // one request at a time: pipelined ones wait
@@ -141,6 +189,13 @@ RequestParser::Outcome RequestParser::parse(std::string_view data) {
     llhttp_errno_t err = llhttp_execute(p, rest.data(), rest.size());
     if (err == HPE_OK) {
       out.consumed = data.size();
+      // HTTP/0.9's request line ("GET /" and CRLF) has no version; llhttp
+      // then waits for header fields that never come. It is not spoken
+      // here: 505 at once (RFC 9112 §2.3), not a 408 after the timeout.
+      if (in_message_ && p->http_major == 0 && p->http_minor == 9) {
+        fail(505);
+        out.status = Status::Error;
+      }
       return out;
     }
     if (err == HPE_PAUSED || err == HPE_PAUSED_UPGRADE) {
@@ -161,9 +216,20 @@ RequestParser::Outcome RequestParser::parse(std::string_view data) {
   }
   out.status = Status::Error;
   if (error_status_ == 0) {
-    // RFC 9112 §2.3: a version we do not speak is 505; anything else that
+    // RFC 9112 §2.3: a version we do not speak is 505; a method that is a
+    // token but not one we know is 501 (RFC 9110 §9.1); anything else that
     // does not parse is 400 (RFC 9112 §3, §6).
-    error_status_ = llhttp_get_errno(p) == HPE_INVALID_VERSION ? 505 : 400;
+    llhttp_errno_t e = llhttp_get_errno(p);
+    std::string_view rest = data.substr(out.consumed);
+    const char* at = llhttp_get_error_pos(p);
+    if (at && at >= rest.data() && at <= rest.data() + rest.size())
+      rest.remove_prefix(static_cast<std::size_t>(at - rest.data()));
+    if (e == HPE_INVALID_VERSION)
+      error_status_ = 505;
+    else if (e == HPE_INVALID_METHOD && unknown_method(rest))
+      error_status_ = 501;
+    else
+      error_status_ = 400;
   }
   return out;
 }

@@ -43,11 +43,12 @@ class RequestParser {
   // The request completed by the last parse().
   Request take();
   // RFC 9112 §9.3: does the connection persist after this request (1.1
-  // without `Connection: close`, or 1.0 with `Connection: keep-alive`)?
+  // without `Connection: close`, or 1.0 with `Connection: keep-alive` and
+  // no Transfer-Encoding, §6.1)?
   bool keep_alive() const { return keep_alive_; }
   // Some bytes of a request arrived, but not all of it.
   bool mid_request() const { return in_message_; }
-  // After Status::Error: 400, 413, 414, 431 or 505.
+  // After Status::Error: 400, 413, 414, 431, 501 or 505.
   int error_status() const { return error_status_; }
   // llhttp's name for the error ("HPE_INVALID_METHOD"), for counters.
   const char* error_name() const;
@@ -66,6 +67,7 @@ class RequestParser {
   bool complete_ = false;
   bool expecting_ = false;
   bool keep_alive_ = true;
+  bool framing_close_ = false;  // HTTP/1.0 with Transfer-Encoding (RFC 9112 §6.1)
   int error_status_ = 0;
 };
 

@@ -30,6 +30,9 @@ void write_response(const Response& r, const ResponseFraming& f, std::string& ou
   // RFC 9110 §6.2: a server sends its own highest minor version of the
   // request's major version, HTTP/1.1, even to a 1.0 client.
   out.append(fmt::format("HTTP/1.1 {} {}\r\n", r.status, reason_phrase(r.status)));
+  // RFC 9110 §6.6.1: an origin server with a clock sends Date in every
+  // response (MUST for 2xx-4xx, MAY otherwise: sent in all).
+  if (!f.date.empty()) field(out, "Date", f.date);
   field(out, "Server", "synack");
   for (const auto& [n, v] : r.headers)
     if (!framing_field(n)) field(out, n, v);
@@ -58,6 +61,15 @@ void write_response(const Response& r, const ResponseFraming& f, std::string& ou
       out.append("\r\n");
     }
     out.append("0\r\n\r\n");  // last-chunk, no trailers (RFC 9112 §7.1)
+    return;
+  }
+  if (r.source) {
+    field(out, "Content-Length", std::to_string(r.source->size()));
+    out.append("\r\n");
+    if (f.head || f.stream_source) return;
+    std::size_t at = out.size();
+    out.resize(at + static_cast<std::size_t>(r.source->size()));
+    out.resize(at + r.source->read(0, out.data() + at, out.size() - at));
     return;
   }
   std::size_t len = 0;

@@ -39,6 +39,21 @@ bool none_match_hits(std::string_view value, std::string_view etag) {
   return false;
 }
 
+// RFC 9110 §13.1.1: If-Match is "*" or a list of entity tags, compared
+// strongly (a weak tag never matches).
+bool match_hits(std::string_view value, std::string_view etag) {
+  value = trim(value);
+  if (value == "*") return true;
+  while (!value.empty()) {
+    std::size_t comma = value.find(',');
+    std::string_view tag = trim(value.substr(0, comma));
+    if (tag == etag) return true;
+    if (comma == std::string_view::npos) break;
+    value.remove_prefix(comma + 1);
+  }
+  return false;
+}
+
 int hex_value(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -72,8 +87,20 @@ std::string_view content_type_for(std::string_view path) {
       {"svg", "image/svg+xml"},
       {"ico", "image/x-icon"},
       {"wasm", "application/wasm"},
+      {"avif", "image/avif"},
+      {"woff", "font/woff"},
       {"woff2", "font/woff2"},
+      {"ttf", "font/ttf"},
+      {"otf", "font/otf"},
       {"pdf", "application/pdf"},
+      {"xml", "application/xml"},
+      {"csv", "text/csv; charset=utf-8"},
+      {"map", "application/json"},
+      {"mp4", "video/mp4"},
+      {"webm", "video/webm"},
+      {"mp3", "audio/mpeg"},
+      {"wav", "audio/wav"},
+      {"ogg", "audio/ogg"},
   };
   for (const auto& [e, t] : kTypes)
     if (ext == e) return t;
@@ -98,15 +125,6 @@ std::optional<std::string> percent_decode(std::string_view s) {
     i += 2;
   }
   return out;
-}
-
-std::string entity_tag(std::string_view content) {
-  std::uint64_t h = 0xcbf29ce484222325ull;
-  for (unsigned char c : content) {
-    h ^= c;
-    h *= 0x100000001b3ull;
-  }
-  return fmt::format("\"{:016x}\"", h);
 }
 
 RangeResult parse_range(std::string_view value, std::uint64_t length, ByteRange& out) {
@@ -151,48 +169,63 @@ Response StaticFileHandler::operator()(const Request& req) const {
   if (path.back() == '/') path += "index.html";  // `/` serves index.html
   auto file = files_.load(path);
   if (!file) return simple_response(404);
+  if (file->directory) {
+    // A directory without its trailing slash: relative links in its index
+    // resolve against "DIR/", so send the client there (RFC 9110 §15.4.2).
+    Response m = simple_response(301);
+    std::string_view target = req.target;
+    std::size_t q = target.find('?');
+    std::string location = std::string(req.path()) + "/";
+    if (q != std::string_view::npos) location += target.substr(q);
+    m.set("Location", location);
+    return m;
+  }
 
-  std::string etag = entity_tag(file->content);
+  const std::string& etag = file->etag;
+  std::uint64_t size = file->size();
   Response r;
   r.set("Content-Type", std::string(content_type_for(path)));
   r.set("ETag", etag);
   r.set("Accept-Ranges", "bytes");
-  // RFC 9110 §13.2.2: If-None-Match is evaluated before Range; a match on
-  // GET or HEAD is 304 with the validator and no content.
+  // RFC 9110 §13.2.2: If-Match first; false means 412 and the method is
+  // not performed (§13.1.1).
+  if (auto im = req.header("If-Match"); im && !match_hits(*im, etag)) {
+    Response pf = simple_response(412);
+    pf.set("ETag", etag);
+    return pf;
+  }
+  // Then If-None-Match, before Range; a match on GET or HEAD is 304 with
+  // the validator and no content.
   if (auto inm = req.header("If-None-Match"); inm && none_match_hits(*inm, etag)) {
     Response nm;
     nm.status = 304;
     nm.set("ETag", etag);
     return nm;
   }
-  const std::string& body = file->content;
   ByteRange range;
   RangeResult rr = RangeResult::Ignore;
-  if (auto rv = req.header("Range")) {
-    rr = parse_range(*rv, body.size(), range);
+  // §14.2: range handling is defined for GET only; any other method (HEAD
+  // included) ignores the field.
+  if (auto rv = req.header("Range"); rv && req.method == "GET") {
+    rr = parse_range(*rv, size, range);
     // If-Range (§13.1.5): the range only applies when the tag still matches.
     if (auto ir = req.header("If-Range"); ir && trim(*ir) != etag) rr = RangeResult::Ignore;
   }
   if (rr == RangeResult::Unsatisfiable) {
     Response u = simple_response(416);
-    u.set("Content-Range", fmt::format("bytes */{}", body.size()));  // §15.5.17
+    u.set("Content-Range", fmt::format("bytes */{}", size));  // §15.5.17
     return u;
   }
   if (rr == RangeResult::Satisfiable) {
     r.status = 206;
-    r.set("Content-Range", fmt::format("bytes {}-{}/{}", range.first, range.last, body.size()));
-    std::size_t n = static_cast<std::size_t>(range.last - range.first + 1);
-    if (head) {
-      r.head_length = n;
-    } else {
-      r.body = body.substr(static_cast<std::size_t>(range.first), n);
-    }
+    r.set("Content-Range", fmt::format("bytes {}-{}/{}", range.first, range.last, size));
+    r.source = slice_body(file->body, range.first, range.last - range.first + 1);
     return r;
   }
   if (head) {
-    r.head_length = body.size();
+    r.head_length = size;
   } else {
-    r.body = body;
+    r.source = file->body;
   }
   return r;
 }

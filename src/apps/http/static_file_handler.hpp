@@ -1,8 +1,10 @@
 #pragma once
 // Serves GET and HEAD from a FileSource (RFC 9110): `/` is /index.html,
 // Content-Type follows the extension, a strong ETag from the content answers
-// If-None-Match with 304 (§13.1.2), and a single byte Range gets 206 or 416
-// (§14).
+// If-Match with 412 when it differs (§13.1.1) and If-None-Match with 304
+// (§13.1.2), a single byte Range on GET gets 206 or 416 (§14; HEAD ignores
+// Range, §14.2), and a directory without its trailing slash is a 301 to it.
+// The content is streamed from the source (Response::source), not copied.
 #include <optional>
 #include <string>
 #include <string_view>
@@ -26,8 +28,6 @@ class StaticFileHandler {
 std::string_view content_type_for(std::string_view path);
 // "%41b" -> "Ab"; nullopt on a bad escape or an encoded NUL.
 std::optional<std::string> percent_decode(std::string_view s);
-// The strong entity tag of `content`: a quoted 64-bit FNV-1a hash.
-std::string entity_tag(std::string_view content);
 
 // A byte range of a representation `length` bytes long (RFC 9110 §14.1.2).
 struct ByteRange {

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/obj_mac.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
@@ -21,14 +22,27 @@ std::string ssl_error(const char* what) {
   return e ? fmt::format("{}: {}", what, buf) : std::string(what);
 }
 
+// RFC 9113 §9.2.2: over TLS 1.2, h2 needs an ephemeral key exchange and
+// an AEAD cipher suite (the block list in Appendix A is every other one).
+bool h2_cipher_ok(SSL* ssl) {
+  if (SSL_version(ssl) >= TLS1_3_VERSION) return true;  // TLS 1.3 suites are all AEAD
+  const SSL_CIPHER* c = SSL_get_pending_cipher(ssl);
+  if (!c) return true;  // not known yet: nothing to hold against it
+  int kx = SSL_CIPHER_get_kx_nid(c);
+  return SSL_CIPHER_is_aead(c) && (kx == NID_kx_ecdhe || kx == NID_kx_dhe);
+}
+
 // Server preference: h2 first, then http/1.1 (RFC 7301 §3.2). A client
-// offering neither gets no ALPN and speaks HTTP/1.1.
-int select_alpn(SSL*, const unsigned char** out, unsigned char* outlen, const unsigned char* in,
+// offering neither gets no ALPN and speaks HTTP/1.1; one whose TLS 1.2
+// cipher suite HTTP/2 forbids gets http/1.1.
+int select_alpn(SSL* ssl, const unsigned char** out, unsigned char* outlen, const unsigned char* in,
                 unsigned int inlen, void*) {
   static const unsigned char kOurs[] = "\x02h2\x08http/1.1";
+  static const unsigned char kHttp11[] = "\x08http/1.1";
+  const unsigned char* ours = h2_cipher_ok(ssl) ? kOurs : kHttp11;
+  unsigned int ours_len = ours == kOurs ? sizeof kOurs - 1 : sizeof kHttp11 - 1;
   unsigned char* chosen = nullptr;
-  if (SSL_select_next_proto(&chosen, outlen, kOurs, sizeof kOurs - 1, in, inlen) !=
-      OPENSSL_NPN_NEGOTIATED)
+  if (SSL_select_next_proto(&chosen, outlen, ours, ours_len, in, inlen) != OPENSSL_NPN_NEGOTIATED)
     return SSL_TLSEXT_ERR_NOACK;
   *out = chosen;
   return SSL_TLSEXT_ERR_OK;

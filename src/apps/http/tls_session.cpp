@@ -142,6 +142,7 @@ void TlsSession::on_timer(Instant now) {
 }
 
 bool TlsSession::finished() const {
+  if (aborted()) return true;
   if (!pending_output().empty()) return false;
   return failed_ || close_notify_sent_;
 }

@@ -33,6 +33,7 @@ class TlsSession final : public ProtocolSession {
   Instant deadline() const override;
   void on_timer(Instant now) override;
   bool finished() const override;
+  bool aborted() const override { return inner_ && inner_->aborted(); }
   std::uint64_t requests() const override { return inner_ ? inner_->requests() : 0; }
   std::uint64_t errors() const override {
     return (inner_ ? inner_->errors() : 0) + (failed_ ? 1 : 0);
