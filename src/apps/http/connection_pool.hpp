@@ -60,6 +60,9 @@ struct FetchRecord {
   std::string error;      // why there is no response
   std::size_t bytes = 0;  // the content's length
   Response response;
+  // Extra request header fields (fetch()'s `headers`); a User-Agent here
+  // replaces synack-fetch's.
+  HeaderList request_headers;
   bool done() const { return end != kNever; }
 };
 
@@ -85,8 +88,9 @@ class ConnectionPool {
   ConnectionPool& operator=(const ConnectionPool&) = delete;
 
   // Queues a GET for `url`; `done` runs once it completes (it may call
-  // fetch()). Returns the request's id.
-  std::uint64_t fetch(const FetchUrl& url, Done done = {});
+  // fetch()). `headers` are sent with the request (Authorization, a
+  // User-Agent of the caller's). Returns the request's id.
+  std::uint64_t fetch(const FetchUrl& url, Done done = {}, HeaderList headers = {});
   // Hands queued requests to connections, opens new ones, reaps closed ones.
   // Call it often (every millisecond or so, and after each poll of the
   // stack). True when it gave a request to a connection or opened one.
