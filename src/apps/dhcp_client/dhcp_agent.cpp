@@ -55,10 +55,9 @@ void DhcpAgent::on_socket_event() {
 }
 
 void DhcpAgent::flush() {
-  while (auto t = client_.pop_transmit()) {
-    if (sock_.send_to(t->dst, sd::kServerPort, t->payload) != socket::SocketError::None)
-      ++counters_.send_errors;
-  }
+  // Events first: a NAK or an expiry must unconfigure the interface before
+  // the DISCOVER that follows is queued, or it would leave from the address
+  // just given up (the UDP layer takes the source address at send time).
   while (auto e = client_.pop_event()) {
     if (cfg_.apply) {
       iface::Interface& ifc = stack_.interface();
@@ -79,6 +78,10 @@ void DhcpAgent::flush() {
       }
     }
     if (cb_) cb_(*e, *this);
+  }
+  while (auto t = client_.pop_transmit()) {
+    if (sock_.send_to(t->dst, sd::kServerPort, t->payload) != socket::SocketError::None)
+      ++counters_.send_errors;
   }
 }
 
