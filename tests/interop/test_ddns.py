@@ -24,6 +24,8 @@ kernel side is 10.9.5.1/24, with a scripted DHCP server (dhcp_test_server.py,
     10.9.5.60: fatal failure (NOTAUTH, TSIG error BADSIG); no retry until the
     address changes`, sends nothing more, keeps serving, and the record is
     unchanged;
+  * through a relay that answers over UDP with TC set, the same UPDATE goes
+    over TCP (to BIND through the relay) and succeeds;
   * dyndns2 against a Python HTTP server on 10.9.5.1:8245 that records each
     request and answers a given word: the request is exactly `GET
     /nic/update?hostname=home.example.test&myip=10.9.5.60` with `Authorization:
@@ -175,6 +177,85 @@ def check_rfc2136_wrong_key():
     return want
 
 
+def check_rfc2136_tcp_fallback():
+    """A relay on port 5353: over UDP it answers every query with only a
+    header, TC set (RFC 2136 §3.8 / RFC 1035 §4.2.1); over TCP it passes the
+    message to BIND's TCP port 53 and BIND's signed answer back."""
+    import socket
+    import struct
+    udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    udp.bind((HOST, 5353))
+    tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    tcp.bind((HOST, 5353))
+    tcp.listen(4)
+    seen = {"udp": 0, "tcp": 0}
+    stop = threading.Event()
+
+    def udp_loop():
+        udp.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                data, src = udp.recvfrom(4096)
+            except socket.timeout:
+                continue
+            seen["udp"] += 1
+            # id, QR | opcode (as asked) | TC, rcode 0, no records.
+            flags = 0x8000 | (data[2] & 0x78) << 8 | 0x0200
+            udp.sendto(data[:2] + struct.pack("!HHHHH", flags, 0, 0, 0, 0), src)
+
+    def recv_exact(s, n):
+        buf = b""
+        while len(buf) < n:
+            chunk = s.recv(n - len(buf))
+            if not chunk:
+                raise EOFError
+            buf += chunk
+        return buf
+
+    def tcp_loop():
+        tcp.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                c, _ = tcp.accept()
+            except socket.timeout:
+                continue
+            with c:
+                c.settimeout(5)
+                try:
+                    n = struct.unpack("!H", recv_exact(c, 2))[0]
+                    msg = recv_exact(c, n)
+                    seen["tcp"] += 1
+                    with socket.create_connection((HOST, 53), timeout=5) as b:
+                        b.sendall(struct.pack("!H", len(msg)) + msg)
+                        m = struct.unpack("!H", recv_exact(b, 2))[0]
+                        c.sendall(struct.pack("!H", m) + recv_exact(b, m))
+                except (OSError, EOFError):
+                    pass
+
+    threads = [threading.Thread(target=f, daemon=True) for f in (udp_loop, tcp_loop)]
+    for t in threads:
+        t.start()
+    try:
+        STATE["dhcp"].offer = "10.9.5.70"
+        p = serve("serve-rfc2136-tcp", f"rfc2136:{HOST}:5353,example.test,{NAME},{STATE['key']}")
+        want = f"ddns: {NAME}. A 10.9.5.70: good (NOERROR)"
+        wait_line(p, want, 15)
+        if seen != {"udp": 1, "tcp": 1}:
+            raise Fail(f"expected one UDP message (truncated answer) then one over TCP: {seen}")
+        if dig() != ["10.9.5.70"]:
+            raise Fail(f"dig {NAME} A: {dig()}, expected exactly ['10.9.5.70']")
+        L.stop_serve(p, "serve-rfc2136-tcp")
+    finally:
+        stop.set()
+        for t in threads:
+            t.join(2)
+        udp.close()
+        tcp.close()
+        STATE["dhcp"].offer = "10.9.5.60"
+    return f"{want!r} over TCP after a truncated UDP answer; dig: exactly 10.9.5.70"
+
+
 class Dyndns2Handler(http.server.BaseHTTPRequestHandler):
     answer = "good 10.9.5.60"
     requests = []
@@ -243,6 +324,7 @@ CHECKS = [
     ("rfc2136-update", check_rfc2136_update),
     ("rfc2136-after-address-change", check_rfc2136_after_change),
     ("rfc2136-wrong-key-refused", check_rfc2136_wrong_key),
+    ("rfc2136-tcp-fallback", check_rfc2136_tcp_fallback),
     ("dyndns2-answers", check_dyndns2_words),
 ]
 

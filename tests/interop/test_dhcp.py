@@ -19,6 +19,9 @@ In a private network namespace (see interop_lib.py):
     leases 10.9.0.60 (`dhcp: nak from 10.9.0.1 (...): dropped 10.9.0.50/24`,
     `dhcp: leased 10.9.0.60/24 ...`); the kernel client now reaches the echo
     server at 10.9.0.60:7;
+  * `synack connect --tap --tun skd0 --addr dhcp --to 10.9.0.1:5007`: the
+    same MAC (it follows the device name), so 10.9.0.60 again; then its file
+    comes back from a kernel echo server that saw 10.9.0.60;
   * a scripted server on skd1 (10.9.1.1) that NAKs every REQUEST: `dhcp: nak
     from 10.9.1.1 (no way)` lines, DISCOVERs backing off (RFC 2131's restart,
     4 s then 8 s between attempts), no `ready`; then it sends a malformed
@@ -166,6 +169,53 @@ def check_address_change():
     return f"{nak[0]!r} then {want!r}; {n} bytes echoed by 10.9.0.60:7"
 
 
+def check_connect_dhcp():
+    """`synack connect --addr dhcp`: leases (the same MAC for the same device
+    name, so dnsmasq's dhcp-host gives 10.9.0.60 again), then connects."""
+    import threading
+    peer = {}
+    srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    srv.bind((HOST0, 5007))
+    srv.listen(1)
+    srv.settimeout(15)
+
+    def echo():
+        try:
+            c, addr = srv.accept()
+        except OSError:
+            return
+        peer["addr"] = addr[0]
+        with c:
+            c.sendall(L.recv_all(c, deadline=time.monotonic() + 10))
+    t = threading.Thread(target=echo, daemon=True)
+    t.start()
+    data = os.urandom(5000)
+    src, out = L.ENV.path("connect.in"), L.ENV.path("connect.out")
+    with open(src, "wb") as f:
+        f.write(data)
+    p = L.Synack(["connect", "--tap", "--tun", TAP0, "--addr", "dhcp", "--to", f"{HOST0}:5007",
+                  "--send", src, "--shutdown-after-send", "--out", out], label="connect-dhcp")
+    rc = p.wait(20)
+    t.join(2)
+    srv.close()
+    if rc != 0:
+        p.stop()
+        raise Fail(f"connect: {L.status(rc) if rc is not None else 'still running'}{p.tail()}")
+    lines = p.stdout_lines()
+    want = [f"dhcp: discovering on skd0 (MAC {STATE['mac']})",
+            "dhcp: leased 10.9.0.60/24 router 10.9.0.1 dns 10.9.0.1 lease 120s"]
+    if lines != want:
+        raise Fail(f"stdout {lines}, expected {want}")
+    if peer.get("addr") != "10.9.0.60":
+        raise Fail(f"the kernel's server saw {peer.get('addr')}, expected 10.9.0.60")
+    with open(out, "rb") as f:
+        got = f.read()
+    if got != data:
+        raise Fail(f"echoed bytes: {L.describe_mismatch(got, data)}")
+    return f"leased 10.9.0.60, {len(data)} bytes echoed by the kernel from 10.9.0.60"
+
+
 def check_nak_then_garbage():
     srv = FakeDhcpServer(TAP1, HOST1, "10.9.1.50", lease=30, t1=5, t2=10)
     STATE["fake"] = srv
@@ -233,6 +283,7 @@ CHECKS = [
     ("lease-from-dnsmasq", check_lease_from_dnsmasq),
     ("renewal-dnsmasq", check_renewal_dnsmasq),
     ("address-change-nak", check_address_change),
+    ("connect-dhcp", check_connect_dhcp),
     ("nak-then-garbage", check_nak_then_garbage),
     ("renew-then-expiry", check_renew_then_expiry),
 ]

@@ -19,7 +19,7 @@ const wire::MacAddress kMac(0x02, 0x00, 0x0a, 0x09, 0x00, 0x32);
 // The fixed 236 bytes plus the magic cookie, then `options` verbatim.
 Bytes message(std::uint8_t op, std::uint32_t xid, Ipv4Address ciaddr, Ipv4Address yiaddr,
               const Bytes& options, std::uint16_t flags = 0) {
-  Bytes b(240, 0);
+  Bytes b(240 + options.size(), 0);
   b[0] = op;
   b[1] = 1;
   b[2] = 6;
@@ -40,7 +40,7 @@ Bytes message(std::uint8_t op, std::uint32_t xid, Ipv4Address ciaddr, Ipv4Addres
   b[237] = 130;
   b[238] = 83;
   b[239] = 99;
-  b.insert(b.end(), options.begin(), options.end());
+  std::copy(options.begin(), options.end(), b.begin() + 240);
   return b;
 }
 
