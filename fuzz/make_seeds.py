@@ -425,9 +425,30 @@ def seeds_dhcp_message():
     }
 
 
+# fuzz_ddns_answer: byte 0 picks key file (0), dyndns2 answer (1: byte 1 is
+# the HTTP status - 100, Retry-After after a NUL), RFC 2136 answer (2: an odd
+# byte 1 gets the request's id written in).
+def seeds_ddns_answer():
+    key = (b'key "ddns-key" {\n\talgorithm hmac-sha256;\n'
+           b'\tsecret "8MwQUrAp2+HkmPKqpuYkO8sdV8bk/p1ScDcP5q2POHk=";\n};\n')
+    return {
+        "key": b"\0" + key,
+        "key-comments": b"\0# c\n/* x */" + key,
+        "good": b"\1\x64good 10.0.0.7\n",
+        "nochg": b"\1\x64nochg 10.0.0.7",
+        "911": b"\1\x64911",
+        "wait": b"\1\x64wait 5m",
+        "retry-after": b"\1\xc8\x00120",
+        "refused": b"\2\x01\x00\xa8\x05" + b"\0" * 8,
+        "truncated": b"\2\x01\x00\xaa\x00" + b"\0" * 8,
+        "noerror-unsigned": b"\2\x01\x00\xa8\x00" + b"\0" * 8,
+    }
+
+
 TARGETS = {
     "fuzz_dns_response": seeds_dns_response,
     "fuzz_dhcp_message": seeds_dhcp_message,
+    "fuzz_ddns_answer": seeds_ddns_answer,
     "fuzz_udp_input": seeds_udp_input,
     "fuzz_arp": seeds_arp,
     "fuzz_ethernet": seeds_ethernet,

@@ -235,6 +235,11 @@ TEST(Dyndns2, AnswersAsDdclientReadsThem) {
   EXPECT_EQ(hdr.retry_after, Duration(120s));
   EXPECT_EQ(hdr.detail, "HTTP 503");
   EXPECT_EQ(parse_dyndns2_answer(200, "good 1.2.3.4", std::nullopt).detail, "good 1.2.3.4");
+  // Waits are capped at 30 days (a fuzzer found the overflow of larger ones).
+  EXPECT_EQ(parse_dyndns2_answer(503, "", std::string_view("999999999999999")).retry_after,
+            Duration(std::chrono::hours(30 * 24)));
+  EXPECT_EQ(parse_dyndns2_answer(200, "wait 99999999999h", std::nullopt).retry_after,
+            Duration(std::chrono::hours(30 * 24)));
 }
 
 Rfc2136Spec rfc_spec() {

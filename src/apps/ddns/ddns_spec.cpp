@@ -1,5 +1,6 @@
 #include "apps/ddns/ddns_spec.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <fstream>
@@ -347,13 +348,17 @@ std::string dyndns2_target(std::string_view path, std::string_view name, wire::I
 
 UpdateResult parse_dyndns2_answer(int http_status, std::string_view body,
                                   std::optional<std::string_view> retry_after_header) {
+  // A server's wait is capped at 30 days (no overflow, and no name left
+  // stale for ever by one odd answer).
+  constexpr std::int64_t kMaxWait = 30 * 24 * 3600;
   UpdateResult r;
   std::optional<Duration> header_wait;
   if (retry_after_header) {
     std::int64_t secs = 0;
     auto h = *retry_after_header;
     auto [p, ec] = std::from_chars(h.data(), h.data() + h.size(), secs);
-    if (ec == std::errc() && secs >= 0) header_wait = std::chrono::seconds(secs);
+    if (ec == std::errc() && secs >= 0)
+      header_wait = std::chrono::seconds(std::min<std::int64_t>(secs, kMaxWait));
   }
   // The first line, trimmed; its first word.
   std::string_view line = body.substr(0, body.find('\n'));
@@ -394,11 +399,13 @@ UpdateResult parse_dyndns2_answer(int http_status, std::string_view body,
     std::int64_t n = 0;
     auto [p, ec] = std::from_chars(arg.data(), arg.data() + arg.size(), n);
     if (ec == std::errc() && n > 0) {
+      n = std::min<std::int64_t>(n, kMaxWait);
       char unit = p < arg.data() + arg.size() ? *p : 's';
       Duration d = unit == 'h'   ? Duration(std::chrono::hours(n))
                    : unit == 'm' ? Duration(std::chrono::minutes(n))
                                  : Duration(std::chrono::seconds(n));
-      r.retry_after = std::max(r.retry_after.value_or(Duration::zero()), d);
+      r.retry_after = std::min<Duration>(std::max(r.retry_after.value_or(Duration::zero()), d),
+                                         std::chrono::seconds(kMaxWait));
     }
   } else {
     r.outcome = UpdateOutcome::Transient;

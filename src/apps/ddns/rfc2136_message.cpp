@@ -28,7 +28,7 @@ PktPtr make_update(const Rfc2136Spec& spec, wire::Ipv4Address addr, std::uint16_
   if (ldns_rr_new_frm_str(&add, text.c_str(), 0, nullptr, nullptr) == LDNS_STATUS_OK)
     ldns_rr_list_push_rr(up, add);
   ldns_pkt* p = ldns_update_pkt_new(zone, LDNS_RR_CLASS_IN, nullptr, up, nullptr);
-  ldns_rr_list_free(up);  // the packet holds the records now
+  ldns_rr_list_deep_free(up);  // the packet holds copies (ldns_rr_list_clone)
   ldns_pkt_set_id(p, id);
   ldns_pkt_set_rd(p, false);  // RFC 2136 §2.2: no RD in an UPDATE
   return PktPtr(p);
