@@ -26,12 +26,17 @@
 //   Nak, Expired     set_address(0.0.0.0/32), set_gateway(nullopt): the
 //                    interface is unconfigured until the next lease
 //   Ignored          nothing
-// The callback runs after the interface was changed, inside Stack::poll's
-// user phase (so it may use the socket API). TCP connections keep the
-// address they were opened with (a changed address breaks them, as on any
-// host); a NAT must drop the mappings that used the old address.
+// The callback runs after the interface was changed and before the
+// client's next message is queued (so the DISCOVER after a NAK leaves from
+// 0.0.0.0), inside Stack::poll's user phase (it may use the socket API).
+// TCP connections keep the address they were opened with (a changed address
+// breaks them, as on any host); a NAT must drop the mappings that used the
+// old address: `e.previous->address.address` on Changed, Nak and Expired.
 // With `apply` false the interface is left alone and the owner applies
-// leases itself (the callback still runs).
+// leases itself in the callback (it still runs at the same point).
+// The MAC is the server's key for the client: give the interface one that
+// stays the same across restarts (serve and connect use 02:00 + FNV-1a of the
+// device name, tools/net_session.cpp).
 #include <functional>
 #include <memory>
 #include <optional>
