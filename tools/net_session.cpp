@@ -149,16 +149,9 @@ std::unique_ptr<NetSession> NetSession::open(const char* cmd, const NetArgs& a, 
   iface::InterfaceConfig ic;
   ic.name = "synack";
   ic.address = *addr;
-  if (checked.dhcp) {
-    // A DHCP server knows the client by its MAC: one that stays the same
-    // across runs on the same device name (a lease survives a restart) and
-    // differs between names, locally administered: 02:00 + FNV-1a(name).
-    std::uint32_t h = 2166136261u;
-    for (char c : a.tun)
-      h = (h ^ static_cast<std::uint8_t>(c)) * 16777619u;
-    ic.mac = wire::MacAddress(0x02, 0x00, std::uint8_t(h >> 24), std::uint8_t(h >> 16),
-                              std::uint8_t(h >> 8), std::uint8_t(h));
-  }
+  // A DHCP server knows the client by its MAC: the same across runs on the
+  // same device name (a lease survives a restart).
+  if (checked.dhcp) ic.mac = apps::dhcp::stable_mac(a.tun);
   ic.mtu = dev->caps().mtu;
   ic.tcp = s->cfg_;
   s->stack_ = std::make_unique<socket::Stack>(ic);

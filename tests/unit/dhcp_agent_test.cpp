@@ -159,6 +159,15 @@ TEST(DhcpAgent, LeasesConfiguresAndDropsOnNak) {
   EXPECT_EQ(again.ip.src, Ipv4Address());
 }
 
+TEST(DhcpAgent, StableMacFollowsTheName) {
+  EXPECT_EQ(stable_mac("skd0"), stable_mac("skd0"));
+  EXPECT_NE(stable_mac("skd0"), stable_mac("skd1"));
+  EXPECT_TRUE(stable_mac("skd0").is_local());
+  EXPECT_TRUE(stable_mac("skd0").is_unicast());
+  // FNV-1a of "" is 0x811c9dc5.
+  EXPECT_EQ(stable_mac("").to_string(), "02:00:81:1c:9d:c5");
+}
+
 TEST(DhcpAgent, PortInUse) {
   iface::InterfaceConfig ic;
   ic.address = wire::Ipv4Cidr{Ipv4Address(), 32};

@@ -11,6 +11,14 @@ sd::DhcpClientConfig with_mac(sd::DhcpClientConfig c, const socket::Stack& stack
 }
 }  // namespace
 
+wire::MacAddress stable_mac(std::string_view name) {
+  std::uint32_t h = 2166136261u;
+  for (char c : name)
+    h = (h ^ static_cast<std::uint8_t>(c)) * 16777619u;
+  return wire::MacAddress(0x02, 0x00, std::uint8_t(h >> 24), std::uint8_t(h >> 16),
+                          std::uint8_t(h >> 8), std::uint8_t(h));
+}
+
 Result<std::unique_ptr<DhcpAgent>, socket::SocketError> DhcpAgent::start(socket::Stack& stack,
                                                                          DhcpAgentConfig cfg,
                                                                          Callback on_event) {

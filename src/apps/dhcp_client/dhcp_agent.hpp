@@ -35,11 +35,12 @@
 // With `apply` false the interface is left alone and the owner applies
 // leases itself in the callback (it still runs at the same point).
 // The MAC is the server's key for the client: give the interface one that
-// stays the same across restarts (serve and connect use 02:00 + FNV-1a of the
-// device name, tools/net_session.cpp).
+// stays the same across restarts: stable_mac(device name), as serve and
+// connect do.
 #include <functional>
 #include <memory>
 #include <optional>
+#include <string_view>
 
 #include "core/result.hpp"
 #include "dhcp/dhcp_client.hpp"
@@ -48,6 +49,11 @@
 #include "socket/udp_socket.hpp"
 
 namespace synack::apps::dhcp {
+
+// A locally administered MAC that depends only on `name` (02:00 followed by
+// the 32-bit FNV-1a hash of the name): the same device name keeps its lease
+// across restarts, different names differ.
+wire::MacAddress stable_mac(std::string_view name);
 
 struct DhcpAgentConfig {
   // The state machine's settings; a zero mac means the interface's MAC.
