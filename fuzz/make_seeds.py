@@ -399,8 +399,56 @@ def seeds_http_request():
     }
 
 
+# fuzz_dhcp_message: byte 0 flags (bit 0 patch xid and MAC, bit 1 client in
+# REQUESTING, bit 2 client in RENEWING, bit 3 deliver twice), then one
+# DHCP message.
+def dhcp_msg(op, mtype, options=b"", yiaddr=b"\x0a\0\0\x07"):
+    fixed = struct.pack("!BBBBIHH", op, 1, 6, 0, 0, 0, 0) + b"\0" * 4 + yiaddr + b"\0" * 8
+    fixed += b"\x02\0\0\0\0\x09" + b"\0" * 10 + b"\0" * 192
+    return fixed + b"\x63\x82\x53\x63" + bytes([53, 1, mtype]) + options + b"\xff"
+
+
+def seeds_dhcp_message():
+    sid = bytes([54, 4, 10, 0, 0, 1])
+    full = (sid + bytes([51, 4, 0, 0, 0, 120, 58, 4, 0, 0, 0, 60, 59, 4, 0, 0, 0, 105,
+                         1, 4, 255, 255, 255, 0, 3, 4, 10, 0, 0, 1, 6, 8, 10, 0, 0, 1, 8, 8, 8, 8,
+                         56, 3]) + b"abc")
+    return {
+        "offer": bytes([1]) + dhcp_msg(2, 2, full),
+        "ack-requesting": bytes([3]) + dhcp_msg(2, 5, full),
+        "ack-renewing": bytes([5]) + dhcp_msg(2, 5, full),
+        "nak-renewing": bytes([5]) + dhcp_msg(2, 6, sid + bytes([56, 2]) + b"no"),
+        "nak-twice": bytes([11]) + dhcp_msg(2, 6, sid),
+        "overload": bytes([1]) + dhcp_msg(2, 2, bytes([52, 1, 3])),
+        "bad-length": bytes([1]) + dhcp_msg(2, 2, bytes([51, 3, 0, 0, 1])),
+        "discover": bytes([0]) + dhcp_msg(1, 1, bytes([55, 3, 1, 3, 6, 61, 7, 1, 2, 0, 0, 0, 0, 9])),
+    }
+
+
+# fuzz_ddns_answer: byte 0 picks key file (0), dyndns2 answer (1: byte 1 is
+# the HTTP status - 100, Retry-After after a NUL), RFC 2136 answer (2: an odd
+# byte 1 gets the request's id written in).
+def seeds_ddns_answer():
+    key = (b'key "ddns-key" {\n\talgorithm hmac-sha256;\n'
+           b'\tsecret "8MwQUrAp2+HkmPKqpuYkO8sdV8bk/p1ScDcP5q2POHk=";\n};\n')
+    return {
+        "key": b"\0" + key,
+        "key-comments": b"\0# c\n/* x */" + key,
+        "good": b"\1\x64good 10.0.0.7\n",
+        "nochg": b"\1\x64nochg 10.0.0.7",
+        "911": b"\1\x64911",
+        "wait": b"\1\x64wait 5m",
+        "retry-after": b"\1\xc8\x00120",
+        "refused": b"\2\x01\x00\xa8\x05" + b"\0" * 8,
+        "truncated": b"\2\x01\x00\xaa\x00" + b"\0" * 8,
+        "noerror-unsigned": b"\2\x01\x00\xa8\x00" + b"\0" * 8,
+    }
+
+
 TARGETS = {
     "fuzz_dns_response": seeds_dns_response,
+    "fuzz_dhcp_message": seeds_dhcp_message,
+    "fuzz_ddns_answer": seeds_ddns_answer,
     "fuzz_udp_input": seeds_udp_input,
     "fuzz_arp": seeds_arp,
     "fuzz_ethernet": seeds_ethernet,

@@ -11,6 +11,7 @@ namespace synack::tools {
 CLI::App* add_connect_command(CLI::App& app, ConnectArgs& a) {
   CLI::App* cmd = app.add_subcommand(
       "connect", "open one TCP connection through a TUN device, send a file, print what arrives");
+  a.net.allow_dhcp = true;
   add_net_options(cmd, a.net);
   add_text_option(cmd, "--to", a.to, "the server, IP:PORT")->required();
   add_text_option(cmd, "--send", a.send_file, "send this file's contents once connected");
@@ -49,7 +50,7 @@ int run_connect_command(const ConnectArgs& a) {
     return 2;
   };
   if (auto err = check_net_args(a.net)) return bad(*err);
-  if (wire::Ipv4Cidr::parse(a.net.addr)->address == *ip)
+  if (a.net.addr != "dhcp" && wire::Ipv4Cidr::parse(a.net.addr)->address == *ip)
     return bad("--to " + a.to + " is synack's own --addr");
   if (!a.send_file.empty())
     if (auto err = check_input_file(a.send_file)) return bad("bad --send: " + *err);
@@ -82,6 +83,13 @@ int run_connect_command(const ConnectArgs& a) {
       if (in) std::fclose(in);
       return 1;
     }
+  }
+  // --addr dhcp: connect once leased (the lease's lines are on stdout).
+  if (!session->wait_for_address()) {
+    std::fprintf(stderr, "synack connect: interrupted before a DHCP lease\n");
+    if (in) std::fclose(in);
+    if (out != stdout) std::fclose(out);
+    return 1;
   }
   auto stream = session->stack().connect(*ip, *port, session->tcp_config());
   if (!stream) {

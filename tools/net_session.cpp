@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 #include <charconv>
 #include <cstdio>
+#include <random>
 
 #include "cli_checks.hpp"
 #include "impair_spec.hpp"
@@ -19,7 +20,9 @@ void add_net_options(CLI::App* cmd, NetArgs& a) {
                   "TUN (or TAP) interface to create or attach to (e.g. sk0; at most 15 "
                   "characters)")
       ->required();
-  add_text_option(cmd, "--addr", a.addr, "synack's own address, CIDR (e.g. 10.77.0.2/24)")
+  add_text_option(cmd, "--addr", a.addr,
+                  "synack's own address, CIDR (e.g. 10.77.0.2/24), or dhcp: lease one with a "
+                  "DHCP client (the kernel side then gets no address from synack)")
       ->required();
   add_text_option(cmd, "--host-addr", a.host_addr,
                   "address to give the kernel's side of the TUN, CIDR (e.g. 10.77.0.1/24)");
@@ -49,9 +52,15 @@ std::optional<std::string> check_host_address(const char* option, const std::str
 }
 
 std::optional<std::string> check_net_args(const NetArgs& a, NetChecked* out) {
-  if (auto err = check_host_address("--addr", a.addr)) return err;
-  auto addr = wire::Ipv4Cidr::parse(a.addr);
+  bool dhcp = a.allow_dhcp && a.addr == "dhcp";
+  if (!dhcp)
+    if (auto err = check_host_address("--addr", a.addr)) return err;
+  auto addr =
+      dhcp ? std::optional(wire::Ipv4Cidr{wire::Ipv4Address(), 32}) : wire::Ipv4Cidr::parse(a.addr);
   std::optional<wire::Ipv4Cidr> host;
+  if (dhcp && !a.host_addr.empty())
+    return "--host-addr cannot be used with --addr dhcp (the DHCP server's side configures "
+           "the kernel's end)";
   if (!a.host_addr.empty()) {
     if (auto err = check_host_address("--host-addr", a.host_addr)) return err;
     host = wire::Ipv4Cidr::parse(a.host_addr);
@@ -75,6 +84,7 @@ std::optional<std::string> check_net_args(const NetArgs& a, NetChecked* out) {
     return "--pcap and --trace name the same file '" + a.pcap + "'";
   if (out) {
     out->addr = *addr;
+    out->dhcp = dhcp;
     out->host = host;
     out->cfg = cfg;
     out->impair = impair;
@@ -139,6 +149,9 @@ std::unique_ptr<NetSession> NetSession::open(const char* cmd, const NetArgs& a, 
   iface::InterfaceConfig ic;
   ic.name = "synack";
   ic.address = *addr;
+  // A DHCP server knows the client by its MAC: the same across runs on the
+  // same device name (a lease survives a restart).
+  if (checked.dhcp) ic.mac = apps::dhcp::stable_mac(a.tun);
   ic.mtu = dev->caps().mtu;
   ic.tcp = s->cfg_;
   s->stack_ = std::make_unique<socket::Stack>(ic);
@@ -148,12 +161,37 @@ std::unique_ptr<NetSession> NetSession::open(const char* cmd, const NetArgs& a, 
   s->loop_->stop_on_signals({SIGINT, SIGTERM});
   if (s->trace_out_)
     s->loop_->every(std::chrono::milliseconds(100), [p = s.get()] { p->flush_trace(); });
+  if (checked.dhcp) {
+    apps::dhcp::DhcpAgentConfig dc;
+    dc.client.seed = (std::uint64_t(std::random_device{}()) << 32) | std::random_device{}();
+    std::printf("dhcp: discovering on %s (MAC %s)\n", a.tun.c_str(),
+                s->stack_->interface().mac().to_string().c_str());
+    std::fflush(stdout);
+    NetSession* p = s.get();
+    auto agent = apps::dhcp::DhcpAgent::start(
+        *s->stack_, dc, [p](const synack::dhcp::DhcpEvent& e, const apps::dhcp::DhcpAgent&) {
+          std::printf("dhcp: %s\n", synack::dhcp::describe(e).c_str());
+          std::fflush(stdout);
+          if (p->dhcp_hook_) p->dhcp_hook_(e);
+        });
+    if (!agent)
+      return fail(1, std::string("cannot bind UDP port 68 for DHCP: ") +
+                         std::string(socket::to_string(agent.error())));
+    s->dhcp_ = std::move(*agent);
+  }
   exit_code = 0;
   return s;
 }
 
+bool NetSession::wait_for_address() {
+  if (!dhcp_) return true;
+  loop_->run_until([&] { return !stack_->interface().address().is_unspecified(); });
+  return !stack_->interface().address().is_unspecified();
+}
+
 NetSession::~NetSession() {
   flush_trace();
+  dhcp_.reset();
   loop_.reset();
   stack_.reset();
   if (trace_owned_ && trace_out_) std::fclose(trace_out_);

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 
+#include "apps/dhcp_client/dhcp_agent.hpp"
 #include "impair_spec.hpp"
 #include "phy/pcap_writer.hpp"
 #include "phy/tap_device.hpp"
@@ -24,13 +25,15 @@ namespace synack::tools {
 
 struct NetArgs {
   std::string tun;
-  std::string addr;       // our address, CIDR
+  std::string addr;       // our address, CIDR, or "dhcp"
   std::string host_addr;  // the kernel side's address, CIDR (optional)
   std::string pcap;
   std::string trace;   // FILE or "-"
   std::string impair;  // LinkParams spec, with seed=N
   bool tap = false;
   TcpCliOptions tcp;
+  // Whether --addr dhcp is accepted (serve and connect set it).
+  bool allow_dhcp = false;
 };
 
 // Registers --tun, --addr, --host-addr, the TCP options, --pcap, --trace,
@@ -39,7 +42,8 @@ void add_net_options(CLI::App* cmd, NetArgs& a);
 
 // What check_net_args() found in good arguments.
 struct NetChecked {
-  wire::Ipv4Cidr addr{};
+  wire::Ipv4Cidr addr{};  // 0.0.0.0/32 with --addr dhcp
+  bool dhcp = false;
   std::optional<wire::Ipv4Cidr> host;
   tcp::TcpConfig cfg;
   std::optional<ImpairSpec> impair;
@@ -63,7 +67,19 @@ class NetSession {
 
   socket::Stack& stack() { return *stack_; }
   runtime::EventLoop& loop() { return *loop_; }
-  wire::Ipv4Address address() const { return addr_.address; }
+  // The interface's address now (0.0.0.0 while --addr dhcp holds no lease).
+  wire::Ipv4Address address() const { return stack_->interface().address(); }
+  // --addr dhcp: the DHCP agent (null otherwise). It starts with the
+  // session; each event prints one line `dhcp: ...` on stdout (see
+  // dhcp::describe) and then calls the hook set here.
+  bool dhcp() const { return dhcp_ != nullptr; }
+  const apps::dhcp::DhcpAgent* dhcp_agent() const { return dhcp_.get(); }
+  void on_dhcp_event(std::function<void(const synack::dhcp::DhcpEvent&)> hook) {
+    dhcp_hook_ = std::move(hook);
+  }
+  // Runs the loop until the interface has an address (at once without
+  // --addr dhcp). False when a stop signal or a device failure came first.
+  bool wait_for_address();
   const tcp::TcpConfig& tcp_config() const { return cfg_; }
   // Writes trace events recorded since the last call (a no-op without --trace).
   void flush_trace();
@@ -86,6 +102,8 @@ class NetSession {
   std::unique_ptr<phy::PcapWriter> pcap_;
   std::unique_ptr<socket::Stack> stack_;
   std::unique_ptr<runtime::EventLoop> loop_;
+  std::unique_ptr<apps::dhcp::DhcpAgent> dhcp_;
+  std::function<void(const synack::dhcp::DhcpEvent&)> dhcp_hook_;
   tcp::Trace trace_;
   std::FILE* trace_out_ = nullptr;
   bool trace_owned_ = false;

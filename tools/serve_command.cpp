@@ -4,6 +4,7 @@
 #include <csignal>
 #include <cstdio>
 
+#include "apps/ddns/ddns_updater.hpp"
 #include "apps/http/http_server.hpp"
 #include "apps/http/site_handler.hpp"
 #include "cli_checks.hpp"
@@ -23,6 +24,7 @@ void on_sigusr1(int) {
 CLI::App* add_serve_command(CLI::App& app, ServeArgs& a) {
   CLI::App* cmd = app.add_subcommand(
       "serve", "listen on a TUN device and serve each connection with a small application");
+  a.net.allow_dhcp = true;
   add_net_options(cmd, a.net);
   add_text_option(cmd, "--port", a.port, "TCP port to listen on (1-65535)")->required();
   add_text_option(cmd, "--app", a.app,
@@ -33,8 +35,15 @@ CLI::App* add_serve_command(CLI::App& app, ServeArgs& a) {
                   "  without DIR a built-in page of 30 images; POST /echo echoes the body)")
       ->required();
   add_http_serve_options(cmd, a.http);
+  add_text_option(
+      cmd, "--ddns", a.ddns,
+      "keep a dynamic DNS name at synack's address (at start and on every DHCP change):\n"
+      "rfc2136:SERVER,ZONE,NAME,KEYFILE (a TSIG-signed UPDATE; KEYFILE as written by\n"
+      "`tsig-keygen -a hmac-sha256`) or dyndns2:URL,NAME,USER:PASSWORD (or ...,NAME,@FILE\n"
+      "with USER:PASSWORD on FILE's first line); one `ddns: ...` line per step on stdout");
   cmd->footer(
-      "Prints exactly one line `ready ADDR:PORT` on stdout once listening; runs until SIGINT\n"
+      "Prints exactly one line `ready ADDR:PORT` on stdout once listening (with --addr dhcp\n"
+      "once leased, after `dhcp: ...` lines); runs until SIGINT\n"
       "or SIGTERM, then closes its connections and exits 0. SIGUSR1 prints the connection\n"
       "table (like `ss -tan`) on stderr; with --app http also each HTTP connection's\n"
       "protocol and request count (`http: conn ...`), printed again at exit.");
@@ -69,9 +78,43 @@ int run_serve_command(const ServeArgs& a) {
     std::fprintf(stderr, "synack serve: error: %s\n", err->c_str());
     return 2;
   }
+  std::optional<apps::ddns::DdnsSpec> ddns_spec;
+  if (!a.ddns.empty()) {
+    std::string err;
+    ddns_spec = apps::ddns::DdnsSpec::parse(a.ddns, &err);
+    if (!ddns_spec) {
+      std::fprintf(stderr, "synack serve: error: bad --ddns '%s': %s\n", a.ddns.c_str(),
+                   err.c_str());
+      return 2;
+    }
+  }
   int code = 0;
   auto session = NetSession::open("serve", a.net, code);
   if (!session) return code;
+  std::unique_ptr<apps::ddns::DdnsUpdater> ddns;
+  if (ddns_spec) {
+    std::string err;
+    ddns = apps::ddns::DdnsUpdater::create(
+        session->stack(), *ddns_spec,
+        [](const std::string& line) {
+          std::printf("%s\n", line.c_str());
+          std::fflush(stdout);
+        },
+        &err);
+    if (!ddns) {
+      std::fprintf(stderr, "synack serve: error: --ddns: %s\n", err.c_str());
+      return 1;
+    }
+    if (session->dhcp()) {
+      // The name follows the lease: set on a lease, cleared when it is lost.
+      session->on_dhcp_event([&](const synack::dhcp::DhcpEvent&) {
+        auto held = session->dhcp_agent()->address();
+        ddns->set_address(held ? std::optional(held->address) : std::nullopt);
+      });
+    } else {
+      ddns->set_address(session->address());
+    }
+  }
 
   auto listener = session->stack().listen(*port, session->tcp_config());
   if (!listener) {
@@ -126,10 +169,13 @@ int run_serve_command(const ServeArgs& a) {
       std::fflush(stderr);
     }
   });
-  std::printf("ready %s:%u\n", session->address().to_string().c_str(), *port);
-  std::fflush(stdout);
-
-  session->loop().run_until([] { return false; });  // until SIGINT or SIGTERM
+  // --addr dhcp: the listener (on 0.0.0.0, so it follows the lease) is up;
+  // `ready` waits for the first lease.
+  if (session->wait_for_address()) {
+    std::printf("ready %s:%u\n", session->address().to_string().c_str(), *port);
+    std::fflush(stdout);
+    session->loop().run_until([] { return false; });  // until SIGINT or SIGTERM
+  }
   if (session->loop().device_failed()) {
     std::fprintf(stderr, "synack serve: error: the TUN device failed\n");
     return 1;

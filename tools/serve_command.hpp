@@ -17,6 +17,7 @@ struct ServeArgs {
   std::string port;
   std::string app;
   HttpServeArgs http;
+  std::string ddns;  // --ddns SPEC (apps/ddns/ddns_spec.hpp)
 };
 
 CLI::App* add_serve_command(CLI::App& app, ServeArgs& args);

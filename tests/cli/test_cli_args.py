@@ -157,6 +157,19 @@ for v in ["10.99.0.2", "10.99.0.2/33", "10.99.0.256/24", "10.99.0.2/24x", "", " 
 for v in ["10.99.0.1/40", "10.99.0.2/24", "", "10.99.0.1", "127.0.0.1/8"]:
     bad(f"serve --host-addr {v!r}", with_opt(SERVE, "--host-addr", v))
 bad("connect --addr bad", with_opt(CONNECT, "--addr", "10.99.1.2/99"))
+# --addr dhcp (issue 15): serve and connect only, and without --host-addr.
+bad("serve --addr dhcp --host-addr", with_opt(SERVE, "--addr", "dhcp"))
+bad("connect --addr dhcp --host-addr", with_opt(CONNECT, "--addr", "dhcp"))
+bad("serve --addr DHCP", with_opt(SERVE, "--addr", "DHCP"))
+bad("udp-echo --addr dhcp", with_opt(UDP_ECHO, "--addr", "dhcp"))
+# --ddns SPEC.
+for v in ["", "bogus", "rfc2136:10.99.0.1,example.test,h.example.test,/nonexistent/key",
+          "rfc2136:10.99.0.1,example.test", "rfc2136:host,example.test,h.example.test,/dev/null",
+          "rfc2136:10.99.0.1,example.test,h.other.test,/dev/null",
+          "rfc2136:10.99.0.1,example.test,h.example.test,/dev/null",
+          "dyndns2:http://10.99.0.1,h.test,nopassword", "dyndns2:ftp://10.99.0.1,h.test,a:b",
+          "dyndns2:http://10.99.0.1,h.test,@/nonexistent/creds", "dyndns2:http://10.99.0.1,,a:b"]:
+    bad(f"serve --ddns {v!r}", SERVE + ["--ddns", v])
 
 # Ports and peers.
 for v in ["0", "65536", "-1", "", "7x", "nan", "99999999999999999999", "+7", " 7", "0x7", "7.0"]:

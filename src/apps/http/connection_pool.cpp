@@ -55,10 +55,11 @@ bool ConnectionPool::may_be_h2(const FetchUrl& u) const {
   return cfg_.protocol == ClientProtocol::Http2;
 }
 
-std::uint64_t ConnectionPool::fetch(const FetchUrl& url, Done done) {
+std::uint64_t ConnectionPool::fetch(const FetchUrl& url, Done done, HeaderList headers) {
   FetchRecord r;
   r.id = records_.size() + 1;
   r.url = url;
+  r.request_headers = std::move(headers);
   r.queued = stack_.now();
   records_.push_back(std::move(r));
   done_.push_back(std::move(done));
@@ -175,7 +176,7 @@ void ConnectionPool::assign(Conn& c, std::uint64_t id) {
   if (c.h2) {
     rec.protocol = c.tls ? "h2" : "h2c";
     rec.sent = stack_.now();
-    c.h2->submit(rec.url, id);
+    c.h2->submit(rec.url, id, rec.request_headers);
     return;
   }
   c.current = id;
@@ -209,7 +210,7 @@ void ConnectionPool::on_ready(Conn& c) {
     FetchRecord& rec = records_[id - 1];
     rec.protocol = c.tls ? "h2" : "h2c";
     rec.sent = stack_.now();
-    c.h2->submit(rec.url, id);
+    c.h2->submit(rec.url, id, rec.request_headers);
   }
   Host& h = hosts_[c.key];
   while (!h.queue.empty()) {
@@ -226,7 +227,11 @@ void ConnectionPool::send_request(Conn& c) {
   rec.protocol = http10 ? "http/1.0" : "http/1.1";
   std::string req = "GET " + rec.url.target + (http10 ? " HTTP/1.0\r\n" : " HTTP/1.1\r\n");
   req += "Host: " + rec.url.host_header() + "\r\n";
-  req += "User-Agent: synack-fetch\r\nAccept: */*\r\n\r\n";
+  if (!find_field(rec.request_headers, "User-Agent")) req += "User-Agent: synack-fetch\r\n";
+  req += "Accept: */*\r\n";
+  for (const auto& [name, value] : rec.request_headers)
+    req += name + ": " + value + "\r\n";
+  req += "\r\n";
   rec.sent = stack_.now();
   send_plain(c, req);
 }

@@ -72,6 +72,9 @@ struct FetchRecord {
   int retries = 0;
   std::string retry_reason;
   Response response;
+  // Extra request header fields (fetch()'s `headers`); a User-Agent here
+  // replaces synack-fetch's.
+  HeaderList request_headers;
   bool done() const { return end != kNever; }
 };
 
@@ -99,8 +102,9 @@ class ConnectionPool {
   ConnectionPool& operator=(const ConnectionPool&) = delete;
 
   // Queues a GET for `url`; `done` runs once it completes (it may call
-  // fetch()). Returns the request's id.
-  std::uint64_t fetch(const FetchUrl& url, Done done = {});
+  // fetch()). `headers` are sent with the request (Authorization, a
+  // User-Agent of the caller's). Returns the request's id.
+  std::uint64_t fetch(const FetchUrl& url, Done done = {}, HeaderList headers = {});
   // Hands queued requests to connections, opens new ones, reaps closed ones,
   // and gives up connections past PoolConfig::timeout.
   // Call it often (every millisecond or so, and after each poll of the

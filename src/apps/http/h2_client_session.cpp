@@ -2,6 +2,7 @@
 
 #include <nghttp2/nghttp2.h>
 
+#include <cctype>
 #include <cstring>
 #include <vector>
 
@@ -123,7 +124,7 @@ H2ClientSession::~H2ClientSession() {
   if (session_) nghttp2_session_del(session_);
 }
 
-void H2ClientSession::submit(const FetchUrl& url, std::uint64_t tag) {
+void H2ClientSession::submit(const FetchUrl& url, std::uint64_t tag, const HeaderList& headers) {
   if (failed_ || goaway_) {
     unprocessed(tag, failed_ ? "HTTP/2 connection failed" : "GOAWAY received");
     return;
@@ -135,9 +136,23 @@ void H2ClientSession::submit(const FetchUrl& url, std::uint64_t tag) {
                       v.size(), NGHTTP2_NV_FLAG_NONE};
   };
   std::string method = "GET", agent = "synack-fetch", accept = "*/*";
+  if (auto ua = find_field(headers, "User-Agent")) agent = std::string(*ua);
   std::vector<nghttp2_nv> nva = {nv(":method", method),       nv(":scheme", url.scheme),
                                  nv(":authority", authority), nv(":path", url.target),
                                  nv("user-agent", agent),     nv("accept", accept)};
+  // HTTP/2 field names are lower case (RFC 9113 §8.2.1).
+  std::vector<std::string> names;
+  names.reserve(headers.size());
+  for (const auto& [name, value] : headers) {
+    std::string n = name;
+    for (char& ch : n)
+      ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    if (n == "user-agent") continue;
+    names.push_back(std::move(n));
+    nva.push_back(nghttp2_nv{reinterpret_cast<std::uint8_t*>(names.back().data()),
+                             reinterpret_cast<std::uint8_t*>(const_cast<char*>(value.data())),
+                             names.back().size(), value.size(), NGHTTP2_NV_FLAG_NONE});
+  }
   std::int32_t id =
       nghttp2_submit_request(session_, nullptr, nva.data(), nva.size(), nullptr, nullptr);
   if (id < 0) {

@@ -39,7 +39,7 @@ class H2ClientSession {
   H2ClientSession(const H2ClientSession&) = delete;
   H2ClientSession& operator=(const H2ClientSession&) = delete;
 
-  void submit(const FetchUrl& url, std::uint64_t tag);
+  void submit(const FetchUrl& url, std::uint64_t tag, const HeaderList& headers = {});
   void receive(std::string_view bytes);
   std::string take_output();
   // Streams submitted and not yet done.

@@ -1,0 +1,151 @@
+#include "apps/ddns/rfc2136_message.hpp"
+
+#include <ldns/ldns.h>
+
+#include <memory>
+
+namespace synack::apps::ddns {
+
+namespace {
+
+struct PktDeleter {
+  void operator()(ldns_pkt* p) const { ldns_pkt_free(p); }
+};
+using PktPtr = std::unique_ptr<ldns_pkt, PktDeleter>;
+
+PktPtr make_update(const Rfc2136Spec& spec, wire::Ipv4Address addr, std::uint16_t id) {
+  ldns_rdf* zone = ldns_dname_new_frm_str(spec.zone.c_str());
+  ldns_rr_list* up = ldns_rr_list_new();
+  // Delete the RRset: NAME 0 ANY A, no rdata.
+  ldns_rr* del = ldns_rr_new();
+  ldns_rr_set_owner(del, ldns_dname_new_frm_str(spec.name.c_str()));
+  ldns_rr_set_ttl(del, 0);
+  ldns_rr_set_class(del, LDNS_RR_CLASS_ANY);
+  ldns_rr_set_type(del, LDNS_RR_TYPE_A);
+  ldns_rr_list_push_rr(up, del);
+  ldns_rr* add = nullptr;
+  std::string text = spec.name + " " + std::to_string(spec.ttl) + " IN A " + addr.to_string();
+  if (ldns_rr_new_frm_str(&add, text.c_str(), 0, nullptr, nullptr) == LDNS_STATUS_OK)
+    ldns_rr_list_push_rr(up, add);
+  ldns_pkt* p = ldns_update_pkt_new(zone, LDNS_RR_CLASS_IN, nullptr, up, nullptr);
+  ldns_rr_list_deep_free(up);  // the packet holds copies (ldns_rr_list_clone)
+  ldns_pkt_set_id(p, id);
+  ldns_pkt_set_rd(p, false);  // RFC 2136 §2.2: no RD in an UPDATE
+  return PktPtr(p);
+}
+
+std::vector<std::uint8_t> to_wire(ldns_pkt* p) {
+  std::uint8_t* w = nullptr;
+  std::size_t n = 0;
+  if (ldns_pkt2wire(&w, p, &n) != LDNS_STATUS_OK) return {};
+  std::vector<std::uint8_t> out(w, w + n);
+  LDNS_FREE(w);
+  return out;
+}
+
+std::string rcode_name(ldns_pkt_rcode rc) {
+  ldns_lookup_table* t = ldns_lookup_by_id(ldns_rcodes, static_cast<int>(rc));
+  return t ? t->name : "RCODE" + std::to_string(static_cast<int>(rc));
+}
+
+std::string tsig_error_name(std::uint16_t e) {
+  switch (e) {
+    case 16:
+      return "BADSIG";
+    case 17:
+      return "BADKEY";
+    case 18:
+      return "BADTIME";
+    case 22:
+      return "BADTRUNC";
+    default:
+      return std::to_string(e);
+  }
+}
+
+}  // namespace
+
+std::vector<std::uint8_t> build_rfc2136_update_unsigned(const Rfc2136Spec& spec,
+                                                        wire::Ipv4Address addr, std::uint16_t id) {
+  PktPtr p = make_update(spec, addr, id);
+  return to_wire(p.get());
+}
+
+std::optional<Rfc2136Request> build_rfc2136_update(const Rfc2136Spec& spec, wire::Ipv4Address addr,
+                                                   std::uint16_t id, std::string* err) {
+  PktPtr p = make_update(spec, addr, id);
+  ldns_status st = ldns_pkt_tsig_sign(p.get(), spec.key.name.c_str(), spec.key.secret.c_str(), 300,
+                                      "hmac-sha256.", nullptr);
+  if (st != LDNS_STATUS_OK) {
+    *err = std::string("TSIG signing failed: ") + ldns_get_errorstr_by_id(st);
+    return std::nullopt;
+  }
+  Rfc2136Request r;
+  r.id = id;
+  r.wire = to_wire(p.get());
+  ldns_rr* tsig = ldns_pkt_tsig(p.get());
+  if (tsig && ldns_rr_rd_count(tsig) > 3) {
+    const ldns_rdf* mac = ldns_rr_rdf(tsig, 3);
+    r.mac.assign(ldns_rdf_data(mac), ldns_rdf_data(mac) + ldns_rdf_size(mac));
+  }
+  if (r.wire.empty()) {
+    *err = "cannot encode the UPDATE";
+    return std::nullopt;
+  }
+  return r;
+}
+
+Rfc2136Answer read_rfc2136_answer(const Rfc2136Spec& spec, const Rfc2136Request& req,
+                                  std::span<const std::uint8_t> answer) {
+  Rfc2136Answer a;
+  ldns_pkt* raw = nullptr;
+  if (ldns_wire2pkt(&raw, answer.data(), answer.size()) != LDNS_STATUS_OK) return a;
+  PktPtr p(raw);
+  if (!ldns_pkt_qr(p.get()) || ldns_pkt_id(p.get()) != req.id) return a;
+  a.matches = true;
+  if (ldns_pkt_tc(p.get())) {
+    a.truncated = true;
+    return a;
+  }
+  ldns_pkt_rcode rc = ldns_pkt_get_rcode(p.get());
+  std::string detail = rcode_name(rc);
+  ldns_rr* tsig = ldns_pkt_tsig(p.get());
+  if (tsig && ldns_rr_rd_count(tsig) > 5) {
+    std::uint16_t terr = ldns_rdf2native_int16(ldns_rr_rdf(tsig, 5));
+    if (terr != 0) detail += ", TSIG error " + tsig_error_name(terr);
+  } else if (!tsig) {
+    detail += ", unsigned";
+  }
+  UpdateResult& r = a.result;
+  r.detail = detail;
+  switch (rc) {
+    case LDNS_RCODE_NOERROR: {
+      ldns_rdf* mac =
+          ldns_rdf_new_frm_data(LDNS_RDF_TYPE_INT16_DATA, req.mac.size(), req.mac.data());
+      bool ok = tsig && mac &&
+                ldns_pkt_tsig_verify(p.get(), answer.data(), answer.size(), spec.key.name.c_str(),
+                                     spec.key.secret.c_str(), mac);
+      if (mac) ldns_rdf_deep_free(mac);
+      if (ok) {
+        r.outcome = UpdateOutcome::Good;
+      } else {
+        r.outcome = UpdateOutcome::Fatal;
+        r.detail += ", the answer's TSIG does not verify";
+      }
+      break;
+    }
+    case LDNS_RCODE_REFUSED:
+    case LDNS_RCODE_NOTAUTH:
+    case LDNS_RCODE_NOTZONE:
+    case LDNS_RCODE_FORMERR:
+    case LDNS_RCODE_NOTIMPL:
+      r.outcome = UpdateOutcome::Fatal;
+      break;
+    default:
+      r.outcome = UpdateOutcome::Transient;
+      break;
+  }
+  return a;
+}
+
+}  // namespace synack::apps::ddns

@@ -1,0 +1,183 @@
+// DhcpAgent on a Stack over an in-memory IP device: the DISCOVER leaves from
+// 0.0.0.0:68 to 255.255.255.255:67, the server's OFFER and ACK configure the
+// interface (address, gateway), a NAK unconfigures it, and the callback sees
+// every event after the interface changed.
+#include "apps/dhcp_client/dhcp_agent.hpp"
+
+#include <gtest/gtest.h>
+
+#include <deque>
+#include <vector>
+
+#include "wire/ipv4.hpp"
+#include "wire/udp.hpp"
+
+namespace synack::apps::dhcp {
+namespace {
+
+using namespace std::chrono_literals;
+namespace sd = synack::dhcp;
+using wire::Ipv4Address;
+
+const Ipv4Address kServer(10, 9, 0, 1);
+const wire::MacAddress kMac(2, 0, 0, 0, 0, 0x42);
+
+class MemDevice : public iface::Device {
+ public:
+  iface::DeviceCaps caps() const override { return {}; }
+  std::optional<std::span<const std::uint8_t>> receive(Instant) override {
+    if (in.empty()) return std::nullopt;
+    cur = std::move(in.front());
+    in.pop_front();
+    return std::span<const std::uint8_t>(cur);
+  }
+  void transmit(Instant, std::span<const std::uint8_t> f) override {
+    out.emplace_back(f.begin(), f.end());
+  }
+  std::deque<std::vector<std::uint8_t>> in;
+  std::vector<std::vector<std::uint8_t>> out;
+  std::vector<std::uint8_t> cur;
+};
+
+struct Sent {
+  wire::Ipv4Repr ip;
+  wire::UdpRepr udp;
+  sd::DhcpRepr dhcp;
+};
+
+Sent parse_sent(const std::vector<std::uint8_t>& pkt) {
+  Sent s;
+  auto iv = wire::Ipv4View<const std::uint8_t>::checked(pkt);
+  EXPECT_TRUE(iv.ok());
+  s.ip = *wire::Ipv4Repr::parse(*iv);
+  auto uv = wire::UdpView<const std::uint8_t>::checked(iv->payload());
+  EXPECT_TRUE(uv.ok());
+  s.udp = *wire::UdpRepr::parse(*uv, {s.ip.src, s.ip.dst, 17, 0});
+  auto dv = sd::DhcpView<const std::uint8_t>::checked(s.udp.payload);
+  EXPECT_TRUE(dv.ok());
+  s.dhcp = *sd::DhcpRepr::parse(*dv);
+  return s;
+}
+
+std::vector<std::uint8_t> server_packet(const sd::DhcpRepr& reply) {
+  std::vector<std::uint8_t> dhcp(reply.buffer_len());
+  reply.emit(dhcp);
+  wire::UdpRepr u{67, 68, dhcp};
+  wire::Ipv4Repr ip;
+  ip.src = kServer;
+  ip.dst = Ipv4Address::broadcast();
+  ip.protocol = 17;
+  ip.payload_len = static_cast<std::uint16_t>(u.total_len());
+  std::vector<std::uint8_t> pkt(20 + u.total_len());
+  ip.emit(pkt);
+  u.emit(std::span(pkt).subspan(20), ip.src, ip.dst);
+  return pkt;
+}
+
+sd::DhcpRepr reply_to(const sd::DhcpRepr& req, sd::DhcpMessageType t, Ipv4Address yiaddr) {
+  sd::DhcpRepr r;
+  r.op = sd::DhcpOp::Reply;
+  r.message_type = t;
+  r.xid = req.xid;
+  r.chaddr = req.chaddr;
+  r.yiaddr = yiaddr;
+  r.server_id = kServer;
+  if (t != sd::DhcpMessageType::Nak) {
+    r.lease_time = 120;
+    r.subnet_mask = Ipv4Address(255, 255, 255, 0);
+    r.routers.push(kServer);
+    r.dns_servers.push(kServer);
+  }
+  return r;
+}
+
+TEST(DhcpAgent, LeasesConfiguresAndDropsOnNak) {
+  iface::InterfaceConfig ic;
+  ic.address = wire::Ipv4Cidr{Ipv4Address(), 32};
+  ic.mac = kMac;
+  socket::Stack stack(ic);
+  MemDevice dev;
+  std::vector<std::string> log;
+  std::vector<std::string> addr_in_callback;
+  DhcpAgentConfig cfg;
+  cfg.client.seed = 5;
+  auto agent = DhcpAgent::start(stack, cfg, [&](const sd::DhcpEvent& e, const DhcpAgent& a) {
+    log.push_back(sd::describe(e));
+    addr_in_callback.push_back(stack.interface().address().to_string());
+    EXPECT_EQ(a.address().has_value(), !stack.interface().address().is_unspecified());
+  });
+  ASSERT_TRUE(agent.ok());
+  Instant now{};
+  stack.poll(now, dev);
+  ASSERT_EQ(dev.out.size(), 1u);
+  Sent d = parse_sent(dev.out[0]);
+  EXPECT_EQ(d.ip.src, Ipv4Address());
+  EXPECT_EQ(d.ip.dst, Ipv4Address::broadcast());
+  EXPECT_EQ(d.udp.src_port, 68);
+  EXPECT_EQ(d.udp.dst_port, 67);
+  EXPECT_EQ(d.dhcp.message_type, sd::DhcpMessageType::Discover);
+  EXPECT_EQ(d.dhcp.chaddr, kMac);  // the interface's MAC by default
+
+  now += 100ms;
+  dev.in.push_back(
+      server_packet(reply_to(d.dhcp, sd::DhcpMessageType::Offer, Ipv4Address(10, 9, 0, 50))));
+  stack.poll(now, dev);
+  ASSERT_EQ(dev.out.size(), 2u);
+  Sent r = parse_sent(dev.out[1]);
+  EXPECT_EQ(r.dhcp.message_type, sd::DhcpMessageType::Request);
+  dev.in.push_back(
+      server_packet(reply_to(r.dhcp, sd::DhcpMessageType::Ack, Ipv4Address(10, 9, 0, 50))));
+  stack.poll(now, dev);
+  EXPECT_EQ(stack.interface().address(), Ipv4Address(10, 9, 0, 50));
+  EXPECT_EQ(stack.interface().config().address.prefix_len, 24);
+  EXPECT_EQ(stack.interface().config().gateway, kServer);
+  ASSERT_EQ(log.size(), 1u);
+  EXPECT_EQ(log[0], "leased 10.9.0.50/24 router 10.9.0.1 dns 10.9.0.1 lease 120s");
+  EXPECT_EQ(addr_in_callback[0], "10.9.0.50");
+  // The stack wakes for T1 (60 s after the REQUEST).
+  EXPECT_EQ(stack.poll_at(), now + 60s);
+
+  // T1: the renewal goes unicast from the leased address.
+  now += 60s;
+  stack.poll(now, dev);
+  ASSERT_EQ(dev.out.size(), 3u);
+  Sent renew = parse_sent(dev.out[2]);
+  EXPECT_EQ(renew.ip.src, Ipv4Address(10, 9, 0, 50));
+  EXPECT_EQ(renew.ip.dst, kServer);
+  EXPECT_EQ(renew.dhcp.ciaddr, Ipv4Address(10, 9, 0, 50));
+  dev.in.push_back(server_packet(reply_to(renew.dhcp, sd::DhcpMessageType::Nak, {})));
+  stack.poll(now, dev);
+  EXPECT_TRUE(stack.interface().address().is_unspecified());
+  EXPECT_EQ(stack.interface().config().gateway, std::nullopt);
+  ASSERT_EQ(log.size(), 2u);
+  EXPECT_EQ(log[1], "nak from 10.9.0.1: dropped 10.9.0.50/24");
+  EXPECT_EQ(addr_in_callback[1], "0.0.0.0");
+  // A new DISCOVER, from 0.0.0.0 again.
+  ASSERT_EQ(dev.out.size(), 4u);
+  Sent again = parse_sent(dev.out[3]);
+  EXPECT_EQ(again.dhcp.message_type, sd::DhcpMessageType::Discover);
+  EXPECT_EQ(again.ip.src, Ipv4Address());
+}
+
+TEST(DhcpAgent, StableMacFollowsTheName) {
+  EXPECT_EQ(stable_mac("skd0"), stable_mac("skd0"));
+  EXPECT_NE(stable_mac("skd0"), stable_mac("skd1"));
+  EXPECT_TRUE(stable_mac("skd0").is_local());
+  EXPECT_TRUE(stable_mac("skd0").is_unicast());
+  // FNV-1a of "" is 0x811c9dc5.
+  EXPECT_EQ(stable_mac("").to_string(), "02:00:81:1c:9d:c5");
+}
+
+TEST(DhcpAgent, PortInUse) {
+  iface::InterfaceConfig ic;
+  ic.address = wire::Ipv4Cidr{Ipv4Address(), 32};
+  socket::Stack stack(ic);
+  auto taken = stack.udp_bind(68);
+  ASSERT_TRUE(taken.ok());
+  auto agent = DhcpAgent::start(stack, {}, {});
+  ASSERT_FALSE(agent.ok());
+  EXPECT_EQ(agent.error(), socket::SocketError::AddressInUse);
+}
+
+}  // namespace
+}  // namespace synack::apps::dhcp
