@@ -175,16 +175,10 @@ CLI::App* add_nat_command(CLI::App& app, NatArgs& a) {
       ->required();
   add_text_option(cmd, "--gateway", a.gateway,
                   "the outside next hop (default route); used on --tap links");
-  cmd->add_option_function<std::string>(
-         "--forward",
-         [&a](const std::string& v) {
-           if (v.empty()) throw CLI::ValidationError("--forward", "empty value");
-           a.forwards.push_back(v);
-         },
-         "PROTO:PORT[-PORT]=IP:PORT, e.g. tcp:3390=10.0.1.201:3389 (repeatable)")
+  cmd->add_option("--forward", a.forwards,
+                  "PROTO:PORT[-PORT]=IP:PORT, e.g. tcp:3390=10.0.1.201:3389 (repeatable)")
       ->type_name("RULE")
-      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
-      ->expected(1);
+      ->allow_extra_args(false);
   add_text_option(cmd, "--conntrack-max", a.conntrack_max,
                   "most tracked flows (default 65536); new flows beyond are dropped");
   add_strict_flag(cmd, "--nat-pmp", a.nat_pmp, "serve NAT-PMP (RFC 6886) on the inside, UDP 5351");
