@@ -356,6 +356,91 @@ def check_sigterm():
     return "exit 0; captures flushed"
 
 
+SYN_FLOOD = r"""
+import socket, struct, sys
+def csum(b):
+    if len(b) % 2: b += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    s = (s >> 16) + (s & 0xffff); s += s >> 16
+    return ~s & 0xffff
+src, dst, port, n = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_TCP)
+for i in range(n):
+    sport = 20000 + i
+    hdr = struct.pack("!HHIIBBHHH", sport, port, 1000 + i, 0, 5 << 4, 0x02, 64240, 0, 0)
+    ph = socket.inet_aton(src) + socket.inet_aton(dst) + struct.pack("!BBH", 0, 6, len(hdr))
+    hdr = hdr[:16] + struct.pack("!H", csum(ph + hdr)) + hdr[18:]
+    s.sendto(hdr, (dst, 0))
+print(n)
+"""
+
+
+def start_tap_gateway():
+    """The same router on TAP links (Ethernet and ARP), with --gateway, a
+    small --conntrack-max and an impaired link."""
+    if STATE["nat"].running():
+        raise Fail("the TUN gateway still runs")
+    nat = L.Synack(["nat", "--tap", "--outside", f"tw0,{OUT}/24,{OUT_HOST}/24",
+                    "--inside", f"tl0,{IN}/24,{SERVER}/24", "--gateway", OUT_HOST,
+                    "--netns-outside", NS["w"], "--netns-inside", NS["l"],
+                    "--forward", f"tcp:3390={SERVER}:3389", "--conntrack-max", "64",
+                    "--impair", "loss=1%,seed=14"], label="nat-tap")
+    L.wait_until(lambda: "ready" in nat.stdout_lines() or not nat.running(), 5)
+    if "ready" not in nat.stdout_lines():
+        raise Fail(f"synack nat --tap did not print ready: {L.status(nat.poll())}{nat.tail(3)}")
+    STATE["nat"] = nat
+    netns("l", "ip", "addr", "add", f"{LAPTOP}/32", "dev", "tl0")
+    netns("l", "ip", "route", "add", "default", "via", IN, "src", SERVER)
+    if not L.wait_until(lambda: listening("l", SERVER, 3389), 5):
+        raise Fail("sshd no longer listens")   # it listens on an address that came back
+    return "ready; TAP links tw0, tl0, --gateway 203.0.113.1, --conntrack-max 64, 1 % loss"
+
+
+def check_tap_traffic():
+    got = curl("l", f"http://{CLIENT}:8080/blob")
+    if got != STATE["blob"]:
+        raise Fail("masquerade over TAP: the file came back different")
+    path = L.ENV.path("bulk-tap")
+    want = L.random_file(path, 10 * L.MiB, seed=3391)
+    with open(path, "rb") as f:
+        r = subprocess.run(ssh_argv("sha256sum"), stdin=f, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, timeout=120)
+    if r.returncode != 0 or not r.stdout.decode().startswith(want):
+        raise Fail(f"ssh over TAP: {L.status(r.returncode)} {r.stderr.decode()[-200:]!r}")
+    return "curl through masquerade and 10 MiB over ssh through tcp:3390, intact, at 1 % loss"
+
+
+def check_conntrack_max():
+    # An established connection first: a raw TCP connection to sshd.
+    conn = subprocess.Popen(
+        ["ip", "netns", "exec", NS["c"], "python3", "-u", "-c",
+         "import socket,sys;s=socket.create_connection(('%s',3390),10);s.settimeout(10);"
+         "print(s.recv(100).decode().strip(),flush=True);sys.stdin.readline();"
+         "s.sendall(b'SSH-2.0-synack-test\\r\\n');d=s.recv(4096);print(len(d),flush=True)" % OUT],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    banner = conn.stdout.readline().decode().strip()
+    if not banner.startswith("SSH-2.0"):
+        conn.kill()
+        raise Fail(f"no SSH banner before the flood: {banner!r}")
+    sent = netns("c", "python3", "-c", SYN_FLOOD, CLIENT, OUT, "3390", "2000", timeout=60).strip()
+    time.sleep(1)
+    rows = table()
+    full = re.search(r"table-full (\d+)", STATE["last_table"])
+    flows = re.search(r"flows (\d+)/(\d+)", STATE["last_table"])
+    if not flows or int(flows.group(1)) > 64 or len(rows) > 64:
+        raise Fail(f"table beyond 64: {flows and flows.group(0)}, {len(rows)} rows")
+    # 1 % of the SYNs are lost on the impaired link before reaching the NAT.
+    if not full or int(full.group(1)) < 2000 - 64 - 100:
+        raise Fail(f"table-full drops: {full and full.group(0)!r} after {sent} SYNs")
+    conn.stdin.write(b"go\n")
+    conn.stdin.flush()
+    out, err = conn.communicate(timeout=20)
+    if conn.returncode != 0 or int(out.decode().strip() or 0) <= 0:
+        raise Fail(f"the established connection stalled after the flood: {err.decode()[-200:]!r}")
+    return f"{sent} spoofed-port SYNs: {flows.group(0)}, {full.group(1)} dropped as table-full; " \
+           f"the connection opened before carried on ({out.decode().strip()} bytes of KEX)"
+
+
 def check_pcap(path, kernel_addr):
     """interop_lib's tshark check without the TPKT dissector: tshark takes
     port 3389 for RDP (TPKT/COTP) and calls the SSH bytes there malformed."""
@@ -384,6 +469,10 @@ CHECKS = [
     ("unsolicited-syn-dropped-silently", check_unsolicited_syn),
     ("nat-pmp-natpmpc", check_natpmp),
     ("sigterm-exit-0", check_sigterm),
+    ("tap-gateway-ready", start_tap_gateway),
+    ("tap-masquerade-and-forward", check_tap_traffic),
+    ("conntrack-max-under-syn-flood", check_conntrack_max),
+    ("tap-sigterm-exit-0", check_sigterm),
     # The kernels' frames may carry TCP checksum 0xFFFF (see interop_lib.check_pcap).
     ("pcap-outside", lambda: check_pcap(STATE["pcap_out"], CLIENT)),
     ("pcap-inside", lambda: check_pcap(STATE["pcap_in"], SERVER)),
