@@ -68,6 +68,9 @@ bench: deps
 	@# synack <-> Linux over TUN beside Linux <-> Linux over veth (root only).
 	@if [ "$$(id -u)" -eq 0 ]; then bench/tun_throughput.py $(BENCH_BUILD)/synack; \
 	  else echo "bench: TUN throughput skipped (needs root)"; fi
+	@# NAT forwarding: synack nat beside Linux nftables masquerade/DNAT (root only).
+	@if [ "$$(id -u)" -eq 0 ]; then bench/nat_bench.py $(BENCH_BUILD)/synack; \
+	  else echo "bench: NAT forwarding skipped (needs root)"; fi
 
 format:
 	git ls-files '*.cpp' '*.hpp' | xargs clang-format -i
