@@ -341,11 +341,20 @@ int run_nat_command(const NatArgs& a) {
         if (si.ssi_signo == SIGUSR1) {
           std::string text = router.engine().format_table(now_fn());
           text += "nat: " + router.engine().format_counters();
+          if (pmp) {
+            const auto& pc = pmp->counters();
+            text += "nat-pmp: requests " + std::to_string(pc.requests) + " mapped " +
+                    std::to_string(pc.mapped) + " deleted " + std::to_string(pc.deleted) +
+                    " errors " + std::to_string(pc.errors) + " ignored " +
+                    std::to_string(pc.ignored) + " announcements " +
+                    std::to_string(pc.announcements) + "\n";
+          }
           const auto& rc = router.counters();
           text += "router: forwarded " + std::to_string(rc.forwarded) + " time-exceeded " +
                   std::to_string(rc.time_exceeded_sent) + " frag-needed " +
                   std::to_string(rc.frag_needed_sent) + " too-big " +
-                  std::to_string(rc.too_big_dropped) + "\n";
+                  std::to_string(rc.too_big_dropped) + " echo-replies " +
+                  std::to_string(rc.echo_replies) + "\n";
           std::fputs(text.c_str(), stderr);
           std::fflush(stderr);
         } else {
@@ -360,7 +369,9 @@ int run_nat_command(const NatArgs& a) {
       router.on_timers(now);
       if (pmp) {
         inside.stack->set_time(now);
-        if (auto ann = pmp->announcement(now))
+        // On TAP the interface would ARP for 224.0.0.1 (it maps no multicast
+        // MACs), so the announcements go out on TUN links only.
+        if (auto ann = pmp->announcement(now); ann && !a.tap)
           pmp_sock.send_to(nat::NatPmpServer::kAnnounceGroup, nat::NatPmpServer::kClientPort, *ann);
       }
       inside.stack->poll(now, inside.device());

@@ -249,9 +249,13 @@ def check_masquerade_ping():
     if out != "3":
         raise Fail(f"{out} of 3 echo replies from {CLIENT}")
     rows = [r for r in table() if r["proto"] == "icmp"]
+    for router_addr in (IN, OUT):   # the router's own addresses, from inside
+        got = netns("l", "python3", "-c", PING_SCRIPT, router_addr, "2", timeout=20).strip()
+        if got != "2":
+            raise Fail(f"{got} of 2 echo replies from the router's {router_addr}")
     if not rows or rows[-1]["outside"].split(":")[0] != OUT:
         raise Fail(f"no icmp flow in the table: {STATE['last_table'][-400:]!r}")
-    return f"3 of 3 echo replies through masquerade; table: icmp {rows[-1]['inside']} -> " \
+    return f"3 of 3 echo replies through masquerade, 2 of 2 from {IN} and {OUT}; table: icmp {rows[-1]['inside']} -> " \
            f"{rows[-1]['outside']} ({rows[-1]['state']}, {rows[-1]['timeout']} s left)"
 
 

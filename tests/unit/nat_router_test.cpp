@@ -134,6 +134,16 @@ TEST(NatRouter, TheRouterAnswersPingsOnBothAddresses) {
   ASSERT_EQ(f.out_dev.sent.size(), 1u);
   EXPECT_EQ(f.in_dev.sent[0][20], 0);  // echo reply
   EXPECT_EQ(f.out_dev.sent[0][20], 0);
+  // The outside address from inside: answered by the router.
+  f.in_dev.inbox.push_back(echo_packet(kServer, kOut, true, 3, 9));
+  f.poll(t0);
+  ASSERT_EQ(f.in_dev.sent.size(), 2u);
+  Bytes want = echo_packet(kOut, kServer, false, 3, 9);
+  const Bytes& got = f.in_dev.sent[1];
+  ASSERT_EQ(got.size(), want.size());
+  EXPECT_TRUE(std::equal(got.begin() + 12, got.end(), want.begin() + 12));
+  EXPECT_TRUE(checksums_valid(got));
+  EXPECT_EQ(f.router.counters().echo_replies, 1u);
 }
 
 }  // namespace

@@ -2,6 +2,10 @@
 
 #include <algorithm>
 
+#include "wire/bytes.hpp"
+#include "wire/checksum.hpp"
+#include "wire/ipv4.hpp"
+
 namespace synack::nat {
 
 NatRouter::NatRouter(const NatConfig& cfg, iface::Interface& inside, iface::Interface& outside)
@@ -27,11 +31,39 @@ bool NatRouter::send_error(Side to, IcmpErrorKind kind, std::span<const std::uin
   return true;
 }
 
+bool NatRouter::answer_echo_to_outside(std::span<const std::uint8_t> packet) {
+  // An inside host pinging the outside address: the inside interface only
+  // answers for its own, so the router answers for the other (as Linux does
+  // for any of its addresses).
+  std::size_t hl = std::size_t(packet[0] & 0x0f) * 4;
+  if (packet[9] != 1 || packet.size() < hl + 8 || packet[hl] != 8) return false;
+  if (wire::Ipv4Address(wire::load_be32(packet, 16)) != engine_.config().outside.address)
+    return false;
+  std::span<const std::uint8_t> request = packet.subspan(hl);
+  std::span<std::uint8_t> out = inside_.queue_packet(20 + request.size());
+  std::copy(request.begin(), request.end(), out.begin() + 20);
+  std::span<std::uint8_t> reply = out.subspan(20);
+  reply[0] = 0;  // echo reply, the rest as received (RFC 792)
+  reply[2] = reply[3] = 0;
+  wire::store_be16(reply, 2, wire::internet_checksum(reply));
+  wire::Ipv4Repr ip{engine_.config().outside.address,
+                    wire::Ipv4Address(wire::load_be32(packet, 12)),
+                    1,
+                    64,
+                    0,
+                    false,
+                    static_cast<std::uint16_t>(reply.size())};
+  ip.emit(out);
+  ++counters_.echo_replies;
+  return true;
+}
+
 iface::HookVerdict NatRouter::on_packet(Instant now, Side from,
                                         std::span<const std::uint8_t> packet) {
   Translation t = engine_.translate(now, from, packet);
   switch (t.action) {
     case Translation::Action::Local:
+      if (from == Side::Inside && answer_echo_to_outside(packet)) return iface::HookVerdict::Taken;
       return iface::HookVerdict::Pass;
     case Translation::Action::Drop:
       return iface::HookVerdict::Taken;

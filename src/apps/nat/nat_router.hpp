@@ -21,6 +21,7 @@ struct RouterCounters {
   std::uint64_t time_exceeded_sent = 0;
   std::uint64_t frag_needed_sent = 0;
   std::uint64_t too_big_dropped = 0;  // over the egress MTU without DF
+  std::uint64_t echo_replies = 0;     // to inside hosts pinging the outside address
 };
 
 class NatRouter {
@@ -54,6 +55,7 @@ class NatRouter {
     Side side_;
   };
   iface::Interface& link(Side s) { return s == Side::Inside ? inside_ : outside_; }
+  bool answer_echo_to_outside(std::span<const std::uint8_t> packet);
   // An ICMP error about `packet` back out of the link it came in on.
   bool send_error(Side to, IcmpErrorKind kind, std::span<const std::uint8_t> packet);
 
