@@ -92,6 +92,7 @@ def setup():
     if "ready" not in nat.stdout_lines():
         raise Fail(f"synack nat did not print ready: {L.status(nat.poll())}{nat.tail(3)}")
     STATE["nat"] = nat
+    STATE["links"] = "TUN"
     netns("l", "ip", "addr", "add", f"{LAPTOP}/32", "dev", "nl0")
     netns("l", "ip", "route", "add", "default", "via", IN, "src", SERVER)
     # The services: sshd behind the port mapping, HTTP inside and outside.
@@ -166,10 +167,10 @@ def counters():
 
 
 # ------------------------------------------------------------------ checks
-def check_ssh_bulk():
-    """The article: gateway:3390 -> 10.0.1.201:3389 (sshd), 100 MiB by sha256."""
+def check_ssh_bulk(size=BULK):
+    """The article: gateway:3390 -> 10.0.1.201:3389 (sshd), sent and checked by sha256."""
     path = L.ENV.path("bulk")
-    want = L.random_file(path, BULK, seed=3390)
+    want = L.random_file(path, size, seed=3390)
     t0 = time.monotonic()
     with open(path, "rb") as f:
         r = subprocess.run(ssh_argv("sha256sum"), stdin=f, stdout=subprocess.PIPE,
@@ -180,8 +181,8 @@ def check_ssh_bulk():
     got = r.stdout.decode().split()[0] if r.stdout else ""
     if got != want:
         raise Fail(f"sha256 on the server {got!r}, sent {want!r}")
-    return f"100 MiB through tcp:3390 -> {SERVER}:3389 in {took:.1f} s " \
-           f"({L.mib_per_s(BULK, took):.0f} MiB/s), sha256 matches"
+    return f"{size // L.MiB} MiB through tcp:3390 -> {SERVER}:3389 on {STATE['links']} in " \
+           f"{took:.1f} s ({L.mib_per_s(size, took):.0f} MiB/s), sha256 matches"
 
 
 def check_ssh_server_sees_client():
@@ -388,30 +389,24 @@ def start_tap_gateway():
                     "--inside", f"tl0,{IN}/24,{SERVER}/24", "--gateway", OUT_HOST,
                     "--netns-outside", NS["w"], "--netns-inside", NS["l"],
                     "--forward", f"tcp:3390={SERVER}:3389", "--conntrack-max", "64",
-                    "--impair", "loss=1%,seed=14"], label="nat-tap")
+                    "--impair", "loss=0.1%,seed=14"], label="nat-tap")
     L.wait_until(lambda: "ready" in nat.stdout_lines() or not nat.running(), 5)
     if "ready" not in nat.stdout_lines():
         raise Fail(f"synack nat --tap did not print ready: {L.status(nat.poll())}{nat.tail(3)}")
     STATE["nat"] = nat
+    STATE["links"] = "TAP"
     netns("l", "ip", "addr", "add", f"{LAPTOP}/32", "dev", "tl0")
     netns("l", "ip", "route", "add", "default", "via", IN, "src", SERVER)
     if not L.wait_until(lambda: listening("l", SERVER, 3389), 5):
         raise Fail("sshd no longer listens")   # it listens on an address that came back
-    return "ready; TAP links tw0, tl0, --gateway 203.0.113.1, --conntrack-max 64, 1 % loss"
+    return "ready; TAP links tw0, tl0, --gateway 203.0.113.1, --conntrack-max 64, 0.1 % loss"
 
 
 def check_tap_traffic():
     got = curl("l", f"http://{CLIENT}:8080/blob")
     if got != STATE["blob"]:
         raise Fail("masquerade over TAP: the file came back different")
-    path = L.ENV.path("bulk-tap")
-    want = L.random_file(path, 10 * L.MiB, seed=3391)
-    with open(path, "rb") as f:
-        r = subprocess.run(ssh_argv("sha256sum"), stdin=f, stdout=subprocess.PIPE,
-                           stderr=subprocess.PIPE, timeout=120)
-    if r.returncode != 0 or not r.stdout.decode().startswith(want):
-        raise Fail(f"ssh over TAP: {L.status(r.returncode)} {r.stderr.decode()[-200:]!r}")
-    return "curl through masquerade and 10 MiB over ssh through tcp:3390, intact, at 1 % loss"
+    return "4 MiB with curl through masquerade, intact, at 0.1 % loss"
 
 
 def check_conntrack_max():
@@ -433,8 +428,8 @@ def check_conntrack_max():
     flows = re.search(r"flows (\d+)/(\d+)", STATE["last_table"])
     if not flows or int(flows.group(1)) > 64 or len(rows) > 64:
         raise Fail(f"table beyond 64: {flows and flows.group(0)}, {len(rows)} rows")
-    # 1 % of the SYNs are lost on the impaired link before reaching the NAT.
-    if not full or int(full.group(1)) < 2000 - 64 - 100:
+    # A few SYNs are lost on the impaired link before reaching the NAT.
+    if not full or int(full.group(1)) < 2000 - 64 - 40:
         raise Fail(f"table-full drops: {full and full.group(0)!r} after {sent} SYNs")
     conn.stdin.write(b"go\n")
     conn.stdin.flush()
@@ -474,7 +469,9 @@ def check_pcap(path, kernel_addrs):
 
 
 CHECKS = [
-    ("ssh-100mib-through-port-forward", check_ssh_bulk),
+    # 10 MiB here, 100 MiB on the TAP links below: the captures of this
+    # first gateway stay small enough for tshark on a loaded machine.
+    ("ssh-10mib-through-port-forward", lambda: check_ssh_bulk(10 * L.MiB)),
     ("dnat-server-sees-client", check_ssh_server_sees_client),
     ("masquerade-curl", check_masquerade_curl),
     ("masquerade-ping", check_masquerade_ping),
@@ -485,10 +482,12 @@ CHECKS = [
     ("nat-pmp-natpmpc", check_natpmp),
     ("sigterm-exit-0", check_sigterm),
     ("tap-gateway-ready", start_tap_gateway),
-    ("tap-masquerade-and-forward", check_tap_traffic),
+    ("tap-ssh-100mib-through-port-forward", check_ssh_bulk),
+    ("tap-masquerade", check_tap_traffic),
     ("conntrack-max-under-syn-flood", check_conntrack_max),
     ("tap-sigterm-exit-0", check_sigterm),
-    # The kernels' frames may carry TCP checksum 0xFFFF (see interop_lib.check_pcap).
+    # The first gateway's captures. The kernels' frames may carry TCP checksum
+    # 0xFFFF (see interop_lib.check_pcap).
     ("pcap-outside", lambda: check_pcap(STATE["pcap_out"], [CLIENT])),
     ("pcap-inside", lambda: check_pcap(STATE["pcap_in"], [SERVER, LAPTOP])),
 ]
