@@ -72,6 +72,9 @@ bench: deps
 	@# nginx on Linux over veth, one pinned core each (root only).
 	@if [ "$$(id -u)" -eq 0 ]; then bench/http_tun.py $(BENCH_BUILD)/synack; \
 	  else echo "bench: HTTP over TUN skipped (needs root)"; fi
+	@# NAT forwarding: synack nat beside Linux nftables masquerade/DNAT (root only).
+	@if [ "$$(id -u)" -eq 0 ]; then bench/nat_bench.py $(BENCH_BUILD)/synack; \
+	  else echo "bench: NAT forwarding skipped (needs root)"; fi
 
 format:
 	git ls-files '*.cpp' '*.hpp' | xargs clang-format -i

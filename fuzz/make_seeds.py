@@ -445,6 +445,62 @@ def seeds_ddns_answer():
     }
 
 
+# fuzz_nat_pmp: records [client][length][datagram]; client low 3 bits pick
+# 10.0.1.1+n (7: an outsider), bit 3 another port, top 4 bits seconds passing.
+def pmp_rec(client, body):
+    return bytes([client, len(body)]) + body
+
+
+def seeds_nat_pmp():
+    addr = b"\0\0"
+    def mapreq(op, internal, suggested, life):
+        return struct.pack("!BBHHHI", 0, op, 0, internal, suggested, life)
+    return {
+        "external-address": pmp_rec(0x01, addr),
+        "map-udp-tcp": pmp_rec(0x01, mapreq(1, 5000, 5000, 3600)) +
+                       pmp_rec(0x02, mapreq(2, 22, 2222, 60)) +
+                       pmp_rec(0x12, mapreq(2, 22, 2222, 60)),
+        "map-collide-delete": pmp_rec(0x01, mapreq(1, 6000, 7000, 10)) +
+                              pmp_rec(0x03, mapreq(1, 6000, 7000, 10)) +
+                              pmp_rec(0xf1, mapreq(1, 6000, 0, 0)) +
+                              pmp_rec(0x03, mapreq(1, 0, 0, 0)),
+        "errors": pmp_rec(0x01, b"\x01\x00") + pmp_rec(0x01, b"\x00\x03\x00\x00") +
+                  pmp_rec(0x01, b"\x00\x81" + b"\0" * 14) + pmp_rec(0x01, b"\x00\x01\x00") +
+                  pmp_rec(0x07, addr) + pmp_rec(0x00, addr),
+        "lease-expiry": pmp_rec(0x01, mapreq(1, 5000, 5000, 5)) + pmp_rec(0xf1, addr),
+    }
+
+
+# fuzz_nat_translate: records [flags][length / 4][packet]; flags bit 0 from
+# outside, bit 1 fix the header, bits 2-3 known addresses, top 4 bits seconds.
+def nat_rec(flags, pkt):
+    pkt = pkt + b"\0" * (-len(pkt) % 4)
+    return bytes([flags, len(pkt) // 4]) + pkt
+
+
+def seeds_nat_translate():
+    inside, out, remote = bytes([10, 0, 1, 201]), bytes([203, 0, 113, 2]), bytes([198, 51, 100, 7])
+    def t(src, dst, sport, dport, flags, seq=1, ack=0):
+        return ipv4(tcp(sport, dport, seq, ack, flags, src=src, dst=dst), 6, src, dst)
+    def u(src, dst, sport, dport, body=b"q"):
+        return ipv4(udp(sport, dport, body, src=src, dst=dst), 17, src, dst)
+    syn = t(inside, remote, 40000, 80, SYN, 100)
+    return {
+        "tcp-life": nat_rec(0, syn) + nat_rec(1, t(remote, out, 80, 40000, SYN | ACK, 500, 101)) +
+                    nat_rec(0, t(inside, remote, 40000, 80, ACK | FIN, 101, 501)) +
+                    nat_rec(1, t(remote, out, 80, 40000, ACK | FIN, 501, 102)) +
+                    nat_rec(0x10, t(inside, remote, 40000, 80, ACK, 102, 502)),
+        "forward-hairpin": nat_rec(1, t(remote, out, 5000, 3390, SYN)) +
+                           nat_rec(0, t(bytes([10, 0, 1, 50]), out, 5555, 3390, SYN)) +
+                           nat_rec(1, u(remote, out, 9, 6005)),
+        "icmp-error": nat_rec(0, u(inside, remote, 5000, 53)) +
+                      nat_rec(1, ipv4(icmp(3, 3, data=u(out, remote, 5000, 53)[:28]), 1, remote,
+                                      out)),
+        "echo": nat_rec(0, ipv4(echo(8, 7, 1, b"abcd"), 1, inside, remote)) +
+                nat_rec(1, ipv4(echo(0, 7, 1, b"abcd"), 1, remote, out)),
+    }
+
+
 TARGETS = {
     "fuzz_dns_response": seeds_dns_response,
     "fuzz_dhcp_message": seeds_dhcp_message,
@@ -459,6 +515,8 @@ TARGETS = {
     "fuzz_tcp_options": seeds_tcp_options,
     "fuzz_at_command": seeds_at_command,
     "fuzz_http_request": seeds_http_request,
+    "fuzz_nat_pmp": seeds_nat_pmp,
+    "fuzz_nat_translate": seeds_nat_translate,
 }
 
 

@@ -12,6 +12,7 @@
 #include "demo_command.hpp"
 #include "fetch_command.hpp"
 #include "flood_command.hpp"
+#include "nat_command.hpp"
 #include "relay_command.hpp"
 #include "resolve_command.hpp"
 #include "serve_command.hpp"
@@ -88,6 +89,8 @@ int main(int argc, char** argv) {
   CLI::App* resolve = synack::tools::add_resolve_command(app, resolve_args);
   synack::tools::FetchArgs fetch_args;
   CLI::App* fetch = synack::tools::add_fetch_command(app, fetch_args);
+  synack::tools::NatArgs nat_args;
+  CLI::App* nat = synack::tools::add_nat_command(app, nat_args);
 
   // CLI11 takes `--flag=true` (and, before add_strict_flag, `--nodelay=3`):
   // a flag given any value is a bad argument.
@@ -111,5 +114,6 @@ int main(int argc, char** argv) {
   if (udp_send->parsed()) return synack::tools::run_udp_send_command(udp_send_args);
   if (resolve->parsed()) return synack::tools::run_resolve_command(resolve_args);
   if (fetch->parsed()) return synack::tools::run_fetch_command(fetch_args);
+  if (nat->parsed()) return synack::tools::run_nat_command(nat_args);
   return 2;
 }

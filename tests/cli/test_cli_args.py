@@ -341,6 +341,41 @@ bad("fetch --svg and --pcap the same file", FETCH + ["--svg", "w", "--pcap", "w"
 for opt in ["--tun", "--addr"]:
     bad(f"fetch without {opt}", without(FETCH, opt))
 
+# nat (issue 14): links, port forwards, the conntrack limit, namespaces.
+NAT = ["nat", "--outside", "skcli10,203.0.113.2/24,203.0.113.1/24", "--inside",
+       "skcli11,10.0.1.1/24,10.0.1.201/24", "--forward", "tcp:3390=10.0.1.201:3389"]
+for opt in ["--outside", "--inside"]:
+    bad(f"nat without {opt}", without(NAT, opt))
+    for v in ["skcli10", "skcli10,10.0.0.1", "skcli10,300.1.1.1/24", "x" * 16 + ",10.9.0.1/24",
+              "skcli10,10.9.0.1/24,10.9.0.1/24", "skcli10,10.9.0.1/24,10.8.0.1/24",
+              "skcli10,10.9.0.1/24,10.9.0.2/24,x", ",10.9.0.1/24", "skcli10,127.0.0.1/8",
+              "skcli10,10.9.0.1/33", ""]:
+        bad(f"nat {opt} {v!r}", with_opt(NAT, opt, v))
+bad("nat --outside and --inside overlap", with_opt(NAT, "--outside", "skcli10,10.0.0.1/16"))
+bad("nat --outside and --inside on one interface", with_opt(NAT, "--outside",
+                                                              "skcli11,203.0.113.2/24"))
+for v in ["tcp:3390", "icmp:1=10.0.1.2:3", "tcp:0=10.0.1.2:3", "tcp:70000=10.0.1.2:3",
+          "tcp:5-4=10.0.1.2:3", "tcp:1=192.0.2.1:1", "tcp:1=10.0.1.1:1", "tcp:1=10.0.1.2:0",
+          "tcp:100-200=10.0.1.2:65500", "tcp:1=10.0.1.2", "tcp:+1=10.0.1.2:1", "tcp:1=x:1", ""]:
+    bad(f"nat --forward {v!r}", with_opt(NAT, "--forward", v))
+bad("nat --forward overlapping an earlier one", NAT + ["--forward", "tcp:3000-3390=10.0.1.9:1"])
+bad("nat --forward, a bad one after a good one", NAT + ["--forward", "udp:1=10.0.1.2"])
+for v in NOT_NUMBERS + ["0", "10000001"]:
+    bad(f"nat --conntrack-max {v!r}", with_opt(NAT, "--conntrack-max", v))
+for v in ["x", "203.0.113.2", "192.0.2.1", "203.0.113.0/24", ""]:
+    bad(f"nat --gateway {v!r}", with_opt(NAT, "--gateway", v))
+for opt in ["--netns-outside", "--netns-inside"]:
+    for v in ["no-such-namespace-synack", "a/b", ".."]:
+        bad(f"nat {opt} {v!r}", with_opt(NAT, opt, v))
+for opt in ["--pcap-outside", "--pcap-inside"]:
+    for v in OUT_PATHS:
+        bad(f"nat {opt} {v!r}", with_opt(NAT, opt, v))
+bad("nat, both captures to one file", NAT + ["--pcap-outside", "w", "--pcap-inside", "w"])
+bad("nat --impair bad", with_opt(NAT, "--impair", "loss=nan"))
+for flag in ["--tap=1", "--nat-pmp=yes"]:
+    bad(f"nat {flag}", NAT + [flag])
+bad("nat stray argument", NAT + ["stray"])
+
 
 # --- good arguments -------------------------------------------------------------
 
@@ -371,6 +406,7 @@ GOOD = [  # (name, argv, files that must exist afterwards, text stdout must hold
     ("resolve --help", ["resolve", "--help"], [], "--dns"),
     ("udp-send --help", ["udp-send", "--help"], [], "--wait-ms"),
     ("fetch --help names --max-per-host", ["fetch", "--help"], [], "--max-per-host"),
+    ("nat --help names --conntrack-max", ["nat", "--help"], [], "--conntrack-max"),
 ]
 
 # Good arguments that get as far as creating the device: run without
@@ -404,6 +440,10 @@ REACH_DEVICE = [
     ("fetch, every option good", FETCH + ["https://10.99.9.1:8443/a?b#c", "--max-per-host", "256",
                                           "--http2", "--page", "--insecure", "--svg", "sub/w.svg"]),
     ("fetch --http1.0 --max-per-host 1", FETCH + ["--http1.0", "--max-per-host", "1"]),
+    ("nat, every option good", NAT + [
+        "--forward", "udp:6000-6009=10.0.1.5:7000", "--gateway", "203.0.113.1",
+        "--conntrack-max", "10000000", "--nat-pmp", "--impair", "loss=1%,seed=3"]),
+    ("nat --tap, no forward", without(NAT, "--forward") + ["--tap", "--conntrack-max", "1"]),
 ]
 
 

@@ -1,0 +1,66 @@
+#pragma once
+// Following one TCP connection through a NAT (RFC 7857 §2.2, after RFC 6146
+// §3.5.2.2), with Linux conntrack's state names: SYN seen one way, then the
+// other, established, a FIN each way and its ACK, RST. Each state has an
+// idle timeout no shorter than RFC 5382 REQ-5 allows: 2 h 4 min once
+// established, 4 min while opening or closing ("transitory"), and after a
+// RST 4 min more (RFC 7857 §2.2), so a late segment still finds its mapping.
+#include <cstdint>
+
+#include "core/time.hpp"
+
+namespace synack::nat {
+
+// Which way a packet travels relative to the flow: Original is the
+// initiator's direction, Reply the responder's.
+enum class Direction : std::uint8_t { Original = 0, Reply = 1 };
+
+inline Direction opposite(Direction d) {
+  return d == Direction::Original ? Direction::Reply : Direction::Original;
+}
+
+enum class TcpTrackState : std::uint8_t {
+  SynSent,      // SYN seen from the initiator
+  SynRecv,      // SYN+ACK seen back
+  Established,  // the initiator ACKed the SYN+ACK
+  FinWait,      // one FIN seen, not yet ACKed
+  CloseWait,    // one FIN seen and ACKed; the other side still open
+  LastAck,      // both FINs seen, the last not yet ACKed
+  TimeWait,     // both FINs seen and ACKed
+  Close,        // a RST was seen
+};
+
+// Linux's names: SYN_SENT, SYN_RECV, ESTABLISHED, FIN_WAIT, CLOSE_WAIT,
+// LAST_ACK, TIME_WAIT, CLOSE.
+const char* to_string(TcpTrackState s);
+
+struct TcpTimeouts {
+  Duration established = std::chrono::seconds(2 * 3600 + 4 * 60);  // REQ-5: >= 2 h 4 min
+  Duration transitory = std::chrono::minutes(4);                   // REQ-5: >= 4 min
+  Duration time_wait = std::chrono::minutes(4);                    // 2 MSL
+  Duration after_rst = std::chrono::minutes(4);                    // RFC 7857 §2.2
+  Duration timeout(TcpTrackState s) const;
+};
+
+class TcpConntrack {
+ public:
+  // A flow starts with the initiator's SYN.
+  TcpConntrack() = default;
+  TcpTrackState state() const { return state_; }
+  bool seen_reply() const { return seen_reply_; }
+  // Follows one segment; returns the new state.
+  TcpTrackState on_segment(Direction dir, std::uint8_t flags, std::uint32_t seq, std::uint32_t ack,
+                           std::uint32_t seg_len);
+
+ private:
+  TcpTrackState derive_closing() const;
+
+  TcpTrackState state_ = TcpTrackState::SynSent;
+  bool seen_reply_ = false;
+  bool was_established_ = false;
+  bool fin_[2] = {false, false};
+  bool fin_acked_[2] = {false, false};
+  std::uint32_t fin_end_[2] = {0, 0};  // sequence number just after each FIN
+};
+
+}  // namespace synack::nat

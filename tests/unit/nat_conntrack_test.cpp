@@ -1,0 +1,204 @@
+// Connection tracking on the virtual clock: TCP states with Linux's names,
+// the exact RFC 5382 REQ-5 / RFC 7857 timeouts, mappings freed with their
+// last flow, the table limit under a SYN flood, and NAT-PMP leases.
+#include <gtest/gtest.h>
+
+#include "apps/nat/nat_engine.hpp"
+#include "apps/nat/port_forward.hpp"
+#include "apps/nat/tcp_conntrack.hpp"
+#include "nat_test_packets.hpp"
+
+namespace synack::nat {
+namespace {
+
+using namespace synack::nat::testing;
+using Action = Translation::Action;
+using namespace std::chrono_literals;
+
+const Ipv4Address kOut(203, 0, 113, 2);
+const Ipv4Address kServer(10, 0, 1, 201);
+const Ipv4Address kRemote(198, 51, 100, 7);
+constexpr std::uint8_t kSyn = 0x02, kAck = 0x10, kFin = 0x01, kRst = 0x04;
+const Instant t0 = instant_from_us(5'000'000);
+
+NatConfig config(std::size_t max = 65536) {
+  NatConfig c;
+  c.outside = {kOut, 24};
+  c.inside = {Ipv4Address(10, 0, 1, 1), 24};
+  std::string err;
+  c.forwards.push_back(*PortForward::parse("tcp:3390=10.0.1.201:3389", &err));
+  c.conntrack_max = max;
+  return c;
+}
+
+const char* state_of(const NatEngine& nat) {
+  const char* s = "none";
+  nat.conntrack().for_each([&](const ConntrackEntry& e) { s = e.state_name(); });
+  return s;
+}
+
+Instant expiry_of(const NatEngine& nat) {
+  Instant t = kNever;
+  nat.conntrack().for_each([&](const ConntrackEntry& e) { t = e.expires; });
+  return t;
+}
+
+void send(NatEngine& nat, Instant now, Side from, const Bytes& p) {
+  Translation t = nat.translate(now, from, p);
+  ASSERT_EQ(t.action, Action::Forward) << to_string(t.reason);
+}
+
+// An inside client's connection to kRemote:80 through the NAT, established.
+void establish(NatEngine& nat, Instant now) {
+  send(nat, now, Side::Inside, tcp_packet(kServer, 40000, kRemote, 80, kSyn, 100));
+  EXPECT_STREQ(state_of(nat), "SYN_SENT");
+  EXPECT_EQ(expiry_of(nat), now + 240s);  // transitory: at least 4 min
+  send(nat, now, Side::Outside, tcp_packet(kRemote, 80, kOut, 40000, kSyn | kAck, 500, 101));
+  EXPECT_STREQ(state_of(nat), "SYN_RECV");
+  send(nat, now, Side::Inside, tcp_packet(kServer, 40000, kRemote, 80, kAck, 101, 501));
+  EXPECT_STREQ(state_of(nat), "ESTABLISHED");
+  EXPECT_EQ(expiry_of(nat), now + 2h + 4min);  // RFC 5382 REQ-5
+}
+
+TEST(NatConntrack, FourWayCloseEndsInTimeWaitForFourMinutes) {
+  NatEngine nat(config());
+  establish(nat, t0);
+  Instant t = t0 + 10s;
+  send(nat, t, Side::Inside, tcp_packet(kServer, 40000, kRemote, 80, kFin | kAck, 101, 501));
+  EXPECT_STREQ(state_of(nat), "FIN_WAIT");
+  send(nat, t, Side::Outside, tcp_packet(kRemote, 80, kOut, 40000, kAck, 501, 102));
+  EXPECT_STREQ(state_of(nat), "CLOSE_WAIT");
+  send(nat, t, Side::Outside, tcp_packet(kRemote, 80, kOut, 40000, kFin | kAck, 501, 102));
+  EXPECT_STREQ(state_of(nat), "LAST_ACK");
+  send(nat, t, Side::Inside, tcp_packet(kServer, 40000, kRemote, 80, kAck, 102, 502));
+  EXPECT_STREQ(state_of(nat), "TIME_WAIT");
+  EXPECT_EQ(expiry_of(nat), t + 240s);
+  EXPECT_LE(nat.poll_at(), t + 240s);  // never later than due
+  nat.expire(t + 240s - 1us);
+  EXPECT_EQ(nat.conntrack().size(), 1u);
+  nat.expire(t + 240s);
+  EXPECT_EQ(nat.conntrack().size(), 0u);
+  // The mapping went with its last flow: the port is free again.
+  EXPECT_EQ(nat.mappings().size(), 0u);
+  EXPECT_FALSE(nat.ports().in_use(Protocol::Tcp, 40000));
+  EXPECT_EQ(nat.counters().flows_expired, 1u);
+}
+
+TEST(NatConntrack, RstKeepsTheEntryFourMoreMinutes) {
+  NatEngine nat(config());
+  establish(nat, t0);
+  send(nat, t0 + 1s, Side::Outside, tcp_packet(kRemote, 80, kOut, 40000, kRst, 501));
+  EXPECT_STREQ(state_of(nat), "CLOSE");
+  nat.expire(t0 + 1s + 240s - 1us);
+  EXPECT_EQ(nat.conntrack().size(), 1u);
+  nat.expire(t0 + 1s + 240s);
+  EXPECT_EQ(nat.conntrack().size(), 0u);
+}
+
+TEST(NatConntrack, EstablishedOutlivesFiveMinutesIdleAndEndsAfterTwoHoursFour) {
+  NatEngine nat(config());
+  establish(nat, t0);
+  nat.expire(t0 + 5min);
+  EXPECT_STREQ(state_of(nat), "ESTABLISHED");
+  // Still translated after the idle time.
+  send(nat, t0 + 1h, Side::Outside, tcp_packet(kRemote, 80, kOut, 40000, kAck, 501, 101));
+  nat.expire(t0 + 1h + 2h + 4min - 1us);
+  EXPECT_EQ(nat.conntrack().size(), 1u);
+  nat.expire(t0 + 1h + 2h + 4min);
+  EXPECT_EQ(nat.conntrack().size(), 0u);
+}
+
+TEST(NatConntrack, UdpAndIcmpTimeouts) {
+  NatEngine nat(config());
+  send(nat, t0, Side::Inside, udp_packet(kServer, 5000, kRemote, 53));
+  EXPECT_STREQ(state_of(nat), "UNREPLIED");
+  send(nat, t0, Side::Outside, udp_packet(kRemote, 53, kOut, 5000));
+  EXPECT_STREQ(state_of(nat), "ASSURED");
+  EXPECT_EQ(expiry_of(nat), t0 + 5min);  // RFC 4787 REQ-5
+  nat.expire(t0 + 5min);
+  EXPECT_EQ(nat.conntrack().size(), 0u);
+  send(nat, t0, Side::Inside, echo_packet(kServer, kRemote, true, 9, 1));
+  EXPECT_EQ(expiry_of(nat), t0 + 60s);  // RFC 5508 REQ-1
+}
+
+TEST(NatConntrack, SynFloodCannotGrowTheTablePastItsLimit) {
+  NatEngine nat(config(100));
+  establish(nat, t0);
+  // 10,000 spoofed SYNs at the forwarded port.
+  std::uint32_t refused = 0;
+  for (std::uint32_t i = 0; i < 10000; ++i) {
+    Ipv4Address src(0xc6000000u + i * 7919u);
+    Translation t = nat.translate(
+        t0 + 1s, Side::Outside, tcp_packet(src, std::uint16_t(1024 + i % 60000), kOut, 3390, kSyn));
+    if (t.action == Action::Drop) {
+      EXPECT_EQ(t.reason, DropReason::TableFull);
+      ++refused;
+    }
+    ASSERT_LE(nat.conntrack().size(), 100u);
+  }
+  EXPECT_EQ(nat.conntrack().size(), 100u);
+  EXPECT_EQ(refused, 10000u - 99u);
+  EXPECT_EQ(nat.counters().dropped[static_cast<int>(DropReason::TableFull)], refused);
+  // The established connection carries on.
+  send(nat, t0 + 2s, Side::Outside, tcp_packet(kRemote, 80, kOut, 40000, kAck, 501, 101));
+  send(nat, t0 + 2s, Side::Inside, tcp_packet(kServer, 40000, kRemote, 80, kAck, 101, 501));
+  // The half-open flood entries leave after the transitory timeout.
+  nat.expire(t0 + 1s + 240s);
+  EXPECT_EQ(nat.conntrack().size(), 1u);
+}
+
+TEST(NatConntrack, NatPmpLeaseOpensAPortUntilItEnds) {
+  NatEngine nat(config());
+  PmpMapResult r = nat.pmp_map(t0, Protocol::Udp, {kServer, 7777}, 7777, 60);
+  EXPECT_EQ(r.code, PmpMapResult::Code::Success);
+  EXPECT_EQ(r.external_port, 7777);
+  EXPECT_EQ(r.lifetime, 60u);
+  send(nat, t0 + 1s, Side::Outside, udp_packet(kRemote, 9, kOut, 7777));
+  // A second request for a taken suggestion gets another port.
+  PmpMapResult r2 = nat.pmp_map(t0, Protocol::Udp, {Ipv4Address(10, 0, 1, 7), 1}, 7777, 60);
+  EXPECT_NE(r2.external_port, 7777);
+  // The lease ends; the flow it let in still lives (and keeps the mapping).
+  nat.expire(t0 + 60s);
+  EXPECT_EQ(nat.translate(t0 + 61s, Side::Outside,
+                          udp_packet(Ipv4Address(198, 51, 100, 99), 9, kOut, 7777))
+                .action,
+            Action::Drop);
+  nat.expire(t0 + 1s + 5min);
+  EXPECT_EQ(nat.mappings().size(), 0u);
+  // Lifetime 0 deletes.
+  nat.pmp_map(t0 + 10min, Protocol::Tcp, {kServer, 22}, 2222, 3600);
+  EXPECT_EQ(nat.mappings().size(), 1u);
+  nat.pmp_map(t0 + 10min, Protocol::Tcp, {kServer, 0}, 0, 0);
+  EXPECT_EQ(nat.mappings().size(), 0u);
+}
+
+TEST(TcpConntrack, SimultaneousCloseAndReopen) {
+  TcpConntrack c;
+  c.on_segment(Direction::Reply, kSyn | kAck, 500, 101, 1);
+  c.on_segment(Direction::Original, kAck, 101, 501, 0);
+  ASSERT_EQ(c.state(), TcpTrackState::Established);
+  c.on_segment(Direction::Original, kFin | kAck, 101, 501, 1);
+  c.on_segment(Direction::Reply, kFin | kAck, 501, 101, 1);  // crosses: ACKs nothing new
+  EXPECT_EQ(c.state(), TcpTrackState::LastAck);
+  c.on_segment(Direction::Original, kAck, 102, 502, 0);
+  EXPECT_EQ(c.state(), TcpTrackState::LastAck);
+  c.on_segment(Direction::Reply, kAck, 502, 102, 0);
+  EXPECT_EQ(c.state(), TcpTrackState::TimeWait);
+  c.on_segment(Direction::Original, kSyn, 9000, 0, 1);
+  EXPECT_EQ(c.state(), TcpTrackState::SynSent);
+}
+
+TEST(PortForward, ParsesRulesAndRefusesBadOnes) {
+  std::string err;
+  auto f = PortForward::parse("udp:6000-6009=10.0.1.5:7000", &err);
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->to_string(), "udp:6000-6009=10.0.1.5:7000");
+  EXPECT_EQ(f->target(6009).port, 7009);
+  for (const char* bad : {"tcp:0=10.0.1.5:1", "sctp:1=10.0.1.5:1", "tcp:5-4=10.0.1.5:1",
+                          "tcp:1=10.0.1.5", "tcp:1=10.0.1:1", "tcp:65535=1.2.3.4:0",
+                          "tcp:100-200=10.0.1.5:65500", "tcp:+1=10.0.1.5:1", "", "tcp:1"})
+    EXPECT_FALSE(PortForward::parse(bad, &err)) << bad;
+}
+
+}  // namespace
+}  // namespace synack::nat

@@ -1,0 +1,87 @@
+// NAT-PMP (RFC 6886) requests and responses on exact bytes.
+#include <gtest/gtest.h>
+
+#include "apps/nat/nat_pmp_server.hpp"
+#include "nat_test_packets.hpp"
+
+namespace synack::nat {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::Bytes;
+
+const wire::Ipv4Address kOut(203, 0, 113, 2);
+const wire::Ipv4Address kHost(10, 0, 1, 201);
+const Instant t0 = instant_from_us(1'000'000);
+
+NatConfig config() {
+  NatConfig c;
+  c.outside = {kOut, 24};
+  c.inside = {wire::Ipv4Address(10, 0, 1, 1), 24};
+  return c;
+}
+
+TEST(NatPmp, ExternalAddressAndEpoch) {
+  NatEngine nat(config());
+  NatPmpServer pmp(nat, t0);
+  Bytes r = pmp.on_request(t0 + 7s, {kHost, 40000}, Bytes{0, 0});
+  EXPECT_EQ(r, (Bytes{0, 128, 0, 0, 0, 0, 0, 7, 203, 0, 113, 2}));
+}
+
+TEST(NatPmp, MapsAPortForItsLifetime) {
+  NatEngine nat(config());
+  NatPmpServer pmp(nat, t0);
+  // Map UDP internal 5000, suggesting 6000, for 7200 s.
+  Bytes req{0, 1, 0, 0, 0x13, 0x88, 0x17, 0x70, 0, 0, 0x1c, 0x20};
+  Bytes r = pmp.on_request(t0, {kHost, 40000}, req);
+  EXPECT_EQ(r, (Bytes{0, 129, 0, 0, 0, 0, 0, 0, 0x13, 0x88, 0x17, 0x70, 0, 0, 0x1c, 0x20}));
+  // Inbound to 6000 now reaches 10.0.1.201:5000.
+  Translation t =
+      nat.translate(t0 + 1s, Side::Outside,
+                    testing::udp_packet(wire::Ipv4Address(198, 51, 100, 7), 9, kOut, 6000));
+  ASSERT_EQ(t.action, Translation::Action::Forward);
+  EXPECT_EQ(t.to.dst, kHost);
+  EXPECT_EQ(t.to.dst_port, 5000);
+  // Asking again returns the same mapping (RFC 6886 §3.3).
+  EXPECT_EQ(pmp.on_request(t0 + 2s, {kHost, 40000}, req)[11], 0x70);
+  // Delete: lifetime 0; the response has external port 0.
+  Bytes del{0, 1, 0, 0, 0x13, 0x88, 0, 0, 0, 0, 0, 0};
+  EXPECT_EQ(pmp.on_request(t0 + 3s, {kHost, 40000}, del),
+            (Bytes{0, 129, 0, 0, 0, 0, 0, 3, 0x13, 0x88, 0, 0, 0, 0, 0, 0}));
+  EXPECT_EQ(pmp.counters().mapped, 2u);
+  EXPECT_EQ(pmp.counters().deleted, 1u);
+}
+
+TEST(NatPmp, ErrorsAndIgnoredDatagrams) {
+  NatEngine nat(config());
+  NatPmpServer pmp(nat, t0);
+  // Version 1: unsupported version, 8 bytes.
+  EXPECT_EQ(pmp.on_request(t0, {kHost, 1}, Bytes{1, 0}), (Bytes{0, 128, 0, 1, 0, 0, 0, 0}));
+  // Opcode 3: the request back with the top bit set and result 5.
+  EXPECT_EQ(pmp.on_request(t0, {kHost, 1}, Bytes{0, 3, 0, 0}), (Bytes{0, 131, 0, 5}));
+  // Responses, truncated map requests and outsiders: no answer.
+  EXPECT_TRUE(pmp.on_request(t0, {kHost, 1}, Bytes{0, 128}).empty());
+  EXPECT_TRUE(pmp.on_request(t0, {kHost, 1}, Bytes{0, 1, 0, 0}).empty());
+  EXPECT_TRUE(pmp.on_request(t0, {wire::Ipv4Address(8, 8, 8, 8), 1}, Bytes{0, 0}).empty());
+  EXPECT_TRUE(pmp.on_request(t0, {kHost, 1}, Bytes{}).empty());
+}
+
+TEST(NatPmp, AnnouncesTenTimesWithDoublingGaps) {
+  NatEngine nat(config());
+  NatPmpServer pmp(nat, t0);
+  std::vector<Instant> when;
+  for (Instant t = t0; t < t0 + 10min && when.size() < 20; t = pmp.poll_at()) {
+    if (t == kNever) break;
+    auto a = pmp.announcement(t);
+    ASSERT_TRUE(a);
+    EXPECT_EQ(a->size(), 12u);
+    when.push_back(t);
+  }
+  ASSERT_EQ(when.size(), 10u);
+  EXPECT_EQ(when[1] - when[0], 250ms);
+  EXPECT_EQ(when[2] - when[1], 500ms);
+  EXPECT_EQ(when[9] - when[8], 250ms * 256);
+}
+
+}  // namespace
+}  // namespace synack::nat

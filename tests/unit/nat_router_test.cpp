@@ -1,0 +1,150 @@
+// The router on two real Interfaces: forwarding through the packet hooks and
+// queue_packet(), TTL expiry and fragmentation needed answered with ICMP,
+// and the router's own address answering pings.
+#include <gtest/gtest.h>
+
+#include <deque>
+
+#include "apps/nat/nat_router.hpp"
+#include "nat_test_packets.hpp"
+#include "socket/stack.hpp"
+
+namespace synack::nat {
+namespace {
+
+using namespace synack::nat::testing;
+using wire::Ipv4Address;
+
+const Ipv4Address kOut(203, 0, 113, 2), kIn(10, 0, 1, 1);
+const Ipv4Address kServer(10, 0, 1, 201), kRemote(198, 51, 100, 7);
+const Instant t0 = instant_from_us(1'000'000);
+
+class FakeDevice final : public iface::Device {
+ public:
+  explicit FakeDevice(std::size_t mtu = 1500) : mtu_(mtu) {}
+  iface::DeviceCaps caps() const override { return {mtu_, iface::Medium::Ip}; }
+  std::optional<std::span<const std::uint8_t>> receive(Instant) override {
+    if (inbox.empty()) return std::nullopt;
+    current_ = std::move(inbox.front());
+    inbox.pop_front();
+    return current_;
+  }
+  void transmit(Instant, std::span<const std::uint8_t> f) override {
+    sent.emplace_back(f.begin(), f.end());
+  }
+  std::deque<Bytes> inbox;
+  std::vector<Bytes> sent;
+
+ private:
+  std::size_t mtu_;
+  Bytes current_;
+};
+
+struct Fixture {
+  explicit Fixture(std::size_t outside_mtu = 1500)
+      : out_dev(outside_mtu),
+        inside(cfg({kIn, 24}, 1500)),
+        outside(cfg({kOut, 24}, outside_mtu)),
+        router(nat_config(), inside.interface(), outside.interface()) {}
+  static iface::InterfaceConfig cfg(wire::Ipv4Cidr a, std::size_t mtu) {
+    iface::InterfaceConfig c;
+    c.address = a;
+    c.mtu = mtu;
+    return c;
+  }
+  static NatConfig nat_config() {
+    NatConfig c;
+    c.outside = {kOut, 24};
+    c.inside = {kIn, 24};
+    return c;
+  }
+  void poll(Instant now) {
+    for (int i = 0; i < 3; ++i) {
+      inside.poll(now, in_dev);
+      outside.poll(now, out_dev);
+    }
+  }
+  FakeDevice in_dev, out_dev;
+  socket::Stack inside, outside;
+  NatRouter router;
+};
+
+TEST(NatRouter, ForwardsBothWays) {
+  Fixture f;
+  f.in_dev.inbox.push_back(udp_packet(kServer, 5000, kRemote, 53));
+  f.poll(t0);
+  ASSERT_EQ(f.out_dev.sent.size(), 1u);
+  EXPECT_EQ(f.out_dev.sent[0], udp_packet(kOut, 5000, kRemote, 53, {}, 63));
+  f.out_dev.inbox.push_back(udp_packet(kRemote, 53, kOut, 5000));
+  f.poll(t0);
+  ASSERT_EQ(f.in_dev.sent.size(), 1u);
+  EXPECT_EQ(f.in_dev.sent[0], udp_packet(kRemote, 53, kServer, 5000, {}, 63));
+  EXPECT_EQ(f.router.counters().forwarded, 2u);
+}
+
+TEST(NatRouter, UnsolicitedSynGetsNoReset) {
+  Fixture f;
+  f.out_dev.inbox.push_back(tcp_packet(kRemote, 4000, kOut, 22, 0x02));
+  f.poll(t0);
+  EXPECT_TRUE(f.out_dev.sent.empty());  // the outside stack would have sent a RST
+  EXPECT_TRUE(f.in_dev.sent.empty());
+}
+
+TEST(NatRouter, TtlExpiryAnswersTimeExceeded) {
+  Fixture f;
+  Bytes p = udp_packet(kServer, 5000, kRemote, 33434, {}, 1);
+  f.in_dev.inbox.push_back(p);
+  f.poll(t0);
+  EXPECT_TRUE(f.out_dev.sent.empty());
+  ASSERT_EQ(f.in_dev.sent.size(), 1u);
+  // From the router's inside address, quoting the whole (small) packet;
+  // compared from the addresses on (the router's header has DF clear).
+  Bytes want = icmp_error(kIn, kServer, 11, 0, p, p.size());
+  const Bytes& got = f.in_dev.sent[0];
+  ASSERT_EQ(got.size(), want.size());
+  EXPECT_TRUE(std::equal(got.begin() + 12, got.end(), want.begin() + 12));
+  EXPECT_EQ(got[9], 1);
+  EXPECT_TRUE(checksums_valid(got));
+  EXPECT_EQ(f.router.counters().time_exceeded_sent, 1u);
+}
+
+TEST(NatRouter, TooBigWithDontFragmentAnswersFragmentationNeeded) {
+  Fixture f(576);
+  std::vector<std::uint8_t> big(1000, 7);
+  Bytes p = udp_packet(kServer, 5000, kRemote, 9, big);
+  f.in_dev.inbox.push_back(p);
+  f.poll(t0);
+  EXPECT_TRUE(f.out_dev.sent.empty());
+  ASSERT_EQ(f.in_dev.sent.size(), 1u);
+  const Bytes& e = f.in_dev.sent[0];
+  EXPECT_EQ(e[20], 3);                   // destination unreachable
+  EXPECT_EQ(e[21], 4);                   // fragmentation needed
+  EXPECT_EQ((e[26] << 8) | e[27], 576);  // next-hop MTU
+  EXPECT_EQ(e.size(), 576u);             // quote cut to 576 bytes (RFC 1812 §4.3.2.3)
+  EXPECT_TRUE(checksums_valid(e));
+  EXPECT_EQ(f.router.counters().frag_needed_sent, 1u);
+}
+
+TEST(NatRouter, TheRouterAnswersPingsOnBothAddresses) {
+  Fixture f;
+  f.in_dev.inbox.push_back(echo_packet(kServer, kIn, true, 1, 1));
+  f.out_dev.inbox.push_back(echo_packet(kRemote, kOut, true, 2, 1));
+  f.poll(t0);
+  ASSERT_EQ(f.in_dev.sent.size(), 1u);
+  ASSERT_EQ(f.out_dev.sent.size(), 1u);
+  EXPECT_EQ(f.in_dev.sent[0][20], 0);  // echo reply
+  EXPECT_EQ(f.out_dev.sent[0][20], 0);
+  // The outside address from inside: answered by the router.
+  f.in_dev.inbox.push_back(echo_packet(kServer, kOut, true, 3, 9));
+  f.poll(t0);
+  ASSERT_EQ(f.in_dev.sent.size(), 2u);
+  Bytes want = echo_packet(kOut, kServer, false, 3, 9);
+  const Bytes& got = f.in_dev.sent[1];
+  ASSERT_EQ(got.size(), want.size());
+  EXPECT_TRUE(std::equal(got.begin() + 12, got.end(), want.begin() + 12));
+  EXPECT_TRUE(checksums_valid(got));
+  EXPECT_EQ(f.router.counters().echo_replies, 1u);
+}
+
+}  // namespace
+}  // namespace synack::nat

@@ -1,0 +1,32 @@
+#pragma once
+// `synack nat`: a home router on two synack interfaces (TUN, or TAP with
+// --tap) — IPv4 forwarding, masquerade and port forwards (src/apps/nat), and
+// a NAT-PMP server on the inside with --nat-pmp.
+#include <string>
+#include <vector>
+
+namespace CLI {
+class App;
+}
+
+namespace synack::tools {
+
+struct NatArgs {
+  std::string outside;  // IF,CIDR[,HOSTCIDR]
+  std::string inside;   // IF,CIDR[,HOSTCIDR]
+  std::string gateway;
+  std::vector<std::string> forwards;
+  std::string conntrack_max;
+  bool nat_pmp = false;
+  bool tap = false;
+  std::string netns_outside;
+  std::string netns_inside;
+  std::string pcap_outside;
+  std::string pcap_inside;
+  std::string impair;
+};
+
+CLI::App* add_nat_command(CLI::App& app, NatArgs& args);
+int run_nat_command(const NatArgs& args);
+
+}  // namespace synack::tools
