@@ -218,6 +218,14 @@ def check_ssl_passthrough():
                 seen.append(got)
                 if word == b"hello":
                     tls.unwrap()
+                else:
+                    # Held open until AT+CIPCLOSE: a close here would start
+                    # another reconnect racing the test's AT+CIPCLOSE.
+                    try:
+                        while tls.recv(4096):
+                            pass
+                    except (ssl.SSLError, OSError):
+                        pass
                 tls.close()
         except Exception as e:  # noqa: BLE001 - reported below
             errors.append(e)

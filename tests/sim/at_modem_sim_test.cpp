@@ -143,3 +143,53 @@ TEST(AtModemSim, PassiveModeHoldsAtMost5760BytesAndFlowControlDoesTheRest) {
   EXPECT_TRUE(got == data);
   EXPECT_TRUE(closed);  // CLOSED came once the last byte was read, not before
 }
+
+// The module gives a connect to a silent address up after about 15 s (SYN
+// at 0, then 1, 2, 4 and 8 s), not after Linux's 127 s.
+TEST(AtModemSim, ConnectToASilentHostFailsAfter15Seconds) {
+  ModemOnSim m;
+  EXPECT_EQ(m.at("ATE0"), "ATE0\r\n\r\nOK\r\n");
+  EXPECT_EQ(m.at("AT+CWJAP=\"synack\",\"\""), "WIFI CONNECTED\r\nWIFI GOT IP\r\n\r\nOK\r\n");
+  Instant start = m.sim.now();
+  EXPECT_EQ(m.at("AT+CIPSTART=\"TCP\",\"10.0.0.3\",80", "CLOSED\r\n"), "\r\nERROR\r\nCLOSED\r\n");
+  Duration took = m.sim.now() - start;
+  EXPECT_GE(took, 15s);
+  EXPECT_LT(took, 16s);
+}
+
+// A peer that stops reading pushes back on the firmware: once the peer's
+// window and the module's 2,920-byte send buffer are full, `SEND OK` waits.
+TEST(AtModemSim, SendOkWaitsWhenThePeerStopsReading) {
+  ModemOnSim m;
+  tcp::TcpConfig small = m.server->tcp().config();
+  small.recv_buffer = 4096;
+  auto l = m.server->listen(80, small);
+  ASSERT_TRUE(l);
+  socket::TcpStream peer;  // accepted, never read
+  l->on_acceptable([&] {
+    if (auto s = l->accept()) peer = std::move(*s);
+  });
+  EXPECT_EQ(m.at("ATE0"), "ATE0\r\n\r\nOK\r\n");
+  EXPECT_EQ(m.at("AT+CWJAP=\"synack\",\"\""), "WIFI CONNECTED\r\nWIFI GOT IP\r\n\r\nOK\r\n");
+  EXPECT_EQ(m.at("AT+CIPSTART=\"TCP\",\"10.0.0.2\",80"), "CONNECT\r\n\r\nOK\r\n");
+  std::size_t accepted = 0;
+  bool stalled = false;
+  for (int i = 0; i < 20 && !stalled; ++i) {
+    EXPECT_EQ(m.at("AT+CIPSEND=2048", "\r\n>"), "\r\nOK\r\n\r\n>");
+    m.module->set_time(m.sim.now());
+    m.modem->receive(std::string(2048, 'z'), m.sim.now());
+    m.sim.run_until([&] { return m.out.find("SEND OK\r\n") != std::string::npos; },
+                    m.sim.now() + 5s);
+    if (m.out.find("SEND OK\r\n") == std::string::npos) {
+      stalled = true;
+      EXPECT_EQ(m.out, "\r\nRecv 2048 bytes\r\n");
+    } else {
+      EXPECT_EQ(m.out, "\r\nRecv 2048 bytes\r\n\r\nSEND OK\r\n");
+      accepted += 2048;
+    }
+    m.out.clear();
+  }
+  EXPECT_TRUE(stalled);
+  // The peer's 4,096-byte window plus the module's 2,920 bytes, in whole sends.
+  EXPECT_EQ(accepted, 3u * 2048);
+}

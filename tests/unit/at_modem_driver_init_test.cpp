@@ -190,5 +190,17 @@ TEST_F(AtModemTest, DinfoServerAndDomainFormats) {
   EXPECT_EQ(cmd("AT+CIPSERVER?"), "+CIPSERVER:1,333,\"TCP\"\r\n\r\nOK\r\n");
 }
 
+// Zephyr's static-IP start-up and WiFiEspAT's WiFi.config() set the
+// station's address: restating --addr (10.91.0.2/24) is accepted, a
+// different address or netmask is not.
+TEST_F(AtModemTest, CipstaSetRestatesTheStationAddressOnly) {
+  ASSERT_EQ(cmd("ATE0"), "ATE0\r\n\r\nOK\r\n");
+  EXPECT_EQ(cmd("AT+CIPSTA=\"10.91.0.2\""), "\r\nOK\r\n");
+  EXPECT_EQ(cmd("AT+CIPSTA=\"10.91.0.2\",\"10.91.0.1\",\"255.255.255.0\""), "\r\nOK\r\n");
+  EXPECT_EQ(cmd("AT+CIPSTA=\"10.91.0.9\""), "\r\nERROR\r\n");
+  EXPECT_EQ(cmd("AT+CIPSTA=\"10.91.0.2\",\"10.91.0.1\",\"255.255.0.0\""), "\r\nERROR\r\n");
+  EXPECT_EQ(cmd("AT+CIPSTA=\"10.91.0.2\",\"10.91.0.1\""), "\r\nERROR\r\n");
+}
+
 }  // namespace
 }  // namespace synack::test

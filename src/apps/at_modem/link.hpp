@@ -103,6 +103,10 @@ struct TcpOptions {
   // The receive buffer, and so the most the advertised window lets in:
   // 5,760 bytes on the ESP8266 (its lwIP TCP_WND).
   std::size_t receive_buffer = 5760;
+  // The send buffer: the ESP8266's lwIP has TCP_SND_BUF = 2 * TCP_MSS, so
+  // `SEND OK` waits once that much is unacknowledged and a peer that stops
+  // reading pushes back on the firmware, as on the module.
+  std::size_t send_buffer = 2 * 1460;
 };
 
 // AT+CIPSTART="SSL": TLS over a TCP link.

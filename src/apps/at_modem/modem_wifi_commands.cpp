@@ -196,6 +196,26 @@ bool Modem::wifi_command(const CommandLine& cmd) {
       line(fmt::format("+CIFSR:STAMAC,\"{}\"", station_mac(sta)));
     }
     ok();
+  } else if (n == "CIPSTA" && cmd.form == CommandForm::Set) {
+    // AT+CIPSTA="ip"[,"gateway","netmask"]: Zephyr's static-IP start-up and
+    // WiFiEspAT's WiFi.config() send it. The address is the TUN's (--addr):
+    // that address and its netmask are accepted, anything else refused.
+    std::size_t argc = cmd.args.size();
+    auto ip = cmd.string(0);
+    bool same = (argc == 1 || argc == 3) && ip && wire::Ipv4Address::parse(*ip) == sta;
+    if (same && argc == 3) {
+      auto gw = cmd.string(1);
+      auto mask = cmd.string(2);
+      same = gw && wire::Ipv4Address::parse(*gw) && mask &&
+             *mask == netmask_text(cfg_.station.prefix_len);
+    }
+    if (same) {
+      ok();
+    } else {
+      trace("at: AT+CIPSTA may only restate the station's address and netmask (--addr " +
+            cfg_.station.to_string() + ")");
+      error(kParamInvalid);
+    }
   } else if (n == "CIPSTA" || n == "CIPAP") {
     if (cmd.form != CommandForm::Query) {
       trace("at: the addresses come from --addr and --host-addr; " + n + " cannot change them");

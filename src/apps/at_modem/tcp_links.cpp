@@ -1,5 +1,7 @@
 #include "apps/at_modem/tcp_links.hpp"
 
+#include <algorithm>
+
 #include "apps/at_modem/udp_link.hpp"
 #include "socket/tcp_listener.hpp"
 #include "socket/tcp_stream.hpp"
@@ -118,9 +120,18 @@ TcpLinks::TcpLinks(socket::Stack& stack, const tcp::TcpConfig& cfg)
 
 TcpLinks::~TcpLinks() = default;
 
+namespace {
+constexpr int kSynRetries = 3;
+}  // namespace
+
 tcp::TcpConfig TcpLinks::config_for(const TcpOptions& opts) const {
   tcp::TcpConfig cfg = cfg_;
   cfg.recv_buffer = opts.receive_buffer;
+  cfg.send_buffer = opts.send_buffer;
+  // The module gives a connect up after about 15 s (SYN, then 1, 2, 4, 8 s),
+  // not Linux's 127 s: drivers time out long before that and would take the
+  // late ERROR for their next command. --syn-retries may lower it further.
+  cfg.syn_retries = std::min(cfg.syn_retries, kSynRetries);
   if (opts.keepalive_s > 0) {
     cfg.keepalive = true;
     cfg.keepalive_time = std::chrono::seconds(opts.keepalive_s);
