@@ -19,6 +19,7 @@ Only addresses inside the namespace are used (10.8x.y.0/24, given to the TUN
 devices synack creates itself with --tun/--host-addr).
 """
 import contextlib
+import errno
 import ctypes
 import ctypes.util
 import glob
@@ -512,7 +513,12 @@ class Sniffer:
                 raw, addr = self.sock.recvfrom(65536)
             except socket.timeout:
                 continue
-            except OSError:
+            except OSError as e:
+                # The device went away (a serve exiting): the socket reports
+                # ENETDOWN once, then still gives what it had queued, e.g.
+                # the RSTs sent just before the exit.
+                if e.errno == errno.ENETDOWN:
+                    continue
                 break
             seg = parse_tcp(raw, time.monotonic())
             if seg is not None:
