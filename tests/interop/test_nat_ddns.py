@@ -36,7 +36,9 @@ gone from the SIGUSR1 table), NAT-PMP announces again, DDNS updates once its
 dig returns exactly 10.9.7.60, and the client reaches the inside server again
 through NAME:3390. Last, the gateway is restarted with a key of the right
 name and a wrong secret: BIND refuses it, the log says `fatal failure
-(NOTAUTH, TSIG error BADSIG)`, and the port forward keeps working.
+(NOTAUTH, TSIG error BADSIG)`, and the port forward keeps working. And on
+TUN links with a fixed outside address (gw0,10.9.7.70/24): one update at
+start, dig returns it, the client reaches the server through the name.
 """
 import hashlib
 import os
@@ -381,6 +383,39 @@ def check_refused_key():
     return f"{line!r}; still forwarding: {detail}"
 
 
+def check_fixed_address_tun():
+    """A fixed outside address on TUN links (no DHCP there): the updater gets
+    it once, at start, and the name follows it."""
+    if STATE["nat"].running():
+        raise Fail("the previous gateway still runs")
+    fixed = "10.9.7.70"
+    nat = L.Synack(["nat", "--outside", f"gw0,{fixed}/24,{ISP_GW}/24",
+                    "--inside", f"gl0,{IN}/24,{SERVER}/24",
+                    "--netns-outside", NS["i"], "--netns-inside", NS["l"],
+                    "--forward", f"tcp:3390={SERVER}:3389",
+                    "--ddns", f"rfc2136:{BIND},example.test,{NAME},{STATE['key']}"],
+                   label="nat-tun-fixed")
+    STATE["nat"] = nat
+    L.wait_until(lambda: "ready" in nat.stdout_lines() or not nat.running(), 5)
+    if "ready" not in nat.stdout_lines():
+        raise Fail(f"no ready: {L.status(nat.poll())}{nat.tail(3)}")
+    netns("l", "ip", "route", "replace", "default", "via", IN)
+    good = f"ddns: {NAME}. A {fixed}: good (NOERROR)"
+    wait_line(nat, lambda x: x == good, 15, repr(good))
+    got = dig()
+    if got != [fixed]:
+        raise Fail(f"dig: {got}, expected exactly [{fixed}]")
+    detail = client_through_name(fixed)
+    time.sleep(2)
+    n = sum(1 for x in nat.stdout_lines() if x.startswith("ddns: updating"))
+    if n != 1:
+        raise Fail(f"{n} updates, expected one at start: {nat.stdout_lines()}")
+    nat.signal(signal.SIGTERM)
+    if nat.wait(10) != 0:
+        raise Fail(f"exit {L.status(nat.poll())} on SIGTERM")
+    return f"{good!r} once; dig {got}; {detail}"
+
+
 CHECKS = [
     ("ready-before-lease", check_ready_before_lease),
     ("lease-and-ddns-update", check_lease_and_ddns),
@@ -389,6 +424,7 @@ CHECKS = [
     ("ddns-follows-change", check_ddns_follows),
     ("client-via-name-second-address", check_client_second),
     ("refused-tsig-key-keeps-forwarding", check_refused_key),
+    ("fixed-address-tun-ddns-at-start", check_fixed_address_tun),
 ]
 
 if __name__ == "__main__":
