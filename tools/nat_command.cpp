@@ -218,19 +218,21 @@ CLI::App* add_nat_command(CLI::App& app, NatArgs& a) {
   add_text_option(cmd, "--impair", a.impair,
                   "impair both links, e.g. loss=2%,dup=1%,reorder=25%,delay=50ms,seed=7");
   add_text_option(cmd, "--ddns", a.ddns,
-                  "keep a dynamic DNS name at the outside address (at start and on every DHCP\n"
+                  "keep a dynamic DNS name at the outside address (at start and on every DHCP "
                   "change), sent from the outside link: rfc2136:SERVER,ZONE,NAME,KEYFILE (TSIG "
                   "key as tsig-keygen writes it) or dyndns2:URL,NAME,USER:PASSWORD (or @FILE "
-                  "with USER:PASSWORD on FILE's first line); one `ddns: ...` line per step");
+                  "with USER:PASSWORD on FILE's first line); one `ddns: ...` line per step on "
+                  "stdout. The router's own sockets use outside ports 61000-61999, never mapped");
   cmd->footer(
-      "Prints `ready` on stdout once both links are up: with --outside IF,dhcp that is\n"
-      "before the first lease (the `dhcp: ...` lines follow on stdout; until a lease the NAT\n"
-      "drops outbound packets, counted as no-address). On a lease change, NAK or expiry\n"
-      "the flows and mappings of the old address are dropped (`nat: outside address ...`),\n"
-      "NAT-PMP restarts its epoch and announces the new address, and --ddns updates.\n"
-      "SIGUSR1 prints the conntrack table\n"
-      "(protocol, state, inside, outside, remote, timeout left) and counters on stderr;\n"
-      "SIGINT or SIGTERM flushes the captures and exits 0. Bad arguments: one line, exit 2.");
+      "Prints `ready` on stdout once both links are up; with --outside IF,dhcp that is\n"
+      "before the first lease (the `dhcp: ...` lines follow on stdout; until a lease,\n"
+      "packets to the outside are dropped, counted as no-address). On a lease change, NAK\n"
+      "or expiry the flows and mappings of the old address are dropped (`nat: outside\n"
+      "address NEW (was OLD): dropped N flows ...`), NAT-PMP restarts its epoch and\n"
+      "announces the new address, and --ddns updates the name. SIGUSR1 prints the\n"
+      "conntrack table (protocol, state, inside, outside, remote, timeout left) and\n"
+      "counters on stderr; SIGINT or SIGTERM flushes the captures and exits 0.\n"
+      "Bad arguments: one line, exit 2.");
   return cmd;
 }
 

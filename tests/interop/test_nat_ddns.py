@@ -31,7 +31,9 @@ name through BIND and its bytes reach the inside server through
 NAME:3390. Then dnsmasq is restarted authoritative with dhcp-host MAC ->
 10.9.7.60: the renewal is NAKed, 10.9.7.60 is leased, the NAT drops the flows
 of 10.9.7.50 (an idle established connection held open through the mapping is
-gone from the SIGUSR1 table), NAT-PMP announces again, DDNS updates once its
+gone from the SIGUSR1 table), NAT-PMP announces the new address to
+224.0.0.1:5350 with a restarted epoch (heard by an inside host on the TAP
+link), DDNS updates once its
 30 s interval after the first success is over (waited for on the log line),
 dig returns exactly 10.9.7.60, and the client reaches the inside server again
 through NAME:3390. Last, the gateway is restarted with a key of the right
@@ -101,6 +103,20 @@ while True:
         break
     reply += b
 print(ips[0], hashlib.sha256(data).hexdigest(), reply.decode().strip())
+"""
+
+ANNOUNCE_PY = r"""
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("224.0.0.1", 5350))
+s.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP,
+             socket.inet_aton("224.0.0.1") + socket.inet_aton("0.0.0.0"))
+while True:
+    d, a = s.recvfrom(100)
+    if len(d) == 12:
+        print(a[0], d[1], int.from_bytes(d[2:4], "big"), int.from_bytes(d[4:8], "big"),
+              socket.inet_ntoa(d[8:12]), flush=True)
 """
 
 HOLD_PY = r"""
@@ -310,6 +326,9 @@ def check_address_change():
     if not re.search(r"tcp\s+ESTABLISHED.*" + re.escape(FIRST), t) and FIRST not in t:
         raise Fail(f"the idle connection is not in the table: {t!r}")
     pmp_before = int(re.search(r"announcements (\d+)", t).group(1))
+    # An inside host listening for NAT-PMP announcements (224.0.0.1:5350).
+    ann = in_ns("l", ["python3", "-u", "-c", ANNOUNCE_PY], name="announcements")
+    time.sleep(0.5)
     start_dnsmasq(f"--dhcp-range={SECOND},{SECOND},255.255.255.0,2m", "--dhcp-authoritative",
                   f"--dhcp-host={STATE['mac']},{SECOND}")
     want = f"dhcp: leased {SECOND}/24 router {ISP_GW} dns {BIND} lease 120s"
@@ -332,9 +351,19 @@ def check_address_change():
     if not L.wait_until(lambda: int(re.search(r"announcements (\d+)", table()).group(1))
                         > pmp_before, 5):
         raise Fail(f"NAT-PMP did not announce the new address: {pmp_before} -> {pmp_after}")
+    # RFC 6886 §3.2.1: from the router's inside address, op 128, result 0,
+    # a restarted epoch (a few seconds) and the new external address.
+    pat = re.compile(r"10\.0\.1\.1 128 0 (\d+) " + re.escape(SECOND))
+    if not L.wait_until(lambda: pat.search(ann.stdout()), 5):
+        raise Fail(f"no NAT-PMP announcement of {SECOND} on the inside link: {ann.stdout()!r}"
+                   f"{ann.tail()}")
+    epoch = int(pat.search(ann.stdout()).group(1))
+    if epoch > 10:
+        raise Fail(f"the announcement's epoch {epoch} did not restart")
+    ann.stop()
     hold.stop()
     return f"{nak[0]!r}; {dropped[0]!r}; {want!r}; {FIRST} gone from the table; " \
-           "NAT-PMP announced again"
+           f"NAT-PMP announced {SECOND} to 224.0.0.1:5350 with epoch {epoch}"
 
 
 def check_ddns_follows():
