@@ -40,7 +40,10 @@ through NAME:3390. Last, the gateway is restarted with a key of the right
 name and a wrong secret: BIND refuses it, the log says `fatal failure
 (NOTAUTH, TSIG error BADSIG)`, and the port forward keeps working. And on
 TUN links with a fixed outside address (gw0,10.9.7.70/24): one update at
-start, dig returns it, the client reaches the server through the name.
+start, dig returns it, the client reaches the server through the name; and
+dyndns2 from the gateway to a small HTTP server in the ISP's namespace: one
+`GET /nic/update?hostname=NAME&myip=ADDR` with Basic auth (credentials from
+@FILE) and synack's User-Agent, answered `good`.
 """
 import hashlib
 import os
@@ -117,6 +120,22 @@ while True:
     if len(d) == 12:
         print(a[0], d[1], int.from_bytes(d[2:4], "big"), int.from_bytes(d[4:8], "big"),
               socket.inet_ntoa(d[8:12]), flush=True)
+"""
+
+DYNDNS2_PY = r"""
+import http.server, sys
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        print("REQ", self.path, self.headers.get("Authorization"),
+              self.headers.get("User-Agent"), flush=True)
+        b = ("good " + sys.argv[2]).encode()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(b)))
+        self.end_headers()
+        self.wfile.write(b)
+    def log_message(self, *a):
+        pass
+http.server.ThreadingHTTPServer((sys.argv[1], 8245), H).serve_forever()
 """
 
 HOLD_PY = r"""
@@ -445,6 +464,38 @@ def check_fixed_address_tun():
     return f"{good!r} once; dig {got}; {detail}"
 
 
+def check_dyndns2():
+    """dyndns2 over HTTP from the gateway's outside stack (TCP from the
+    router's own ports 61000-61999, answered through the NAT's hook)."""
+    import base64
+    if STATE["nat"].running():
+        raise Fail("the previous gateway still runs")
+    fixed = "10.9.7.70"
+    srv = in_ns("i", ["python3", "-u", "-c", DYNDNS2_PY, BIND, fixed], name="dyndns2")
+    time.sleep(0.5)
+    creds = write(L.ENV.path("dyndns.creds"), "alice:s3cret\n")
+    nat = L.Synack(["nat", "--outside", f"gw0,{fixed}/24,{ISP_GW}/24",
+                    "--inside", f"gl0,{IN}/24,{SERVER}/24",
+                    "--netns-outside", NS["i"], "--netns-inside", NS["l"],
+                    "--forward", f"tcp:3390={SERVER}:3389",
+                    "--ddns", f"dyndns2:http://{BIND}:8245,{NAME},@{creds}"],
+                   label="nat-dyndns2")
+    STATE["nat"] = nat
+    line = wait_line(nat, lambda x: x.startswith(f"ddns: {NAME} A {fixed}: good"), 15,
+                     "ddns: ... good")
+    reqs = [x for x in srv.stdout().splitlines() if x.startswith("REQ ")]
+    auth = "Basic " + base64.b64encode(b"alice:s3cret").decode()
+    want = f"REQ /nic/update?hostname={NAME}&myip={fixed} {auth} synack-ddns/1.0"
+    if reqs != [want]:
+        raise Fail(f"the dyndns2 server got {reqs}, expected [{want!r}]")
+    src = nat.stderr()
+    nat.signal(signal.SIGTERM)
+    if nat.wait(10) != 0:
+        raise Fail(f"exit {L.status(nat.poll())} on SIGTERM{src[-300:]}")
+    srv.stop()
+    return f"{line!r}; the server got {want!r}"
+
+
 CHECKS = [
     ("ready-before-lease", check_ready_before_lease),
     ("lease-and-ddns-update", check_lease_and_ddns),
@@ -454,6 +505,7 @@ CHECKS = [
     ("client-via-name-second-address", check_client_second),
     ("refused-tsig-key-keeps-forwarding", check_refused_key),
     ("fixed-address-tun-ddns-at-start", check_fixed_address_tun),
+    ("dyndns2-from-the-outside-stack", check_dyndns2),
 ]
 
 if __name__ == "__main__":
