@@ -16,6 +16,7 @@ CLI::App* add_at_modem_command(CLI::App& app, AtModemArgs& a) {
   CLI::App* cmd = app.add_subcommand(
       "at-modem",
       "an ESP8266 AT-command modem (esp-at v2.2) on a pseudo-terminal, backed by synack on TUN");
+  a.net.allow_dhcp = true;
   add_net_options(cmd, a.net);
   add_text_option(cmd, "--dns", a.dns,
                   "the DNS server (an IPv4 address, port 53) that host names in AT+CIPSTART, "
@@ -50,7 +51,10 @@ CLI::App* add_at_modem_command(CLI::App& app, AtModemArgs& a) {
       "and the link stays open. SSL: TLS (OpenSSL, TLS 1.2 or later) over a TCP link,\n"
       "CONNECT once the handshake is done; no ALPN, no SNI; the certificate is checked\n"
       "against the system's CAs only after AT+CIPSSLCCONF=2 (a failed check: ERROR,\n"
-      "CLOSED, the reason in --trace).");
+      "CLOSED, the reason in --trace).\n"
+      "--addr dhcp (with --tap): `ready` comes before the lease, the `dhcp: ...` lines on\n"
+      "stdout; AT+CIFSR and AT+CIPSTA? report 0.0.0.0 until a lease, then the leased address,\n"
+      "netmask and router, following every change.");
   return cmd;
 }
 
@@ -115,6 +119,16 @@ int run_at_modem_command(const AtModemArgs& a) {
     return 1;
   }
   apps::at_modem::Modem modem(mc, links, **resolver, stack.now());
+  if (session->dhcp()) {
+    // The station's address follows the lease.
+    session->on_dhcp_event([&](const synack::dhcp::DhcpEvent&) {
+      const auto& lease = session->dhcp_agent()->lease();
+      if (lease)
+        modem.set_station(lease->address, lease->router);
+      else
+        modem.set_station(wire::Ipv4Cidr{wire::Ipv4Address(), 32}, std::nullopt);
+    });
+  }
 
   bool input_ended = false;
   auto write_out = [&] {

@@ -16,6 +16,8 @@
 #include <optional>
 #include <random>
 
+#include "apps/ddns/ddns_updater.hpp"
+#include "apps/dhcp_client/dhcp_agent.hpp"
 #include "apps/nat/nat_pmp_server.hpp"
 #include "apps/nat/nat_router.hpp"
 #include "cli_checks.hpp"
@@ -36,14 +38,21 @@ Instant monotonic_now() {
   return Instant(Duration(std::int64_t(ts.tv_sec) * 1'000'000 + ts.tv_nsec / 1000));
 }
 
-// One link as given on the command line: IF,CIDR[,HOSTCIDR].
+// The outside stack's own sockets (the DDNS updater's) take their ports
+// here, outside Linux's ephemeral range, and the NAT never maps them.
+constexpr std::uint16_t kRouterPortFirst = 61000, kRouterPortLast = 61999;
+
+// One link as given on the command line: IF,CIDR[,HOSTCIDR] (or IF,dhcp
+// for the outside: address 0.0.0.0/32 until a lease).
 struct LinkSpec {
   std::string ifname;
   wire::Ipv4Cidr addr{};
   std::optional<wire::Ipv4Cidr> host;
+  bool dhcp = false;
 };
 
-std::optional<std::string> parse_link(const char* option, const std::string& text, LinkSpec& out) {
+std::optional<std::string> parse_link(const char* option, const std::string& text, LinkSpec& out,
+                                      bool allow_dhcp = false) {
   std::vector<std::string> parts;
   std::size_t start = 0;
   while (true) {
@@ -53,9 +62,19 @@ std::optional<std::string> parse_link(const char* option, const std::string& tex
     start = comma + 1;
   }
   std::string bad = std::string("bad ") + option + " '" + text + "': ";
-  if (parts.size() < 2 || parts.size() > 3) return bad + "expected IF,CIDR[,HOSTCIDR]";
+  if (parts.size() < 2 || parts.size() > 3)
+    return bad +
+           (allow_dhcp ? "expected IF,CIDR[,HOSTCIDR] or IF,dhcp" : "expected IF,CIDR[,HOSTCIDR]");
   if (auto err = check_ifname(parts[0])) return bad + *err;
   out.ifname = parts[0];
+  if (parts[1] == "dhcp") {
+    if (!allow_dhcp) return bad + "dhcp is for --outside only";
+    if (parts.size() == 3)
+      return bad + "no HOSTCIDR with dhcp (the DHCP server's side configures the kernel's side)";
+    out.dhcp = true;
+    out.addr = wire::Ipv4Cidr{wire::Ipv4Address(), 32};
+    return std::nullopt;
+  }
   if (auto err = check_host_address(option, parts[1])) return err;
   out.addr = *wire::Ipv4Cidr::parse(parts[1]);
   if (parts.size() == 3) {
@@ -120,7 +139,7 @@ struct Link {
 
 std::string open_link(Link& link, const LinkSpec& spec, bool tap, const std::string& netns,
                       const std::string& pcap_path, std::optional<wire::Ipv4Address> gateway,
-                      int& code) {
+                      bool local_ports, int& code) {
   code = 1;
   if (!pcap_path.empty()) {
     std::string err;
@@ -156,6 +175,12 @@ std::string open_link(Link& link, const LinkSpec& spec, bool tap, const std::str
   ic.address = spec.addr;
   ic.mtu = link.device().caps().mtu;
   ic.gateway = gateway;
+  // A DHCP server knows the client by its MAC: the same across runs.
+  if (spec.dhcp) ic.mac = apps::dhcp::stable_mac(spec.ifname);
+  if (local_ports) {
+    ic.tcp.ephemeral_port_first = kRouterPortFirst;
+    ic.tcp.ephemeral_port_last = kRouterPortLast;
+  }
   link.stack = std::make_unique<socket::Stack>(ic);
   code = 0;
   return {};
@@ -168,7 +193,8 @@ CLI::App* add_nat_command(CLI::App& app, NatArgs& a) {
       "nat", "a home router: IPv4 forwarding, NAT with port forwards, hairpinning and NAT-PMP");
   add_text_option(cmd, "--outside", a.outside,
                   "IF,CIDR[,HOSTCIDR]: the public link (e.g. wan0,203.0.113.2/24,203.0.113.1/24); "
-                  "HOSTCIDR goes to the kernel's side")
+                  "HOSTCIDR goes to the kernel's side. IF,dhcp: lease the address with a DHCP "
+                  "client (needs --tap; the kernel's side gets no address from synack)")
       ->required();
   add_text_option(cmd, "--inside", a.inside,
                   "IF,CIDR[,HOSTCIDR]: the home network (e.g. lan0,10.0.1.1/24,10.0.1.201/24)")
@@ -191,10 +217,22 @@ CLI::App* add_nat_command(CLI::App& app, NatArgs& a) {
   add_text_option(cmd, "--pcap-inside", a.pcap_inside, "capture the inside link");
   add_text_option(cmd, "--impair", a.impair,
                   "impair both links, e.g. loss=2%,dup=1%,reorder=25%,delay=50ms,seed=7");
+  add_text_option(cmd, "--ddns", a.ddns,
+                  "keep a dynamic DNS name at the outside address (at start and on every DHCP "
+                  "change), sent from the outside link: rfc2136:SERVER,ZONE,NAME,KEYFILE (TSIG "
+                  "key as tsig-keygen writes it) or dyndns2:URL,NAME,USER:PASSWORD (or @FILE "
+                  "with USER:PASSWORD on FILE's first line); one `ddns: ...` line per step on "
+                  "stdout. The router's own sockets use outside ports 61000-61999, never mapped");
   cmd->footer(
-      "Prints `ready` on stdout once both links are up. SIGUSR1 prints the conntrack table\n"
-      "(protocol, state, inside, outside, remote, timeout left) and counters on stderr;\n"
-      "SIGINT or SIGTERM flushes the captures and exits 0. Bad arguments: one line, exit 2.");
+      "Prints `ready` on stdout once both links are up; with --outside IF,dhcp that is\n"
+      "before the first lease (the `dhcp: ...` lines follow on stdout; until a lease,\n"
+      "packets to the outside are dropped, counted as no-address). On a lease change, NAK\n"
+      "or expiry the flows and mappings of the old address are dropped (`nat: outside\n"
+      "address NEW (was OLD): dropped N flows ...`), NAT-PMP restarts its epoch and\n"
+      "announces the new address, and --ddns updates the name. SIGUSR1 prints the\n"
+      "conntrack table (protocol, state, inside, outside, remote, timeout left) and\n"
+      "counters on stderr; SIGINT or SIGTERM flushes the captures and exits 0.\n"
+      "Bad arguments: one line, exit 2.");
   return cmd;
 }
 
@@ -205,11 +243,14 @@ int run_nat_command(const NatArgs& a) {
   };
   // Every argument is checked before a device is created or a file written.
   LinkSpec out_spec, in_spec;
-  if (auto err = parse_link("--outside", a.outside, out_spec)) return bad(*err);
+  if (auto err = parse_link("--outside", a.outside, out_spec, true)) return bad(*err);
+  if (out_spec.dhcp && !a.tap)
+    return bad("--outside " + out_spec.ifname +
+               ",dhcp needs --tap (DHCP needs Ethernet broadcast; a TUN has none)");
   if (auto err = parse_link("--inside", a.inside, in_spec)) return bad(*err);
   if (out_spec.ifname == in_spec.ifname && a.netns_outside == a.netns_inside)
     return bad("--outside and --inside name the same interface " + in_spec.ifname);
-  if (overlaps(out_spec.addr, in_spec.addr))
+  if (!out_spec.dhcp && overlaps(out_spec.addr, in_spec.addr))
     return bad("--outside " + out_spec.addr.to_string() + " and --inside " +
                in_spec.addr.to_string() + " overlap");
   for (const LinkSpec* s : {&out_spec, &in_spec})
@@ -222,6 +263,10 @@ int run_nat_command(const NatArgs& a) {
   if (!a.gateway.empty()) {
     gateway = wire::Ipv4Address::parse(a.gateway);
     if (!gateway) return bad("bad --gateway '" + a.gateway + "': expected an IPv4 address");
+    if (out_spec.dhcp)
+      return bad(
+          "--gateway cannot be used with --outside IF,dhcp (the lease's router is the "
+          "gateway)");
     if (!out_spec.addr.contains(*gateway) || *gateway == out_spec.addr.address)
       return bad("bad --gateway '" + a.gateway + "': not another address of " +
                  out_spec.addr.to_string());
@@ -259,6 +304,18 @@ int run_nat_command(const NatArgs& a) {
       if (auto err = check_output_path(*path)) return bad(std::string("bad ") + opt + ": " + *err);
   if (!a.pcap_outside.empty() && !a.pcap_inside.empty() && same_file(a.pcap_outside, a.pcap_inside))
     return bad("--pcap-outside and --pcap-inside name the same file");
+  std::optional<apps::ddns::DdnsSpec> ddns_spec;
+  if (!a.ddns.empty()) {
+    std::string err;
+    ddns_spec = apps::ddns::DdnsSpec::parse(a.ddns, &err);
+    if (!ddns_spec) return bad("bad --ddns '" + a.ddns + "': " + err);
+    cfg.local_ports = std::pair{kRouterPortFirst, kRouterPortLast};
+    for (const nat::PortForward& f : cfg.forwards)
+      if (f.first <= kRouterPortLast && f.last >= kRouterPortFirst)
+        return bad("--forward " + f.to_string() + " overlaps the ports " +
+                   std::to_string(kRouterPortFirst) + "-" + std::to_string(kRouterPortLast) +
+                   " the router's own --ddns sockets use");
+  }
   std::random_device rd;
   cfg.seed = (std::uint64_t(rd()) << 32) | rd();  // RFC 6056: unpredictable ports
 
@@ -272,10 +329,11 @@ int run_nat_command(const NatArgs& a) {
 
   Link outside, inside;
   int code = 0;
-  std::string err =
-      open_link(outside, out_spec, a.tap, a.netns_outside, a.pcap_outside, gateway, code);
+  std::string err = open_link(outside, out_spec, a.tap, a.netns_outside, a.pcap_outside, gateway,
+                              bool(cfg.local_ports), code);
   if (err.empty())
-    err = open_link(inside, in_spec, a.tap, a.netns_inside, a.pcap_inside, std::nullopt, code);
+    err =
+        open_link(inside, in_spec, a.tap, a.netns_inside, a.pcap_inside, std::nullopt, false, code);
   if (!err.empty()) {
     std::fprintf(stderr, "synack nat: error: %s\n", err.c_str());
     return code;
@@ -307,6 +365,54 @@ int run_nat_command(const NatArgs& a) {
         if (!reply.empty()) pmp_sock.send_to(d->addr, d->port, reply);
       }
     });
+  }
+
+  auto out_line = [](const std::string& line) {
+    std::printf("%s\n", line.c_str());
+    std::fflush(stdout);
+  };
+  std::unique_ptr<apps::ddns::DdnsUpdater> ddns;
+  if (ddns_spec) {
+    std::string err2;
+    outside.stack->set_time(now_fn());
+    ddns = apps::ddns::DdnsUpdater::create(*outside.stack, *ddns_spec, out_line, &err2);
+    if (!ddns) {
+      std::fprintf(stderr, "synack nat: error: --ddns: %s\n", err2.c_str());
+      return 1;
+    }
+    if (!out_spec.dhcp) ddns->set_address(out_spec.addr.address);
+  }
+  std::unique_ptr<apps::dhcp::DhcpAgent> dhcp;
+  if (out_spec.dhcp) {
+    apps::dhcp::DhcpAgentConfig dc;
+    dc.client.seed = (std::uint64_t(rd()) << 32) | rd();
+    out_line("dhcp: discovering on " + out_spec.ifname + " (MAC " +
+             outside.stack->interface().mac().to_string() + ")");
+    outside.stack->set_time(now_fn());
+    auto agent = apps::dhcp::DhcpAgent::start(
+        *outside.stack, dc, [&](const synack::dhcp::DhcpEvent& e, const apps::dhcp::DhcpAgent& ag) {
+          out_line("dhcp: " + synack::dhcp::describe(e));
+          auto held = ag.address();
+          wire::Ipv4Cidr now_addr = held ? *held : wire::Ipv4Cidr{wire::Ipv4Address(), 32};
+          nat::NatEngine& eng = router.engine();
+          if (now_addr.address != eng.config().outside.address ||
+              now_addr.prefix_len != eng.config().outside.prefix_len) {
+            std::string was = eng.config().outside.to_string();
+            std::size_t n = eng.set_outside(now_addr);
+            out_line("nat: outside address " + (held ? now_addr.to_string() : std::string("none")) +
+                     " (was " + was + "): dropped " + std::to_string(n) +
+                     " flows and their mappings");
+            // RFC 6886 §3.2.1: a new epoch and the new address announced.
+            if (pmp && held) pmp->restart(now_fn());
+          }
+          if (ddns) ddns->set_address(held ? std::optional(held->address) : std::nullopt);
+        });
+    if (!agent) {
+      std::fprintf(stderr, "synack nat: error: cannot bind UDP port 68 for DHCP: %s\n",
+                   std::string(socket::to_string(agent.error())).c_str());
+      return 1;
+    }
+    dhcp = std::move(*agent);
   }
 
   int ep = epoll_create1(EPOLL_CLOEXEC);
@@ -369,9 +475,8 @@ int run_nat_command(const NatArgs& a) {
       router.on_timers(now);
       if (pmp) {
         inside.stack->set_time(now);
-        // On TAP the interface would ARP for 224.0.0.1 (it maps no multicast
-        // MACs), so the announcements go out on TUN links only.
-        if (auto ann = pmp->announcement(now); ann && !a.tap)
+        // RFC 6886 §3.2.1: to 224.0.0.1 (on TAP, its 01:00:5e:00:00:01).
+        if (auto ann = pmp->announcement(now))
           pmp_sock.send_to(nat::NatPmpServer::kAnnounceGroup, nat::NatPmpServer::kClientPort, *ann);
       }
       inside.stack->poll(now, inside.device());
@@ -379,6 +484,8 @@ int run_nat_command(const NatArgs& a) {
       if (inside.stack->poll_at() > now && outside.stack->poll_at() > now) break;
     }
   }
+  dhcp.reset();
+  ddns.reset();
   close(ep);
   close(sfd);
   for (Link* l : {&inside, &outside})

@@ -1,7 +1,8 @@
 #pragma once
 // `synack nat`: a home router on two synack interfaces (TUN, or TAP with
 // --tap) — IPv4 forwarding, masquerade and port forwards (src/apps/nat), and
-// a NAT-PMP server on the inside with --nat-pmp.
+// a NAT-PMP server on the inside with --nat-pmp; the outside address by
+// DHCP (--outside IF,dhcp) and a dynamic DNS name kept at it (--ddns).
 #include <string>
 #include <vector>
 
@@ -12,7 +13,7 @@ class App;
 namespace synack::tools {
 
 struct NatArgs {
-  std::string outside;  // IF,CIDR[,HOSTCIDR]
+  std::string outside;  // IF,CIDR[,HOSTCIDR] or IF,dhcp
   std::string inside;   // IF,CIDR[,HOSTCIDR]
   std::string gateway;
   std::vector<std::string> forwards;
@@ -24,6 +25,7 @@ struct NatArgs {
   std::string pcap_outside;
   std::string pcap_inside;
   std::string impair;
+  std::string ddns;  // rfc2136:... or dyndns2:...
 };
 
 CLI::App* add_nat_command(CLI::App& app, NatArgs& args);

@@ -75,10 +75,18 @@ std::size_t EthernetLink::send_ip(Instant now, std::vector<std::uint8_t>& frame,
   // Packets come from our own IP layer: at least a 20-byte header.
   auto packet = std::span<const std::uint8_t>(frame).subspan(kHeadroom);
   wire::Ipv4Address dst(wire::load_be32(packet, 16));
-  if (is_broadcast(dst)) {
+  bool multicast = (dst.to_u32() >> 28) == 0xe;
+  if (is_broadcast(dst) || multicast) {
     if (frame.size() < wire::EthernetRepr::kMinFrameLen)
       frame.resize(wire::EthernetRepr::kMinFrameLen);
-    wire::EthernetRepr{wire::MacAddress::broadcast(), mac_, wire::EtherType::Ipv4}.emit(frame);
+    // RFC 1112 §6.4: a group's MAC is 01:00:5e and its low 23 bits.
+    std::uint32_t g = dst.to_u32();
+    wire::MacAddress to =
+        multicast
+            ? wire::MacAddress(0x01, 0x00, 0x5e, static_cast<std::uint8_t>((g >> 16) & 0x7f),
+                               static_cast<std::uint8_t>(g >> 8), static_cast<std::uint8_t>(g))
+            : wire::MacAddress::broadcast();
+    wire::EthernetRepr{to, mac_, wire::EtherType::Ipv4}.emit(frame);
     dev.transmit(now, frame);
     return 1;
   }

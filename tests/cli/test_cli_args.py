@@ -375,6 +375,22 @@ bad("nat --impair bad", with_opt(NAT, "--impair", "loss=nan"))
 for flag in ["--tap=1", "--nat-pmp=yes"]:
     bad(f"nat {flag}", NAT + [flag])
 bad("nat stray argument", NAT + ["stray"])
+# nat --outside IF,dhcp and --ddns (issue 15).
+NAT_DHCP = with_opt(NAT, "--outside", "skcli10,dhcp") + ["--tap"]
+bad("nat --outside IF,dhcp without --tap", with_opt(NAT, "--outside", "skcli10,dhcp"))
+bad("nat --inside IF,dhcp", with_opt(NAT_DHCP, "--inside", "skcli11,dhcp"))
+bad("nat --outside IF,dhcp,HOSTCIDR", with_opt(NAT_DHCP, "--outside", "skcli10,dhcp,10.9.0.1/24"))
+bad("nat --outside IF,DHCP", with_opt(NAT_DHCP, "--outside", "skcli10,DHCP"))
+bad("nat --outside IF,dhcp with --gateway", NAT_DHCP + ["--gateway", "203.0.113.1"])
+for v in ["", "bogus", "rfc2136:10.99.0.1,example.test,h.example.test,/nonexistent/key",
+          "rfc2136:10.99.0.1,example.test", "rfc2136:host,example.test,h.example.test,/dev/null",
+          "rfc2136:10.99.0.1,example.test,h.other.test,/dev/null",
+          "dyndns2:http://10.99.0.1,h.test,nopassword", "dyndns2:ftp://10.99.0.1,h.test,a:b",
+          "dyndns2:http://10.99.0.1,h.test,@/nonexistent/creds", "dyndns2:http://10.99.0.1,,a:b"]:
+    bad(f"nat --ddns {v!r}", NAT_DHCP + ["--ddns", v])
+bad("nat --forward into the router's own --ddns ports",
+    NAT + ["--ddns", "dyndns2:http://10.99.0.1,h.test,a:b", "--forward", "udp:61500=10.0.1.5:1"])
+bad("at-modem --addr dhcp --host-addr", with_opt(AT_MODEM, "--addr", "dhcp"))
 
 
 # --- good arguments -------------------------------------------------------------
@@ -407,6 +423,8 @@ GOOD = [  # (name, argv, files that must exist afterwards, text stdout must hold
     ("udp-send --help", ["udp-send", "--help"], [], "--wait-ms"),
     ("fetch --help names --max-per-host", ["fetch", "--help"], [], "--max-per-host"),
     ("nat --help names --conntrack-max", ["nat", "--help"], [], "--conntrack-max"),
+    ("nat --help names --ddns", ["nat", "--help"], [], "--ddns"),
+    ("nat --help names IF,dhcp", ["nat", "--help"], [], "IF,dhcp"),
 ]
 
 # Good arguments that get as far as creating the device: run without
@@ -444,6 +462,8 @@ REACH_DEVICE = [
         "--forward", "udp:6000-6009=10.0.1.5:7000", "--gateway", "203.0.113.1",
         "--conntrack-max", "10000000", "--nat-pmp", "--impair", "loss=1%,seed=3"]),
     ("nat --tap, no forward", without(NAT, "--forward") + ["--tap", "--conntrack-max", "1"]),
+    ("nat --tap --outside IF,dhcp --ddns dyndns2",
+     NAT_DHCP + ["--nat-pmp", "--ddns", "dyndns2:http://10.99.0.1/nic/update,h.test,a:b"]),
 ]
 
 

@@ -32,12 +32,16 @@ In a private network namespace (see interop_lib.py):
     REQUESTs unicast until T2, broadcast after, then `dhcp: expired
     10.9.1.50/24` at the lease's end and DISCOVERs again; when the server
     answers again the address comes back;
+  * `synack at-modem --tap --tun skd0 --addr dhcp --stdio` leases 10.9.0.60
+    the same way; AT+CIFSR and AT+CIPSTA? then report 10.9.0.60, router
+    10.9.0.1, netmask 255.255.255.0;
   * SIGTERM ends each serve with status 0.
 """
 import os
 import re
 import signal
 import socket
+import subprocess
 import sys
 import time
 
@@ -216,6 +220,33 @@ def check_connect_dhcp():
     return f"leased 10.9.0.60, {len(data)} bytes echoed by the kernel from 10.9.0.60"
 
 
+def check_at_modem_dhcp():
+    """`synack at-modem --addr dhcp`: the same MAC for skd0, so 10.9.0.60;
+    AT+CIFSR and AT+CIPSTA? report the leased address, netmask and router."""
+    # --stdio with a pipe: the AT commands go in once the lease is there.
+    ENVP = L.Proc([L.ENV.bin, "at-modem", "--tap", "--tun", TAP0, "--addr", "dhcp", "--stdio"],
+                  stdin=subprocess.PIPE, name="at-modem-dhcp")
+    try:
+        if not L.wait_until(lambda: "ready" in ENVP.stderr() or not ENVP.running(), 5):
+            raise Fail(f"no ready on stderr{ENVP.tail()}")
+        want = "dhcp: leased 10.9.0.60/24 router 10.9.0.1 dns 10.9.0.1 lease 120s"
+        wait_line(ENVP, lambda x: x == want, 20, repr(want))
+        ENVP.p.stdin.write(b'ATE0\r\nAT+CWJAP="synack",""\r\nAT+CIFSR\r\nAT+CIPSTA?\r\n')
+        ENVP.p.stdin.flush()
+        cifsr = b'+CIFSR:STAIP,"10.9.0.60"\r\n'
+        sta = (b'+CIPSTA:ip:"10.9.0.60"\r\n+CIPSTA:gateway:"10.9.0.1"\r\n'
+               b'+CIPSTA:netmask:"255.255.255.0"\r\n\r\nOK\r\n')
+        if not L.wait_until(lambda: sta in ENVP.stdout_bytes(), 5):
+            raise Fail(f"AT+CIPSTA? did not report 10.9.0.60: {ENVP.stdout_bytes()[-400:]!r}")
+        if cifsr not in ENVP.stdout_bytes():
+            raise Fail(f"AT+CIFSR did not report 10.9.0.60: {ENVP.stdout_bytes()[-400:]!r}")
+    finally:
+        ENVP.p.stdin.close()
+        ENVP.wait(5)
+        ENVP.stop()
+    return f"{want!r}; +CIFSR:STAIP,\"10.9.0.60\"; +CIPSTA gateway 10.9.0.1 netmask /24"
+
+
 def check_nak_then_garbage():
     srv = FakeDhcpServer(TAP1, HOST1, "10.9.1.50", lease=30, t1=5, t2=10)
     STATE["fake"] = srv
@@ -284,6 +315,7 @@ CHECKS = [
     ("renewal-dnsmasq", check_renewal_dnsmasq),
     ("address-change-nak", check_address_change),
     ("connect-dhcp", check_connect_dhcp),
+    ("at-modem-dhcp-cifsr", check_at_modem_dhcp),
     ("nak-then-garbage", check_nak_then_garbage),
     ("renew-then-expiry", check_renew_then_expiry),
 ]

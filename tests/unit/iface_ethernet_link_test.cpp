@@ -244,5 +244,28 @@ TEST(IfaceEthernetArp, TcpConnectResolvesThePeerFirst) {
   EXPECT_EQ(syn.ip->dst, kPeer);
 }
 
+// RFC 1112 §6.4: a datagram to an IPv4 group goes to the group's MAC
+// (01:00:5e and the low 23 bits) at once, without ARP (NAT-PMP's
+// announcements to 224.0.0.1 on a TAP link).
+TEST(IfaceEthernetArp, MulticastGoesToTheGroupMacWithoutArp) {
+  Interface ifc(config());
+  EthernetDevice dev;
+  Instant t0 = at_start();
+  ifc.set_time(t0);
+  auto e = ifc.udp().bind(kUs, 5351);
+  ASSERT_TRUE(e);
+  const std::uint8_t data[] = {0, 128};
+  EXPECT_EQ(ifc.udp().send(**e, Ipv4Address(224, 0, 0, 1), 5350, data), udp::UdpError::None);
+  EXPECT_EQ(ifc.udp().send(**e, Ipv4Address(239, 129, 2, 3), 5350, data), udp::UdpError::None);
+  ifc.poll(t0, dev);
+  ASSERT_EQ(dev.sent.size(), 2u);
+  Parsed a = parse(dev.sent[0]);
+  EXPECT_EQ(a.eth.dst, MacAddress(0x01, 0x00, 0x5e, 0x00, 0x00, 0x01));
+  ASSERT_TRUE(a.ip);
+  EXPECT_EQ(a.ip->dst, Ipv4Address(224, 0, 0, 1));
+  EXPECT_EQ(parse(dev.sent[1]).eth.dst, MacAddress(0x01, 0x00, 0x5e, 0x01, 0x02, 0x03));
+  EXPECT_EQ(ifc.ethernet()->counters().arp_requests, 0u);
+}
+
 }  // namespace
 }  // namespace synack::iface

@@ -228,5 +228,61 @@ TEST(NatEngine, SpoofedAndOnLinkPacketsAreDropped) {
             Action::Local);
 }
 
+// Issue 15: the outside address comes from DHCP and changes.
+TEST(NatEngine, OutsideAddressChangeDropsEveryFlowAndMapping) {
+  NatEngine nat(config());
+  forward(nat, t0, Side::Inside, tcp_packet(kServer, 40000, kRemote, 80, kSyn, 1000),
+          Side::Outside);
+  forward(nat, t0, Side::Inside, udp_packet(kLaptop, 5000, kRemote, 53), Side::Outside);
+  forward(nat, t0, Side::Outside, tcp_packet(kRemote, 50000, kOut, 3390, kSyn, 7), Side::Inside);
+  ASSERT_EQ(nat.conntrack().size(), 3u);
+  ASSERT_EQ(nat.mappings().size(), 2u);
+  const Ipv4Address kNew(192, 0, 2, 77);
+  EXPECT_EQ(nat.set_outside({kNew, 24}), 3u);
+  EXPECT_EQ(nat.conntrack().size(), 0u);
+  EXPECT_EQ(nat.mappings().size(), 0u);
+  EXPECT_EQ(nat.ports().used(Protocol::Udp), 10u);  // the forward's 6000-6009 stay reserved
+  // The old address's flows are gone: the server's answer is not translated.
+  Translation late = nat.translate(t0 + 1s, Side::Outside,
+                                   tcp_packet(kRemote, 80, kOut, 40000, kSyn | kAck, 5, 1001));
+  EXPECT_EQ(late.action, Action::Drop);
+  // Masquerade and forwards use the new address.
+  EXPECT_EQ(
+      forward(nat, t0 + 1s, Side::Inside, udp_packet(kLaptop, 5000, kRemote, 53), Side::Outside),
+      udp_packet(kNew, 5000, kRemote, 53, {}, 63));
+  forward(nat, t0 + 1s, Side::Outside, tcp_packet(kRemote, 50001, kNew, 3390, kSyn, 7),
+          Side::Inside);
+}
+
+TEST(NatEngine, WithoutAnOutsideAddressOutboundIsDroppedAndDhcpIsLocal) {
+  NatEngine nat(config());
+  nat.set_outside({Ipv4Address(), 32});
+  EXPECT_FALSE(nat.has_outside_address());
+  Translation t = nat.translate(t0, Side::Inside, udp_packet(kLaptop, 5000, kRemote, 53));
+  EXPECT_EQ(t.action, Action::Drop);
+  EXPECT_EQ(t.reason, DropReason::NoAddress);
+  // A DHCP OFFER unicast to the address being offered reaches the router.
+  EXPECT_EQ(nat.translate(t0, Side::Outside,
+                          udp_packet(Ipv4Address(10, 9, 7, 1), 67, Ipv4Address(10, 9, 7, 50), 68))
+                .action,
+            Action::Local);
+  EXPECT_EQ(nat.translate(t0, Side::Outside, tcp_packet(kRemote, 1, kOut, 3390, kSyn, 7)).action,
+            Action::Drop);
+}
+
+TEST(NatEngine, TheRoutersOwnPortsAreNeverMappedAndTheirAnswersAreLocal) {
+  NatConfig c = config();
+  c.local_ports = std::pair<std::uint16_t, std::uint16_t>{61000, 61999};
+  NatEngine nat(c);
+  // An inside endpoint on 61500 gets another external port.
+  Bytes out =
+      forward(nat, t0, Side::Inside, udp_packet(kLaptop, 61500, kRemote, 53), Side::Outside);
+  std::uint16_t port = static_cast<std::uint16_t>(out[20] << 8 | out[21]);
+  EXPECT_TRUE(port < 61000 || port > 61999) << port;
+  // A DNS answer to the router's own socket on 61234.
+  EXPECT_EQ(nat.translate(t0, Side::Outside, udp_packet(kRemote, 53, kOut, 61234)).action,
+            Action::Local);
+}
+
 }  // namespace
 }  // namespace synack::nat

@@ -83,5 +83,27 @@ TEST(NatPmp, AnnouncesTenTimesWithDoublingGaps) {
   EXPECT_EQ(when[9] - when[8], 250ms * 256);
 }
 
+// Issue 15: no outside address yet (awaiting a DHCP lease): RFC 6886 §3.2's
+// result 3, Network Failure; no announcement until an address, then a new
+// epoch and the announcement of it.
+TEST(NatPmp, NoExternalAddressIsANetworkFailure) {
+  NatEngine nat(config());
+  nat.set_outside({wire::Ipv4Address(), 32});
+  NatPmpServer pmp(nat, t0);
+  EXPECT_EQ(pmp.on_request(t0 + 2s, {kHost, 40000}, Bytes{0, 0}),
+            (Bytes{0, 128, 0, 3, 0, 0, 0, 2, 0, 0, 0, 0}));
+  Bytes req{0, 1, 0, 0, 0x13, 0x88, 0x17, 0x70, 0, 0, 0x1c, 0x20};
+  Bytes r = pmp.on_request(t0 + 2s, {kHost, 40000}, req);
+  ASSERT_EQ(r.size(), 16u);
+  EXPECT_EQ(r[3], 3);
+  EXPECT_FALSE(pmp.announcement(t0 + 2s));
+  EXPECT_EQ(pmp.poll_at(), kNever);
+  nat.set_outside({kOut, 24});
+  pmp.restart(t0 + 5s);
+  auto a = pmp.announcement(t0 + 5s);
+  ASSERT_TRUE(a);
+  EXPECT_EQ(*a, (Bytes{0, 128, 0, 0, 0, 0, 0, 0, 203, 0, 113, 2}));
+}
+
 }  // namespace
 }  // namespace synack::nat

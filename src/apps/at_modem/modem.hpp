@@ -68,6 +68,12 @@ class Modem {
 
   // Shutdown: every link closed with a FIN, the server stopped.
   void close_all();
+  // The station's address changed (a DHCP lease: 0.0.0.0/32 while there is
+  // none): AT+CIFSR and AT+CIPSTA? report the new one.
+  void set_station(wire::Ipv4Cidr station, std::optional<wire::Ipv4Address> gateway) {
+    cfg_.station = station;
+    cfg_.gateway = gateway;
+  }
   int open_links() const { return links_.count(); }
   bool in_passthrough() const { return mode_ == Mode::Passthrough; }
 

@@ -52,6 +52,8 @@ const char* to_string(DropReason r) {
       return "not-ours";
     case DropReason::Spoofed:
       return "spoofed";
+    case DropReason::NoAddress:
+      return "no-address";
   }
   return "?";
 }
@@ -69,6 +71,10 @@ NatEngine::NatEngine(const NatConfig& cfg)
   for (const PortForward& f : cfg_.forwards)
     for (std::uint32_t p = f.first; p <= f.last; ++p)
       ports_.reserve(f.proto, static_cast<std::uint16_t>(p));
+  if (cfg_.local_ports)
+    for (std::uint32_t p = cfg_.local_ports->first; p <= cfg_.local_ports->second; ++p)
+      for (Protocol proto : {Protocol::Tcp, Protocol::Udp})
+        ports_.reserve(proto, static_cast<std::uint16_t>(p));
 }
 
 Translation NatEngine::drop(const PacketInfo& info, DropReason r) {
@@ -126,6 +132,7 @@ Translation NatEngine::from_inside(Instant now, const PacketInfo& info) {
   bool echo_request = t.proto == Protocol::Icmp && t.dst_port == 0;
   if (t.proto == Protocol::Icmp && !echo_request) return drop(info, DropReason::Invalid);
   if (t.proto == Protocol::Tcp && !opens_tcp(info)) return drop(info, DropReason::Invalid);
+  if (!has_outside_address()) return drop(info, DropReason::NoAddress);
   if (t.dst == cfg_.outside.address) {
     // Hairpinning (RFC 4787 REQ-9, RFC 5382 REQ-8): to the mapping's inside
     // endpoint, from the sender's own external mapping, so the server answers
@@ -166,6 +173,15 @@ Translation NatEngine::from_outside(Instant now, const PacketInfo& info) {
     t.info = info;
     return t;
   }
+  // The router's DHCP client: an OFFER or ACK may be unicast to the address
+  // being offered, before (or instead of) the one the router holds.
+  if (info.tuple.proto == Protocol::Udp && info.tuple.src_port == 67 && info.tuple.dst_port == 68) {
+    ++counters_.local;
+    Translation t = verdict(Translation::Action::Local);
+    t.info = info;
+    return t;
+  }
+  if (!has_outside_address()) return drop(info, DropReason::NoAddress);
   if (info.outer_dst != cfg_.outside.address) return drop(info, DropReason::NotOurs);
   if (auto m = table_.find(info.tuple)) {
     if (info.ttl <= 1 && !info.icmp_error) {
@@ -176,6 +192,13 @@ Translation NatEngine::from_outside(Instant now, const PacketInfo& info) {
     return existing(now, *m, info, Side::Outside);
   }
   const FlowTuple& t = info.tuple;
+  if (cfg_.local_ports && t.proto != Protocol::Icmp && t.dst_port >= cfg_.local_ports->first &&
+      t.dst_port <= cfg_.local_ports->second) {
+    ++counters_.local;  // an answer to the router's own socket (DDNS)
+    Translation l = verdict(Translation::Action::Local);
+    l.info = info;
+    return l;
+  }
   if (t.proto == Protocol::Icmp) {
     // Echo requests to the router and errors about its own packets.
     ++counters_.local;
@@ -286,6 +309,17 @@ Duration NatEngine::idle_timeout(const ConntrackEntry& e) const {
 void NatEngine::release(ConntrackEntry& e, Instant now) {
   if (!e.mapping) return;
   if (NatMapping* m = mappings_.find_inside(e.proto(), *e.mapping)) mappings_.release_flow(*m, now);
+}
+
+std::size_t NatEngine::set_outside(const wire::Ipv4Cidr& addr) {
+  std::vector<std::uint64_t> ids;
+  table_.for_each([&](const ConntrackEntry& e) { ids.push_back(e.id); });
+  for (std::uint64_t id : ids)
+    table_.remove(id, [](ConntrackEntry&) {});
+  mappings_.clear();
+  next_lease_check_ = kNever;
+  cfg_.outside = addr;
+  return ids.size();
 }
 
 void NatEngine::expire(Instant now) {

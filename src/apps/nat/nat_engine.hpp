@@ -12,6 +12,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "apps/nat/conntrack_table.hpp"
@@ -44,6 +45,10 @@ struct NatConfig {
   // RFC 5508 REQ-1: an ICMP query mapping lives at least 60 s.
   Duration icmp_timeout = std::chrono::seconds(60);
   std::uint64_t seed = 1;  // the port randomizer's
+  // Outside ports (TCP and UDP) the router's own sockets use (the outside
+  // stack's ephemeral range: the DDNS updater's): never handed to mappings,
+  // and packets to them without a flow go to the router itself.
+  std::optional<std::pair<std::uint16_t, std::uint16_t>> local_ports;
 };
 
 enum class DropReason : std::uint8_t {
@@ -55,8 +60,9 @@ enum class DropReason : std::uint8_t {
   Fragment,     // fragments are not reassembled
   Unsupported,  // a protocol the NAT does not translate
   Malformed,
-  NotOurs,  // an address the router neither owns nor routes
-  Spoofed,  // from inside with a source outside the inside network
+  NotOurs,    // an address the router neither owns nor routes
+  Spoofed,    // from inside with a source outside the inside network
+  NoAddress,  // to the outside while the outside link has no address (no DHCP lease)
 };
 const char* to_string(DropReason r);
 
@@ -68,7 +74,7 @@ struct NatCounters {
   std::uint64_t local = 0;  // handed to the router itself
   std::uint64_t flows_created = 0;
   std::uint64_t flows_expired = 0;
-  std::uint64_t dropped[10] = {};  // by DropReason
+  std::uint64_t dropped[11] = {};  // by DropReason
   std::uint64_t dropped_total() const;
 };
 
@@ -107,6 +113,15 @@ class NatEngine {
   // removes it (port 0 with lifetime 0: all of the host's for `proto`).
   PmpMapResult pmp_map(Instant now, Protocol proto, Endpoint inside, std::uint16_t suggested,
                        std::uint32_t lifetime);
+
+  // The outside address changed (a DHCP lease changed, was NAKed or ran
+  // out; 0.0.0.0/32 while there is none): every flow and mapping, NAT-PMP
+  // leases included, used the old address and is dropped. Returns how many
+  // flows were dropped (the mappings go with them). Masquerade uses `addr`
+  // from now on; while it is 0.0.0.0 outbound packets are dropped
+  // (DropReason::NoAddress).
+  std::size_t set_outside(const wire::Ipv4Cidr& addr);
+  bool has_outside_address() const { return cfg_.outside.address != wire::Ipv4Address(); }
 
   // Removes expired flows and leases. translate() calls it too.
   void expire(Instant now);

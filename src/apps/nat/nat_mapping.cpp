@@ -55,6 +55,13 @@ void NatMappingTable::expire_leases(Instant now) {
   }
 }
 
+void NatMappingTable::clear() {
+  for (auto& [key, m] : by_inside_)
+    ports_.release(m.proto, m.external_port);
+  by_inside_.clear();
+  by_external_.clear();
+}
+
 Instant NatMappingTable::next_lease_end() const {
   Instant t = kNever;
   for (const auto& [key, m] : by_inside_)

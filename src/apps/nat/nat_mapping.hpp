@@ -39,6 +39,8 @@ class NatMappingTable {
   void remove_if_unused(NatMapping& m, Instant now);
   // Ends leases that ran out, removing the mappings no flow uses.
   void expire_leases(Instant now);
+  // Removes every mapping (leases too), freeing their ports.
+  void clear();
   // The earliest lease end, or kNever.
   Instant next_lease_end() const;
   std::size_t size() const { return by_inside_.size(); }

@@ -19,6 +19,10 @@ std::uint32_t NatPmpServer::epoch(Instant now) const {
 
 std::optional<std::vector<std::uint8_t>> NatPmpServer::announcement(Instant now) {
   if (next_announce_ > now) return std::nullopt;
+  if (!engine_.has_outside_address()) {  // nothing to announce until a lease
+    next_announce_ = kNever;
+    return std::nullopt;
+  }
   ++announced_;
   ++counters_.announcements;
   if (announced_ >= kAnnouncements) {
@@ -47,6 +51,14 @@ std::vector<std::uint8_t> NatPmpServer::on_request(Instant now, Endpoint client,
     return pmp_error_response(data, p.opcode, p.error, ep);
   }
   const PmpRequest& r = p.request;
+  if (!engine_.has_outside_address()) {
+    // §3.2: no external address yet (the outside link awaits a DHCP lease).
+    ++counters_.errors;
+    if (r.opcode == PmpOpcode::ExternalAddress)
+      return pmp_external_address_response(PmpResultCode::NetworkFailure, ep, wire::Ipv4Address());
+    return pmp_map_response(static_cast<std::uint8_t>(r.opcode), PmpResultCode::NetworkFailure, ep,
+                            r.internal_port, 0, 0);
+  }
   if (r.opcode == PmpOpcode::ExternalAddress)
     return pmp_external_address_response(PmpResultCode::Success, ep,
                                          engine_.config().outside.address);
