@@ -215,6 +215,31 @@ TEST(NatEngine, TtlExpiryIsReported) {
   EXPECT_EQ(nat.conntrack().size(), 0u);
 }
 
+// RFC 1812 §5.3.1: an ICMP error whose TTL would reach 0 is discarded, not
+// forwarded with TTL 0 (and not answered: no ICMP about ICMP errors).
+TEST(NatEngine, IcmpErrorsWithTtlOneAreDiscarded) {
+  NatEngine nat(config());
+  Bytes sent =
+      forward(nat, t0, Side::Inside, udp_packet(kServer, 5000, kRemote, 53), Side::Outside);
+  for (std::uint8_t ttl : {0, 1}) {
+    Translation in =
+        nat.translate(t0, Side::Outside, icmp_error(kRemote, kOut, 3, 3, sent, 28, ttl));
+    EXPECT_EQ(in.action, Action::Drop);
+    EXPECT_EQ(in.reason, DropReason::TtlExpired);
+  }
+  Bytes syn = tcp_packet(kRemote, 50000, kOut, 3390, kSyn);
+  Bytes fwd = forward(nat, t0, Side::Outside, syn, Side::Inside);
+  Translation out = nat.translate(t0, Side::Inside, icmp_error(kServer, kRemote, 3, 3, fwd, 28, 1));
+  EXPECT_EQ(out.action, Action::Drop);
+  EXPECT_EQ(out.reason, DropReason::TtlExpired);
+  EXPECT_EQ(nat.counters().dropped[static_cast<int>(DropReason::TtlExpired)], 3u);
+  EXPECT_EQ(nat.counters().icmp_errors_translated, 0u);
+  // With TTL 2 the same error goes through, leaving with TTL 1.
+  Bytes ok =
+      forward(nat, t0, Side::Outside, icmp_error(kRemote, kOut, 3, 3, sent, 28, 2), Side::Inside);
+  EXPECT_EQ(ok[8], 1);
+}
+
 TEST(NatEngine, SpoofedAndOnLinkPacketsAreDropped) {
   NatEngine nat(config());
   EXPECT_EQ(nat.translate(t0, Side::Inside, udp_packet(kRemote, 1, kRemote2, 2)).reason,

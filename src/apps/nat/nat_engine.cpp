@@ -54,6 +54,8 @@ const char* to_string(DropReason r) {
       return "spoofed";
     case DropReason::NoAddress:
       return "no-address";
+    case DropReason::TtlExpired:
+      return "ttl-expired";
   }
   return "?";
 }
@@ -121,7 +123,10 @@ Translation NatEngine::from_inside(Instant now, const PacketInfo& info) {
   }
   // RFC 2827: the inside network only sends from its own addresses.
   if (!cfg_.inside.contains(info.outer_src)) return drop(info, DropReason::Spoofed);
-  if (info.ttl <= 1 && !info.icmp_error) {
+  if (info.ttl <= 1) {
+    // RFC 1812 §5.3.1: a packet whose TTL would reach 0 is not forwarded;
+    // an ICMP error gets no time exceeded about itself (§4.3.2.7).
+    if (info.icmp_error) return drop(info, DropReason::TtlExpired);
     Translation t = verdict(Translation::Action::TtlExceeded);
     t.info = info;
     return t;
@@ -184,7 +189,8 @@ Translation NatEngine::from_outside(Instant now, const PacketInfo& info) {
   if (!has_outside_address()) return drop(info, DropReason::NoAddress);
   if (info.outer_dst != cfg_.outside.address) return drop(info, DropReason::NotOurs);
   if (auto m = table_.find(info.tuple)) {
-    if (info.ttl <= 1 && !info.icmp_error) {
+    if (info.ttl <= 1) {
+      if (info.icmp_error) return drop(info, DropReason::TtlExpired);  // RFC 1812 §5.3.1
       Translation t = verdict(Translation::Action::TtlExceeded);
       t.info = info;
       return t;
@@ -415,7 +421,7 @@ std::string NatEngine::format_counters() const {
       "icmp-errors {} local {} dropped {}",
       table_.size(), table_.max_entries(), mappings_.size(), c.flows_created, c.flows_expired,
       c.outbound, c.inbound, c.hairpinned, c.icmp_errors_translated, c.local, c.dropped_total());
-  for (int r = 1; r < 10; ++r)
+  for (int r = 1; r < static_cast<int>(std::size(c.dropped)); ++r)
     if (c.dropped[r])
       out += fmt::format(" {} {}", to_string(static_cast<DropReason>(r)), c.dropped[r]);
   return out + "\n";

@@ -60,9 +60,10 @@ enum class DropReason : std::uint8_t {
   Fragment,     // fragments are not reassembled
   Unsupported,  // a protocol the NAT does not translate
   Malformed,
-  NotOurs,    // an address the router neither owns nor routes
-  Spoofed,    // from inside with a source outside the inside network
-  NoAddress,  // to the outside while the outside link has no address (no DHCP lease)
+  NotOurs,     // an address the router neither owns nor routes
+  Spoofed,     // from inside with a source outside the inside network
+  NoAddress,   // to the outside while the outside link has no address (no DHCP lease)
+  TtlExpired,  // an ICMP error whose TTL would reach 0: discarded, never answered
 };
 const char* to_string(DropReason r);
 
@@ -74,7 +75,7 @@ struct NatCounters {
   std::uint64_t local = 0;  // handed to the router itself
   std::uint64_t flows_created = 0;
   std::uint64_t flows_expired = 0;
-  std::uint64_t dropped[11] = {};  // by DropReason
+  std::uint64_t dropped[12] = {};  // by DropReason
   std::uint64_t dropped_total() const;
 };
 
