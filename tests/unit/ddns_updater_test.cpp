@@ -3,6 +3,7 @@
 // at 8 s and tries again 5 min later (ddclient's error interval); a REFUSED
 // answer is fatal until the address changes; every step is one log line.
 #include "apps/ddns/ddns_updater.hpp"
+#include "support/mem_device.hpp"
 
 #include <gtest/gtest.h>
 
@@ -20,22 +21,7 @@ using wire::Ipv4Address;
 
 const Ipv4Address kUs(10, 9, 0, 50), kServer(10, 9, 0, 1);
 
-class MemDevice : public iface::Device {
- public:
-  iface::DeviceCaps caps() const override { return {}; }
-  std::optional<std::span<const std::uint8_t>> receive(Instant) override {
-    if (in.empty()) return std::nullopt;
-    cur = std::move(in.front());
-    in.pop_front();
-    return std::span<const std::uint8_t>(cur);
-  }
-  void transmit(Instant, std::span<const std::uint8_t> f) override {
-    out.emplace_back(f.begin(), f.end());
-  }
-  std::deque<std::vector<std::uint8_t>> in;
-  std::vector<std::vector<std::uint8_t>> out;
-  std::vector<std::uint8_t> cur;
-};
+using test::MemDevice;
 
 struct Udp {
   Ipv4Address dst;

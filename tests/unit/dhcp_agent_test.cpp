@@ -3,6 +3,7 @@
 // interface (address, gateway), a NAK unconfigures it, and the callback sees
 // every event after the interface changed.
 #include "apps/dhcp_client/dhcp_agent.hpp"
+#include "support/mem_device.hpp"
 
 #include <gtest/gtest.h>
 
@@ -22,22 +23,7 @@ using wire::Ipv4Address;
 const Ipv4Address kServer(10, 9, 0, 1);
 const wire::MacAddress kMac(2, 0, 0, 0, 0, 0x42);
 
-class MemDevice : public iface::Device {
- public:
-  iface::DeviceCaps caps() const override { return {}; }
-  std::optional<std::span<const std::uint8_t>> receive(Instant) override {
-    if (in.empty()) return std::nullopt;
-    cur = std::move(in.front());
-    in.pop_front();
-    return std::span<const std::uint8_t>(cur);
-  }
-  void transmit(Instant, std::span<const std::uint8_t> f) override {
-    out.emplace_back(f.begin(), f.end());
-  }
-  std::deque<std::vector<std::uint8_t>> in;
-  std::vector<std::vector<std::uint8_t>> out;
-  std::vector<std::uint8_t> cur;
-};
+using test::MemDevice;
 
 struct Sent {
   wire::Ipv4Repr ip;

@@ -14,6 +14,7 @@
 #include "iface/interface.hpp"
 #include "socket/stack.hpp"
 #include "socket/udp_socket.hpp"
+#include "support/mem_device.hpp"
 #include "wire/arp.hpp"
 #include "wire/ethernet.hpp"
 #include "wire/ipv4.hpp"
@@ -31,26 +32,7 @@ const Ipv4Address kPeer(10, 0, 0, 2);
 const Ipv4Address kFar(192, 0, 2, 9);
 const Ipv4Address kGateway(10, 0, 0, 254);
 
-class FakeDevice final : public Device {
- public:
-  explicit FakeDevice(Medium m) : medium_(m) {}
-  DeviceCaps caps() const override { return {1500, medium_}; }
-  std::optional<std::span<const std::uint8_t>> receive(Instant) override {
-    if (inbox.empty()) return std::nullopt;
-    current_ = std::move(inbox.front());
-    inbox.pop_front();
-    return current_;
-  }
-  void transmit(Instant, std::span<const std::uint8_t> frame) override {
-    sent.emplace_back(frame.begin(), frame.end());
-  }
-  std::deque<Bytes> inbox;
-  std::vector<Bytes> sent;
-
- private:
-  Medium medium_;
-  Bytes current_;
-};
+using FakeDevice = test::MemDevice;
 
 Bytes udp_packet(Ipv4Address src, Ipv4Address dst, std::uint16_t sport, std::uint16_t dport,
                  std::span<const std::uint8_t> payload) {
@@ -104,8 +86,8 @@ TEST(PacketHook, PassedPacketsAreDeliveredLocally) {
   auto sock = stack.udp_bind(53);
   ASSERT_TRUE(sock);
   FakeDevice dev(Medium::Ip);
-  dev.inbox.push_back(udp_packet(kPeer, kUs, 1000, 53, kHello));
-  dev.inbox.push_back(udp_packet(kPeer, kFar, 1000, 53, kHello));  // not ours: dropped
+  dev.in.push_back(udp_packet(kPeer, kUs, 1000, 53, kHello));
+  dev.in.push_back(udp_packet(kPeer, kFar, 1000, 53, kHello));  // not ours: dropped
   stack.poll(Instant{}, dev);
   EXPECT_EQ(hook.seen.size(), 2u);
   auto d = sock->try_recv();
@@ -133,8 +115,8 @@ TEST(QueuePacket, SendsWholePacketsAsWritten) {
   ifc.send_packet(p);
   EXPECT_EQ(ifc.poll_at(), Instant{});
   ifc.egress(Instant{}, dev);
-  ASSERT_EQ(dev.sent.size(), 1u);
-  EXPECT_EQ(dev.sent[0], p);
+  ASSERT_EQ(dev.out.size(), 1u);
+  EXPECT_EQ(dev.out[0], p);
   EXPECT_EQ(ifc.counters().packets_queued, 1u);
 }
 
@@ -143,19 +125,19 @@ TEST(UdpBroadcast, ReachesSocketsWithoutIcmpErrors) {
   auto sock = stack.udp_bind(68);
   ASSERT_TRUE(sock);
   FakeDevice dev(Medium::Ip);
-  dev.inbox.push_back(udp_packet(kPeer, Ipv4Address::broadcast(), 67, 68, kHello));
-  dev.inbox.push_back(udp_packet(kPeer, Ipv4Address(10, 0, 0, 255), 67, 68, kHello));
+  dev.in.push_back(udp_packet(kPeer, Ipv4Address::broadcast(), 67, 68, kHello));
+  dev.in.push_back(udp_packet(kPeer, Ipv4Address(10, 0, 0, 255), 67, 68, kHello));
   // To a closed port: a unicast is answered with port unreachable, a
   // broadcast is not (RFC 1122 §3.2.2).
-  dev.inbox.push_back(udp_packet(kPeer, Ipv4Address::broadcast(), 67, 69, kHello));
-  dev.inbox.push_back(udp_packet(kPeer, kUs, 67, 69, kHello));
+  dev.in.push_back(udp_packet(kPeer, Ipv4Address::broadcast(), 67, 69, kHello));
+  dev.in.push_back(udp_packet(kPeer, kUs, 67, 69, kHello));
   stack.poll(Instant{}, dev);
   EXPECT_TRUE(sock->try_recv());
   EXPECT_TRUE(sock->try_recv());
   EXPECT_FALSE(sock->try_recv());
   EXPECT_EQ(stack.interface().counters().icmp_unreachable_sent, 1u);
-  ASSERT_EQ(dev.sent.size(), 1u);
-  EXPECT_EQ(wire::load_be32(dev.sent[0], 16), kPeer.to_u32());
+  ASSERT_EQ(dev.out.size(), 1u);
+  EXPECT_EQ(wire::load_be32(dev.out[0], 16), kPeer.to_u32());
 }
 
 TEST(Unconfigured, TakesUdpForAnyAddressAndSendsFromZero) {
@@ -164,24 +146,24 @@ TEST(Unconfigured, TakesUdpForAnyAddressAndSendsFromZero) {
   ASSERT_TRUE(sock);
   FakeDevice dev(Medium::Ip);
   // A DHCP offer unicast to the address on offer (RFC 2131 §4.1).
-  dev.inbox.push_back(udp_packet(kPeer, Ipv4Address(10, 0, 0, 77), 67, 68, kHello));
+  dev.in.push_back(udp_packet(kPeer, Ipv4Address(10, 0, 0, 77), 67, 68, kHello));
   stack.poll(Instant{}, dev);
   EXPECT_TRUE(sock->try_recv());
   EXPECT_EQ(sock->send_to(Ipv4Address::broadcast(), 67, "x"), socket::SocketError::None);
   stack.poll(Instant{}, dev);
-  ASSERT_EQ(dev.sent.size(), 1u);
-  EXPECT_EQ(wire::load_be32(dev.sent[0], 12), 0u);
-  EXPECT_EQ(wire::load_be32(dev.sent[0], 16), 0xffffffffu);
+  ASSERT_EQ(dev.out.size(), 1u);
+  EXPECT_EQ(wire::load_be32(dev.out[0], 12), 0u);
+  EXPECT_EQ(wire::load_be32(dev.out[0], 16), 0xffffffffu);
 
   // Leased: the same socket now sends from the new address, and unicasts
   // to other addresses are no longer taken.
   stack.interface().set_address({Ipv4Address(10, 0, 0, 77), 24});
   EXPECT_EQ(sock->local_addr(), Ipv4Address(10, 0, 0, 77));
   EXPECT_EQ(sock->send_to(kPeer, 67, "y"), socket::SocketError::None);
-  dev.inbox.push_back(udp_packet(kPeer, Ipv4Address(10, 0, 0, 78), 67, 68, kHello));
+  dev.in.push_back(udp_packet(kPeer, Ipv4Address(10, 0, 0, 78), 67, 68, kHello));
   stack.poll(Instant{}, dev);
-  ASSERT_EQ(dev.sent.size(), 2u);
-  EXPECT_EQ(wire::load_be32(dev.sent[1], 12), Ipv4Address(10, 0, 0, 77).to_u32());
+  ASSERT_EQ(dev.out.size(), 2u);
+  EXPECT_EQ(wire::load_be32(dev.out[1], 12), Ipv4Address(10, 0, 0, 77).to_u32());
   EXPECT_FALSE(sock->try_recv());
   EXPECT_EQ(stack.interface().counters().not_for_us, 1u);
 }
@@ -202,10 +184,10 @@ TEST(EthernetRoutes, OffLinkGoesToTheGatewayAndBroadcastsToAll) {
   ifc.egress(Instant{}, dev);
   // Two broadcasts sent at once, then an ARP request for the gateway (the
   // far packet is held for it).
-  ASSERT_EQ(dev.sent.size(), 3u);
-  EXPECT_EQ(eth_dst(dev.sent[0]), MacAddress::broadcast());
-  EXPECT_EQ(eth_dst(dev.sent[1]), MacAddress::broadcast());
-  auto arp = wire::ArpView<const std::uint8_t>::checked(std::span(dev.sent[2]).subspan(14));
+  ASSERT_EQ(dev.out.size(), 3u);
+  EXPECT_EQ(eth_dst(dev.out[0]), MacAddress::broadcast());
+  EXPECT_EQ(eth_dst(dev.out[1]), MacAddress::broadcast());
+  auto arp = wire::ArpView<const std::uint8_t>::checked(std::span(dev.out[2]).subspan(14));
   ASSERT_TRUE(arp);
   auto req = wire::ArpRepr::parse(*arp);
   ASSERT_TRUE(req);
@@ -226,9 +208,9 @@ TEST(EthernetRoutes, UnconfiguredAnswersNoArpAndKeepsItsMac) {
   Bytes f(14 + probe.packet_len());
   wire::EthernetRepr{MacAddress::broadcast(), peer, wire::EtherType::Arp}.emit(f);
   probe.emit(std::span(f).subspan(14));
-  dev.inbox.push_back(f);
+  dev.in.push_back(f);
   ifc.poll(Instant{}, dev);
-  EXPECT_TRUE(dev.sent.empty());
+  EXPECT_TRUE(dev.out.empty());
   ifc.set_address({kUs, 24});
   EXPECT_EQ(ifc.mac(), before);
 }
