@@ -30,11 +30,34 @@ std::string_view to_string(DhcpMessageType t) {
 
 namespace {
 
-// Walks one options area; `overload` receives option 52's value. Returns
-// false on a malformed option. `ended` says whether option 255 was seen.
-std::optional<WireError> parse_options(std::span<const std::uint8_t> area, DhcpRepr& r,
-                                       bool& have_type, std::uint8_t& overload, bool& ended,
-                                       std::uint64_t& seen) {
+// The codes DhcpRepr keeps; every other option is skipped.
+constexpr std::uint8_t kKnown[] = {
+    option::kSubnetMask,  option::kRouter,        option::kDnsServer, option::kHostName,
+    option::kRequestedIp, option::kLeaseTime,     option::kOverload,  option::kMessageType,
+    option::kServerId,    option::kParameterList, option::kMessage,   option::kMaxMessageSize,
+    option::kRenewalTime, option::kRebindingTime, option::kClientId};
+constexpr std::size_t kKnownCount = sizeof kKnown;
+
+// RFC 3396: every instance of a code, in the order met (options, then file,
+// then sname), is one part of a single long option.
+struct Fragments {
+  static constexpr std::size_t kMaxParts = 16;
+  std::array<std::span<const std::uint8_t>, kMaxParts> parts{};
+  std::size_t count = 0;
+  std::size_t total = 0;
+};
+using FragmentTable = std::array<Fragments, kKnownCount>;
+
+std::optional<std::size_t> known_index(std::uint8_t code) {
+  for (std::size_t k = 0; k < kKnownCount; ++k)
+    if (kKnown[k] == code) return k;
+  return std::nullopt;
+}
+
+// Walks one options area and adds each known option to `table`. `ended`
+// says whether option 255 was seen.
+std::optional<WireError> collect_options(std::span<const std::uint8_t> area, FragmentTable& table,
+                                         bool& ended) {
   std::size_t i = 0;
   ended = false;
   while (i < area.size()) {
@@ -52,123 +75,93 @@ std::optional<WireError> parse_options(std::span<const std::uint8_t> area, DhcpR
     if (i + 2 + len > area.size()) return WireError::BadOption;
     std::span<const std::uint8_t> v = area.subspan(i + 2, len);
     i += 2 + len;
-    // The first instance of each code wins (64 bits cover every code we keep).
-    std::uint64_t bit = 0;
-    switch (code) {
-      case option::kSubnetMask:
-        bit = 1ull << 0;
-        break;
-      case option::kRouter:
-        bit = 1ull << 1;
-        break;
-      case option::kDnsServer:
-        bit = 1ull << 2;
-        break;
-      case option::kHostName:
-        bit = 1ull << 3;
-        break;
-      case option::kRequestedIp:
-        bit = 1ull << 4;
-        break;
-      case option::kLeaseTime:
-        bit = 1ull << 5;
-        break;
-      case option::kOverload:
-        bit = 1ull << 6;
-        break;
-      case option::kMessageType:
-        bit = 1ull << 7;
-        break;
-      case option::kServerId:
-        bit = 1ull << 8;
-        break;
-      case option::kParameterList:
-        bit = 1ull << 9;
-        break;
-      case option::kMessage:
-        bit = 1ull << 10;
-        break;
-      case option::kMaxMessageSize:
-        bit = 1ull << 11;
-        break;
-      case option::kRenewalTime:
-        bit = 1ull << 12;
-        break;
-      case option::kRebindingTime:
-        bit = 1ull << 13;
-        break;
-      case option::kClientId:
-        bit = 1ull << 14;
-        break;
-      default:
-        continue;  // an option we do not use
+    auto k = known_index(code);
+    if (!k) continue;  // an option we do not use
+    Fragments& f = table[*k];
+    if (f.count == Fragments::kMaxParts) return WireError::BadOption;
+    f.parts[f.count++] = v;
+    f.total += len;
+  }
+  return std::nullopt;
+}
+
+// Decodes one (possibly concatenated) option into `r`.
+std::optional<WireError> decode_option(std::uint8_t code, const Fragments& f, DhcpRepr& r,
+                                       bool& have_type) {
+  // Fixed-size and list options are joined into one buffer (the longest
+  // such value a message can hold fits); options kept as spans into the
+  // message (55, 56, 61, 12) keep their first part when split, which
+  // synack only shows or ignores.
+  std::array<std::uint8_t, 1024> joined;
+  if (f.total > joined.size()) return WireError::BadOption;
+  std::size_t len = 0;
+  for (std::size_t p = 0; p < f.count; ++p) {
+    std::copy(f.parts[p].begin(), f.parts[p].end(), joined.begin() + len);
+    len += f.parts[p].size();
+  }
+  std::span<const std::uint8_t> v(joined.data(), len);
+  std::span<const std::uint8_t> first = f.parts[0];
+  auto addr = [&]() -> std::optional<wire::Ipv4Address> {
+    if (len != 4) return std::nullopt;
+    return wire::Ipv4Address(wire::load_be32(v, 0));
+  };
+  auto u32 = [&]() -> std::optional<std::uint32_t> {
+    if (len != 4) return std::nullopt;
+    return wire::load_be32(v, 0);
+  };
+  switch (code) {
+    case option::kSubnetMask:
+      if (!(r.subnet_mask = addr())) return WireError::BadOption;
+      break;
+    case option::kRouter:
+    case option::kDnsServer: {
+      if (len == 0 || len % 4 != 0) return WireError::BadOption;
+      AddressList& list = code == option::kRouter ? r.routers : r.dns_servers;
+      for (std::size_t k = 0; k < len; k += 4)
+        list.push(wire::Ipv4Address(wire::load_be32(v, k)));
+      break;
     }
-    if (seen & bit) continue;
-    seen |= bit;
-    auto addr = [&]() -> std::optional<wire::Ipv4Address> {
-      if (len != 4) return std::nullopt;
-      return wire::Ipv4Address(wire::load_be32(v, 0));
-    };
-    auto u32 = [&]() -> std::optional<std::uint32_t> {
-      if (len != 4) return std::nullopt;
-      return wire::load_be32(v, 0);
-    };
-    switch (code) {
-      case option::kSubnetMask:
-        if (!(r.subnet_mask = addr())) return WireError::BadOption;
-        break;
-      case option::kRouter:
-      case option::kDnsServer: {
-        if (len == 0 || len % 4 != 0) return WireError::BadOption;
-        AddressList& list = code == option::kRouter ? r.routers : r.dns_servers;
-        for (std::size_t k = 0; k < len; k += 4)
-          list.push(wire::Ipv4Address(wire::load_be32(v, k)));
-        break;
-      }
-      case option::kHostName:
-        if (len == 0) return WireError::BadOption;
-        r.host_name = v;
-        break;
-      case option::kRequestedIp:
-        if (!(r.requested_ip = addr())) return WireError::BadOption;
-        break;
-      case option::kLeaseTime:
-        if (!(r.lease_time = u32())) return WireError::BadOption;
-        break;
-      case option::kRenewalTime:
-        if (!(r.renewal_time = u32())) return WireError::BadOption;
-        break;
-      case option::kRebindingTime:
-        if (!(r.rebinding_time = u32())) return WireError::BadOption;
-        break;
-      case option::kServerId:
-        if (!(r.server_id = addr())) return WireError::BadOption;
-        break;
-      case option::kOverload:
-        if (len != 1 || v[0] < 1 || v[0] > 3) return WireError::BadOption;
-        overload = v[0];
-        break;
-      case option::kMessageType:
-        if (len != 1 || v[0] < 1 || v[0] > 8) return WireError::BadOption;
-        r.message_type = static_cast<DhcpMessageType>(v[0]);
-        have_type = true;
-        break;
-      case option::kParameterList:
-        if (len == 0) return WireError::BadOption;
-        r.parameter_list = v;
-        break;
-      case option::kMessage:
-        r.message = v;
-        break;
-      case option::kMaxMessageSize:
-        if (len != 2 || wire::load_be16(v, 0) < 576) return WireError::BadOption;
-        r.max_message_size = wire::load_be16(v, 0);
-        break;
-      case option::kClientId:
-        if (len < 2) return WireError::BadOption;
-        r.client_id = v;
-        break;
-    }
+    case option::kHostName:
+      if (len == 0) return WireError::BadOption;
+      r.host_name = first;
+      break;
+    case option::kRequestedIp:
+      if (!(r.requested_ip = addr())) return WireError::BadOption;
+      break;
+    case option::kLeaseTime:
+      if (!(r.lease_time = u32())) return WireError::BadOption;
+      break;
+    case option::kRenewalTime:
+      if (!(r.renewal_time = u32())) return WireError::BadOption;
+      break;
+    case option::kRebindingTime:
+      if (!(r.rebinding_time = u32())) return WireError::BadOption;
+      break;
+    case option::kServerId:
+      if (!(r.server_id = addr())) return WireError::BadOption;
+      break;
+    case option::kOverload:
+      break;  // read before the file and sname areas were walked
+    case option::kMessageType:
+      if (len != 1 || v[0] < 1 || v[0] > 8) return WireError::BadOption;
+      r.message_type = static_cast<DhcpMessageType>(v[0]);
+      have_type = true;
+      break;
+    case option::kParameterList:
+      if (len == 0) return WireError::BadOption;
+      r.parameter_list = first;
+      break;
+    case option::kMessage:
+      r.message = first;
+      break;
+    case option::kMaxMessageSize:
+      if (len != 2 || wire::load_be16(v, 0) < 576) return WireError::BadOption;
+      r.max_message_size = wire::load_be16(v, 0);
+      break;
+    case option::kClientId:
+      if (len < 2) return WireError::BadOption;
+      r.client_id = first;
+      break;
   }
   return std::nullopt;
 }
@@ -189,20 +182,30 @@ Result<DhcpRepr, WireError> DhcpRepr::parse(const DhcpView<const std::uint8_t>& 
   r.giaddr = view.giaddr();
   r.chaddr = wire::MacAddress::from_bytes(view.chaddr());
   bool have_type = false, ended = false;
-  std::uint8_t overload = 0, ignored = 0;
-  std::uint64_t seen = 0;
-  if (auto e = parse_options(view.options(), r, have_type, overload, ended, seen)) return *e;
+  FragmentTable table{};
+  if (auto e = collect_options(view.options(), table, ended)) return *e;
   if (!ended) return WireError::Truncated;
-  // RFC 2132 §9.3: the file field first, then sname; option 52 only counts
-  // in the main area.
+  // Option 52 counts only in the main area (RFC 2132 §9.3), and is one byte.
+  std::uint8_t overload = 0;
+  if (const Fragments& o = table[*known_index(option::kOverload)]; o.count > 0) {
+    if (o.count != 1 || o.total != 1 || o.parts[0][0] < 1 || o.parts[0][0] > 3)
+      return WireError::BadOption;
+    overload = o.parts[0][0];
+  }
+  // RFC 3396 §7 / RFC 2132 §9.3: the file field first, then sname; their
+  // instances continue the options of the main area.
   if (overload & 1) {
-    if (auto e = parse_options(view.file(), r, have_type, ignored, ended, seen)) return *e;
+    if (auto e = collect_options(view.file(), table, ended)) return *e;
     if (!ended) return WireError::Truncated;
   }
   if (overload & 2) {
-    if (auto e = parse_options(view.sname(), r, have_type, ignored, ended, seen)) return *e;
+    if (auto e = collect_options(view.sname(), table, ended)) return *e;
     if (!ended) return WireError::Truncated;
   }
+  if (table[*known_index(option::kOverload)].count > 1) return WireError::BadOption;
+  for (std::size_t k = 0; k < kKnownCount; ++k)
+    if (table[k].count > 0)
+      if (auto e = decode_option(kKnown[k], table[k], r, have_type)) return *e;
   if (!have_type) return WireError::Unsupported;
   return r;
 }

@@ -17,8 +17,10 @@
 // 55 parameter request list, 56 message, 58 T1, 59 T2, 61 client
 // identifier, 12 host name. Others are skipped; an option of a known code
 // with a wrong length makes the message malformed (BadOption). An option
-// that appears twice keeps its first value (RFC 3396 concatenation is not
-// implemented: no option a client reads needs it).
+// that appears several times, in one area or across the options, file and
+// sname areas, is one long option (RFC 3396): its parts are joined in that
+// order before the length is checked; options kept as spans (12, 55, 56,
+// 61) keep their first part.
 #include <algorithm>
 #include <array>
 #include <cstddef>

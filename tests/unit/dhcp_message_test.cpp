@@ -172,10 +172,44 @@ TEST(DhcpMessage, OverloadReadsFileThenSname) {
   EXPECT_FALSE(p->server_id);
 }
 
-TEST(DhcpMessage, FirstInstanceOfAnOptionWins) {
-  auto r = parse(message(2, 1, {}, {}, {53, 1, 2, 51, 4, 0, 0, 0, 9, 51, 4, 0, 0, 0, 1, 255}));
+TEST(DhcpMessage, SplitOptionsAreConcatenated) {
+  // RFC 3396: a lease time in two parts (0,0 then 0,9) is one 4-byte value;
+  // two whole 4-byte instances make an 8-byte lease time, which is wrong.
+  auto r = parse(message(2, 1, {}, {}, {53, 1, 2, 51, 2, 0, 0, 51, 2, 0, 9, 255}));
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->lease_time, 9u);
+  auto twice = parse(message(2, 1, {}, {}, {53, 1, 2, 51, 4, 0, 0, 0, 9, 51, 4, 0, 0, 0, 1, 255}));
+  ASSERT_FALSE(twice.ok());
+  EXPECT_EQ(twice.error(), WireError::BadOption);
+  // A DNS server list split in the middle of an address: 3 + 5 bytes.
+  auto dns = parse(message(2, 1, {}, {}, {53, 1, 2, 6, 3, 10, 0, 0, 6, 5, 1, 10, 0, 0, 2, 255}));
+  ASSERT_TRUE(dns.ok());
+  ASSERT_EQ(dns->dns_servers.count, 2u);
+  EXPECT_EQ(dns->dns_servers.items[0], Ipv4Address(10, 0, 0, 1));
+  EXPECT_EQ(dns->dns_servers.items[1], Ipv4Address(10, 0, 0, 2));
+}
+
+TEST(DhcpMessage, SplitAcrossOptionsFileAndSname) {
+  // RFC 3396 §7: the options field first, then file, then sname. The router
+  // list starts in the options (10.0), goes on in file (0.1, 10.0) and ends
+  // in sname (0.2).
+  Bytes b = message(2, 5, {}, Ipv4Address(10, 0, 0, 5), {53, 1, 2, 52, 1, 3, 3, 2, 10, 0, 255});
+  Bytes file_opts = {3, 4, 0, 1, 10, 0, 255};
+  Bytes sname_opts = {3, 2, 0, 2, 255};
+  std::copy(file_opts.begin(), file_opts.end(), b.begin() + 108);
+  std::copy(sname_opts.begin(), sname_opts.end(), b.begin() + 44);
+  auto r = parse(b);
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r->routers.count, 2u);
+  EXPECT_EQ(r->routers.items[0], Ipv4Address(10, 0, 0, 1));
+  EXPECT_EQ(r->routers.items[1], Ipv4Address(10, 0, 0, 2));
+  // Option 52 in the file area does not count and is not allowed twice.
+  Bytes again = b;
+  Bytes file2 = {52, 1, 3, 255};
+  std::copy(file2.begin(), file2.end(), again.begin() + 108);
+  auto a = parse(again);
+  ASSERT_FALSE(a.ok());
+  EXPECT_EQ(a.error(), WireError::BadOption);
 }
 
 TEST(DhcpMessage, MalformedMessages) {
