@@ -4,7 +4,9 @@
 //          (bytes 4-7 and 28-33), so it gets past the matching checks;
 //   bit 1: the client is first brought to REQUESTING with a valid OFFER;
 //   bit 2: ... and to BOUND with a valid ACK, then to RENEWING at T1;
-//   bit 3: the message is delivered twice.
+//   bit 3: the message is delivered twice;
+//   bit 4: (without bits 1, 2) the client starts in INIT-REBOOT with a
+//          remembered lease instead of INIT.
 // Invariants: a message that parses emits bytes that parse back to the same
 // fields; the client never holds a lease with a zero address; its deadline
 // never lies in the past after on_timer().
@@ -83,7 +85,18 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   cfg.seed = 3;
   DhcpClient c(cfg);
   Instant now{};
-  c.start(now);
+  if ((flags & 0x16) == 0x10) {
+    DhcpLease l;
+    l.address = wire::Ipv4Cidr{wire::Ipv4Address(10, 0, 0, 7), 24};
+    l.server = kServer;
+    l.lease_time = std::chrono::seconds(100);
+    l.t1 = std::chrono::seconds(50);
+    l.t2 = std::chrono::seconds(87);
+    c.reboot(now, l);
+    check(c.state() == DhcpState::Rebooting);
+  } else {
+    c.start(now);
+  }
   std::uint32_t xid = last_xid(c);
   if (flags & 6) {
     c.on_message(now, reply(xid, DhcpMessageType::Offer), kServer);

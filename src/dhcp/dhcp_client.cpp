@@ -22,6 +22,8 @@ std::string_view to_string(DhcpState s) {
       return "RENEWING";
     case DhcpState::Rebinding:
       return "REBINDING";
+    case DhcpState::Rebooting:
+      return "REBOOTING";
   }
   return "?";
 }
@@ -40,6 +42,8 @@ std::string_view to_string(DhcpEvent::Kind k) {
       return "expired";
     case DhcpEvent::Kind::Ignored:
       return "ignored";
+    case DhcpEvent::Kind::Declined:
+      return "declined";
   }
   return "?";
 }
@@ -83,7 +87,8 @@ std::uint8_t classful_prefix(wire::Ipv4Address a) {
 std::string describe(const DhcpEvent& e) {
   switch (e.kind) {
     case DhcpEvent::Kind::Leased:
-      return "leased " + e.lease->address.to_string() + lease_details(*e.lease);
+      return "leased " + e.lease->address.to_string() + lease_details(*e.lease) +
+             (e.reason.empty() ? "" : " (" + e.reason + ")");
     case DhcpEvent::Kind::Renewed:
       return fmt::format(
           "renewed {} lease {}s", e.lease->address.to_string(),
@@ -101,6 +106,9 @@ std::string describe(const DhcpEvent& e) {
       return "expired " + (e.previous ? e.previous->address.to_string() : std::string("lease"));
     case DhcpEvent::Kind::Ignored:
       return "ignored a message from " + e.from.to_string() + ": " + e.reason;
+    case DhcpEvent::Kind::Declined:
+      return "declined " + e.previous->address.to_string() + " (" + e.reason +
+             "): discovering again in 10s";
   }
   return "?";
 }
@@ -165,14 +173,21 @@ DhcpRepr DhcpClient::base(DhcpMessageType type, Instant now) const {
   r.xid = xid_;
   auto secs = std::chrono::duration_cast<std::chrono::seconds>(now - started_).count();
   r.secs = static_cast<std::uint16_t>(std::clamp<std::int64_t>(secs, 0, 0xffff));
+  // RFC 2131 §4.4.1: the REQUEST answering an offer carries the DISCOVER's
+  // secs; Table 5: DECLINE and RELEASE carry 0.
+  if (type == DhcpMessageType::Request && state_ == DhcpState::Requesting) r.secs = discover_secs_;
+  if (type == DhcpMessageType::Decline || type == DhcpMessageType::Release) r.secs = 0;
   r.broadcast = cfg_.broadcast_flag;
   r.chaddr = cfg_.mac;
   r.client_id = client_id_;
-  if (!cfg_.host_name.empty())
-    r.host_name = std::span(reinterpret_cast<const std::uint8_t*>(cfg_.host_name.data()),
-                            cfg_.host_name.size());
-  if (type == DhcpMessageType::Discover || type == DhcpMessageType::Request)
+  // RFC 2131 Table 5: the host name and the parameter request list only in
+  // DISCOVER and REQUEST ("MUST NOT" in DECLINE and RELEASE).
+  if (type == DhcpMessageType::Discover || type == DhcpMessageType::Request) {
+    if (!cfg_.host_name.empty())
+      r.host_name = std::span(reinterpret_cast<const std::uint8_t*>(cfg_.host_name.data()),
+                              cfg_.host_name.size());
     r.parameter_list = kParams;
+  }
   return r;
 }
 
@@ -191,7 +206,9 @@ void DhcpClient::send_discover(Instant now) {
   xid_ = static_cast<std::uint32_t>(next_random());
   started_ = now;
   attempt_ = 0;
-  queue(base(DhcpMessageType::Discover, now), wire::Ipv4Address::broadcast());
+  DhcpRepr d = base(DhcpMessageType::Discover, now);
+  discover_secs_ = d.secs;
+  queue(d, wire::Ipv4Address::broadcast());
   deadline_ = now + backoff(0);
 }
 
@@ -201,6 +218,10 @@ void DhcpClient::send_request(Instant now) {
   if (state_ == DhcpState::Requesting) {
     r.requested_ip = offered_;
     r.server_id = offer_server_;
+  } else if (state_ == DhcpState::Rebooting) {
+    // RFC 2131 §4.3.2 INIT-REBOOT: option 50 filled in, no server
+    // identifier, ciaddr 0, broadcast.
+    r.requested_ip = lease_->address.address;
   } else {
     r.ciaddr = lease_->address.address;
     // RFC 2131 §4.3.2: a renewing client unicasts and must not set the
@@ -217,9 +238,21 @@ void DhcpClient::on_timer(Instant now) {
     case DhcpState::Init:
       send_discover(now);
       break;
-    case DhcpState::Selecting:
+    case DhcpState::Selecting: {
       ++attempt_;
-      queue(base(DhcpMessageType::Discover, now), wire::Ipv4Address::broadcast());
+      DhcpRepr d = base(DhcpMessageType::Discover, now);
+      discover_secs_ = d.secs;
+      queue(d, wire::Ipv4Address::broadcast());
+      deadline_ = now + backoff(attempt_);
+      break;
+    }
+    case DhcpState::Rebooting:
+      if (attempt_ >= 4) {  // the back-off is over with no answer (§4.4.2)
+        finish_reboot(now);
+        break;
+      }
+      ++attempt_;
+      send_request(now);
       deadline_ = now + backoff(attempt_);
       break;
     case DhcpState::Requesting:
@@ -275,6 +308,7 @@ void DhcpClient::on_message(Instant now, std::span<const std::uint8_t> payload,
     return;
   }
   const DhcpRepr& r = *repr;
+  from_ = from;
   if (r.op != DhcpOp::Reply || r.xid != xid_ || r.chaddr != cfg_.mac || state_ == DhcpState::Init ||
       state_ == DhcpState::Bound) {
     ++counters_.unexpected;
@@ -296,18 +330,49 @@ void DhcpClient::on_message(Instant now, std::span<const std::uint8_t> payload,
   ++counters_.unexpected;
 }
 
-void DhcpClient::on_offer(Instant now, const DhcpRepr& r) {
+void DhcpClient::ignore(const DhcpRepr& r, std::string why) {
+  ++counters_.unexpected;
+  DhcpEvent e;
+  e.kind = DhcpEvent::Kind::Ignored;
+  e.from = r.server_id.value_or(from_);
+  e.reason = std::move(why);
+  events_.push_back(std::move(e));
+}
+
+static std::optional<std::string> unusable(const DhcpRepr& r, bool need_server_id) {
+  const char* what = r.message_type == DhcpMessageType::Offer ? "offer" : "ack";
   std::uint32_t y = r.yiaddr.to_u32();
-  if (y == 0 || y == 0xffffffffu || (y >> 28) >= 0xe || (y >> 24) == 127 || !r.server_id) {
-    ++counters_.unexpected;
-    DhcpEvent e;
-    e.kind = DhcpEvent::Kind::Ignored;
-    e.from = r.server_id.value_or(wire::Ipv4Address());
-    e.reason = r.server_id ? "offer of an unusable address " + r.yiaddr.to_string()
-                           : "offer without a server identifier";
-    events_.push_back(std::move(e));
-    return;
+  if (y == 0 || y == 0xffffffffu || (y >> 28) >= 0xe || (y >> 24) == 127 || (y >> 24) == 0)
+    return fmt::format("{} of an unusable address {}", what, r.yiaddr.to_string());
+  // RFC 2131 §3.1 step 2 / Table 3: an OFFER MUST carry the server
+  // identifier (the REQUEST names it), an ACK SHOULD.
+  if (need_server_id && !r.server_id) return fmt::format("{} without a server identifier", what);
+  // RFC 2131 Table 3: the lease time is a MUST in OFFER and ACK; 0 s
+  // would leave the address the moment it is configured.
+  if (!r.lease_time) return fmt::format("{} without a lease time", what);
+  if (*r.lease_time == 0) return fmt::format("{} with lease time 0", what);
+  std::uint8_t prefix = classful_prefix(r.yiaddr);
+  if (r.subnet_mask) {
+    auto p = prefix_of(*r.subnet_mask);
+    // RFC 950 masks are contiguous ones; /31 and /32 leave no router on
+    // the subnet, /0 no subnet at all.
+    if (!p || *p == 0 || *p > 30)
+      return fmt::format("{} with an invalid subnet mask {}", what, r.subnet_mask->to_string());
+    prefix = *p;
   }
+  wire::Ipv4Cidr net{r.yiaddr, prefix};
+  if (!r.routers.empty()) {
+    wire::Ipv4Address gw = r.routers.items[0];
+    bool host_part_zero = (gw.to_u32() & ~net.netmask()) == 0;
+    if (!net.contains(gw) || gw == r.yiaddr || gw == net.broadcast() || host_part_zero)
+      return fmt::format("{} of {} with a router {} outside the subnet", what, net.to_string(),
+                         gw.to_string());
+  }
+  return std::nullopt;
+}
+
+void DhcpClient::on_offer(Instant now, const DhcpRepr& r) {
+  if (auto why = unusable(r, true)) return ignore(r, *why);
   ++counters_.offers;
   offered_ = r.yiaddr;
   offer_server_ = *r.server_id;
@@ -320,17 +385,7 @@ void DhcpClient::on_offer(Instant now, const DhcpRepr& r) {
 
 void DhcpClient::on_ack(Instant now, const DhcpRepr& r) {
   (void)now;
-  std::uint32_t y = r.yiaddr.to_u32();
-  if (!r.lease_time || y == 0 || y == 0xffffffffu || (y >> 28) >= 0xe || (y >> 24) == 127) {
-    ++counters_.unexpected;
-    DhcpEvent e;
-    e.kind = DhcpEvent::Kind::Ignored;
-    e.from = r.server_id.value_or(wire::Ipv4Address());
-    e.reason = !r.lease_time ? "ack without a lease time"
-                             : "ack of an unusable address " + r.yiaddr.to_string();
-    events_.push_back(std::move(e));
-    return;
-  }
+  if (auto why = unusable(r, false)) return ignore(r, *why);
   ++counters_.acks;
   DhcpLease l;
   std::optional<std::uint8_t> prefix;
@@ -358,7 +413,7 @@ void DhcpClient::on_ack(Instant now, const DhcpRepr& r) {
   l.acquired = requested_at_;
 
   DhcpEvent e;
-  if (state_ == DhcpState::Requesting || !lease_) {
+  if (state_ == DhcpState::Requesting || state_ == DhcpState::Rebooting || !lease_) {
     e.kind = DhcpEvent::Kind::Leased;
   } else {
     e.kind = l.same_config(*lease_) ? DhcpEvent::Kind::Renewed : DhcpEvent::Kind::Changed;
@@ -398,6 +453,58 @@ void DhcpClient::release(Instant now) {
   lease_.reset();
   state_ = DhcpState::Init;
   deadline_ = kNever;
+}
+
+void DhcpClient::reboot(Instant now, const DhcpLease& remembered) {
+  consecutive_naks_ = 0;
+  if (now >= remembered.expires_at()) return start(now);
+  lease_ = remembered;
+  state_ = DhcpState::Rebooting;
+  xid_ = static_cast<std::uint32_t>(next_random());
+  started_ = requested_at_ = now;
+  attempt_ = 0;
+  send_request(now);
+  deadline_ = now + backoff(0);
+}
+
+void DhcpClient::finish_reboot(Instant now) {
+  DhcpEvent e;
+  if (now >= lease_->expires_at()) {
+    e.kind = DhcpEvent::Kind::Expired;
+    e.previous = lease_;
+    events_.push_back(std::move(e));
+    return enter_init(now, Duration::zero());
+  }
+  // RFC 2131 §4.4.2: no ACK nor NAK after the retransmissions: the client
+  // MAY use the remembered lease for the rest of its time. Its T1, T2 and
+  // end stay where they were.
+  e.kind = DhcpEvent::Kind::Leased;
+  e.lease = lease_;
+  e.from = lease_->server;
+  e.reason = "remembered, not confirmed";
+  events_.push_back(std::move(e));
+  state_ = DhcpState::Bound;
+  deadline_ = std::max(now, lease_->renew_at());
+}
+
+void DhcpClient::decline(Instant now, std::string_view why) {
+  if (!lease_) return;
+  DhcpRepr r = base(DhcpMessageType::Decline, now);
+  // RFC 2131 Table 5: DECLINE carries the address in option 50 and the
+  // server identifier; ciaddr 0 (the address is not ours); broadcast.
+  r.broadcast = false;
+  r.requested_ip = lease_->address.address;
+  r.server_id = lease_->server;
+  queue(r, wire::Ipv4Address::broadcast());
+  ++counters_.declines;
+  DhcpEvent e;
+  e.kind = DhcpEvent::Kind::Declined;
+  e.previous = lease_;
+  e.from = lease_->server;
+  e.reason = std::string(why);
+  events_.push_back(std::move(e));
+  // RFC 2131 §3.1 step 5: wait at least ten seconds before restarting.
+  enter_init(now, std::chrono::seconds(10));
 }
 
 std::optional<DhcpTransmit> DhcpClient::pop_transmit() {

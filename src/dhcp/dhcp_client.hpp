@@ -35,9 +35,20 @@
 // Replies are matched on xid and chaddr; a malformed message (one that the
 // wire layer refuses) is counted and reported as an Ignored event with the
 // reason; anything else unexpected is dropped silently and counted.
-// Not implemented: INIT-REBOOT, ARP probing of the offered address
-// (DECLINE), collecting several offers, RELEASE on stop (release() queues
-// one for the owner that wants it), the initial 1-10 s random wait.
+// - INIT-REBOOT (reboot() with a remembered lease, RFC 2131 §3.2, §4.4.2):
+//   REBOOTING broadcasts a REQUEST with option 50 and no server identifier
+//   nor ciaddr, with the same back-off as REQUESTING. An ACK binds (event
+//   Leased); a NAK drops the remembered lease (event Nak) and goes to INIT;
+//   no answer after the back-off keeps the remembered lease for the rest of
+//   its time (event Leased, §4.4.2 "MAY choose to use"), or starts over in
+//   INIT when it has already expired.
+// - decline(): the owner found the address just leased in use (§4.4.1 final
+//   check): a DECLINE is broadcast (event Declined, the owner drops the
+//   address) and INIT restarts after 10 s (§3.1 step 5).
+// - release(): a RELEASE unicast to the server (§4.4.6), for a clean stop.
+// Not implemented: collecting several offers (the first acceptable wins),
+// the initial 1-10 s random wait (§4.4.1 SHOULD; the owner may delay
+// start()).
 #include <cstdint>
 #include <deque>
 #include <optional>
@@ -51,7 +62,15 @@
 
 namespace synack::dhcp {
 
-enum class DhcpState : std::uint8_t { Init, Selecting, Requesting, Bound, Renewing, Rebinding };
+enum class DhcpState : std::uint8_t {
+  Init,
+  Selecting,
+  Requesting,
+  Bound,
+  Renewing,
+  Rebinding,
+  Rebooting,  // INIT-REBOOT's REQUEST sent, waiting (RFC 2131 Figure 5)
+};
 std::string_view to_string(DhcpState s);
 
 struct DhcpClientConfig {
@@ -94,12 +113,13 @@ struct DhcpLease {
 
 struct DhcpEvent {
   enum class Kind : std::uint8_t {
-    Leased,   // a lease from INIT: configure the interface with `lease`
-    Renewed,  // the same configuration, extended
-    Changed,  // a renewal or rebinding ACK changed address, prefix, router or DNS
-    Nak,      // the server refused: drop `previous`, if any
-    Expired,  // the lease ran out: drop `previous`
-    Ignored,  // a malformed message arrived (`reason`); nothing changes
+    Leased,    // a lease from INIT: configure the interface with `lease`
+    Renewed,   // the same configuration, extended
+    Changed,   // a renewal or rebinding ACK changed address, prefix, router or DNS
+    Nak,       // the server refused: drop `previous`, if any
+    Expired,   // the lease ran out: drop `previous`
+    Ignored,   // a malformed message arrived (`reason`); nothing changes
+    Declined,  // decline(): drop `previous`; INIT again in 10 s
   };
   Kind kind = Kind::Leased;
   std::optional<DhcpLease> lease;     // the lease now held (Leased, Renewed, Changed)
@@ -112,7 +132,8 @@ std::string_view to_string(DhcpEvent::Kind k);
 // 10.9.0.1 dns 10.9.0.1 lease 120s", "renewed 10.9.0.50/24 lease 120s",
 // "changed 10.9.0.50/24 -> 10.9.0.60/24 router 10.9.0.1 dns 10.9.0.1 lease
 // 120s", "nak from 10.9.0.1 (text): dropped 10.9.0.50/24", "expired
-// 10.9.0.50/24", "ignored a message from 10.9.0.1: bad option".
+// 10.9.0.50/24", "ignored a message from 10.9.0.1: bad option", "declined
+// 10.9.0.50/24 (reason): discovering again in 10s".
 std::string describe(const DhcpEvent& e);
 
 struct DhcpTransmit {
@@ -129,6 +150,7 @@ struct DhcpClientCounters {
   std::uint64_t offers = 0;
   std::uint64_t acks = 0;
   std::uint64_t naks = 0;
+  std::uint64_t declines = 0;
 };
 
 class DhcpClient {
@@ -147,6 +169,14 @@ class DhcpClient {
   // Queues a RELEASE to the server (unicast) and goes back to INIT without
   // a new DISCOVER; nothing when no lease is held.
   void release(Instant now);
+  // INIT-REBOOT with a lease remembered from before (a restart, or the link
+  // coming back): confirms it with a broadcast REQUEST, or discovers when
+  // it has already expired at `now`.
+  void reboot(Instant now, const DhcpLease& remembered);
+  // The address of the lease held was found in use (an ARP probe answered,
+  // RFC 5227): queues a DECLINE, drops the lease (event Declined) and
+  // discovers again after 10 s. Nothing when no lease is held.
+  void decline(Instant now, std::string_view why);
 
   std::optional<DhcpTransmit> pop_transmit();
   std::optional<DhcpEvent> pop_event();
@@ -160,6 +190,7 @@ class DhcpClient {
   void enter_init(Instant now, Duration delay);
   void send_discover(Instant now);
   void send_request(Instant now);
+  void finish_reboot(Instant now);
   void queue(const DhcpRepr& r, wire::Ipv4Address dst);
   DhcpRepr base(DhcpMessageType type, Instant now) const;
   // Back-off for the `attempt`-th retransmission (0 → 4 s, ...; capped at 64 s).
@@ -168,6 +199,7 @@ class DhcpClient {
   void on_offer(Instant now, const DhcpRepr& r);
   void on_ack(Instant now, const DhcpRepr& r);
   void on_nak(Instant now, const DhcpRepr& r, wire::Ipv4Address from);
+  void ignore(const DhcpRepr& r, std::string why);
   std::uint64_t next_random();
 
   DhcpClientConfig cfg_;
@@ -178,6 +210,9 @@ class DhcpClient {
   int attempt_ = 0;         // retransmissions so far in this state
   Instant started_{};       // when this exchange began (secs, lease start)
   Instant requested_at_{};  // when the first REQUEST of this exchange went out
+  std::uint16_t discover_secs_ = 0;
+  wire::Ipv4Address
+      from_;  // the sender of the message being handled  // the last DISCOVER's secs (§4.4.1)
   int consecutive_naks_ = 0;
   // SELECTING → REQUESTING: what was offered.
   wire::Ipv4Address offered_;

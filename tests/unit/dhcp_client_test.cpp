@@ -116,7 +116,7 @@ TEST(DhcpClient, DiscoverOfferRequestAck) {
   EXPECT_EQ(r.requested_ip, kAddr);
   EXPECT_EQ(r.server_id, kServer);
   EXPECT_EQ(r.ciaddr, Ipv4Address());
-  EXPECT_EQ(r.secs, 2);
+  EXPECT_EQ(r.secs, 0);  // RFC 2131 §4.4.1: the DISCOVER's secs, not 2
   EXPECT_EQ(f.sent[1].second.dst, kBroadcast);
 
   f.deliver(at(3s), reply(r, DhcpMessageType::Ack, kAddr));
@@ -318,7 +318,7 @@ TEST(DhcpClient, IgnoresWrongXidChaddrAndReportsGarbage) {
   EXPECT_EQ(f.c.counters().unexpected, 3u);
   EXPECT_TRUE(f.events.empty());
   auto garbage = reply(d, DhcpMessageType::Offer, kAddr);
-  garbage[241] = 0;  // message type length 0
+  garbage[242] = 9;  // message type 9: no such type
   f.deliver(at(1s), garbage);
   ASSERT_EQ(f.events.size(), 1u);
   EXPECT_EQ(describe(f.events[0]), "ignored a message from 10.9.0.1: bad option");
@@ -366,6 +366,201 @@ TEST(DhcpClient, ReleaseUnicastsToTheServer) {
   EXPECT_EQ(f.last().ciaddr, kAddr);
   EXPECT_EQ(f.c.poll_at(), kNever);
   EXPECT_EQ(f.c.state(), DhcpState::Init);
+}
+
+// A reply built field by field, for the offers a broken server sends.
+std::vector<std::uint8_t> emitted(const DhcpRepr& r) {
+  std::vector<std::uint8_t> out(r.buffer_len());
+  r.emit(out);
+  return out;
+}
+
+TEST(DhcpClient, RequestCarriesTheDiscoverSecs) {
+  Fixture f;
+  f.c.start(at(0s));
+  f.drain(at(0s));
+  f.run_until(at(4s));  // the DISCOVER again, secs 4
+  EXPECT_EQ(f.last().secs, 4);
+  f.deliver(at(6s), reply(f.last(), DhcpMessageType::Offer, kAddr));
+  EXPECT_EQ(f.last().message_type, DhcpMessageType::Request);
+  EXPECT_EQ(f.last().secs, 4);
+  f.run_until(at(10s));  // the REQUEST retransmitted 4 s later: still 4
+  ASSERT_EQ(f.sent.back().first, at(10s));
+  EXPECT_EQ(f.last().secs, 4);
+}
+
+TEST(DhcpClient, BadOffersAreIgnoredWithTheirReason) {
+  Fixture f;
+  f.c.start(at(0s));
+  f.drain(at(0s));
+  DhcpRepr d = f.last();
+  auto offer = [&] {
+    DhcpRepr o;
+    o.op = DhcpOp::Reply;
+    o.message_type = DhcpMessageType::Offer;
+    o.xid = d.xid;
+    o.chaddr = kMac;
+    o.yiaddr = kAddr;
+    o.server_id = kServer;
+    o.lease_time = 120;
+    o.subnet_mask = Ipv4Address(255, 255, 255, 0);
+    o.routers.push(kServer);
+    return o;
+  };
+  DhcpRepr zero = offer();
+  zero.lease_time = 0;
+  DhcpRepr none = offer();
+  none.lease_time.reset();
+  DhcpRepr anonymous = offer();
+  anonymous.server_id.reset();
+  DhcpRepr mask = offer();
+  mask.subnet_mask = Ipv4Address(255, 0, 255, 0);
+  DhcpRepr far = offer();
+  far.routers = {};
+  far.routers.push(Ipv4Address(10, 9, 1, 1));
+  DhcpRepr net = offer();
+  net.routers = {};
+  net.routers.push(Ipv4Address(10, 9, 0, 0));
+  for (const DhcpRepr& o : {zero, none, anonymous, mask, far, net})
+    f.deliver(at(1s), emitted(o));
+  std::vector<std::string> got;
+  for (const auto& e : f.events)
+    got.push_back(describe(e));
+  std::vector<std::string> want = {
+      "ignored a message from 10.9.0.1: offer with lease time 0",
+      "ignored a message from 10.9.0.1: offer without a lease time",
+      "ignored a message from 10.9.0.1: offer without a server identifier",
+      "ignored a message from 10.9.0.1: offer with an invalid subnet mask 255.0.255.0",
+      "ignored a message from 10.9.0.1: offer of 10.9.0.50/24 with a router 10.9.1.1 outside the "
+      "subnet",
+      "ignored a message from 10.9.0.1: offer of 10.9.0.50/24 with a router 10.9.0.0 outside the "
+      "subnet",
+  };
+  EXPECT_EQ(got, want);
+  EXPECT_EQ(f.c.state(), DhcpState::Selecting);
+  EXPECT_EQ(f.sent.size(), 1u);  // no REQUEST for any of them
+  f.deliver(at(2s), emitted(offer()));
+  EXPECT_EQ(f.c.state(), DhcpState::Requesting);
+  // The same checks hold for the ACK: a lease time of 0 is not bound.
+  DhcpRepr ack = offer();
+  ack.message_type = DhcpMessageType::Ack;
+  ack.lease_time = 0;
+  f.deliver(at(2s), emitted(ack));
+  EXPECT_EQ(f.c.state(), DhcpState::Requesting);
+  EXPECT_EQ(describe(f.events.back()), "ignored a message from 10.9.0.1: ack with lease time 0");
+}
+
+// A lease acquired at 0 s for `secs`, as a restarted client remembers it.
+DhcpLease remembered(std::uint32_t secs) {
+  DhcpLease l;
+  l.address = wire::Ipv4Cidr{kAddr, 24};
+  l.router = kServer;
+  l.server = kServer;
+  l.lease_time = std::chrono::seconds(secs);
+  l.t1 = l.lease_time / 2;
+  l.t2 = l.lease_time * 7 / 8;
+  l.acquired = at(0s);
+  return l;
+}
+
+TEST(DhcpClient, InitRebootRequestsTheRememberedAddress) {
+  Fixture f;
+  f.c.reboot(at(10s), remembered(120));
+  f.drain(at(10s));
+  EXPECT_EQ(f.c.state(), DhcpState::Rebooting);
+  ASSERT_EQ(f.sent.size(), 1u);
+  EXPECT_EQ(f.sent[0].second.dst, kBroadcast);
+  DhcpRepr r = f.last();
+  // RFC 2131 §4.3.2 INIT-REBOOT: option 50 set, no server identifier,
+  // ciaddr 0.
+  EXPECT_EQ(r.message_type, DhcpMessageType::Request);
+  EXPECT_EQ(r.requested_ip, kAddr);
+  EXPECT_FALSE(r.server_id);
+  EXPECT_EQ(r.ciaddr, Ipv4Address());
+  EXPECT_EQ(f.c.poll_at(), at(14s));
+  f.deliver(at(11s), reply(r, DhcpMessageType::Ack, kAddr));
+  ASSERT_EQ(f.events.size(), 1u);
+  EXPECT_EQ(describe(f.events[0]), "leased 10.9.0.50/24 router 10.9.0.1 dns 10.9.0.1 lease 120s");
+  EXPECT_EQ(f.c.state(), DhcpState::Bound);
+  EXPECT_EQ(f.c.lease()->renew_at(), at(70s));  // from the REQUEST at 10 s
+}
+
+TEST(DhcpClient, InitRebootNakDropsTheRememberedLease) {
+  Fixture f;
+  f.c.reboot(at(10s), remembered(120));
+  f.drain(at(10s));
+  f.deliver(at(11s), reply(f.last(), DhcpMessageType::Nak, {}));
+  ASSERT_EQ(f.events.size(), 1u);
+  EXPECT_EQ(describe(f.events[0]), "nak from 10.9.0.1: dropped 10.9.0.50/24");
+  EXPECT_FALSE(f.c.lease());
+  EXPECT_EQ(f.c.state(), DhcpState::Selecting);
+  EXPECT_EQ(f.sent.back().first, at(11s));
+  EXPECT_EQ(f.sent.back().second.type, DhcpMessageType::Discover);
+}
+
+TEST(DhcpClient, InitRebootWithoutAnswerKeepsTheRememberedLease) {
+  Fixture f;
+  f.c.reboot(at(10s), remembered(1000));  // T1 500 s, T2 875 s, end 1000 s
+  f.drain(at(10s));
+  f.run_until(at(134s));
+  std::vector<Instant> times;
+  for (auto& [t, tx] : f.sent)
+    times.push_back(t);
+  std::vector<Instant> want = {at(10s), at(14s), at(22s), at(38s), at(70s)};
+  EXPECT_EQ(times, want);
+  // After the 64 s wait: RFC 2131 §4.4.2 lets the client use the rest of
+  // the lease; its T1 stays at 500 s.
+  ASSERT_EQ(f.events.size(), 1u);
+  EXPECT_EQ(describe(f.events[0]),
+            "leased 10.9.0.50/24 router 10.9.0.1 lease 1000s (remembered, not confirmed)");
+  EXPECT_EQ(f.c.state(), DhcpState::Bound);
+  EXPECT_EQ(f.c.poll_at(), at(500s));
+  // A remembered lease already over: straight to INIT.
+  Fixture g;
+  g.c.reboot(at(200s), remembered(120));
+  g.drain(at(200s));
+  EXPECT_EQ(g.c.state(), DhcpState::Selecting);
+  EXPECT_EQ(g.last().message_type, DhcpMessageType::Discover);
+}
+
+TEST(DhcpClient, DeclineBroadcastsAndRestartsAfterTenSeconds) {
+  Fixture f;
+  auto cfg = config();
+  cfg.host_name = "gw";
+  f.c = DhcpClient(cfg);
+  f.lease();
+  EXPECT_EQ(f.last().host_name.size(), 2u);  // the REQUEST names the host
+  f.c.decline(at(2s), "in use by 02:00:00:00:00:99");
+  f.drain(at(2s));
+  ASSERT_EQ(f.events.size(), 2u);
+  EXPECT_EQ(describe(f.events[1]),
+            "declined 10.9.0.50/24 (in use by 02:00:00:00:00:99): discovering again in 10s");
+  EXPECT_EQ(f.sent.back().second.type, DhcpMessageType::Decline);
+  EXPECT_EQ(f.sent.back().second.dst, kBroadcast);
+  DhcpRepr d = f.last();
+  // RFC 2131 Table 5: option 50 and the server identifier; ciaddr 0, secs
+  // 0; no parameter request list, no host name.
+  EXPECT_EQ(d.requested_ip, kAddr);
+  EXPECT_EQ(d.server_id, kServer);
+  EXPECT_EQ(d.ciaddr, Ipv4Address());
+  EXPECT_EQ(d.secs, 0);
+  EXPECT_TRUE(d.parameter_list.empty());
+  EXPECT_TRUE(d.host_name.empty());
+  EXPECT_FALSE(f.c.lease());
+  EXPECT_EQ(f.c.state(), DhcpState::Init);
+  EXPECT_EQ(f.c.poll_at(), at(12s));
+  f.run_until(at(12s));
+  EXPECT_EQ(f.sent.back().first, at(12s));
+  EXPECT_EQ(f.sent.back().second.type, DhcpMessageType::Discover);
+  // RELEASE carries no host name or parameter list either.
+  f.deliver(at(13s), reply(f.last(), DhcpMessageType::Offer, kAddr));
+  f.deliver(at(13s), reply(f.last(), DhcpMessageType::Ack, kAddr));
+  f.c.release(at(20s));
+  f.drain(at(20s));
+  EXPECT_EQ(f.sent.back().second.type, DhcpMessageType::Release);
+  EXPECT_TRUE(f.last().host_name.empty());
+  EXPECT_TRUE(f.last().parameter_list.empty());
+  EXPECT_EQ(f.last().secs, 0);
 }
 
 }  // namespace
