@@ -222,7 +222,8 @@ CLI::App* add_nat_command(CLI::App& app, NatArgs& a) {
                   "change), sent from the outside link: rfc2136:SERVER,ZONE,NAME,KEYFILE (TSIG "
                   "key as tsig-keygen writes it) or dyndns2:URL,NAME,USER:PASSWORD (or @FILE "
                   "with USER:PASSWORD on FILE's first line); one `ddns: ...` line per step on "
-                  "stdout. The router's own sockets use outside ports 61000-61999, never mapped");
+                  "stdout (https: set SSL_CERT_FILE=CA.pem to trust a private CA). The "
+                  "router's own sockets use outside ports 61000-61999, never mapped");
   cmd->footer(
       "Prints `ready` on stdout once both links are up; with --outside IF,dhcp that is\n"
       "before the first lease (the `dhcp: ...` lines follow on stdout; until a lease,\n"
@@ -483,6 +484,13 @@ int run_nat_command(const NatArgs& a) {
       outside.stack->poll(now, outside.device());
       if (inside.stack->poll_at() > now && outside.stack->poll_at() > now) break;
     }
+  }
+  // RFC 2131 §4.4.6: the lease goes back to the server on a clean stop.
+  if (dhcp && dhcp->lease()) {
+    auto held = *dhcp->lease();
+    dhcp->release();
+    outside.stack->poll(now_fn(), outside.device());
+    out_line("dhcp: released " + held.address.to_string() + " to " + held.server.to_string());
   }
   dhcp.reset();
   ddns.reset();

@@ -22,7 +22,8 @@ void add_net_options(CLI::App* cmd, NetArgs& a) {
       ->required();
   add_text_option(cmd, "--addr", a.addr,
                   "synack's own address, CIDR (e.g. 10.77.0.2/24), or dhcp: lease one with a "
-                  "DHCP client (the kernel side then gets no address from synack)")
+                  "DHCP client (the kernel side then gets no address from synack; the lease "
+                  "is released on exit)")
       ->required();
   add_text_option(cmd, "--host-addr", a.host_addr,
                   "address to give the kernel's side of the TUN, CIDR (e.g. 10.77.0.1/24)");
@@ -191,6 +192,15 @@ bool NetSession::wait_for_address() {
 
 NetSession::~NetSession() {
   flush_trace();
+  // RFC 2131 §4.4.6: a client that stops gives its lease back.
+  if (dhcp_ && loop_ && dhcp_->lease()) {
+    auto held = *dhcp_->lease();
+    dhcp_->release();
+    loop_->drain(std::chrono::milliseconds(500));
+    std::printf("dhcp: released %s to %s\n", held.address.to_string().c_str(),
+                held.server.to_string().c_str());
+    std::fflush(stdout);
+  }
   dhcp_.reset();
   loop_.reset();
   stack_.reset();

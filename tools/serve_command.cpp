@@ -40,7 +40,9 @@ CLI::App* add_serve_command(CLI::App& app, ServeArgs& a) {
       "keep a dynamic DNS name at synack's address (at start and on every DHCP change):\n"
       "rfc2136:SERVER,ZONE,NAME,KEYFILE (a TSIG-signed UPDATE; KEYFILE as written by\n"
       "`tsig-keygen -a hmac-sha256`) or dyndns2:URL,NAME,USER:PASSWORD (or ...,NAME,@FILE\n"
-      "with USER:PASSWORD on FILE's first line); one `ddns: ...` line per step on stdout");
+      "with USER:PASSWORD on FILE's first line); one `ddns: ...` line per step on stdout.\n"
+      "An https URL's certificate is checked against OpenSSL's trust store: set\n"
+      "SSL_CERT_FILE=CA.pem to trust a private CA");
   cmd->footer(
       "Prints exactly one line `ready ADDR:PORT` on stdout once listening (with --addr dhcp\n"
       "once leased, after `dhcp: ...` lines); runs until SIGINT\n"

@@ -145,6 +145,65 @@ TEST(DhcpAgent, LeasesConfiguresAndDropsOnNak) {
   EXPECT_EQ(again.ip.src, Ipv4Address());
 }
 
+// A link flap: reboot() confirms the lease held with INIT-REBOOT's
+// broadcast REQUEST from 0.0.0.0, keeping the address meanwhile; then the
+// address is found in use: DECLINE, unconfigured, DISCOVER 10 s later.
+TEST(DhcpAgent, RebootConfirmsTheLeaseAndDeclineDropsIt) {
+  iface::InterfaceConfig ic;
+  ic.address = wire::Ipv4Cidr{Ipv4Address(), 32};
+  ic.mac = kMac;
+  socket::Stack stack(ic);
+  MemDevice dev;
+  std::vector<std::string> log;
+  DhcpAgentConfig cfg;
+  cfg.client.seed = 5;
+  auto agent = DhcpAgent::start(stack, cfg, [&](const sd::DhcpEvent& e, const DhcpAgent&) {
+    log.push_back(sd::describe(e));
+  });
+  ASSERT_TRUE(agent.ok());
+  Instant now{};
+  stack.poll(now, dev);
+  Sent d = parse_sent(dev.out.back());
+  dev.in.push_back(
+      server_packet(reply_to(d.dhcp, sd::DhcpMessageType::Offer, Ipv4Address(10, 9, 0, 50))));
+  stack.poll(now, dev);
+  Sent r = parse_sent(dev.out.back());
+  dev.in.push_back(
+      server_packet(reply_to(r.dhcp, sd::DhcpMessageType::Ack, Ipv4Address(10, 9, 0, 50))));
+  stack.poll(now, dev);
+  ASSERT_EQ(stack.interface().address(), Ipv4Address(10, 9, 0, 50));
+
+  now += 5s;
+  stack.set_time(now);  // the agent reads the stack's time
+  (*agent)->reboot();
+  stack.poll(now, dev);
+  Sent rb = parse_sent(dev.out.back());
+  EXPECT_EQ(rb.dhcp.message_type, sd::DhcpMessageType::Request);
+  EXPECT_EQ(rb.ip.dst, Ipv4Address::broadcast());
+  EXPECT_EQ(rb.dhcp.requested_ip, Ipv4Address(10, 9, 0, 50));
+  EXPECT_FALSE(rb.dhcp.server_id);
+  EXPECT_EQ(rb.dhcp.ciaddr, Ipv4Address());
+  EXPECT_EQ((*agent)->client().state(), sd::DhcpState::Rebooting);
+  EXPECT_EQ(stack.interface().address(), Ipv4Address(10, 9, 0, 50));
+  dev.in.push_back(
+      server_packet(reply_to(rb.dhcp, sd::DhcpMessageType::Ack, Ipv4Address(10, 9, 0, 50))));
+  stack.poll(now, dev);
+  ASSERT_EQ(log.size(), 2u);
+  EXPECT_EQ(log[1], "leased 10.9.0.50/24 router 10.9.0.1 dns 10.9.0.1 lease 120s");
+  EXPECT_EQ(stack.poll_at(), now + 60s);  // T1 from the INIT-REBOOT REQUEST
+
+  (*agent)->decline("in use");
+  EXPECT_TRUE(stack.interface().address().is_unspecified());
+  stack.poll(now, dev);
+  Sent dec = parse_sent(dev.out.back());
+  EXPECT_EQ(dec.dhcp.message_type, sd::DhcpMessageType::Decline);
+  EXPECT_EQ(dec.ip.src, Ipv4Address());
+  EXPECT_EQ(dec.ip.dst, Ipv4Address::broadcast());
+  ASSERT_EQ(log.size(), 3u);
+  EXPECT_EQ(log[2], "declined 10.9.0.50/24 (in use): discovering again in 10s");
+  EXPECT_EQ(stack.poll_at(), now + 10s);
+}
+
 TEST(DhcpAgent, StableMacFollowsTheName) {
   EXPECT_EQ(stable_mac("skd0"), stable_mac("skd0"));
   EXPECT_NE(stable_mac("skd0"), stable_mac("skd1"));

@@ -26,7 +26,10 @@ Result<std::unique_ptr<DhcpAgent>, socket::SocketError> DhcpAgent::start(socket:
   if (!sock) return sock.error();
   std::unique_ptr<DhcpAgent> a(
       new DhcpAgent(stack, std::move(*sock), std::move(cfg), std::move(on_event)));
-  a->client_.start(stack.now());
+  if (a->cfg_.remembered)
+    a->client_.reboot(stack.now(), *a->cfg_.remembered);  // RFC 2131 §3.2
+  else
+    a->client_.start(stack.now());
   a->flush();
   return a;
 }
@@ -77,6 +80,7 @@ void DhcpAgent::flush() {
           break;
         case sd::DhcpEvent::Kind::Nak:
         case sd::DhcpEvent::Kind::Expired:
+        case sd::DhcpEvent::Kind::Declined:
           ifc.set_address(wire::Ipv4Cidr{wire::Ipv4Address(), 32});
           ifc.set_gateway(std::nullopt);
           break;
@@ -91,6 +95,19 @@ void DhcpAgent::flush() {
     if (sock_.send_to(t->dst, sd::kServerPort, t->payload) != socket::SocketError::None)
       ++counters_.send_errors;
   }
+}
+
+void DhcpAgent::reboot() {
+  if (client_.lease())
+    client_.reboot(stack_.now(), *client_.lease());
+  else
+    client_.start(stack_.now());
+  flush();
+}
+
+void DhcpAgent::decline(std::string_view why) {
+  client_.decline(stack_.now(), why);
+  flush();
 }
 
 void DhcpAgent::release() {

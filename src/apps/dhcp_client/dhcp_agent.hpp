@@ -23,8 +23,8 @@
 // What happens to the interface, event by event (dhcp::DhcpEvent::Kind):
 //   Leased, Changed  set_address(lease.address), set_gateway(lease.router)
 //   Renewed          nothing (the same configuration)
-//   Nak, Expired     set_address(0.0.0.0/32), set_gateway(nullopt): the
-//                    interface is unconfigured until the next lease
+//   Nak, Expired,    set_address(0.0.0.0/32), set_gateway(nullopt): the
+//   Declined         interface is unconfigured until the next lease
 //   Ignored          nothing
 // The callback runs after the interface was changed and before the
 // client's next message is queued (so the DISCOVER after a NAK leaves from
@@ -59,6 +59,11 @@ struct DhcpAgentConfig {
   // The state machine's settings; a zero mac means the interface's MAC.
   synack::dhcp::DhcpClientConfig client;
   bool apply = true;  // change the interface's address and gateway
+  // A lease kept from before (e.g. a previous agent on the same stack):
+  // start in INIT-REBOOT and confirm it instead of discovering (RFC 2131
+  // §3.2). With `apply`, the interface keeps whatever address it has until
+  // the server answers.
+  std::optional<synack::dhcp::DhcpLease> remembered;
 };
 
 struct DhcpAgentCounters {
@@ -90,6 +95,13 @@ class DhcpAgent final : private socket::TimerClient {
   // Sends a RELEASE for the lease held (at the next poll), unconfigures the
   // interface and stops; no callback.
   void release();
+  // The link went down and came back (a cable, a Wi-Fi association, a
+  // restarted kernel-side device): confirm the lease held with INIT-REBOOT
+  // (RFC 2131 §3.2), or discover when none is held.
+  void reboot();
+  // The owner found the address of the lease held in use (e.g. an ARP
+  // probe answered, RFC 5227): DECLINE it and discover again in 10 s.
+  void decline(std::string_view why);
 
  private:
   DhcpAgent(socket::Stack& stack, socket::UdpSocket sock, DhcpAgentConfig cfg, Callback cb);
