@@ -281,6 +281,9 @@ TEST(Rfc2136, SignedUpdateCarriesTsigAndAnAnswerVerifies) {
   // An answer with a wrong id or no QR does not match.
   std::vector<std::uint8_t> junk = {0, 78, 0xa8, 0, 0, 0, 0, 0, 0, 0, 0, 0};
   EXPECT_FALSE(read_rfc2136_answer(spec, *req, junk).matches);
+  // Our id and QR, but opcode QUERY: not the answer to an UPDATE.
+  std::vector<std::uint8_t> query = {0, 77, 0x80, 0x05, 0, 0, 0, 0, 0, 0, 0, 0};
+  EXPECT_FALSE(read_rfc2136_answer(spec, *req, query).matches);
   // REFUSED, unsigned: fatal.
   std::vector<std::uint8_t> refused = {0, 77, 0xa8, 0x05, 0, 0, 0, 0, 0, 0, 0, 0};
   auto a = read_rfc2136_answer(spec, *req, refused);

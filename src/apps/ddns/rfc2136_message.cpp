@@ -101,7 +101,11 @@ Rfc2136Answer read_rfc2136_answer(const Rfc2136Spec& spec, const Rfc2136Request&
   ldns_pkt* raw = nullptr;
   if (ldns_wire2pkt(&raw, answer.data(), answer.size()) != LDNS_STATUS_OK) return a;
   PktPtr p(raw);
-  if (!ldns_pkt_qr(p.get()) || ldns_pkt_id(p.get()) != req.id) return a;
+  // RFC 2136 §3.8: the answer to an UPDATE is an UPDATE response (QR set,
+  // the same ID and opcode); anything else is not ours.
+  if (!ldns_pkt_qr(p.get()) || ldns_pkt_id(p.get()) != req.id ||
+      ldns_pkt_get_opcode(p.get()) != LDNS_PACKET_UPDATE)
+    return a;
   a.matches = true;
   if (ldns_pkt_tc(p.get())) {
     a.truncated = true;

@@ -30,7 +30,7 @@ std::vector<std::uint8_t> build_rfc2136_update_unsigned(const Rfc2136Spec& spec,
                                                         wire::Ipv4Address addr, std::uint16_t id);
 
 struct Rfc2136Answer {
-  bool matches = false;    // parses, is a response, with our id
+  bool matches = false;    // parses, is an UPDATE response, with our id
   bool truncated = false;  // TC set: ask again over TCP
   UpdateResult result;
 };
