@@ -192,14 +192,15 @@ bool NetSession::wait_for_address() {
 
 NetSession::~NetSession() {
   flush_trace();
-  // RFC 2131 §4.4.6: a client that stops gives its lease back.
+  // RFC 2131 §4.4.6: a client that stops gives its lease back. The line
+  // goes to stderr: stdout may carry connect's received bytes, and its
+  // lines before are a contract.
   if (dhcp_ && loop_ && dhcp_->lease()) {
     auto held = *dhcp_->lease();
     dhcp_->release();
     loop_->drain(std::chrono::milliseconds(500));
-    std::printf("dhcp: released %s to %s\n", held.address.to_string().c_str(),
-                held.server.to_string().c_str());
-    std::fflush(stdout);
+    std::fprintf(stderr, "dhcp: released %s to %s\n", held.address.to_string().c_str(),
+                 held.server.to_string().c_str());
   }
   dhcp_.reset();
   loop_.reset();

@@ -6,11 +6,14 @@ answers on one interface with a mode the test sets at any time.
     nak      OFFER, then NAK every REQUEST with the message "no way"
     garbage  before each OFFER, one malformed OFFER (an option running past
              the end); the good OFFER carries unknown options and padding
+    badopts  before each good OFFER, four well-formed but unusable ones, in
+             this order: no server identifier, lease time 0, subnet mask
+             255.0.255.0, router 10.9.9.1 (outside the subnet)
     silent   answers nothing
 
 Replies go to 255.255.255.255:68 out of the interface (SO_BINDTODEVICE).
-Every request is recorded as (time, message type, ciaddr, destination
-was broadcast?) in `seen`.
+Every request is recorded as (time, message type, ciaddr, source address,
+destination address of its IP header) in `seen`.
 """
 import socket
 import struct
@@ -18,6 +21,7 @@ import threading
 import time
 
 SO_BINDTODEVICE = 25
+IP_PKTINFO = 8  # <linux/in.h>: struct in_pktinfo with each datagram
 DISCOVER, OFFER, REQUEST, DECLINE, ACK, NAK, RELEASE = 1, 2, 3, 4, 5, 6, 7
 
 
@@ -36,6 +40,7 @@ class FakeDhcpServer:
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
         self.sock.setsockopt(socket.SOL_SOCKET, SO_BINDTODEVICE, ifname.encode())
+        self.sock.setsockopt(socket.IPPROTO_IP, IP_PKTINFO, 1)
         self.sock.bind(("0.0.0.0", 67))
         self.sock.settimeout(0.2)
         self.stopped = False
@@ -54,12 +59,17 @@ class FakeDhcpServer:
     def _run(self):
         while not self.stopped:
             try:
-                data, src = self.sock.recvfrom(2048)
+                data, anc, _flags, src = self.sock.recvmsg(2048, 256)
             except socket.timeout:
                 continue
             except OSError:
                 return
-            self._handle(data, src)
+            dst = "?"
+            for level, kind, blob in anc:
+                # struct in_pktinfo { int ifindex; in_addr spec_dst; in_addr addr; }
+                if level == socket.IPPROTO_IP and kind == IP_PKTINFO and len(blob) >= 12:
+                    dst = socket.inet_ntoa(blob[8:12])
+            self._handle(data, src, dst)
 
     @staticmethod
     def options(data):
@@ -76,20 +86,23 @@ class FakeDhcpServer:
             i += 2 + n
         return opts
 
-    def _handle(self, data, src):
+    def _handle(self, data, src, dst="?"):
         if len(data) < 240 or data[0] != 1 or data[236:240] != b"\x63\x82\x53\x63":
             return
         opts = self.options(data)
         mtype = opts.get(53, b"\0")[0]
         ciaddr = socket.inet_ntoa(data[12:16])
         with self.lock:
-            self.seen.append((time.monotonic(), mtype, ciaddr, src[0]))
+            self.seen.append((time.monotonic(), mtype, ciaddr, src[0], dst))
         mode = self.mode
         if mode == "silent":
             return
         if mtype == DISCOVER:
             if mode == "garbage":
                 self._send(data, OFFER, bad=True)
+            if mode == "badopts":
+                for defect in ("no-server-id", "lease-0", "mask", "router"):
+                    self._send(data, OFFER, defect=defect)
             self._send(data, OFFER, extra=mode == "garbage")
         elif mtype == REQUEST:
             # Like an authoritative server: a REQUEST for another address
@@ -98,23 +111,27 @@ class FakeDhcpServer:
                 socket.inet_ntoa(opts[50]) if len(opts.get(50, b"")) == 4 else self.offer)
             self._send(data, NAK if mode == "nak" or want != self.offer else ACK)
 
-    def _send(self, req, mtype, bad=False, extra=False):
+    def _send(self, req, mtype, bad=False, extra=False, defect=None):
         xid, flags, chaddr = req[4:8], req[10:12], req[28:44]
         yiaddr = b"\0\0\0\0" if mtype == NAK else ip_bytes(self.offer)
         head = struct.pack("!BBBB", 2, 1, 6, 0) + xid + b"\0\0" + flags
         head += b"\0" * 4 + yiaddr + ip_bytes(self.server) + b"\0" * 4 + chaddr + b"\0" * 192
-        o = bytes([53, 1, mtype, 54, 4]) + ip_bytes(self.server)
+        o = bytes([53, 1, mtype])
+        if defect != "no-server-id":
+            o += bytes([54, 4]) + ip_bytes(self.server)
         if mtype == NAK:
             o += bytes([56, 6]) + b"no way"
         else:
             if extra:
                 o += bytes([0, 0, 0, 224, 5]) + b"\xde\xad\xbe\xef\x00" + bytes([43, 3, 1, 2, 3])
-            o += bytes([51, 4]) + struct.pack("!I", self.lease)
+            o += bytes([51, 4]) + struct.pack("!I", 0 if defect == "lease-0" else self.lease)
             if self.t1:
                 o += bytes([58, 4]) + struct.pack("!I", self.t1)
             if self.t2:
                 o += bytes([59, 4]) + struct.pack("!I", self.t2)
-            o += bytes([1, 4, 255, 255, 255, 0, 3, 4]) + ip_bytes(self.server)
+            mask = bytes([255, 0, 255, 0] if defect == "mask" else [255, 255, 255, 0])
+            router = ip_bytes("10.9.9.1" if defect == "router" else self.server)
+            o += bytes([1, 4]) + mask + bytes([3, 4]) + router
             o += bytes([6, 4]) + ip_bytes(self.server)
         if bad:
             o += bytes([51, 200, 0, 0])  # runs past the end of the message

@@ -29,9 +29,17 @@ In a private network namespace (see interop_lib.py):
     `dhcp: ignored a message from 10.9.1.1: bad option`, then the lease
     (30 s, T1 5 s, T2 10 s) and `ready 10.9.1.50:7`;
   * it renews (unicast, ciaddr set) and then the server stops answering:
-    REQUESTs unicast until T2, broadcast after, then `dhcp: expired
-    10.9.1.50/24` at the lease's end and DISCOVERs again; when the server
-    answers again the address comes back;
+    one REQUEST unicast to the server at T1, one broadcast at T2 (the next
+    ones would be 60 s later, RFC 2131 §4.4.5, so they are cut at T2 and at
+    the lease's end), then `dhcp: expired 10.9.1.50/24` and a DISCOVER
+    exactly 30 s after the renewal's REQUEST (the server's clock, ±0.5 s);
+    when the server answers again the address comes back;
+  * a server whose offers are well formed but unusable (no server
+    identifier, lease time 0, subnet mask 255.0.255.0, router outside the
+    subnet) before each good one: one `dhcp: ignored a message from
+    10.9.1.1: <reason>` line each, no REQUEST for them, then the lease;
+    SIGTERM then sends one RELEASE (ciaddr 10.9.1.50, unicast to the
+    server) and prints `dhcp: released 10.9.1.50/24 to 10.9.1.1` on stderr;
   * `synack at-modem --tap --tun skd0 --addr dhcp --stdio` leases 10.9.0.60
     the same way; AT+CIFSR and AT+CIPSTA? then report 10.9.0.60, router
     10.9.0.1, netmask 255.255.255.0;
@@ -49,7 +57,7 @@ sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import interop_lib as L  # noqa: E402
 from interop_lib import Fail  # noqa: E402
-from dhcp_test_server import FakeDhcpServer, DISCOVER, REQUEST  # noqa: E402
+from dhcp_test_server import FakeDhcpServer, DISCOVER, REQUEST, RELEASE  # noqa: E402
 
 TAP0, HOST0 = "skd0", "10.9.0.1"
 TAP1, HOST1 = "skd1", "10.9.1.1"
@@ -291,14 +299,26 @@ def check_renew_then_expiry():
         raise Fail(f"renewal REQUEST not from 10.9.1.50 with ciaddr set: {renew[-1:]}")
     srv.mode = "silent"
     t_silent = time.monotonic()
+    # The lease (30 s, T1 5 s, T2 10 s) runs from the renewal REQUEST that
+    # was ACKed (RFC 2131 §4.4.1: from when the REQUEST was sent).
+    t_req = renew[-1][0]
     want = "dhcp: expired 10.9.1.50/24"
     wait_line(p, lambda x: x == want, 35, repr(want))
     took = time.monotonic() - t_silent
+    L.wait_until(lambda: any(s[1] == DISCOVER and s[0] > t_silent for s in srv.seen), 5)
     after = [s for s in srv.seen if s[0] >= t_silent]
-    kinds = [(m, c) for _, m, c, _src in after]
-    if not any(m == REQUEST and c == "10.9.1.50" for m, c in kinds):
-        raise Fail(f"no renewing or rebinding REQUEST while silent: {kinds}")
-    L.wait_until(lambda: any(s[1] == DISCOVER and s[0] > t_silent + took for s in srv.seen), 5)
+    # RFC 2131 §4.4.5: RENEWING at T1, unicast to the server; the next try
+    # would be 60 s later (half of the 5 s to T2 is less than the minimum),
+    # so it is cut at T2, where REBINDING broadcasts; the next would again be
+    # 60 s later, cut at the lease's end, where the address is dropped and
+    # a DISCOVER goes out. Times from the server's clock, ±0.5 s.
+    got = [(round(t - t_req, 1), m, c, dst) for t, m, c, _src, dst in after]
+    want_seq = [(5, REQUEST, "10.9.1.50", HOST1), (10, REQUEST, "10.9.1.50", "255.255.255.255"),
+                (30, DISCOVER, "0.0.0.0", "255.255.255.255")]
+    if len(got) < 3 or any(abs(g[0] - w[0]) > 0.5 or g[1:] != w[1:]
+                           for g, w in zip(got, want_seq)):
+        raise Fail(f"while silent, relative to the renewal REQUEST: {got[:4]}; expected "
+                   f"{want_seq}")
     srv.mode = "normal"
     want2 = "dhcp: leased 10.9.1.50/24 router 10.9.1.1 dns 10.9.1.1 lease 30s"
     L.wait_until(lambda: p.stdout_lines().count(want2) >= 2 or not p.running(), 20)
@@ -307,7 +327,46 @@ def check_renew_then_expiry():
     n = echo_through("10.9.1.50")
     L.stop_serve(p, "serve-fake")
     srv.close()
-    return f"expired {took:.1f} s after the server went silent, leased again, {n} bytes echoed"
+    return f"REQUESTs at T1 (unicast) and T2 (broadcast), expired at the lease's end " \
+        f"({took:.1f} s after the server went silent), leased again, {n} bytes echoed"
+
+
+def check_bad_options_then_release():
+    """Well-formed offers a client must not take, one log line each; then
+    SIGTERM gives the lease back with a RELEASE (RFC 2131 §4.4.6)."""
+    srv = FakeDhcpServer(TAP1, HOST1, "10.9.1.50", lease=30, t1=15, t2=25)
+    srv.mode = "badopts"
+    try:
+        p = serve(TAP1, "serve-badopts")
+        wait_line(p, lambda x: x.startswith("ready"), 20, "ready")
+        lines = p.stdout_lines()
+        tail = lines[lines.index("ready 10.9.1.50:7") - 5:]
+        pre = "dhcp: ignored a message from 10.9.1.1: "
+        want = [pre + "offer without a server identifier",
+                pre + "offer with lease time 0",
+                pre + "offer with an invalid subnet mask 255.0.255.0",
+                pre + "offer of 10.9.1.50/24 with a router 10.9.9.1 outside the subnet",
+                "dhcp: leased 10.9.1.50/24 router 10.9.1.1 dns 10.9.1.1 lease 30s",
+                "ready 10.9.1.50:7"]
+        if tail != want:
+            raise Fail(f"stdout ends {tail}, expected {want}")
+        reqs = [s for s in srv.seen if s[1] == REQUEST]
+        if len(reqs) != 1:
+            raise Fail(f"expected one REQUEST (for the good offer only): {reqs}")
+        n = echo_through("10.9.1.50")
+        L.stop_serve(p, "serve-badopts")
+        L.wait_until(lambda: any(s[1] == RELEASE for s in srv.seen), 2)
+        released = [s for s in srv.seen if s[1] == RELEASE]
+        if len(released) != 1 or released[0][2:] != ("10.9.1.50", "10.9.1.50", HOST1):
+            raise Fail(f"expected one RELEASE from 10.9.1.50 (ciaddr) to {HOST1}: {released}; "
+                       f"seen {[s[1] for s in srv.seen]}")
+        bye = "dhcp: released 10.9.1.50/24 to 10.9.1.1"
+        if bye not in p.stderr().splitlines():
+            raise Fail(f"no line {bye!r} on stderr: {p.tail(3)}")
+    finally:
+        srv.close()
+    return f"4 unusable offers ignored with their reasons, leased, {n} bytes echoed, " \
+        "RELEASE unicast on SIGTERM"
 
 
 CHECKS = [
@@ -318,6 +377,7 @@ CHECKS = [
     ("at-modem-dhcp-cifsr", check_at_modem_dhcp),
     ("nak-then-garbage", check_nak_then_garbage),
     ("renew-then-expiry", check_renew_then_expiry),
+    ("bad-options-then-release", check_bad_options_then_release),
 ]
 
 if __name__ == "__main__":
