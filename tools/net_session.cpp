@@ -157,14 +157,26 @@ std::unique_ptr<NetSession> NetSession::open(const char* cmd, const NetArgs& a, 
   ic.tcp = s->cfg_;
   s->stack_ = std::make_unique<socket::Stack>(ic);
   if (s->trace_out_) s->stack_->set_trace(&s->trace_);
-  s->loop_ = s->tap_ ? std::make_unique<runtime::EventLoop>(*s->stack_, *s->tap_)
-                     : std::make_unique<runtime::EventLoop>(*s->stack_, *s->tun_);
+  if (checked.dhcp && s->tap_) {
+    s->watch_ = std::make_unique<apps::dhcp::FrameWatchDevice>(*s->tap_);
+    s->loop_ = std::make_unique<runtime::EventLoop>(*s->stack_, *s->watch_, s->tap_->fd());
+    s->loop_->set_device_deadline([t = s->tap_.get()] { return t->next_deadline(); });
+  } else {
+    s->loop_ = s->tap_ ? std::make_unique<runtime::EventLoop>(*s->stack_, *s->tap_)
+                       : std::make_unique<runtime::EventLoop>(*s->stack_, *s->tun_);
+  }
   s->loop_->stop_on_signals({SIGINT, SIGTERM});
   if (s->trace_out_)
     s->loop_->every(std::chrono::milliseconds(100), [p = s.get()] { p->flush_trace(); });
   if (checked.dhcp) {
     apps::dhcp::DhcpAgentConfig dc;
     dc.client.seed = (std::uint64_t(std::random_device{}()) << 32) | std::random_device{}();
+    // RFC 5227: on TAP each new address is probed with ARP first (a TUN has
+    // no ARP: nothing to probe with).
+    if (s->tap_)
+      dc.send_frame = [p = s.get()](std::span<const std::uint8_t> f) {
+        p->tap_->transmit(p->stack_->now(), f);
+      };
     std::printf("dhcp: discovering on %s (MAC %s)\n", a.tun.c_str(),
                 s->stack_->interface().mac().to_string().c_str());
     std::fflush(stdout);
@@ -179,6 +191,10 @@ std::unique_ptr<NetSession> NetSession::open(const char* cmd, const NetArgs& a, 
       return fail(1, std::string("cannot bind UDP port 68 for DHCP: ") +
                          std::string(socket::to_string(agent.error())));
     s->dhcp_ = std::move(*agent);
+    if (s->watch_)
+      s->watch_->set_watcher([a = s->dhcp_.get()](Instant now, std::span<const std::uint8_t> f) {
+        a->on_frame(now, f);
+      });
   }
   exit_code = 0;
   return s;

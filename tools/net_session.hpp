@@ -8,6 +8,7 @@
 #include <string>
 
 #include "apps/dhcp_client/dhcp_agent.hpp"
+#include "apps/dhcp_client/frame_watch_device.hpp"
 #include "impair_spec.hpp"
 #include "phy/pcap_writer.hpp"
 #include "phy/tap_device.hpp"
@@ -103,6 +104,9 @@ class NetSession {
   std::unique_ptr<socket::Stack> stack_;
   std::unique_ptr<runtime::EventLoop> loop_;
   std::unique_ptr<apps::dhcp::DhcpAgent> dhcp_;
+  // --addr dhcp on TAP: the device the loop polls, showing the agent's ARP
+  // probe every received frame.
+  std::unique_ptr<apps::dhcp::FrameWatchDevice> watch_;
   std::function<void(const synack::dhcp::DhcpEvent&)> dhcp_hook_;
   tcp::Trace trace_;
   std::FILE* trace_out_ = nullptr;

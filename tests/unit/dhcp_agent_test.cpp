@@ -10,6 +10,7 @@
 #include <deque>
 #include <vector>
 
+#include "wire/arp.hpp"
 #include "wire/ipv4.hpp"
 #include "wire/udp.hpp"
 
@@ -202,6 +203,86 @@ TEST(DhcpAgent, RebootConfirmsTheLeaseAndDeclineDropsIt) {
   ASSERT_EQ(log.size(), 3u);
   EXPECT_EQ(log[2], "declined 10.9.0.50/24 (in use): discovering again in 10s");
   EXPECT_EQ(stack.poll_at(), now + 10s);
+}
+
+// RFC 5227 through the agent: the ACKed address is applied only once three
+// ARP probes went unanswered (0, 1, 2 s; free at 4 s); an answer to a probe
+// makes it DECLINE instead.
+struct ProbingAgent {
+  socket::Stack stack{[] {
+    iface::InterfaceConfig ic;
+    ic.address = wire::Ipv4Cidr{Ipv4Address(), 32};
+    ic.mac = kMac;
+    return ic;
+  }()};
+  MemDevice dev;
+  std::vector<std::string> log;
+  std::vector<std::vector<std::uint8_t>> probes;
+  std::unique_ptr<DhcpAgent> agent;
+
+  ProbingAgent() {
+    DhcpAgentConfig cfg;
+    cfg.client.seed = 5;
+    cfg.probe.probe_wait = 0s;
+    cfg.probe.probe_min = cfg.probe.probe_max = 1s;
+    cfg.send_frame = [this](std::span<const std::uint8_t> f) {
+      probes.emplace_back(f.begin(), f.end());
+    };
+    agent =
+        std::move(*DhcpAgent::start(stack, cfg, [this](const sd::DhcpEvent& e, const DhcpAgent&) {
+          log.push_back(sd::describe(e));
+        }));
+    stack.poll(Instant{}, dev);
+    Sent d = parse_sent(dev.out.back());
+    dev.in.push_back(
+        server_packet(reply_to(d.dhcp, sd::DhcpMessageType::Offer, Ipv4Address(10, 9, 0, 50))));
+    stack.poll(Instant{}, dev);
+    Sent r = parse_sent(dev.out.back());
+    dev.in.push_back(
+        server_packet(reply_to(r.dhcp, sd::DhcpMessageType::Ack, Ipv4Address(10, 9, 0, 50))));
+    stack.poll(Instant{}, dev);
+  }
+};
+
+TEST(DhcpAgent, ProbesTheAddressBeforeUsingIt) {
+  ProbingAgent a;
+  EXPECT_TRUE(a.log.empty());
+  EXPECT_TRUE(a.stack.interface().address().is_unspecified());
+  for (auto t : {0s, 1s, 2s, 3s})
+    a.stack.poll(Instant(t), a.dev);
+  EXPECT_EQ(a.probes.size(), 3u);
+  EXPECT_TRUE(a.log.empty());
+  EXPECT_TRUE(a.stack.interface().address().is_unspecified());
+  EXPECT_EQ(a.stack.poll_at(), Instant(4s));
+  a.stack.poll(Instant(4s), a.dev);
+  ASSERT_EQ(a.log.size(), 1u);
+  EXPECT_EQ(a.log[0], "leased 10.9.0.50/24 router 10.9.0.1 dns 10.9.0.1 lease 120s");
+  EXPECT_EQ(a.stack.interface().address(), Ipv4Address(10, 9, 0, 50));
+  EXPECT_EQ(a.agent->probe().result(), sd::ArpProbe::Result::Idle);
+}
+
+TEST(DhcpAgent, DeclinesAnAddressAnotherHostAnswersFor) {
+  ProbingAgent a;
+  a.stack.poll(Instant(0s), a.dev);
+  ASSERT_EQ(a.probes.size(), 1u);
+  std::vector<std::uint8_t> answer(60, 0);
+  const wire::MacAddress holder(2, 0, 0, 0, 0, 0x99);
+  wire::EthernetRepr{kMac, holder, wire::EtherType::Arp}.emit(answer);
+  wire::ArpRepr{wire::ArpOperation::Reply, holder, Ipv4Address(10, 9, 0, 50), kMac, Ipv4Address()}
+      .emit(std::span(answer).subspan(14));
+  a.agent->on_frame(Instant(500ms), answer);
+  std::size_t before = a.dev.out.size();
+  a.stack.poll(Instant(500ms), a.dev);
+  ASSERT_EQ(a.log.size(), 1u);
+  EXPECT_EQ(a.log[0],
+            "declined 10.9.0.50/24 (in use by 02:00:00:00:00:99): discovering again in 10s");
+  EXPECT_TRUE(a.stack.interface().address().is_unspecified());
+  ASSERT_EQ(a.dev.out.size(), before + 1);
+  Sent dec = parse_sent(a.dev.out.back());
+  EXPECT_EQ(dec.dhcp.message_type, sd::DhcpMessageType::Decline);
+  EXPECT_EQ(dec.dhcp.requested_ip, Ipv4Address(10, 9, 0, 50));
+  EXPECT_EQ(dec.ip.dst, Ipv4Address::broadcast());
+  EXPECT_EQ(a.stack.poll_at(), Instant(10500ms));
 }
 
 TEST(DhcpAgent, StableMacFollowsTheName) {

@@ -43,6 +43,7 @@
 #include <string_view>
 
 #include "core/result.hpp"
+#include "dhcp/arp_probe.hpp"
 #include "dhcp/dhcp_client.hpp"
 #include "socket/socket_error.hpp"
 #include "socket/stack.hpp"
@@ -64,6 +65,13 @@ struct DhcpAgentConfig {
   // §3.2). With `apply`, the interface keeps whatever address it has until
   // the server answers.
   std::optional<synack::dhcp::DhcpLease> remembered;
+  // RFC 5227 address conflict detection (RFC 2131 §4.4.1's final check) on
+  // an Ethernet link: each new address is probed with ARP before the lease
+  // is applied and reported; an answer makes the agent DECLINE it. The
+  // owner sends the probe frames with `send_frame` and passes every frame
+  // the link receives to on_frame(). Empty (a TUN): no probing.
+  std::function<void(std::span<const std::uint8_t>)> send_frame;
+  synack::dhcp::ArpProbeConfig probe;
 };
 
 struct DhcpAgentCounters {
@@ -102,13 +110,21 @@ class DhcpAgent final : private socket::TimerClient {
   // The owner found the address of the lease held in use (e.g. an ARP
   // probe answered, RFC 5227): DECLINE it and discover again in 10 s.
   void decline(std::string_view why);
+  // One frame received on the link (only with `send_frame`): looked at for
+  // ARP packets that claim the address being probed. Does no I/O.
+  void on_frame(Instant now, std::span<const std::uint8_t> frame);
+  const synack::dhcp::ArpProbe& probe() const { return probe_; }
 
  private:
   DhcpAgent(socket::Stack& stack, socket::UdpSocket sock, DhcpAgentConfig cfg, Callback cb);
-  Instant poll_at() const override { return client_.poll_at(); }
+  Instant poll_at() const override;
   void on_timers(Instant now) override;
   void on_socket_event();
   void flush();
+  // Applies an event to the interface and tells the owner.
+  void deliver(const synack::dhcp::DhcpEvent& e);
+  // A finished probe: the held lease is applied, or declined.
+  void settle_probe(Instant now);
 
   socket::Stack& stack_;
   socket::UdpSocket sock_;
@@ -116,6 +132,8 @@ class DhcpAgent final : private socket::TimerClient {
   synack::dhcp::DhcpClient client_;
   Callback cb_;
   DhcpAgentCounters counters_;
+  synack::dhcp::ArpProbe probe_;
+  std::optional<synack::dhcp::DhcpEvent> held_;  // Leased/Changed, waiting for the probe
 };
 
 }  // namespace synack::apps::dhcp
