@@ -32,12 +32,19 @@ kernel side is 10.9.5.1/24, with a scripted DHCP server (dhcp_test_server.py,
     Basic base64(alice:s3cret)` (the credentials from a file, @FILE) and
     `User-Agent: synack-ddns/1.0`; each of good, nochg, badauth, nohost,
     notfqdn, !donator, badagent, abuse, 911 and dnserr gives its exact log
-    line, and no answer leads to a second request within 3 s.
+    line, and no answer leads to a second request within 3 s;
+  * dyndns2 over HTTPS to a server with a self-signed certificate (made
+    here with openssl, subjectAltName IP:10.9.5.1): without trusting it,
+    the update fails with a certificate error and nothing reaches the
+    handler; with SSL_CERT_FILE naming the certificate (OpenSSL's own
+    variable, which synack documents as the way to trust a private CA),
+    the same request arrives over TLS and is answered `good`.
 """
 import base64
 import http.server
 import os
 import re
+import ssl
 import subprocess
 import sys
 import threading
@@ -320,13 +327,62 @@ def check_dyndns2_words():
     return f"{len(done)} answers logged as specified: {', '.join(done)}"
 
 
+def check_dyndns2_https_ca():
+    d = L.ENV.path("tls")
+    os.makedirs(d, exist_ok=True)
+    cert, key = os.path.join(d, "cert.pem"), os.path.join(d, "key.pem")
+    L.sh("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+         "-subj", f"/CN={HOST}", "-addext", f"subjectAltName=IP:{HOST}",
+         "-keyout", key, "-out", cert)
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(cert, key)
+    srv = http.server.ThreadingHTTPServer((HOST, 8246), Dyndns2Handler)
+    srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    creds = write(L.ENV.path("dyndns-https.creds"), "alice:s3cret\n")
+    spec = f"dyndns2:https://{HOST}:8246,{NAME},@{creds}"
+    Dyndns2Handler.answer = "good 10.9.5.60"
+    Dyndns2Handler.requests = []
+    saved = os.environ.pop("SSL_CERT_FILE", None)
+    try:
+        p = serve("serve-dyndns2-https-untrusted", spec)
+        pat = re.compile(rf"ddns: {re.escape(NAME)} A 10\.9\.5\.60: transient failure "
+                         r"\(.*certificate.*\); next try in \d+s")
+        L.wait_until(lambda: any(pat.fullmatch(x) for x in p.stdout_lines())
+                     or not p.running(), 15)
+        bad = [x for x in p.stdout_lines() if pat.fullmatch(x)]
+        if not bad:
+            raise Fail(f"no certificate failure logged: {p.stdout_lines()[-4:]}")
+        if Dyndns2Handler.requests:
+            raise Fail(f"an untrusted server got {Dyndns2Handler.requests}")
+        L.stop_serve(p, "serve-dyndns2-https-untrusted")
+        os.environ["SSL_CERT_FILE"] = cert
+        try:
+            p = serve("serve-dyndns2-https", spec)
+        finally:
+            del os.environ["SSL_CERT_FILE"]
+        want = f"ddns: {NAME} A 10.9.5.60: good (good 10.9.5.60)"
+        wait_line(p, want, 15)
+        reqs = list(Dyndns2Handler.requests)
+        if len(reqs) != 1 or reqs[0][0] != f"/nic/update?hostname={NAME}&myip=10.9.5.60":
+            raise Fail(f"expected one update request over TLS: {reqs}")
+        L.stop_serve(p, "serve-dyndns2-https")
+    finally:
+        if saved is not None:
+            os.environ["SSL_CERT_FILE"] = saved
+        srv.shutdown()
+        srv.server_close()
+    return f"untrusted: {bad[0]!r}; with SSL_CERT_FILE: {want!r}"
+
+
 CHECKS = [
     ("rfc2136-update", check_rfc2136_update),
     ("rfc2136-after-address-change", check_rfc2136_after_change),
     ("rfc2136-wrong-key-refused", check_rfc2136_wrong_key),
     ("rfc2136-tcp-fallback", check_rfc2136_tcp_fallback),
     ("dyndns2-answers", check_dyndns2_words),
+    ("dyndns2-https-ca", check_dyndns2_https_ca),
 ]
 
 if __name__ == "__main__":
-    sys.exit(L.main("sk-ddns", CHECKS, tools=["named", "dig", "tsig-keygen"], setup=setup))
+    sys.exit(L.main("sk-ddns", CHECKS, tools=["named", "dig", "tsig-keygen", "openssl"], setup=setup))
