@@ -135,7 +135,9 @@ class H(http.server.BaseHTTPRequestHandler):
         self.wfile.write(b)
     def log_message(self, *a):
         pass
-http.server.ThreadingHTTPServer((sys.argv[1], 8245), H).serve_forever()
+s = http.server.ThreadingHTTPServer((sys.argv[1], 8245), H)
+print("LISTENING", flush=True)
+s.serve_forever()
 """
 
 HOLD_PY = r"""
@@ -472,7 +474,10 @@ def check_dyndns2():
         raise Fail("the previous gateway still runs")
     fixed = "10.9.7.70"
     srv = in_ns("i", ["python3", "-u", "-c", DYNDNS2_PY, BIND, fixed], name="dyndns2")
-    time.sleep(0.5)
+    # Listening before the gateway starts (a fixed sleep lost this race on a
+    # loaded machine: `connect: refused`).
+    if not L.wait_until(lambda: "LISTENING" in srv.stdout() or not srv.running(), 10):
+        raise Fail(f"the dyndns2 server did not start{srv.tail(3)}")
     creds = write(L.ENV.path("dyndns.creds"), "alice:s3cret\n")
     nat = L.Synack(["nat", "--outside", f"gw0,{fixed}/24,{ISP_GW}/24",
                     "--inside", f"gl0,{IN}/24,{SERVER}/24",
