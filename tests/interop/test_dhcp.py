@@ -40,6 +40,10 @@ In a private network namespace (see interop_lib.py):
     10.9.1.1: <reason>` line each, no REQUEST for them, then the lease;
     SIGTERM then sends one RELEASE (ciaddr 10.9.1.50, unicast to the
     server) and prints `dhcp: released 10.9.1.50/24 to 10.9.1.1` on stderr;
+  * the kernel side of skd1 already holds the offered 10.9.1.77: it
+    answers synack's ARP probe (RFC 5227), synack logs `dhcp: declined
+    10.9.1.77/24 (in use by MAC): discovering again in 10s`, broadcasts one
+    DECLINE, discovers 10 s later and leases the next offer, 10.9.1.78;
   * `synack at-modem --tap --tun skd0 --addr dhcp --stdio` leases 10.9.0.60
     the same way; AT+CIFSR and AT+CIPSTA? then report 10.9.0.60, router
     10.9.0.1, netmask 255.255.255.0;
@@ -57,7 +61,7 @@ sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import interop_lib as L  # noqa: E402
 from interop_lib import Fail  # noqa: E402
-from dhcp_test_server import FakeDhcpServer, DISCOVER, REQUEST, RELEASE  # noqa: E402
+from dhcp_test_server import FakeDhcpServer, DISCOVER, REQUEST, DECLINE, RELEASE  # noqa: E402
 
 TAP0, HOST0 = "skd0", "10.9.0.1"
 TAP1, HOST1 = "skd1", "10.9.1.1"
@@ -369,6 +373,39 @@ def check_bad_options_then_release():
         "RELEASE unicast on SIGTERM"
 
 
+def check_arp_conflict_declined():
+    """RFC 5227 / RFC 2131 §4.4.1: the kernel side of skd1 already holds the
+    offered 10.9.1.77, so it answers synack's ARP probe; synack DECLINEs it,
+    waits 10 s, and takes the next offer (10.9.1.78) once its probes go
+    unanswered."""
+    srv = FakeDhcpServer(TAP1, HOST1, "10.9.1.77", lease=30, t1=15, t2=25)
+    L.sh("ip", "addr", "add", "10.9.1.77/24", "dev", TAP1)
+    # This namespace's sysfs is not mounted here: ask ip for the MAC.
+    mac = re.search(r"link/ether ([0-9a-f:]{17})", L.sh("ip", "-o", "link", "show", TAP1)).group(1)
+    try:
+        p = serve(TAP1, "serve-conflict")
+        want = f"dhcp: declined 10.9.1.77/24 (in use by {mac}): discovering again in 10s"
+        wait_line(p, lambda x: x == want, 15, repr(want))
+        srv.offer = "10.9.1.78"
+        declines = [s for s in srv.seen if s[1] == DECLINE]
+        if len(declines) != 1 or declines[0][4] != "255.255.255.255":
+            raise Fail(f"expected one broadcast DECLINE: {declines}")
+        wait_line(p, lambda x: x.startswith("ready"), 30, "ready")
+        lines = p.stdout_lines()
+        if "ready 10.9.1.78:7" not in lines or any("leased 10.9.1.77" in x for x in lines):
+            raise Fail(f"expected the lease of 10.9.1.78 only: {lines}")
+        again = [s[0] for s in srv.seen if s[1] == DISCOVER and s[0] > declines[0][0]]
+        gap = again[0] - declines[0][0] if again else None
+        if gap is None or not 9.5 <= gap <= 11:
+            raise Fail(f"the DISCOVER after the DECLINE came {gap} s later, expected 10 s")
+        n = echo_through("10.9.1.78")
+        L.stop_serve(p, "serve-conflict")
+    finally:
+        L.sh("ip", "addr", "del", "10.9.1.77/24", "dev", TAP1, check=False)
+        srv.close()
+    return f"{want!r}, DISCOVER {gap:.1f} s after the DECLINE, leased 10.9.1.78, {n} bytes echoed"
+
+
 CHECKS = [
     ("lease-from-dnsmasq", check_lease_from_dnsmasq),
     ("renewal-dnsmasq", check_renewal_dnsmasq),
@@ -378,6 +415,7 @@ CHECKS = [
     ("nak-then-garbage", check_nak_then_garbage),
     ("renew-then-expiry", check_renew_then_expiry),
     ("bad-options-then-release", check_bad_options_then_release),
+    ("arp-conflict-declined", check_arp_conflict_declined),
 ]
 
 if __name__ == "__main__":
