@@ -18,6 +18,7 @@
 
 #include "apps/ddns/ddns_updater.hpp"
 #include "apps/dhcp_client/dhcp_agent.hpp"
+#include "apps/dhcp_client/frame_watch_device.hpp"
 #include "apps/nat/nat_pmp_server.hpp"
 #include "apps/nat/nat_router.hpp"
 #include "cli_checks.hpp"
@@ -131,8 +132,11 @@ struct Link {
   std::unique_ptr<phy::TapDevice> tap;
   std::unique_ptr<phy::PcapWriter> pcap;
   std::unique_ptr<socket::Stack> stack;
+  // --outside IF,dhcp on TAP: shows the DHCP agent's ARP probe each frame.
+  std::unique_ptr<apps::dhcp::FrameWatchDevice> watch;
   phy::TunTapDevice* dev() { return tun ? static_cast<phy::TunTapDevice*>(tun.get()) : tap.get(); }
   iface::Device& device() {
+    if (watch) return *watch;
     return tun ? static_cast<iface::Device&>(*tun) : static_cast<iface::Device&>(*tap);
   }
 };
@@ -387,6 +391,9 @@ int run_nat_command(const NatArgs& a) {
   if (out_spec.dhcp) {
     apps::dhcp::DhcpAgentConfig dc;
     dc.client.seed = (std::uint64_t(rd()) << 32) | rd();
+    // RFC 5227: each new outside address is probed with ARP first.
+    outside.watch = std::make_unique<apps::dhcp::FrameWatchDevice>(*outside.tap);
+    dc.send_frame = [&](std::span<const std::uint8_t> f) { outside.tap->transmit(now_fn(), f); };
     out_line("dhcp: discovering on " + out_spec.ifname + " (MAC " +
              outside.stack->interface().mac().to_string() + ")");
     outside.stack->set_time(now_fn());
@@ -414,6 +421,8 @@ int run_nat_command(const NatArgs& a) {
       return 1;
     }
     dhcp = std::move(*agent);
+    outside.watch->set_watcher(
+        [a = dhcp.get()](Instant t, std::span<const std::uint8_t> f) { a->on_frame(t, f); });
   }
 
   int ep = epoll_create1(EPOLL_CLOEXEC);

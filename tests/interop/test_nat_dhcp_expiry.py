@@ -28,7 +28,11 @@ synack's inside TAP gl0 (10.0.1.1/24).
     new lease, `nat: outside address 10.9.7.50/24 (was 0.0.0.0/32) ...`, and a
     new inside connection reaches 10.9.7.1:7007 from 10.9.7.50;
   * SIGTERM: `dhcp: released 10.9.7.50/24 to 10.9.7.1`, the server got one
-    RELEASE from 10.9.7.50, and synack nat exits 0.
+    RELEASE from 10.9.7.50, and synack nat exits 0;
+  * a new gateway is offered 10.9.7.77, which the ISP's side already holds:
+    its ARP probe is answered, `dhcp: declined 10.9.7.77/24 (in use by MAC):
+    discovering again in 10s`, one DECLINE, the NAT never uses 10.9.7.77,
+    and 10.9.7.50 is leased from the next offer.
 """
 import os
 import re
@@ -43,7 +47,7 @@ sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import interop_lib as L  # noqa: E402
 from interop_lib import Fail  # noqa: E402
-from dhcp_test_server import FakeDhcpServer, DISCOVER, REQUEST, RELEASE  # noqa: E402
+from dhcp_test_server import FakeDhcpServer, DISCOVER, REQUEST, DECLINE, RELEASE  # noqa: E402
 
 PREFIX = "sk-natexp"
 NS_L = f"{PREFIX}-{os.getpid()}-l"
@@ -284,11 +288,47 @@ def check_release_on_sigterm():
     return f"{bye!r}, one RELEASE, exit 0"
 
 
+def check_arp_conflict():
+    """A restarted gateway offered 10.9.7.77, which the ISP's side already
+    holds: the ARP probe (RFC 5227) is answered, the gateway DECLINEs it and
+    never uses it (no `nat: outside address 10.9.7.77` line), and takes the
+    next offer 10 s later."""
+    STATE["dhcp"].close()
+    nat = L.Synack(["nat", "--tap", "--outside", "gw0,dhcp", "--inside", f"gl0,{IN}/24,{HOST}/24",
+                    "--netns-inside", NS_L], label="nat-conflict")
+    STATE["nat"] = nat
+    L.wait_until(lambda: "ready" in nat.stdout_lines() or not nat.running(), 5)
+    if "ready" not in nat.stdout_lines():
+        raise Fail(f"nat did not print ready: {L.status(nat.poll())}{nat.tail(3)}")
+    L.sh("ip", "addr", "add", f"{ISP_GW}/24", "dev", "gw0")
+    L.sh("ip", "addr", "add", "10.9.7.77/24", "dev", "gw0")
+    L.sh("ip", "link", "set", "gw0", "up")
+    mac = re.search(r"link/ether ([0-9a-f:]{17})", L.sh("ip", "-o", "link", "show", "gw0")).group(1)
+    srv = FakeDhcpServer("gw0", ISP_GW, "10.9.7.77", lease=20, t1=4, t2=8)
+    STATE["dhcp"] = srv
+    want = f"dhcp: declined 10.9.7.77/24 (in use by {mac}): discovering again in 10s"
+    wait_line(nat, lambda x: x == want, 15, repr(want))
+    srv.offer = LEASED
+    leased = f"dhcp: leased {LEASED}/24 router {ISP_GW} dns {ISP_GW} lease 20s"
+    wait_line(nat, lambda x: x == leased, 30, repr(leased))
+    wait_line(nat, lambda x: x.startswith(f"nat: outside address {LEASED}/24"), 5, "nat: ...")
+    used = [x for x in nat.stdout_lines() if "10.9.7.77" in x and x.startswith("nat:")]
+    if used:
+        raise Fail(f"the NAT used the declined address: {used}")
+    if [s[1] for s in srv.seen].count(DECLINE) != 1:
+        raise Fail(f"expected one DECLINE: {[s[1] for s in srv.seen]}")
+    nat.signal(signal.SIGTERM)
+    if nat.wait(5) != 0:
+        raise Fail(f"synack nat: {L.status(nat.poll())} after SIGTERM{nat.tail()}")
+    return f"{want!r}, then {leased!r}; the NAT never used 10.9.7.77"
+
+
 CHECKS = [
     ("nat-dhcp-lease-and-mapping", check_lease_and_mapping),
     ("nat-dhcp-silent-server-expiry", check_silent_server_expiry),
     ("nat-dhcp-lease-comes-back", check_lease_comes_back),
     ("nat-dhcp-release-on-sigterm", check_release_on_sigterm),
+    ("nat-dhcp-arp-conflict-declined", check_arp_conflict),
 ]
 
 
