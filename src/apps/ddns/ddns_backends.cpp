@@ -38,7 +38,11 @@ class Rfc2136Backend final : public DdnsBackend {
     if (!req_ || now < deadline_) return;
     if (tcp_.valid()) return finish({UpdateOutcome::Transient, "timed out over TCP", {}});
     if (sends_ < 3) return send_udp(now);
-    finish({UpdateOutcome::Transient, "timed out (no answer to 3 UDP messages)", {}});
+    finish({UpdateOutcome::Transient,
+            ignored_.empty()
+                ? "timed out (no answer to 3 UDP messages)"
+                : "timed out (no verified answer to 3 UDP messages; discarded: " + ignored_ + ")",
+            {}});
   }
 
  private:
@@ -57,7 +61,10 @@ class Rfc2136Backend final : public DdnsBackend {
       }
       if (!req_ || tcp_.valid() || d->addr != spec_.server || d->port != spec_.port) continue;
       Rfc2136Answer a = read_rfc2136_answer(spec_, *req_, d->data);
-      if (!a.matches) continue;
+      if (!a.matches) {
+        if (!a.ignored.empty()) note_ignored(a.ignored);
+        continue;
+      }
       if (a.truncated) return start_tcp();
       return finish(a.result);
     }
@@ -94,7 +101,10 @@ class Rfc2136Backend final : public DdnsBackend {
       if (tcp_in_.size() >= 2 + len) {
         Rfc2136Answer a = read_rfc2136_answer(spec_, *req_, std::span(tcp_in_).subspan(2, len));
         if (!a.matches || a.truncated)
-          return finish({UpdateOutcome::Transient, "bad answer over TCP", {}});
+          return finish({UpdateOutcome::Transient,
+                         a.ignored.empty() ? "bad answer over TCP"
+                                           : "answer over TCP discarded: " + a.ignored,
+                         {}});
         return finish(a.result);
       }
     }
@@ -104,8 +114,15 @@ class Rfc2136Backend final : public DdnsBackend {
               {}});
   }
 
+  // RFC 8945 §5.4: a client SHOULD log a discarded answer.
+  void note_ignored(const std::string& why) {
+    ignored_ = why;
+    if (log_) log_("ignored an answer from " + spec_.server.to_string() + ": " + why);
+  }
+
   void finish(UpdateResult r) {
     req_.reset();
+    ignored_.clear();
     if (tcp_.valid()) {
       tcp_.on_event({});
       tcp_.close();
@@ -127,6 +144,7 @@ class Rfc2136Backend final : public DdnsBackend {
   socket::TcpStream tcp_;
   bool tcp_sent_ = false;
   std::vector<std::uint8_t> tcp_in_;
+  std::string ignored_;  // the last discarded answer of this update
 };
 
 class Dyndns2Backend final : public DdnsBackend {
