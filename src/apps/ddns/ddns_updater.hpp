@@ -30,6 +30,7 @@
 //   ddns: NAME A ADDR: good (DETAIL)              also nochg
 //   ddns: NAME A ADDR: transient failure (DETAIL); next try in Ns
 //   ddns: NAME A ADDR: fatal failure (DETAIL); no retry until the address changes
+//   ddns: NAME: ignored an answer from SERVER: DETAIL   (unsigned or bad TSIG)
 #include <functional>
 #include <memory>
 #include <optional>
