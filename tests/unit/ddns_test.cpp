@@ -235,6 +235,16 @@ TEST(Dyndns2, AnswersAsDdclientReadsThem) {
   EXPECT_EQ(hdr.retry_after, Duration(120s));
   EXPECT_EQ(hdr.detail, "HTTP 503");
   EXPECT_EQ(parse_dyndns2_answer(200, "good 1.2.3.4", std::nullopt).detail, "good 1.2.3.4");
+  // "good 127.0.0.1" to a request for another address: Dyn ignored it.
+  auto ignored = parse_dyndns2_answer(200, "good 127.0.0.1", std::nullopt, Ipv4Address(1, 2, 3, 4));
+  EXPECT_EQ(ignored.outcome, UpdateOutcome::Fatal);
+  EXPECT_EQ(ignored.detail, "good 127.0.0.1 (the service ignored the request: 1.2.3.4 was sent)");
+  EXPECT_EQ(
+      parse_dyndns2_answer(200, "good 127.0.0.1", std::nullopt, Ipv4Address(127, 0, 0, 1)).outcome,
+      UpdateOutcome::Good);
+  EXPECT_EQ(
+      parse_dyndns2_answer(200, "good 5.6.7.8", std::nullopt, Ipv4Address(1, 2, 3, 4)).outcome,
+      UpdateOutcome::Good);  // behind another NAT the service may see another address
   // Waits are capped at 30 days (a fuzzer found the overflow of larger ones).
   EXPECT_EQ(parse_dyndns2_answer(503, "", std::string_view("999999999999999")).retry_after,
             Duration(std::chrono::hours(30 * 24)));

@@ -163,6 +163,7 @@ class Dyndns2Backend final : public DdnsBackend {
   void start(wire::Ipv4Address addr, Done done) override {
     done_ = std::move(done);
     http::FetchUrl url = base_;
+    sent_ = addr;
     url.target = dyndns2_target(base_.target, spec_.name, addr);
     http::HeaderList h = {{"Authorization", basic_auth(spec_.user, spec_.password)},
                           {"User-Agent", "synack-ddns/1.0"}};
@@ -176,7 +177,11 @@ class Dyndns2Backend final : public DdnsBackend {
 
   Instant poll_at() const override {
     if (!busy_ && pool_.all_closed()) return kNever;
-    return stack_.now() + 2ms;
+    // The pool moves a request on from its ticks; once the answer is in, the
+    // ticks only reap the closing connection, whose FIN exchange the stack
+    // drives by itself: once a second is enough (a FIN the old address
+    // never gets answered may take minutes to give up).
+    return stack_.now() + (busy_ ? Duration(2ms) : Duration(1s));
   }
 
   void on_timers(Instant now) override {
@@ -197,7 +202,7 @@ class Dyndns2Backend final : public DdnsBackend {
                      rec.error.empty() ? std::string("no response") : rec.error,
                      {}});
     finish(parse_dyndns2_answer(rec.status, rec.response.body,
-                                http::find_field(rec.response.headers, "Retry-After")));
+                                http::find_field(rec.response.headers, "Retry-After"), sent_));
   }
 
   void finish(UpdateResult r) {
@@ -215,6 +220,7 @@ class Dyndns2Backend final : public DdnsBackend {
   bool busy_ = false;
   Instant deadline_ = kNever;
   std::uint64_t generation_ = 0;
+  wire::Ipv4Address sent_;  // the address of the request in flight
 };
 
 }  // namespace
