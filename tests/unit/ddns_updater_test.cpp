@@ -124,5 +124,57 @@ TEST(DdnsUpdater, Rfc2136RetransmitsGivesUpAndHonoursTheErrorInterval) {
   EXPECT_EQ(u->counters().failures, 2u);
 }
 
+// A dyndns2 URL that names its host: without a DNS server the update is a
+// transient failure that says so; with one (the lease's, or --dns) the name
+// is looked up first and the request goes to the address it has.
+TEST(DdnsUpdater, Dyndns2NamedHostIsResolvedThroughTheGivenServer) {
+  iface::InterfaceConfig ic;
+  ic.address = wire::Ipv4Cidr{kUs, 24};
+  socket::Stack stack(ic);
+  MemDevice dev;
+  std::vector<std::string> log;
+  std::string err;
+  DdnsSpec s;
+  s.kind = DdnsSpec::Kind::Dyndns2;
+  s.dyndns2.url = "http://members.dyn.test:8245/nic/update";
+  s.dyndns2.name = "home.dyn.test";
+  s.dyndns2.user = "u";
+  s.dyndns2.password = "p";
+  auto u = DdnsUpdater::create(
+      stack, s, [&](const std::string& l) { log.push_back(l); }, &err);
+  ASSERT_TRUE(u) << err;
+  u->set_address(kUs);
+  stack.poll(Instant{}, dev);
+  ASSERT_EQ(log.size(), 2u);
+  EXPECT_EQ(log[1],
+            "ddns: home.dyn.test A 10.9.0.50: transient failure (cannot resolve members.dyn.test: "
+            "no DNS server (none from DHCP; give --dns)); next try in 300s");
+  EXPECT_TRUE(dev.out.empty());
+
+  u->set_dns_servers({kServer});
+  stack.poll(Instant(300s), dev);
+  ASSERT_EQ(dev.out.size(), 1u);
+  Udp q = parse(dev.out[0]);
+  EXPECT_EQ(q.dst, kServer);
+  EXPECT_EQ(q.dst_port, 53);
+  // The answer: members.dyn.test A 10.9.0.7.
+  std::vector<std::uint8_t> a(q.payload.begin(), q.payload.end());
+  a[2] = 0x81;
+  a[3] = 0x80;
+  a[7] = 1;  // ANCOUNT
+  a.resize(12 + (q.payload.size() - 12));
+  for (std::uint8_t b : {0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 10, 9, 0, 7})
+    a.push_back(b);
+  dev.in.push_back(from_server(q.src_port, a));
+  stack.poll(Instant(300s + 1ms), dev);
+  ASSERT_EQ(dev.out.size(), 2u);
+  auto iv = wire::Ipv4View<const std::uint8_t>::checked(dev.out[1]);
+  ASSERT_TRUE(iv.ok());
+  auto ip = *wire::Ipv4Repr::parse(*iv);
+  EXPECT_EQ(ip.protocol, 6);  // the TCP SYN of the HTTP request
+  EXPECT_EQ(ip.dst, Ipv4Address(10, 9, 0, 7));
+  EXPECT_EQ(iv->payload()[2] << 8 | iv->payload()[3], 8245);
+}
+
 }  // namespace
 }  // namespace synack::apps::ddns

@@ -4,6 +4,7 @@
 
 #include "apps/ddns/rfc2136_message.hpp"
 #include "apps/http/connection_pool.hpp"
+#include "socket/dns_resolver.hpp"
 #include "socket/tcp_stream.hpp"
 #include "socket/udp_socket.hpp"
 
@@ -162,17 +163,42 @@ class Dyndns2Backend final : public DdnsBackend {
 
   void start(wire::Ipv4Address addr, Done done) override {
     done_ = std::move(done);
-    http::FetchUrl url = base_;
     sent_ = addr;
-    url.target = dyndns2_target(base_.target, spec_.name, addr);
-    http::HeaderList h = {{"Authorization", basic_auth(spec_.user, spec_.password)},
-                          {"User-Agent", "synack-ddns/1.0"}};
     busy_ = true;
     deadline_ = stack_.now() + 30s;
     std::uint64_t gen = ++generation_;
-    pool_.fetch(
-        url, [this, gen](const http::FetchRecord& rec) { on_fetched(gen, rec); }, std::move(h));
-    pool_.tick();
+    if (base_.name.empty()) return send(gen, base_.host);
+    // A provider's URL names its host (name-based virtual hosts, and a
+    // certificate for the name): resolved afresh for every update, through
+    // the DNS server the lease or --dns gave.
+    if (!dns_)
+      return finish(
+          {UpdateOutcome::Transient,
+           "cannot resolve " + base_.name + ": no DNS server (none from DHCP; give --dns)",
+           {}});
+    dns_->resolve_a(base_.name, [this, gen](const dns::ResolveResult& r) {
+      if (gen != generation_ || !busy_) return;
+      if (!r.ok() || r.addrs.empty())
+        return finish({UpdateOutcome::Transient,
+                       "cannot resolve " + base_.name + ": " + std::string(dns::to_string(r.error)),
+                       {}});
+      send(gen, r.addrs.front());
+    });
+  }
+
+  void set_dns_servers(const std::vector<wire::Ipv4Address>& servers) override {
+    wire::Ipv4Address first = servers.empty() ? wire::Ipv4Address() : servers.front();
+    if (first == dns_server_) return;
+    dns_server_ = first;
+    dns_.reset();
+    if (base_.name.empty() || first.is_unspecified()) return;
+    auto r = socket::DnsResolver::open(stack_, first);
+    if (r) {
+      dns_ = std::move(*r);
+    } else if (log_) {
+      log_("cannot open a DNS socket to " + first.to_string() + ": " +
+           std::string(socket::to_string(r.error())));
+    }
   }
 
   Instant poll_at() const override {
@@ -194,6 +220,17 @@ class Dyndns2Backend final : public DdnsBackend {
   }
 
  private:
+  void send(std::uint64_t gen, wire::Ipv4Address server) {
+    http::FetchUrl url = base_;
+    url.host = server;
+    url.target = dyndns2_target(base_.target, spec_.name, sent_);
+    http::HeaderList h = {{"Authorization", basic_auth(spec_.user, spec_.password)},
+                          {"User-Agent", "synack-ddns/1.0"}};
+    pool_.fetch(
+        url, [this, gen](const http::FetchRecord& rec) { on_fetched(gen, rec); }, std::move(h));
+    pool_.tick();
+  }
+
   void on_fetched(std::uint64_t gen, const http::FetchRecord& rec) {
     if (gen != generation_ || !busy_) return;
     pool_.close_all();  // one request every few minutes at most: no keep-alive
@@ -221,6 +258,8 @@ class Dyndns2Backend final : public DdnsBackend {
   Instant deadline_ = kNever;
   std::uint64_t generation_ = 0;
   wire::Ipv4Address sent_;  // the address of the request in flight
+  wire::Ipv4Address dns_server_;
+  std::unique_ptr<socket::DnsResolver> dns_;  // only when the URL names its host
 };
 
 }  // namespace
@@ -237,7 +276,7 @@ std::unique_ptr<DdnsBackend> make_rfc2136_backend(socket::Stack& stack, const Rf
 
 std::unique_ptr<DdnsBackend> make_dyndns2_backend(socket::Stack& stack, const Dyndns2Spec& spec,
                                                   std::string* err) {
-  auto url = http::parse_fetch_url(spec.url, err);
+  auto url = http::parse_fetch_url(spec.url, err, /*allow_names=*/true);
   if (!url) return nullptr;
   return std::make_unique<Dyndns2Backend>(stack, spec, *url);
 }

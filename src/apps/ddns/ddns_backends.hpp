@@ -4,6 +4,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "apps/ddns/ddns_schedule.hpp"
 #include "apps/ddns/ddns_spec.hpp"
@@ -23,6 +24,9 @@ class DdnsBackend {
   // kNever when idle.
   virtual Instant poll_at() const = 0;
   virtual void on_timers(Instant now) = 0;
+  // The DNS servers to resolve a service's host name with (the lease's, or
+  // --dns); the first is used.
+  virtual void set_dns_servers(const std::vector<wire::Ipv4Address>& servers) { (void)servers; }
 
  protected:
   Log log_;

@@ -245,7 +245,7 @@ std::optional<DdnsSpec> DdnsSpec::parse(std::string_view text, std::string* err)
     }
     auto& d = s.dyndns2;
     std::string uerr;
-    auto url = http::parse_fetch_url(f[0], &uerr);
+    auto url = http::parse_fetch_url(f[0], &uerr, /*allow_names=*/true);
     if (!url) {
       *err = "bad URL '" + f[0] + "': " + uerr;
       return std::nullopt;

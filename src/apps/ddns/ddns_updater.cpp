@@ -34,6 +34,10 @@ void DdnsUpdater::set_address(std::optional<wire::Ipv4Address> addr) {
   schedule_.set_address(stack_.now(), addr);
 }
 
+void DdnsUpdater::set_dns_servers(const std::vector<wire::Ipv4Address>& servers) {
+  backend_->set_dns_servers(servers);
+}
+
 Instant DdnsUpdater::poll_at() const {
   return earliest(schedule_.poll_at(), backend_->poll_at());
 }
