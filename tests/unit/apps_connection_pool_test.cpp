@@ -302,6 +302,42 @@ TEST(FetchUrl, ParsesAndResolves) {
   EXPECT_FALSE(resolve_reference(*u, "mailto:a@b"));
 }
 
+TEST(FetchUrl, HostNamesOnlyWhenAskedFor) {
+  std::string err;
+  EXPECT_FALSE(parse_fetch_url("https://Members.Example.test/nic/update", &err));
+  auto n = parse_fetch_url("https://Members.Example.test./nic/update", &err, true);
+  ASSERT_TRUE(n) << err;
+  EXPECT_EQ(n->name, "members.example.test");
+  EXPECT_TRUE(n->host.is_unspecified());  // the caller resolves it
+  EXPECT_EQ(n->host_header(), "members.example.test");
+  EXPECT_EQ(n->tls_name(), "members.example.test");
+  EXPECT_EQ(n->text(), "https://members.example.test:443/nic/update");
+  EXPECT_EQ(parse_fetch_url("http://dyn.test:8245/", &err, true)->host_header(), "dyn.test:8245");
+  // An address stays an address (TLS then checks the certificate's IP).
+  auto a = parse_fetch_url("https://10.0.0.2/", &err, true);
+  ASSERT_TRUE(a);
+  EXPECT_TRUE(a->name.empty());
+  EXPECT_EQ(a->tls_name(), "10.0.0.2");
+  for (const char* bad : {"http://-dyn.test/", "http://dyn-.test/", "http://dyn..test/",
+                          "http://dyn_x.test/", "http://1.2.3/", "http://a b/"})
+    EXPECT_FALSE(parse_fetch_url(bad, &err, true)) << bad;
+}
+
+TEST(ConnectionPool, NamedHostIsFetchedAtItsResolvedAddressOnly) {
+  World w(PoolConfig{});
+  auto unresolved = *parse_fetch_url("http://www.example.test/index.html", nullptr, true);
+  w.pool->fetch(unresolved);
+  auto resolved = unresolved;
+  resolved.host = wire::Ipv4Address(10, 0, 0, 2);
+  w.pool->fetch(resolved);
+  ASSERT_TRUE(w.run());
+  const auto& recs = w.pool->records();
+  ASSERT_EQ(recs.size(), 2u);
+  EXPECT_EQ(recs[0].error, "the host name www.example.test was not resolved");
+  EXPECT_EQ(recs[1].status, 200);
+  EXPECT_EQ(recs[1].error, "");
+}
+
 TEST(ConnectionPool, H2GoawayAfterTenRetriesTheRestOnNewConnections) {
   // The server ends each h2c connection with GOAWAY after 10 requests (as
   // nginx's keepalive_requests): the streams above its last-stream-id are

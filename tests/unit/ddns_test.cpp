@@ -235,6 +235,16 @@ TEST(Dyndns2, AnswersAsDdclientReadsThem) {
   EXPECT_EQ(hdr.retry_after, Duration(120s));
   EXPECT_EQ(hdr.detail, "HTTP 503");
   EXPECT_EQ(parse_dyndns2_answer(200, "good 1.2.3.4", std::nullopt).detail, "good 1.2.3.4");
+  // "good 127.0.0.1" to a request for another address: Dyn ignored it.
+  auto ignored = parse_dyndns2_answer(200, "good 127.0.0.1", std::nullopt, Ipv4Address(1, 2, 3, 4));
+  EXPECT_EQ(ignored.outcome, UpdateOutcome::Fatal);
+  EXPECT_EQ(ignored.detail, "good 127.0.0.1 (the service ignored the request: 1.2.3.4 was sent)");
+  EXPECT_EQ(
+      parse_dyndns2_answer(200, "good 127.0.0.1", std::nullopt, Ipv4Address(127, 0, 0, 1)).outcome,
+      UpdateOutcome::Good);
+  EXPECT_EQ(
+      parse_dyndns2_answer(200, "good 5.6.7.8", std::nullopt, Ipv4Address(1, 2, 3, 4)).outcome,
+      UpdateOutcome::Good);  // behind another NAT the service may see another address
   // Waits are capped at 30 days (a fuzzer found the overflow of larger ones).
   EXPECT_EQ(parse_dyndns2_answer(503, "", std::string_view("999999999999999")).retry_after,
             Duration(std::chrono::hours(30 * 24)));
@@ -281,30 +291,42 @@ TEST(Rfc2136, SignedUpdateCarriesTsigAndAnAnswerVerifies) {
   // An answer with a wrong id or no QR does not match.
   std::vector<std::uint8_t> junk = {0, 78, 0xa8, 0, 0, 0, 0, 0, 0, 0, 0, 0};
   EXPECT_FALSE(read_rfc2136_answer(spec, *req, junk).matches);
-  // Our id and QR, but opcode QUERY: not the answer to an UPDATE.
-  std::vector<std::uint8_t> query = {0, 77, 0x80, 0x05, 0, 0, 0, 0, 0, 0, 0, 0};
-  EXPECT_FALSE(read_rfc2136_answer(spec, *req, query).matches);
-  // REFUSED, unsigned: fatal.
+  // RFC 8945 §5.4: an unsigned answer is discarded, whatever it says (it
+  // may be forged: one datagram must not stop the updates).
   std::vector<std::uint8_t> refused = {0, 77, 0xa8, 0x05, 0, 0, 0, 0, 0, 0, 0, 0};
   auto a = read_rfc2136_answer(spec, *req, refused);
-  ASSERT_TRUE(a.matches);
-  EXPECT_EQ(a.result.outcome, UpdateOutcome::Fatal);
-  EXPECT_EQ(a.result.detail, "REFUSED, unsigned");
-  // NOERROR but unsigned: the answer cannot be trusted.
+  EXPECT_FALSE(a.matches);
+  EXPECT_EQ(a.ignored, "REFUSED, unsigned");
   std::vector<std::uint8_t> ok = {0, 77, 0xa8, 0x00, 0, 0, 0, 0, 0, 0, 0, 0};
   auto b = read_rfc2136_answer(spec, *req, ok);
-  EXPECT_EQ(b.result.outcome, UpdateOutcome::Fatal);
+  EXPECT_FALSE(b.matches);
+  EXPECT_EQ(b.ignored, "NOERROR, unsigned");
+  // A QUERY response with our id is not the answer to an UPDATE.
+  std::vector<std::uint8_t> query = {0, 77, 0x80, 0x00, 0, 0, 0, 0, 0, 0, 0, 0};
+  EXPECT_FALSE(read_rfc2136_answer(spec, *req, query).matches);
   // A NOERROR answer signed by the server with the key, over our MAC
   // (RFC 8945 §5.3): good. Signed with another secret: not trusted.
-  auto signed_answer = [&](const char* secret) {
+  // An answer with `rcode`, signed with `secret` over our MAC, or carrying
+  // an unsigned TSIG with `tsig_error` (an empty MAC, RFC 8945 §5.3.2).
+  auto answer = [&](ldns_pkt_rcode rcode, const char* secret, std::uint16_t tsig_error = 0) {
     ldns_pkt* p = ldns_pkt_new();
     ldns_pkt_set_id(p, 77);
     ldns_pkt_set_qr(p, true);
     ldns_pkt_set_opcode(p, LDNS_PACKET_UPDATE);
+    ldns_pkt_set_rcode(p, static_cast<std::uint8_t>(rcode));
     ldns_rdf* mac =
         ldns_rdf_new_frm_data(LDNS_RDF_TYPE_INT16_DATA, req->mac.size(), req->mac.data());
     EXPECT_EQ(ldns_pkt_tsig_sign(p, "ddns-key.", secret, 300, "hmac-sha256.", mac), LDNS_STATUS_OK);
     ldns_rdf_deep_free(mac);
+    if (tsig_error != 0) {
+      // Rewrite the TSIG as a server does for BADSIG/BADKEY: no MAC, the error set.
+      ldns_rr* t = ldns_pkt_tsig(p);
+      std::uint8_t empty[2] = {0, 0};
+      ldns_rdf_deep_free(
+          ldns_rr_set_rdf(t, ldns_rdf_new_frm_data(LDNS_RDF_TYPE_INT16_DATA, 2, empty), 3));
+      ldns_rdf_deep_free(
+          ldns_rr_set_rdf(t, ldns_native2rdf_int16(LDNS_RDF_TYPE_INT16, tsig_error), 5));
+    }
     std::uint8_t* w = nullptr;
     std::size_t n = 0;
     EXPECT_EQ(ldns_pkt2wire(&w, p, &n), LDNS_STATUS_OK);
@@ -313,14 +335,36 @@ TEST(Rfc2136, SignedUpdateCarriesTsigAndAnAnswerVerifies) {
     ldns_pkt_free(p);
     return out;
   };
-  auto good = read_rfc2136_answer(spec, *req, signed_answer(spec.key.secret.c_str()));
+  const char* key = spec.key.secret.c_str();
+  const char* other = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
+  auto good = read_rfc2136_answer(spec, *req, answer(LDNS_RCODE_NOERROR, key));
   ASSERT_TRUE(good.matches);
   EXPECT_EQ(good.result.outcome, UpdateOutcome::Good);
   EXPECT_EQ(good.result.detail, "NOERROR");
-  auto forged = read_rfc2136_answer(spec, *req,
-                                    signed_answer("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="));
-  EXPECT_EQ(forged.result.outcome, UpdateOutcome::Fatal);
-  EXPECT_EQ(forged.result.detail, "NOERROR, the answer's TSIG does not verify");
+  // Signed with another secret: discarded, not acted on.
+  auto forged = read_rfc2136_answer(spec, *req, answer(LDNS_RCODE_NOERROR, other));
+  EXPECT_FALSE(forged.matches);
+  EXPECT_EQ(forged.ignored, "NOERROR, its TSIG does not verify");
+  auto forged_refusal = read_rfc2136_answer(spec, *req, answer(LDNS_RCODE_REFUSED, other));
+  EXPECT_FALSE(forged_refusal.matches);
+  // A verified REFUSED: the server's policy says no; fatal.
+  auto refusal = read_rfc2136_answer(spec, *req, answer(LDNS_RCODE_REFUSED, key));
+  ASSERT_TRUE(refusal.matches);
+  EXPECT_EQ(refusal.result.outcome, UpdateOutcome::Fatal);
+  // A verified SERVFAIL: try again later.
+  auto servfail = read_rfc2136_answer(spec, *req, answer(LDNS_RCODE_SERVFAIL, key));
+  ASSERT_TRUE(servfail.matches);
+  EXPECT_EQ(servfail.result.outcome, UpdateOutcome::Transient);
+  // The unsigned NOTAUTH with BADSIG or BADKEY is taken: our key is wrong.
+  for (std::uint16_t e : {16, 17}) {
+    auto bad = read_rfc2136_answer(spec, *req, answer(LDNS_RCODE_NOTAUTH, key, e));
+    ASSERT_TRUE(bad.matches) << e;
+    EXPECT_EQ(bad.result.outcome, UpdateOutcome::Fatal);
+    EXPECT_EQ(bad.result.detail,
+              e == 16 ? "NOTAUTH, TSIG error BADSIG" : "NOTAUTH, TSIG error BADKEY");
+  }
+  // ... but not an unsigned BADTIME (RFC 8945 §5.2.3 has the server sign it).
+  EXPECT_FALSE(read_rfc2136_answer(spec, *req, answer(LDNS_RCODE_NOTAUTH, key, 18)).matches);
   // TC: ask again over TCP.
   std::vector<std::uint8_t> tc = {0, 77, 0xaa, 0x00, 0, 0, 0, 0, 0, 0, 0, 0};
   EXPECT_TRUE(read_rfc2136_answer(spec, *req, tc).truncated);

@@ -4,6 +4,7 @@
 
 #include "apps/ddns/rfc2136_message.hpp"
 #include "apps/http/connection_pool.hpp"
+#include "socket/dns_resolver.hpp"
 #include "socket/tcp_stream.hpp"
 #include "socket/udp_socket.hpp"
 
@@ -38,7 +39,11 @@ class Rfc2136Backend final : public DdnsBackend {
     if (!req_ || now < deadline_) return;
     if (tcp_.valid()) return finish({UpdateOutcome::Transient, "timed out over TCP", {}});
     if (sends_ < 3) return send_udp(now);
-    finish({UpdateOutcome::Transient, "timed out (no answer to 3 UDP messages)", {}});
+    finish({UpdateOutcome::Transient,
+            ignored_.empty()
+                ? "timed out (no answer to 3 UDP messages)"
+                : "timed out (no verified answer to 3 UDP messages; discarded: " + ignored_ + ")",
+            {}});
   }
 
  private:
@@ -57,7 +62,10 @@ class Rfc2136Backend final : public DdnsBackend {
       }
       if (!req_ || tcp_.valid() || d->addr != spec_.server || d->port != spec_.port) continue;
       Rfc2136Answer a = read_rfc2136_answer(spec_, *req_, d->data);
-      if (!a.matches) continue;
+      if (!a.matches) {
+        if (!a.ignored.empty()) note_ignored(a.ignored);
+        continue;
+      }
       if (a.truncated) return start_tcp();
       return finish(a.result);
     }
@@ -94,7 +102,10 @@ class Rfc2136Backend final : public DdnsBackend {
       if (tcp_in_.size() >= 2 + len) {
         Rfc2136Answer a = read_rfc2136_answer(spec_, *req_, std::span(tcp_in_).subspan(2, len));
         if (!a.matches || a.truncated)
-          return finish({UpdateOutcome::Transient, "bad answer over TCP", {}});
+          return finish({UpdateOutcome::Transient,
+                         a.ignored.empty() ? "bad answer over TCP"
+                                           : "answer over TCP discarded: " + a.ignored,
+                         {}});
         return finish(a.result);
       }
     }
@@ -104,8 +115,15 @@ class Rfc2136Backend final : public DdnsBackend {
               {}});
   }
 
+  // RFC 8945 §5.4: a client SHOULD log a discarded answer.
+  void note_ignored(const std::string& why) {
+    ignored_ = why;
+    if (log_) log_("ignored an answer from " + spec_.server.to_string() + ": " + why);
+  }
+
   void finish(UpdateResult r) {
     req_.reset();
+    ignored_.clear();
     if (tcp_.valid()) {
       tcp_.on_event({});
       tcp_.close();
@@ -127,6 +145,7 @@ class Rfc2136Backend final : public DdnsBackend {
   socket::TcpStream tcp_;
   bool tcp_sent_ = false;
   std::vector<std::uint8_t> tcp_in_;
+  std::string ignored_;  // the last discarded answer of this update
 };
 
 class Dyndns2Backend final : public DdnsBackend {
@@ -144,21 +163,51 @@ class Dyndns2Backend final : public DdnsBackend {
 
   void start(wire::Ipv4Address addr, Done done) override {
     done_ = std::move(done);
-    http::FetchUrl url = base_;
-    url.target = dyndns2_target(base_.target, spec_.name, addr);
-    http::HeaderList h = {{"Authorization", basic_auth(spec_.user, spec_.password)},
-                          {"User-Agent", "synack-ddns/1.0"}};
+    sent_ = addr;
     busy_ = true;
     deadline_ = stack_.now() + 30s;
     std::uint64_t gen = ++generation_;
-    pool_.fetch(
-        url, [this, gen](const http::FetchRecord& rec) { on_fetched(gen, rec); }, std::move(h));
-    pool_.tick();
+    if (base_.name.empty()) return send(gen, base_.host);
+    // A provider's URL names its host (name-based virtual hosts, and a
+    // certificate for the name): resolved afresh for every update, through
+    // the DNS server the lease or --dns gave.
+    if (!dns_)
+      return finish(
+          {UpdateOutcome::Transient,
+           "cannot resolve " + base_.name + ": no DNS server (none from DHCP; give --dns)",
+           {}});
+    dns_->resolve_a(base_.name, [this, gen](const dns::ResolveResult& r) {
+      if (gen != generation_ || !busy_) return;
+      if (!r.ok() || r.addrs.empty())
+        return finish({UpdateOutcome::Transient,
+                       "cannot resolve " + base_.name + ": " + std::string(dns::to_string(r.error)),
+                       {}});
+      send(gen, r.addrs.front());
+    });
+  }
+
+  void set_dns_servers(const std::vector<wire::Ipv4Address>& servers) override {
+    wire::Ipv4Address first = servers.empty() ? wire::Ipv4Address() : servers.front();
+    if (first == dns_server_) return;
+    dns_server_ = first;
+    dns_.reset();
+    if (base_.name.empty() || first.is_unspecified()) return;
+    auto r = socket::DnsResolver::open(stack_, first);
+    if (r) {
+      dns_ = std::move(*r);
+    } else if (log_) {
+      log_("cannot open a DNS socket to " + first.to_string() + ": " +
+           std::string(socket::to_string(r.error())));
+    }
   }
 
   Instant poll_at() const override {
     if (!busy_ && pool_.all_closed()) return kNever;
-    return stack_.now() + 2ms;
+    // The pool moves a request on from its ticks; once the answer is in, the
+    // ticks only reap the closing connection, whose FIN exchange the stack
+    // drives by itself: once a second is enough (a FIN the old address
+    // never gets answered may take minutes to give up).
+    return stack_.now() + (busy_ ? Duration(2ms) : Duration(1s));
   }
 
   void on_timers(Instant now) override {
@@ -171,6 +220,17 @@ class Dyndns2Backend final : public DdnsBackend {
   }
 
  private:
+  void send(std::uint64_t gen, wire::Ipv4Address server) {
+    http::FetchUrl url = base_;
+    url.host = server;
+    url.target = dyndns2_target(base_.target, spec_.name, sent_);
+    http::HeaderList h = {{"Authorization", basic_auth(spec_.user, spec_.password)},
+                          {"User-Agent", "synack-ddns/1.0"}};
+    pool_.fetch(
+        url, [this, gen](const http::FetchRecord& rec) { on_fetched(gen, rec); }, std::move(h));
+    pool_.tick();
+  }
+
   void on_fetched(std::uint64_t gen, const http::FetchRecord& rec) {
     if (gen != generation_ || !busy_) return;
     pool_.close_all();  // one request every few minutes at most: no keep-alive
@@ -179,7 +239,7 @@ class Dyndns2Backend final : public DdnsBackend {
                      rec.error.empty() ? std::string("no response") : rec.error,
                      {}});
     finish(parse_dyndns2_answer(rec.status, rec.response.body,
-                                http::find_field(rec.response.headers, "Retry-After")));
+                                http::find_field(rec.response.headers, "Retry-After"), sent_));
   }
 
   void finish(UpdateResult r) {
@@ -197,6 +257,9 @@ class Dyndns2Backend final : public DdnsBackend {
   bool busy_ = false;
   Instant deadline_ = kNever;
   std::uint64_t generation_ = 0;
+  wire::Ipv4Address sent_;  // the address of the request in flight
+  wire::Ipv4Address dns_server_;
+  std::unique_ptr<socket::DnsResolver> dns_;  // only when the URL names its host
 };
 
 }  // namespace
@@ -213,7 +276,7 @@ std::unique_ptr<DdnsBackend> make_rfc2136_backend(socket::Stack& stack, const Rf
 
 std::unique_ptr<DdnsBackend> make_dyndns2_backend(socket::Stack& stack, const Dyndns2Spec& spec,
                                                   std::string* err) {
-  auto url = http::parse_fetch_url(spec.url, err);
+  auto url = http::parse_fetch_url(spec.url, err, /*allow_names=*/true);
   if (!url) return nullptr;
   return std::make_unique<Dyndns2Backend>(stack, spec, *url);
 }

@@ -245,7 +245,7 @@ std::optional<DdnsSpec> DdnsSpec::parse(std::string_view text, std::string* err)
     }
     auto& d = s.dyndns2;
     std::string uerr;
-    auto url = http::parse_fetch_url(f[0], &uerr);
+    auto url = http::parse_fetch_url(f[0], &uerr, /*allow_names=*/true);
     if (!url) {
       *err = "bad URL '" + f[0] + "': " + uerr;
       return std::nullopt;
@@ -347,7 +347,8 @@ std::string dyndns2_target(std::string_view path, std::string_view name, wire::I
 }
 
 UpdateResult parse_dyndns2_answer(int http_status, std::string_view body,
-                                  std::optional<std::string_view> retry_after_header) {
+                                  std::optional<std::string_view> retry_after_header,
+                                  std::optional<wire::Ipv4Address> sent) {
   // A server's wait is capped at 30 days (no overflow, and no name left
   // stale for ever by one odd answer).
   constexpr std::int64_t kMaxWait = 30 * 24 * 3600;
@@ -379,7 +380,13 @@ UpdateResult parse_dyndns2_answer(int http_status, std::string_view body,
     r.detail = "HTTP " + std::to_string(http_status) + (line.empty() ? "" : ": " + r.detail);
     return r;
   }
-  if (word == "good") {
+  if (word == "good" && sent && *sent != wire::Ipv4Address(127, 0, 0, 1) &&
+      line.substr(std::min(line.size(), word.size() + 1)) == "127.0.0.1") {
+    // Dyn's return codes: "good 127.0.0.1" answers a request it ignored
+    // because the client does not follow the specification.
+    r.outcome = UpdateOutcome::Fatal;
+    r.detail += " (the service ignored the request: " + sent->to_string() + " was sent)";
+  } else if (word == "good") {
     r.outcome = UpdateOutcome::Good;
   } else if (word == "nochg") {
     r.outcome = UpdateOutcome::NoChange;

@@ -85,8 +85,11 @@ std::string base64(std::string_view bytes);
 // asks for 30 minutes; "wait N[smh]" (an older variant) a transient with
 // that retry-after; HTTP 401 and 403: badauth; other HTTP errors
 // transient, with Retry-After (seconds) honoured. `retry_after_header` is
-// the Retry-After header's value, if any.
+// the Retry-After header's value, if any. `sent`, the address the request
+// carried: "good 127.0.0.1" for any other address is Dyn's way of saying
+// the request was ignored (an agent that breaks the protocol): fatal.
 UpdateResult parse_dyndns2_answer(int http_status, std::string_view body,
-                                  std::optional<std::string_view> retry_after_header);
+                                  std::optional<std::string_view> retry_after_header,
+                                  std::optional<wire::Ipv4Address> sent = std::nullopt);
 
 }  // namespace synack::apps::ddns

@@ -14,6 +14,10 @@ std::unique_ptr<DdnsUpdater> DdnsUpdater::create(socket::Stack& stack, const Ddn
                     ? make_rfc2136_backend(stack, spec.rfc2136, err)
                     : make_dyndns2_backend(stack, spec.dyndns2, err);
   if (!u->backend_) return nullptr;
+  DdnsUpdater* self = u.get();
+  u->backend_->set_log([self](const std::string& what) {
+    if (self->log_) self->log_(fmt::format("ddns: {}: {}", self->spec_.name(), what));
+  });
   stack.add_timer_client(u.get());
   return u;
 }
@@ -28,6 +32,10 @@ DdnsUpdater::~DdnsUpdater() {
 
 void DdnsUpdater::set_address(std::optional<wire::Ipv4Address> addr) {
   schedule_.set_address(stack_.now(), addr);
+}
+
+void DdnsUpdater::set_dns_servers(const std::vector<wire::Ipv4Address>& servers) {
+  backend_->set_dns_servers(servers);
 }
 
 Instant DdnsUpdater::poll_at() const {

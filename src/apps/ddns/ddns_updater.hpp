@@ -30,10 +30,12 @@
 //   ddns: NAME A ADDR: good (DETAIL)              also nochg
 //   ddns: NAME A ADDR: transient failure (DETAIL); next try in Ns
 //   ddns: NAME A ADDR: fatal failure (DETAIL); no retry until the address changes
+//   ddns: NAME: ignored an answer from SERVER: DETAIL   (unsigned or bad TSIG)
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "apps/ddns/ddns_schedule.hpp"
 #include "apps/ddns/ddns_spec.hpp"
@@ -66,6 +68,9 @@ class DdnsUpdater final : private socket::TimerClient {
 
   // The address NAME should have (nullopt: none now; nothing is sent).
   void set_address(std::optional<wire::Ipv4Address> addr);
+  // DNS servers for a dyndns2 URL that names its host (the lease's option 6,
+  // or --dns); the first is used. Without one such a URL cannot be used.
+  void set_dns_servers(const std::vector<wire::Ipv4Address>& servers);
   const DdnsSchedule& schedule() const { return schedule_; }
   const DdnsUpdaterCounters& counters() const { return counters_; }
   const DdnsSpec& spec() const { return spec_; }

@@ -30,15 +30,19 @@ std::vector<std::uint8_t> build_rfc2136_update_unsigned(const Rfc2136Spec& spec,
                                                         wire::Ipv4Address addr, std::uint16_t id);
 
 struct Rfc2136Answer {
-  bool matches = false;    // parses, is an UPDATE response, with our id
+  bool matches = false;    // our answer, to act on: an UPDATE response with our id, verified
   bool truncated = false;  // TC set: ask again over TCP
+  std::string ignored;     // why an answer with our id was discarded (unsigned, bad MAC)
   UpdateResult result;
 };
 
-// NOERROR with a valid TSIG: Good. REFUSED, NOTAUTH (TSIG BADKEY, BADSIG,
-// BADTIME), NOTZONE, FORMERR, NOTIMP: Fatal (the key, zone or policy must
-// change). SERVFAIL and the rest: Transient. A NOERROR whose TSIG does not
-// verify: Fatal ("answer's TSIG does not verify").
+// Every answer must carry a TSIG that verifies against our request's MAC
+// (RFC 8945 §5.4); one that does not is discarded (`ignored` says why) and
+// the caller keeps waiting. The exception is the unsigned NOTAUTH with TSIG
+// error BADSIG or BADKEY (§5.3.2): Fatal. Verified answers: NOERROR is Good;
+// NOTAUTH with BADTIME is Transient (a clock problem); REFUSED, NOTAUTH,
+// NOTZONE, FORMERR, NOTIMP are Fatal (the key, zone or policy must change);
+// SERVFAIL and the rest are Transient.
 Rfc2136Answer read_rfc2136_answer(const Rfc2136Spec& spec, const Rfc2136Request& req,
                                   std::span<const std::uint8_t> answer);
 

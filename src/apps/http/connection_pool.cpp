@@ -46,7 +46,11 @@ ConnectionPool::~ConnectionPool() {
 }
 
 std::string ConnectionPool::host_key(const FetchUrl& u) {
-  return u.scheme + "://" + u.authority();
+  // A named host is its name at its address: the same name at a new
+  // address is another host.
+  std::string key = u.scheme + "://" + u.authority();
+  if (!u.name.empty()) key += "@" + u.host.to_string();
+  return key;
 }
 
 bool ConnectionPool::may_be_h2(const FetchUrl& u) const {
@@ -133,6 +137,11 @@ void ConnectionPool::open_connection(Host& h, const std::string& key, std::uint6
       complete(id, {}, "TLS: " + err);
       return;
     }
+  }
+  if (rec.url.host.is_unspecified()) {
+    rec.started = stack_.now();
+    complete(id, {}, "the host name " + rec.url.name + " was not resolved");
+    return;
   }
   auto stream = stack_.connect(rec.url.host, rec.url.port);
   if (!stream) {
@@ -366,7 +375,7 @@ void ConnectionPool::pump(Conn& c) {
       if (c.first && records_[c.first - 1].connection == c.number)
         records_[c.first - 1].connected = stack_.now();
       if (c.origin.tls()) {
-        c.tls = std::make_unique<TlsClient>(*tls_, c.origin.host.to_string());
+        c.tls = std::make_unique<TlsClient>(*tls_, c.origin.tls_name());
       } else {
         on_ready(c);
       }

@@ -43,10 +43,32 @@ std::string remove_dot_segments(std::string_view path) {
   return r;
 }
 
+// RFC 1123 §2.1: labels of letters, digits and '-' (not at either end), 1-63
+// bytes each, 253 in all (a final dot allowed); not all digits.
+bool is_host_name(std::string_view h) {
+  if (!h.empty() && h.back() == '.') h.remove_suffix(1);
+  if (h.empty() || h.size() > 253) return false;
+  bool all_digits = true;
+  std::size_t label = 0;
+  for (std::size_t i = 0; i <= h.size(); ++i) {
+    if (i == h.size() || h[i] == '.') {
+      if (label == 0 || label > 63 || h[i - 1] == '-') return false;
+      label = 0;
+      continue;
+    }
+    char c = h[i];
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-') return false;
+    if (c == '-' && label == 0) return false;
+    if (!std::isdigit(static_cast<unsigned char>(c)) && c != '.') all_digits = false;
+    ++label;
+  }
+  return !all_digits;
+}
+
 }  // namespace
 
 std::string FetchUrl::authority() const {
-  return host.to_string() + ":" + std::to_string(port);
+  return tls_name() + ":" + std::to_string(port);
 }
 
 std::string FetchUrl::text() const {
@@ -55,10 +77,10 @@ std::string FetchUrl::text() const {
 
 std::string FetchUrl::host_header() const {
   bool default_port = (tls() && port == 443) || (!tls() && port == 80);
-  return default_port ? host.to_string() : authority();
+  return default_port ? tls_name() : authority();
 }
 
-std::optional<FetchUrl> parse_fetch_url(std::string_view text, std::string* err) {
+std::optional<FetchUrl> parse_fetch_url(std::string_view text, std::string* err, bool allow_names) {
   auto fail = [&](std::string why) -> std::optional<FetchUrl> {
     if (err) *err = std::move(why);
     return std::nullopt;
@@ -93,12 +115,17 @@ std::optional<FetchUrl> parse_fetch_url(std::string_view text, std::string* err)
   }
   if (host.empty()) return fail("no host");
   auto ip = wire::Ipv4Address::parse(host);
-  if (!ip)
+  if (!ip && allow_names && is_host_name(host)) {
+    u.name = lower(host);
+    if (u.name.back() == '.') u.name.pop_back();
+  } else if (!ip) {
     return fail("host '" + std::string(host) + "' is not an IPv4 address (names are not resolved)");
-  std::uint32_t v = ip->to_u32();
-  if (v == 0 || (v >> 24) == 127 || (v >> 28) >= 0xe)
-    return fail("host '" + std::string(host) + "' is not a unicast address");
-  u.host = *ip;
+  } else {
+    std::uint32_t v = ip->to_u32();
+    if (v == 0 || (v >> 24) == 127 || (v >> 28) >= 0xe)
+      return fail("host '" + std::string(host) + "' is not a unicast address");
+    u.host = *ip;
+  }
   if (path.empty() || path[0] == '?')
     u.target = "/" + std::string(path);
   else

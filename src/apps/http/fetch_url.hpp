@@ -13,13 +13,19 @@ namespace synack::apps::http {
 
 struct FetchUrl {
   std::string scheme;  // "http" or "https"
+  // The server's address. When the URL named a host (`name`, lower case),
+  // the caller resolves it and sets `host` before fetching.
   wire::Ipv4Address host;
+  std::string name;
   std::uint16_t port = 80;
   std::string target = "/";  // origin-form: path and query, no fragment
 
   bool tls() const { return scheme == "https"; }
-  // "10.0.0.2:80" (the port always shown).
+  // "10.0.0.2:80" or "members.example:80" (the port always shown).
   std::string authority() const;
+  // The name TLS sends as SNI and checks the certificate against: the host
+  // name, or else the address.
+  std::string tls_name() const { return name.empty() ? host.to_string() : name; }
   // "http://10.0.0.2:80/a.png"
   std::string text() const;
   // The Host header (RFC 9110 §7.2): the port only when not the default.
@@ -27,8 +33,10 @@ struct FetchUrl {
 };
 
 // nullopt and `err` set ("unsupported scheme 'ftp'", ...) when `text` is not
-// an http or https URL with an IPv4 literal host.
-std::optional<FetchUrl> parse_fetch_url(std::string_view text, std::string* err);
+// an http or https URL with an IPv4 literal host, or, with `allow_names`, a
+// host name (RFC 1123 §2.1 labels; it goes into `name`, `host` stays 0.0.0.0).
+std::optional<FetchUrl> parse_fetch_url(std::string_view text, std::string* err,
+                                        bool allow_names = false);
 
 // A reference from a page at `base` (absolute, "/abs", "rel", "//host/p", with
 // "." and ".." segments) made absolute; nullopt when it is not http(s) or not
