@@ -459,8 +459,19 @@ int run_nat_command(const NatArgs& a) {
           text += "router: forwarded " + std::to_string(rc.forwarded) + " time-exceeded " +
                   std::to_string(rc.time_exceeded_sent) + " frag-needed " +
                   std::to_string(rc.frag_needed_sent) + " too-big " +
-                  std::to_string(rc.too_big_dropped) + " echo-replies " +
-                  std::to_string(rc.echo_replies) + "\n";
+                  std::to_string(rc.too_big_dropped) + " fragmented " +
+                  std::to_string(rc.fragmented) + " fragments-out " +
+                  std::to_string(rc.fragments_sent) + " echo-replies " +
+                  std::to_string(rc.echo_replies) + " icmp-rate-limited " +
+                  std::to_string(rc.icmp_rate_limited) + "\n";
+          const auto& fr = router.reassembler();
+          const auto& fc = fr.counters();
+          text += "reassembly: held " + std::to_string(fr.datagrams()) + " datagrams " +
+                  std::to_string(fr.bytes()) + " bytes; fragments " + std::to_string(fc.fragments) +
+                  " reassembled " + std::to_string(fc.reassembled) + " duplicates " +
+                  std::to_string(fc.duplicates) + " timed-out " + std::to_string(fc.timed_out) +
+                  " evicted " + std::to_string(fc.evicted) + " overlaps " +
+                  std::to_string(fc.overlaps) + " malformed " + std::to_string(fc.malformed) + "\n";
           std::fputs(text.c_str(), stderr);
           std::fflush(stderr);
         } else {

@@ -260,6 +260,72 @@ def check_masquerade_ping():
            f"{rows[-1]['outside']} ({rows[-1]['state']}, {rows[-1]['timeout']} s left)"
 
 
+UDP_ECHO = r"""
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind((sys.argv[1], int(sys.argv[2])))
+print("listening", flush=True)
+while True:
+    d, a = s.recvfrom(65535)
+    print(len(d), a[0], flush=True)
+    s.sendto(d, a)
+"""
+
+UDP_BIG = r"""
+import socket, sys
+dst, port, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+data = bytes((i * 7 + 3) & 255 for i in range(n))
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(2)
+for attempt in range(3):
+    s.sendto(data, (dst, port))
+    try:
+        d, a = s.recvfrom(65535)
+    except socket.timeout:
+        continue
+    print(len(d), d == data, a[0])
+    break
+else:
+    print("timeout")
+"""
+
+
+def udp_big_round_trip(server_ns, bind, port, client_ns, dst, name):
+    echo = in_ns(server_ns, ["python3", "-u", "-c", UDP_ECHO, bind, str(port)], name=name)
+    try:
+        if not L.wait_until(lambda: "listening" in echo.stdout(), 5):
+            raise Fail(f"the UDP echo server on {bind}:{port} did not start")
+        out = netns(client_ns, "python3", "-c", UDP_BIG, dst, str(port), "4000",
+                    timeout=20).strip()
+        return out, echo.stdout()
+    finally:
+        echo.stop()
+
+
+def check_udp_fragments():
+    """RFC 4787 REQ-14: a 4000-byte UDP datagram (three fragments on a
+    1500-byte link) crosses the NAT both ways, through masquerade and through
+    a port forward."""
+    out, seen = udp_big_round_trip("c", CLIENT, 9000, "l", CLIENT, "udp-echo-outside")
+    if out != f"4000 True {CLIENT}":
+        table()
+        raise Fail(f"inside -> {CLIENT}:9000 and back: {out!r}; the outside echo server saw "
+                   f"{seen!r}; {STATE['last_table'][-600:]!r}")
+    if f"4000 {OUT}" not in seen:
+        raise Fail(f"the outside server did not see 4000 bytes from {OUT}: {seen!r}")
+    out2, seen2 = udp_big_round_trip("l", SERVER, 5353, "c", OUT, "udp-echo-inside")
+    if out2 != f"4000 True {OUT}" or f"4000 {CLIENT}" not in seen2:
+        table()
+        raise Fail(f"{CLIENT} -> {OUT}:5353 (udp:5353 -> {SERVER}:5353) and back: {out2!r}; "
+                   f"the inside server saw {seen2!r}; {STATE['last_table'][-600:]!r}")
+    table()
+    m = re.search(r"reassembled (\d+)", STATE["last_table"])
+    if not m or int(m.group(1)) < 4:
+        raise Fail(f"reassembly counters: {STATE['last_table'][-400:]!r}")
+    return f"4000-byte datagrams intact both ways, masquerade and udp:5353 forward; " \
+           f"{m.group(0)} at the router"
+
+
 def check_hairpin():
     try:
         got = curl("l", f"http://{OUT}:3391/blob", "--interface", LAPTOP)
@@ -475,6 +541,7 @@ CHECKS = [
     ("dnat-server-sees-client", check_ssh_server_sees_client),
     ("masquerade-curl", check_masquerade_curl),
     ("masquerade-ping", check_masquerade_ping),
+    ("udp-fragments-both-ways", check_udp_fragments),
     ("hairpinning", check_hairpin),
     ("conntrack-fin-time-wait", check_fin_leaves_established),
     ("conntrack-rst-close", check_rst),

@@ -146,5 +146,68 @@ TEST(NatRouter, TheRouterAnswersPingsOnBothAddresses) {
   EXPECT_EQ(f.router.counters().echo_replies, 1u);
 }
 
+// RFC 4787 REQ-14: a datagram bigger than the MTU crosses the NAT both ways,
+// its fragments arriving out of order; it leaves translated, in fragments
+// no bigger than it came in.
+TEST(NatRouter, FragmentedDatagramsCrossTranslatedBothWays) {
+  Fixture f;
+  Bytes data(4000);
+  for (std::size_t i = 0; i < data.size(); ++i)
+    data[i] = static_cast<std::uint8_t>(i);
+  Bytes out_dgram = without_df(udp_packet(kServer, 5000, kRemote, 53, data));
+  auto frags = split(out_dgram, {1480, 1480});
+  f.in_dev.inbox.push_back(frags[2]);
+  f.in_dev.inbox.push_back(frags[0]);
+  f.in_dev.inbox.push_back(frags[1]);
+  f.poll(t0);
+  EXPECT_EQ(f.out_dev.sent,
+            split(without_df(udp_packet(kOut, 5000, kRemote, 53, data, 63)), {1480, 1480}));
+  EXPECT_EQ(f.router.counters().fragmented, 1u);
+  EXPECT_EQ(f.router.counters().fragments_sent, 3u);
+  // The answer, in smaller fragments, last first.
+  Bytes in_dgram = without_df(udp_packet(kRemote, 53, kOut, 5000, data));
+  auto back = split(in_dgram, {1008, 1008, 1008});
+  for (auto it = back.rbegin(); it != back.rend(); ++it)
+    f.out_dev.inbox.push_back(*it);
+  f.poll(t0);
+  EXPECT_EQ(f.in_dev.sent, split(without_df(udp_packet(kRemote, 53, kServer, 5000, data, 63)),
+                                 {1008, 1008, 1008}));
+  EXPECT_EQ(f.router.reassembler().counters().reassembled, 2u);
+  EXPECT_EQ(f.router.reassembler().datagrams(), 0u);
+}
+
+// A datagram that fits in fragments but not whole is fragmented on egress
+// (RFC 1812 §5.2.6) rather than dropped.
+TEST(NatRouter, TooBigWithoutDontFragmentIsFragmented) {
+  Fixture f(576);
+  std::vector<std::uint8_t> big(1000, 7);
+  f.in_dev.inbox.push_back(without_df(udp_packet(kServer, 5000, kRemote, 9, big)));
+  f.poll(t0);
+  EXPECT_TRUE(f.in_dev.sent.empty());
+  EXPECT_EQ(f.out_dev.sent, split(without_df(udp_packet(kOut, 5000, kRemote, 9, big, 63)), {552}));
+  EXPECT_EQ(f.router.counters().too_big_dropped, 0u);
+}
+
+// RFC 1812 §4.3.2.8: the router's ICMP errors are rate-limited — a burst of
+// 6 per destination, then one a second (review finding 8).
+TEST(NatRouter, TimeExceededIsRateLimited) {
+  Fixture f;
+  for (int i = 0; i < 20; ++i)
+    f.in_dev.inbox.push_back(udp_packet(kServer, 5000, kRemote, std::uint16_t(33434 + i), {}, 1));
+  f.poll(t0);
+  EXPECT_EQ(f.in_dev.sent.size(), 6u);
+  EXPECT_EQ(f.router.counters().time_exceeded_sent, 6u);
+  EXPECT_EQ(f.router.counters().icmp_rate_limited, 14u);
+  // Another inside host has its own bucket.
+  f.in_dev.inbox.push_back(udp_packet(Ipv4Address(10, 0, 1, 50), 5000, kRemote, 33434, {}, 1));
+  f.poll(t0);
+  EXPECT_EQ(f.in_dev.sent.size(), 7u);
+  // A second later, one more.
+  for (int i = 0; i < 3; ++i)
+    f.in_dev.inbox.push_back(udp_packet(kServer, 5000, kRemote, 33434, {}, 1));
+  f.poll(t0 + std::chrono::seconds(1));
+  EXPECT_EQ(f.in_dev.sent.size(), 8u);
+}
+
 }  // namespace
 }  // namespace synack::nat

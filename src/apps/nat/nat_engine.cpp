@@ -17,9 +17,39 @@ bool is_multicast_or_broadcast(wire::Ipv4Address a, const wire::Ipv4Cidr& net) {
          (net.broadcast() && a == *net.broadcast());
 }
 
+// RFC 1812 §5.3.7: addresses no packet is forwarded to or from — net 0,
+// net 127 (loopback) and class E; a source may not be multicast or the
+// limited broadcast either (§4.2.2.11, §5.3.7).
+bool martian_destination(wire::Ipv4Address a) {
+  std::uint32_t v = a.to_u32();
+  return (v >> 24) == 0 || (v >> 24) == 127 ||
+         ((v >> 28) == 0xf && a != wire::Ipv4Address::broadcast());
+}
+bool martian_source(wire::Ipv4Address a) {
+  std::uint32_t v = a.to_u32();
+  return (v >> 24) == 0 || (v >> 24) == 127 || (v >> 28) >= 0xe;
+}
+
 // RFC 5382 REQ-2 / RFC 9293: only a SYN (without ACK or RST) opens a flow.
 bool opens_tcp(const PacketInfo& info) {
   return (info.tcp_flags & (kTcpSyn | kTcpAck | kTcpRst)) == kTcpSyn;
+}
+
+// Linux conntrack's "assured": a flow that saw both directions and, for TCP,
+// got established. Such a flow is never removed to make room; the others
+// (half-open, unreplied, closed) may be (early drop), so that a table full
+// of them refuses new flows for seconds, not the 4 min they would live.
+bool evictable(const ConntrackEntry& e) {
+  if (e.proto() != Protocol::Tcp) return !e.seen_reply;
+  switch (e.tcp.state()) {
+    case TcpTrackState::Established:
+    case TcpTrackState::FinWait:
+    case TcpTrackState::CloseWait:
+    case TcpTrackState::LastAck:
+      return false;
+    default:
+      return true;
+  }
 }
 
 Translation verdict(Translation::Action a) {
@@ -56,6 +86,8 @@ const char* to_string(DropReason r) {
       return "no-address";
     case DropReason::TtlExpired:
       return "ttl-expired";
+    case DropReason::Martian:
+      return "martian";
   }
   return "?";
 }
@@ -123,6 +155,12 @@ Translation NatEngine::from_inside(Instant now, const PacketInfo& info) {
   }
   // RFC 2827: the inside network only sends from its own addresses.
   if (!cfg_.inside.contains(info.outer_src)) return drop(info, DropReason::Spoofed);
+  if (info.outer_src == cfg_.inside.broadcast() || martian_destination(info.outer_dst))
+    return drop(info, DropReason::Martian);
+  // RFC 1812 §5.3.5.2: forwarding directed broadcasts MUST default to off;
+  // synack has no switch for it. The outside subnet's is the one it knows.
+  if (cfg_.outside.broadcast() && info.outer_dst == *cfg_.outside.broadcast())
+    return drop(info, DropReason::Martian);
   if (info.ttl <= 1) {
     // RFC 1812 §5.3.1: a packet whose TTL would reach 0 is not forwarded;
     // an ICMP error gets no time exceeded about itself (§4.3.2.7).
@@ -139,34 +177,38 @@ Translation NatEngine::from_inside(Instant now, const PacketInfo& info) {
   if (t.proto == Protocol::Tcp && !opens_tcp(info)) return drop(info, DropReason::Invalid);
   if (!has_outside_address()) return drop(info, DropReason::NoAddress);
   if (t.dst == cfg_.outside.address) {
+    if (echo_request) {  // a ping of the router's outside address
+      ++counters_.local;
+      Translation l = verdict(Translation::Action::Local);
+      l.info = info;
+      return l;
+    }
     // Hairpinning (RFC 4787 REQ-9, RFC 5382 REQ-8): to the mapping's inside
-    // endpoint, from the sender's own external mapping, so the server answers
-    // through the NAT.
-    std::optional<InboundTarget> target;
-    if (!echo_request) target = inbound_target(t.proto, t.dst_port, {t.src, t.src_port});
+    // endpoint, from the sender's own external endpoint, so the server
+    // answers through the NAT; filtering applies as from outside.
+    NatMapping* had = mappings_.find_inside(t.proto, {t.src, t.src_port});
+    auto mine = external_of(t.proto, {t.src, t.src_port});
+    if (!mine) return drop(info, DropReason::NoPorts);
+    auto target = inbound_target(t.proto, t.dst_port, {cfg_.outside.address, mine->port});
     if (!target) {
-      if (echo_request) {  // a ping of the router's outside address
-        ++counters_.local;
-        Translation l = verdict(Translation::Action::Local);
-        l.info = info;
-        return l;
+      if (had) {
+        had->remember_hairpin_peer(t.dst_port);  // the peer's packets may come in now
+      } else if (mine->mapping) {
+        mappings_.remove_if_unused(*mine->mapping, now);
       }
       return drop(info, DropReason::Unsolicited);
     }
-    NatMapping* mine = mappings_.obtain(t.proto, {t.src, t.src_port});
-    if (!mine) return drop(info, DropReason::NoPorts);
-    FlowTuple to{t.proto, cfg_.outside.address, mine->external_port, target->to.addr,
-                 target->to.port};
-    Translation r = new_flow(now, info, Side::Inside, to, mine);
+    FlowTuple to{t.proto, cfg_.outside.address, mine->port, target->to.addr, target->to.port};
+    Translation r = new_flow(now, info, Side::Inside, to, mine->mapping, target->mapping);
     if (r.action == Translation::Action::Forward) ++counters_.hairpinned;
     return r;
   }
   if (cfg_.inside.contains(t.dst)) return drop(info, DropReason::NotOurs);  // on-link
   // Masquerade with an endpoint-independent mapping.
-  NatMapping* m = mappings_.obtain(t.proto, {t.src, t.src_port});
-  if (!m) return drop(info, DropReason::NoPorts);
-  FlowTuple to{t.proto, cfg_.outside.address, m->external_port, t.dst, t.dst_port};
-  Translation r = new_flow(now, info, Side::Inside, to, m);
+  auto mine = external_of(t.proto, {t.src, t.src_port});
+  if (!mine) return drop(info, DropReason::NoPorts);
+  FlowTuple to{t.proto, cfg_.outside.address, mine->port, t.dst, t.dst_port};
+  Translation r = new_flow(now, info, Side::Inside, to, mine->mapping);
   if (r.action == Translation::Action::Forward) ++counters_.outbound;
   return r;
 }
@@ -188,6 +230,14 @@ Translation NatEngine::from_outside(Instant now, const PacketInfo& info) {
   }
   if (!has_outside_address()) return drop(info, DropReason::NoAddress);
   if (info.outer_dst != cfg_.outside.address) return drop(info, DropReason::NotOurs);
+  // RFC 1812 §5.3.7 and RFC 2827 / RFC 3704 ingress filtering: no invalid
+  // source, and none of the router's own or inside addresses from outside
+  // (a spoofed inside source would make an inside server answer on-link,
+  // past the NAT).
+  const wire::Ipv4Address src = info.outer_src;
+  if (martian_source(src) || cfg_.inside.contains(src) || src == cfg_.outside.address ||
+      src == cfg_.outside.broadcast())
+    return drop(info, DropReason::Martian);
   if (auto m = table_.find(info.tuple)) {
     if (info.ttl <= 1) {
       if (info.icmp_error) return drop(info, DropReason::TtlExpired);  // RFC 1812 §5.3.1
@@ -228,23 +278,47 @@ Translation NatEngine::from_outside(Instant now, const PacketInfo& info) {
   return r;
 }
 
+std::optional<NatEngine::External> NatEngine::external_of(Protocol p, Endpoint inside) {
+  for (const PortForward& f : cfg_.forwards) {
+    if (f.proto != p || f.to.addr != inside.addr || inside.port < f.to.port ||
+        inside.port - f.to.port > f.last - f.first)
+      continue;
+    return External{static_cast<std::uint16_t>(f.first + (inside.port - f.to.port)), nullptr};
+  }
+  NatMapping* m = mappings_.obtain(p, inside);
+  if (!m) return std::nullopt;
+  return External{m->external_port, m};
+}
+
 std::optional<NatEngine::InboundTarget> NatEngine::inbound_target(Protocol p, std::uint16_t port,
                                                                   Endpoint remote) {
-  (void)remote;
   for (const PortForward& f : cfg_.forwards)
     if (f.covers(p, port)) return InboundTarget{f.target(port), nullptr};
   NatMapping* m = mappings_.find_external(p, port);
   if (!m) return std::nullopt;
   // A NAT-PMP mapping is open to all (RFC 6886 §3.3); otherwise filtering
   // decides (RFC 4787 REQ-8). Address-and-port-dependent filtering admits
-  // only the remotes the endpoint sent to, and those flows already exist.
+  // only the remotes the endpoint sent to: from outside those flows already
+  // exist; hairpinned, the other inside endpoint's external endpoint once
+  // this one sent to it (RFC 4787 REQ-9).
   if (m->lease_end || cfg_.filtering == Filtering::EndpointIndependent)
+    return InboundTarget{m->inside, m};
+  if (remote.addr == cfg_.outside.address && m->sent_to_hairpin_peer(remote.port))
     return InboundTarget{m->inside, m};
   return std::nullopt;
 }
 
 Translation NatEngine::new_flow(Instant now, const PacketInfo& info, Side from, const FlowTuple& to,
-                                NatMapping* mapping) {
+                                NatMapping* mapping, NatMapping* target_mapping) {
+  if (table_.full()) {
+    // The mappings are held while an old flow makes room: it may be their last.
+    for (NatMapping* m : {mapping, target_mapping})
+      if (m) ++m->flows;
+    if (table_.early_drop(from, evictable, [&](ConntrackEntry& old) { release(old, now); }))
+      ++counters_.early_drops;
+    for (NatMapping* m : {mapping, target_mapping})
+      if (m) --m->flows;
+  }
   if (table_.full()) {
     if (mapping) mappings_.remove_if_unused(*mapping, now);
     return drop(info, DropReason::TableFull);
@@ -257,6 +331,10 @@ Translation NatEngine::new_flow(Instant now, const PacketInfo& info, Side from, 
   if (mapping) {
     ++mapping->flows;
     e->mapping = mapping->inside;
+  }
+  if (target_mapping && target_mapping != mapping) {
+    ++target_mapping->flows;
+    e->target_mapping = target_mapping->inside;
   }
   ++counters_.flows_created;
   on_packet(*e, Direction::Original, info, now);
@@ -313,8 +391,9 @@ Duration NatEngine::idle_timeout(const ConntrackEntry& e) const {
 }
 
 void NatEngine::release(ConntrackEntry& e, Instant now) {
-  if (!e.mapping) return;
-  if (NatMapping* m = mappings_.find_inside(e.proto(), *e.mapping)) mappings_.release_flow(*m, now);
+  for (const auto& held : {e.mapping, e.target_mapping})
+    if (held)
+      if (NatMapping* m = mappings_.find_inside(e.proto(), *held)) mappings_.release_flow(*m, now);
 }
 
 std::size_t NatEngine::set_outside(const wire::Ipv4Cidr& addr) {
@@ -417,10 +496,11 @@ std::string NatEngine::format_table(Instant now) const {
 std::string NatEngine::format_counters() const {
   const NatCounters& c = counters_;
   std::string out = fmt::format(
-      "flows {}/{} mappings {} created {} expired {} outbound {} inbound {} hairpinned {} "
-      "icmp-errors {} local {} dropped {}",
+      "flows {}/{} mappings {} created {} expired {} early-drop {} outbound {} inbound {} "
+      "hairpinned {} icmp-errors {} local {} dropped {}",
       table_.size(), table_.max_entries(), mappings_.size(), c.flows_created, c.flows_expired,
-      c.outbound, c.inbound, c.hairpinned, c.icmp_errors_translated, c.local, c.dropped_total());
+      c.early_drops, c.outbound, c.inbound, c.hairpinned, c.icmp_errors_translated, c.local,
+      c.dropped_total());
   for (int r = 1; r < static_cast<int>(std::size(c.dropped)); ++r)
     if (c.dropped[r])
       out += fmt::format(" {} {}", to_string(static_cast<DropReason>(r)), c.dropped[r]);

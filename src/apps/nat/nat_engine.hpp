@@ -64,6 +64,7 @@ enum class DropReason : std::uint8_t {
   Spoofed,     // from inside with a source outside the inside network
   NoAddress,   // to the outside while the outside link has no address (no DHCP lease)
   TtlExpired,  // an ICMP error whose TTL would reach 0: discarded, never answered
+  Martian,     // an invalid source or destination, or a directed broadcast (RFC 1812 §5.3.7)
 };
 const char* to_string(DropReason r);
 
@@ -75,7 +76,8 @@ struct NatCounters {
   std::uint64_t local = 0;  // handed to the router itself
   std::uint64_t flows_created = 0;
   std::uint64_t flows_expired = 0;
-  std::uint64_t dropped[12] = {};  // by DropReason
+  std::uint64_t early_drops = 0;   // not-yet-established flows removed for new ones
+  std::uint64_t dropped[13] = {};  // by DropReason
   std::uint64_t dropped_total() const;
 };
 
@@ -144,9 +146,19 @@ class NatEngine {
   Translation from_outside(Instant now, const PacketInfo& info);
   Translation existing(Instant now, ConntrackTable::Match m, const PacketInfo& info, Side from);
   Translation new_flow(Instant now, const PacketInfo& info, Side from, const FlowTuple& to,
-                       NatMapping* mapping);
+                       NatMapping* mapping, NatMapping* target_mapping = nullptr);
+  // The external port an inside endpoint's flows leave from: a forward's
+  // external port when the endpoint is that forward's target (RFC 4787
+  // REQ-1: one external endpoint whatever the remote; no mapping then), else
+  // its masquerade mapping's (made if missing). nullopt: no port left.
+  struct External {
+    std::uint16_t port = 0;
+    NatMapping* mapping = nullptr;
+  };
+  std::optional<External> external_of(Protocol p, Endpoint inside);
   // Where an inbound flow for external `port` goes: a forward, or a mapping
-  // that admits `remote`.
+  // that admits `remote` (from inside, hairpinning: the sender's external
+  // endpoint).
   struct InboundTarget {
     Endpoint to;
     NatMapping* mapping = nullptr;  // when a mapping (not a forward) admits it
