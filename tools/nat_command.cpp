@@ -230,7 +230,7 @@ CLI::App* add_nat_command(CLI::App& app, NatArgs& a) {
       "or expiry the flows and mappings of the old address are dropped (`nat: outside\n"
       "address NEW (was OLD): dropped N flows ...`), NAT-PMP restarts its epoch and\n"
       "announces the new address, and --ddns updates the name. SIGUSR1 prints the\n"
-      "conntrack table (protocol, state, inside, outside, remote, timeout left) and\n"
+      "conntrack table (protocol, inside, outside, remote, state, timeout left) and\n"
       "counters on stderr; SIGINT or SIGTERM flushes the captures and exits 0.\n"
       "Bad arguments: one line, exit 2.");
   return cmd;
@@ -463,7 +463,8 @@ int run_nat_command(const NatArgs& a) {
                   std::to_string(rc.fragmented) + " fragments-out " +
                   std::to_string(rc.fragments_sent) + " echo-replies " +
                   std::to_string(rc.echo_replies) + " icmp-rate-limited " +
-                  std::to_string(rc.icmp_rate_limited) + "\n";
+                  std::to_string(rc.icmp_rate_limited) + " resets " +
+                  std::to_string(rc.resets_sent) + "\n";
           const auto& fr = router.reassembler();
           const auto& fc = fr.counters();
           text += "reassembly: held " + std::to_string(fr.datagrams()) + " datagrams " +

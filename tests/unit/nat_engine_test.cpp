@@ -255,6 +255,16 @@ TEST(NatEngine, DirectedBroadcastsAndMartiansAreNotForwarded) {
   forward(nat, t0, Side::Outside, udp_packet(kRemote, 9, kOut, 6000), Side::Inside);
 }
 
+// Issue 14: SIGUSR1's table lists protocol, inside, outside, remote, state
+// and timeout left, in that order.
+TEST(NatEngine, TheTableListsColumnsInTheIssuesOrder) {
+  NatEngine nat(config());
+  forward(nat, t0, Side::Inside, tcp_packet(kServer, 40000, kRemote, 80, kSyn), Side::Outside);
+  EXPECT_EQ(nat.format_table(t0),
+            "tcp  inside 10.0.1.201:40000      outside 203.0.113.2:40000     "
+            "remote 198.51.100.7:80       SYN_SENT    timeout 240s\n");
+}
+
 TEST(NatEngine, IcmpEchoByIdentifier) {
   NatEngine nat(config());
   EXPECT_EQ(

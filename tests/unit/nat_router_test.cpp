@@ -8,6 +8,7 @@
 #include "apps/nat/nat_router.hpp"
 #include "nat_test_packets.hpp"
 #include "socket/stack.hpp"
+#include "wire/bytes.hpp"
 
 namespace synack::nat {
 namespace {
@@ -123,6 +124,41 @@ TEST(NatRouter, TooBigWithDontFragmentAnswersFragmentationNeeded) {
   EXPECT_EQ(e.size(), 576u);             // quote cut to 576 bytes (RFC 1812 §4.3.2.3)
   EXPECT_TRUE(checksums_valid(e));
   EXPECT_EQ(f.router.counters().frag_needed_sent, 1u);
+}
+
+// An inside host's connect() to a closed port of the outside address is
+// refused with a RST (RFC 9293 §3.10.7.1), as a host would, rather than left
+// to time out (review finding 9); its TTL-1 ping of that address is
+// answered, not reported as expired.
+TEST(NatRouter, InsideHostsGetARstForClosedOutsidePortsAndPingsAtTtlOne) {
+  Fixture f;
+  f.in_dev.inbox.push_back(tcp_packet(kServer, 40000, kOut, 22, 0x02, 1000));
+  f.poll(t0);
+  ASSERT_EQ(f.in_dev.sent.size(), 1u);
+  const Bytes& r = f.in_dev.sent[0];
+  EXPECT_TRUE(checksums_valid(r));
+  ASSERT_EQ(r.size(), 40u);
+  EXPECT_EQ(r[9], 6);
+  EXPECT_TRUE(std::equal(r.begin() + 12, r.begin() + 20, tcp_packet(kOut, 22, kServer, 40000, 0)
+                                                             .begin() + 12));
+  EXPECT_EQ((r[20] << 8) | r[21], 22);
+  EXPECT_EQ((r[22] << 8) | r[23], 40000);
+  EXPECT_EQ(wire::load_be32(r, 24), 0u);     // SEQ=0
+  EXPECT_EQ(wire::load_be32(r, 28), 1001u);  // ACK=SEG.SEQ+SEG.LEN
+  EXPECT_EQ(r[33], 0x14);                    // RST, ACK
+  EXPECT_TRUE(f.out_dev.sent.empty());
+  EXPECT_EQ(f.router.counters().resets_sent, 1u);
+  // From outside the same SYN stays unanswered (RFC 5382 REQ-4).
+  f.out_dev.inbox.push_back(tcp_packet(kRemote, 40000, kOut, 22, 0x02, 1000));
+  f.poll(t0);
+  EXPECT_TRUE(f.out_dev.sent.empty());
+  EXPECT_EQ(f.in_dev.sent.size(), 1u);
+  // A TTL-1 ping of the outside address: an echo reply.
+  f.in_dev.inbox.push_back(echo_packet(kServer, kOut, true, 3, 9, 1));
+  f.poll(t0);
+  ASSERT_EQ(f.in_dev.sent.size(), 2u);
+  EXPECT_EQ(f.in_dev.sent[1][20], 0);  // echo reply, not time exceeded (11)
+  EXPECT_EQ(f.router.counters().time_exceeded_sent, 0u);
 }
 
 TEST(NatRouter, TheRouterAnswersPingsOnBothAddresses) {

@@ -155,6 +155,15 @@ Translation NatEngine::from_inside(Instant now, const PacketInfo& info) {
   }
   // RFC 2827: the inside network only sends from its own addresses.
   if (!cfg_.inside.contains(info.outer_src)) return drop(info, DropReason::Spoofed);
+  if (info.outer_dst == cfg_.outside.address && has_outside_address() && !info.icmp_error &&
+      info.tuple.proto == Protocol::Icmp && info.tuple.dst_port == 0) {
+    // A ping of the router's own outside address: answered whatever its TTL
+    // (it is not forwarded), as a host answers pings of any of its addresses.
+    ++counters_.local;
+    Translation l = verdict(Translation::Action::Local);
+    l.info = info;
+    return l;
+  }
   if (info.outer_src == cfg_.inside.broadcast() || martian_destination(info.outer_dst))
     return drop(info, DropReason::Martian);
   // RFC 1812 §5.3.5.2: forwarding directed broadcasts MUST default to off;
@@ -191,10 +200,21 @@ Translation NatEngine::from_inside(Instant now, const PacketInfo& info) {
     if (!mine) return drop(info, DropReason::NoPorts);
     auto target = inbound_target(t.proto, t.dst_port, {cfg_.outside.address, mine->port});
     if (!target) {
+      bool mapped = mappings_.find_external(t.proto, t.dst_port) != nullptr;
       if (had) {
         had->remember_hairpin_peer(t.dst_port);  // the peer's packets may come in now
       } else if (mine->mapping) {
         mappings_.remove_if_unused(*mine->mapping, now);
+      }
+      if (!mapped && t.proto == Protocol::Tcp && !(info.tcp_flags & kTcpRst)) {
+        // No forward and no mapping: a closed port of the router itself. An
+        // inside host gets the RST a host would send (RFC 9293 §3.10.7.1)
+        // rather than waiting for its connect to time out. (From outside,
+        // RFC 5382 REQ-4 wants silence; a filtered mapping stays silent too,
+        // so that TCP hole punching is not reset.)
+        Translation x = verdict(Translation::Action::Reset);
+        x.info = info;
+        return x;
       }
       return drop(info, DropReason::Unsolicited);
     }
@@ -430,6 +450,15 @@ PmpMapResult NatEngine::pmp_map(Instant now, Protocol proto, Endpoint inside,
   expire(now);
   PmpMapResult r;
   if (lifetime == 0) {
+    // RFC 6886 §3.4: a mapping configured statically (a --forward's target)
+    // cannot be deleted: Not Authorized.
+    if (inside.port != 0)
+      for (const PortForward& f : cfg_.forwards)
+        if (f.proto == proto && f.to.addr == inside.addr && inside.port >= f.to.port &&
+            inside.port - f.to.port <= f.last - f.first) {
+          r.code = PmpMapResult::Code::NotAuthorized;
+          return r;
+        }
     // RFC 6886 §3.4: delete the mapping (internal port 0: all of the host's).
     std::vector<Endpoint> ends;
     mappings_.for_each([&](const NatMapping& m) {
@@ -479,15 +508,15 @@ std::string NatEngine::format_table(Instant now) const {
       outside = {e->orig.dst, e->orig.dst_port};
       remote = {e->orig.src, e->orig.src_port};
     }
-    out += fmt::format("{:<4} {:<11} inside {:<21} outside {:<21} remote {:<21} timeout {}s\n",
-                       to_string(e->proto()), e->state_name(), inside.to_string(),
-                       outside.to_string(), remote.to_string(), left(e->expires));
+    out += fmt::format("{:<4} inside {:<21} outside {:<21} remote {:<21} {:<11} timeout {}s\n",
+                       to_string(e->proto()), inside.to_string(), outside.to_string(),
+                       remote.to_string(), e->state_name(), left(e->expires));
   }
   mappings_.for_each([&](const NatMapping& m) {
     if (!m.lease_end) return;
-    out += fmt::format("{:<4} {:<11} inside {:<21} outside {:<21} remote {:<21} timeout {}s\n",
-                       to_string(m.proto), "MAPPED", m.inside.to_string(),
-                       Endpoint{cfg_.outside.address, m.external_port}.to_string(), "*",
+    out += fmt::format("{:<4} inside {:<21} outside {:<21} remote {:<21} {:<11} timeout {}s\n",
+                       to_string(m.proto), m.inside.to_string(),
+                       Endpoint{cfg_.outside.address, m.external_port}.to_string(), "*", "MAPPED",
                        left(*m.lease_end));
   });
   return out;

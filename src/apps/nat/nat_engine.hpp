@@ -83,7 +83,15 @@ struct NatCounters {
 
 struct Translation {
   // TtlExceeded: the router answers with ICMP time exceeded (RFC 1812 §5.3.1).
-  enum class Action : std::uint8_t { Forward, Local, Drop, TtlExceeded } action = Action::Drop;
+  // Reset: an inside host's TCP segment to a closed port of the router's
+  // outside address; the router answers with a RST (RFC 9293 §3.10.7.1).
+  enum class Action : std::uint8_t {
+    Forward,
+    Local,
+    Drop,
+    TtlExceeded,
+    Reset
+  } action = Action::Drop;
   Side egress = Side::Outside;  // Forward: the link to send on
   PacketInfo info;              // what inspect_packet() found
   FlowTuple to;                 // Forward: the tuple to rewrite to
@@ -137,7 +145,8 @@ class NatEngine {
   const NatMappingTable& mappings() const { return mappings_; }
   const PortAllocator& ports() const { return ports_; }
 
-  // One line per flow: protocol, state, inside, outside, remote, timeout left.
+  // One line per flow (issue 14's order): protocol, inside, outside, remote,
+  // state, timeout left.
   std::string format_table(Instant now) const;
   std::string format_counters() const;
 

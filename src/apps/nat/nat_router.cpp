@@ -7,6 +7,7 @@
 #include "wire/bytes.hpp"
 #include "wire/checksum.hpp"
 #include "wire/ipv4.hpp"
+#include "wire/tcp.hpp"
 
 namespace synack::nat {
 
@@ -70,6 +71,29 @@ bool NatRouter::answer_echo_to_outside(std::span<const std::uint8_t> packet) {
   return true;
 }
 
+void NatRouter::send_reset(const PacketInfo& info) {
+  // RFC 9293 §3.10.7.1 (CLOSED): with ACK, <SEQ=SEG.ACK><CTL=RST>; without,
+  // <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>.
+  constexpr std::uint8_t kAck = 0x10, kRst = 0x04;
+  wire::TcpRepr rst;
+  rst.src_port = info.tuple.dst_port;
+  rst.dst_port = info.tuple.src_port;
+  if (info.tcp_flags & kAck) {
+    rst.seq = SeqNum(info.ack);
+    rst.flags = kRst;
+  } else {
+    rst.seq = SeqNum(0);
+    rst.ack = SeqNum(info.seq + info.seg_len);
+    rst.flags = kRst | kAck;
+  }
+  wire::Ipv4Repr ip{info.tuple.dst, info.tuple.src, 6, 64, 0, true,
+                    static_cast<std::uint16_t>(rst.total_len())};
+  std::span<std::uint8_t> out = inside_.queue_packet(ip.header_len() + rst.total_len());
+  rst.emit(out.subspan(ip.header_len()), info.tuple.dst, info.tuple.src);
+  ip.emit(out);
+  ++counters_.resets_sent;
+}
+
 iface::HookVerdict NatRouter::on_packet(Instant now, Side from,
                                         std::span<const std::uint8_t> packet) {
   if (reinjecting_) return iface::HookVerdict::Pass;
@@ -97,6 +121,9 @@ iface::HookVerdict NatRouter::on_datagram(Instant now, Side from,
       }
       return iface::HookVerdict::Pass;
     case Translation::Action::Drop:
+      return iface::HookVerdict::Taken;
+    case Translation::Action::Reset:
+      send_reset(t.info);
       return iface::HookVerdict::Taken;
     case Translation::Action::TtlExceeded:
       if (send_error(now, from, IcmpErrorKind::time_exceeded(), packet))

@@ -29,6 +29,7 @@ struct RouterCounters {
   std::uint64_t fragments_sent = 0;
   std::uint64_t echo_replies = 0;       // to inside hosts pinging the outside address
   std::uint64_t icmp_rate_limited = 0;  // errors not sent (RFC 1812 §4.3.2.8)
+  std::uint64_t resets_sent = 0;        // to inside hosts, for closed outside ports
 };
 
 class NatRouter {
@@ -71,6 +72,8 @@ class NatRouter {
   iface::HookVerdict on_datagram(Instant now, Side from, std::span<const std::uint8_t> packet,
                                  bool reassembled, std::size_t largest_fragment);
   bool answer_echo_to_outside(std::span<const std::uint8_t> packet);
+  // A RST from the outside address for `info`'s TCP segment, to the inside.
+  void send_reset(const PacketInfo& info);
   // An ICMP error about `packet` back out of the link it came in on.
   bool send_error(Instant now, Side to, IcmpErrorKind kind, std::span<const std::uint8_t> packet);
 
