@@ -391,6 +391,23 @@ def check_unsolicited_syn():
     return f"no RST, no ICMP: connect timed out; {n1 - n0} SYN(s) dropped (RFC 5382 REQ-4)"
 
 
+def check_inside_connect_refused():
+    """An inside host's connect() to a port of the outside address with no
+    forward is refused at once (the router's RST), not left to time out."""
+    t0 = time.monotonic()
+    r = subprocess.run(["ip", "netns", "exec", NS["l"], "python3", "-c",
+                        "import socket\ntry:\n socket.create_connection(('%s',4444),5)\n"
+                        " print('connected')\nexcept socket.timeout:\n print('timeout')\n"
+                        "except ConnectionRefusedError:\n print('refused')\n"
+                        "except OSError as e:\n print(e)" % OUT],
+                       stdout=subprocess.PIPE, timeout=15)
+    took = time.monotonic() - t0
+    out = r.stdout.decode().strip()
+    if out != "refused" or took > 3:
+        raise Fail(f"connect from {SERVER} to {OUT}:4444 gave {out!r} after {took:.1f} s")
+    return f"connect from inside to {OUT}:4444 refused in {took:.2f} s (the router's RST)"
+
+
 def check_natpmp():
     r = subprocess.run(["ip", "netns", "exec", NS["l"], "natpmpc", "-g", IN, "-a", "7000", "7000",
                         "udp", "120"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
@@ -555,6 +572,7 @@ CHECKS = [
     ("conntrack-fin-time-wait", check_fin_leaves_established),
     ("conntrack-rst-close", check_rst),
     ("unsolicited-syn-dropped-silently", check_unsolicited_syn),
+    ("inside-connect-to-closed-outside-port-refused", check_inside_connect_refused),
     ("nat-pmp-natpmpc", check_natpmp),
     ("sigterm-exit-0", check_sigterm),
     ("tap-gateway-ready", start_tap_gateway),
