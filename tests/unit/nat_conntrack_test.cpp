@@ -95,6 +95,42 @@ TEST(NatConntrack, RstKeepsTheEntryFourMoreMinutes) {
   EXPECT_EQ(nat.conntrack().size(), 0u);
 }
 
+// RFC 5961 §3 / Linux's conntrack window check: a RST outside the
+// receiver's window (an off-path guess) is passed on but does not close the
+// entry; one in the window does (review finding 11).
+TEST(NatConntrack, OnlyAnInWindowRstClosesTheEntry) {
+  NatEngine nat(config());
+  establish(nat, t0);  // the inside host ACKed 501 with a 64240-byte window
+  for (std::uint32_t seq : {500u, 501u + 64240u, 501u + 1'000'000u, 0x80000000u}) {
+    send(nat, t0 + 1s, Side::Outside, tcp_packet(kRemote, 80, kOut, 40000, kRst, seq));
+    EXPECT_STREQ(state_of(nat), "ESTABLISHED") << seq;
+  }
+  EXPECT_EQ(nat.counters().rsts_out_of_window, 4u);
+  send(nat, t0 + 1s, Side::Outside, tcp_packet(kRemote, 80, kOut, 40000, kRst, 501 + 64239));
+  EXPECT_STREQ(state_of(nat), "CLOSE");
+}
+
+// The answer to a SYN is acceptable only if it ACKs the SYN (RFC 9293
+// §3.10.7.3), and window scaling (RFC 7323) widens the window.
+TEST(NatConntrack, RstToASynMustAckItAndScaledWindowsCount) {
+  TcpConntrack c;
+  c.on_segment(Direction::Original, kSyn, 1000, 0, 1, 64240, 7);
+  c.on_segment(Direction::Reply, kRst | kAck, 0, 999, 0);
+  EXPECT_EQ(c.state(), TcpTrackState::SynSent);
+  c.on_segment(Direction::Reply, kRst | kAck, 0, 1001, 0);
+  EXPECT_EQ(c.state(), TcpTrackState::Close);
+  TcpConntrack s;
+  s.on_segment(Direction::Original, kSyn, 1000, 0, 1, 64240, 7);
+  s.on_segment(Direction::Reply, kSyn | kAck, 5000, 1001, 1, 65535, 7);
+  s.on_segment(Direction::Original, kAck, 1001, 5001, 0, 1000, -1);  // 1000 << 7 = 128000
+  ASSERT_EQ(s.state(), TcpTrackState::Established);
+  s.on_segment(Direction::Reply, kRst, 5001 + 200000, 0, 0);
+  EXPECT_EQ(s.state(), TcpTrackState::Established);
+  s.on_segment(Direction::Reply, kRst, 5001 + 127999, 0, 0);
+  EXPECT_EQ(s.state(), TcpTrackState::Close);
+  EXPECT_EQ(s.rsts_ignored(), 1u);
+}
+
 TEST(NatConntrack, EstablishedOutlivesFiveMinutesIdleAndEndsAfterTwoHoursFour) {
   NatEngine nat(config());
   establish(nat, t0);

@@ -139,8 +139,8 @@ TEST(NatRouter, InsideHostsGetARstForClosedOutsidePortsAndPingsAtTtlOne) {
   EXPECT_TRUE(checksums_valid(r));
   ASSERT_EQ(r.size(), 40u);
   EXPECT_EQ(r[9], 6);
-  EXPECT_TRUE(std::equal(r.begin() + 12, r.begin() + 20, tcp_packet(kOut, 22, kServer, 40000, 0)
-                                                             .begin() + 12));
+  EXPECT_TRUE(std::equal(r.begin() + 12, r.begin() + 20,
+                         tcp_packet(kOut, 22, kServer, 40000, 0).begin() + 12));
   EXPECT_EQ((r[20] << 8) | r[21], 22);
   EXPECT_EQ((r[22] << 8) | r[23], 40000);
   EXPECT_EQ(wire::load_be32(r, 24), 0u);     // SEQ=0

@@ -391,7 +391,11 @@ Translation NatEngine::existing(Instant now, ConntrackTable::Match m, const Pack
 void NatEngine::on_packet(ConntrackEntry& e, Direction dir, const PacketInfo& info, Instant now) {
   ++e.packets[static_cast<int>(dir)];
   if (e.proto() == Protocol::Tcp) {
-    e.tcp.on_segment(dir, info.tcp_flags, info.seq, info.ack, info.seg_len);
+    std::uint64_t ignored = e.tcp.rsts_ignored();
+    e.tcp.on_segment(dir, info.tcp_flags, info.seq, info.ack, info.seg_len, info.window,
+                     info.wscale);
+    // Still forwarded: the endpoint checks it too (RFC 5961), the entry stays.
+    counters_.rsts_out_of_window += e.tcp.rsts_ignored() - ignored;
   } else if (dir == Direction::Reply) {
     e.seen_reply = true;
   }
@@ -526,10 +530,10 @@ std::string NatEngine::format_counters() const {
   const NatCounters& c = counters_;
   std::string out = fmt::format(
       "flows {}/{} mappings {} created {} expired {} early-drop {} outbound {} inbound {} "
-      "hairpinned {} icmp-errors {} local {} dropped {}",
+      "hairpinned {} icmp-errors {} local {} rst-out-of-window {} dropped {}",
       table_.size(), table_.max_entries(), mappings_.size(), c.flows_created, c.flows_expired,
       c.early_drops, c.outbound, c.inbound, c.hairpinned, c.icmp_errors_translated, c.local,
-      c.dropped_total());
+      c.rsts_out_of_window, c.dropped_total());
   for (int r = 1; r < static_cast<int>(std::size(c.dropped)); ++r)
     if (c.dropped[r])
       out += fmt::format(" {} {}", to_string(static_cast<DropReason>(r)), c.dropped[r]);

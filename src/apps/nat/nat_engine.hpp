@@ -76,8 +76,9 @@ struct NatCounters {
   std::uint64_t local = 0;  // handed to the router itself
   std::uint64_t flows_created = 0;
   std::uint64_t flows_expired = 0;
-  std::uint64_t early_drops = 0;   // not-yet-established flows removed for new ones
-  std::uint64_t dropped[13] = {};  // by DropReason
+  std::uint64_t early_drops = 0;         // not-yet-established flows removed for new ones
+  std::uint64_t rsts_out_of_window = 0;  // forwarded, but not closing the entry (RFC 5961)
+  std::uint64_t dropped[13] = {};        // by DropReason
   std::uint64_t dropped_total() const;
 };
 

@@ -86,8 +86,8 @@ void NatRouter::send_reset(const PacketInfo& info) {
     rst.ack = SeqNum(info.seq + info.seg_len);
     rst.flags = kRst | kAck;
   }
-  wire::Ipv4Repr ip{info.tuple.dst, info.tuple.src, 6, 64, 0, true,
-                    static_cast<std::uint16_t>(rst.total_len())};
+  wire::Ipv4Repr ip{
+      info.tuple.dst, info.tuple.src, 6, 64, 0, true, static_cast<std::uint16_t>(rst.total_len())};
   std::span<std::uint8_t> out = inside_.queue_packet(ip.header_len() + rst.total_len());
   rst.emit(out.subspan(ip.header_len()), info.tuple.dst, info.tuple.src);
   ip.emit(out);
