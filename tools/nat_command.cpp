@@ -207,6 +207,10 @@ CLI::App* add_nat_command(CLI::App& app, NatArgs& a) {
       ->allow_extra_args(false);
   add_text_option(cmd, "--conntrack-max", a.conntrack_max,
                   "most tracked flows (default 65536); new flows beyond are dropped");
+  add_text_option(cmd, "--filtering", a.filtering,
+                  "who may send in through a masquerade mapping (RFC 4787 REQ-8, RFC 5382 "
+                  "§4.3): address-and-port-dependent (the default, like Linux: only remotes "
+                  "the inside endpoint sent to) or endpoint-independent (anyone)");
   add_strict_flag(cmd, "--nat-pmp", a.nat_pmp, "serve NAT-PMP (RFC 6886) on the inside, UDP 5351");
   add_strict_flag(cmd, "--tap", a.tap, "use TAP (Ethernet, with ARP) devices for both links");
   add_text_option(cmd, "--netns-outside", a.netns_outside,
@@ -287,6 +291,15 @@ int run_nat_command(const NatArgs& a) {
     auto v = parse_integer(a.conntrack_max, 1, 10'000'000, &why);
     if (!v) return bad("bad --conntrack-max '" + a.conntrack_max + "': " + why);
     cfg.conntrack_max = static_cast<std::size_t>(*v);
+  }
+  if (!a.filtering.empty()) {
+    if (a.filtering == "endpoint-independent")
+      cfg.filtering = nat::Filtering::EndpointIndependent;
+    else if (a.filtering == "address-and-port-dependent")
+      cfg.filtering = nat::Filtering::AddressAndPortDependent;
+    else
+      return bad("bad --filtering '" + a.filtering +
+                 "': expected endpoint-independent or address-and-port-dependent");
   }
   std::optional<ImpairSpec> impair;
   if (!a.impair.empty()) {

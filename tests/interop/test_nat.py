@@ -408,6 +408,17 @@ def check_inside_connect_refused():
     return f"connect from inside to {OUT}:4444 refused in {took:.2f} s (the router's RST)"
 
 
+def check_bad_filtering():
+    """A bad --filtering value: one line on stderr, exit 2, nothing created."""
+    r = subprocess.run([L.ENV.bin, "nat", "--outside", f"nw9,{OUT}/24", "--inside",
+                        f"nl9,{IN}/24", "--filtering", "full-cone"],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=10)
+    err = r.stderr.decode().strip()
+    if r.returncode != 2 or len(err.splitlines()) != 1 or "--filtering" not in err:
+        raise Fail(f"exit {r.returncode}, stderr {err!r}")
+    return f"exit 2: {err}"
+
+
 def check_natpmp():
     r = subprocess.run(["ip", "netns", "exec", NS["l"], "natpmpc", "-g", IN, "-a", "7000", "7000",
                         "udp", "120"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
@@ -573,6 +584,7 @@ CHECKS = [
     ("conntrack-rst-close", check_rst),
     ("unsolicited-syn-dropped-silently", check_unsolicited_syn),
     ("inside-connect-to-closed-outside-port-refused", check_inside_connect_refused),
+    ("bad-filtering-exit-2", check_bad_filtering),
     ("nat-pmp-natpmpc", check_natpmp),
     ("sigterm-exit-0", check_sigterm),
     ("tap-gateway-ready", start_tap_gateway),
