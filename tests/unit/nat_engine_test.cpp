@@ -265,6 +265,32 @@ TEST(NatEngine, TheTableListsColumnsInTheIssuesOrder) {
             "remote 198.51.100.7:80       SYN_SENT    timeout 240s\n");
 }
 
+// Two forwards to one inside endpoint, one remote endpoint using both: the
+// second flow gets another remote port towards the inside host, as Linux
+// does, instead of being dropped as a tuple clash (review finding 12).
+TEST(NatEngine, TwoForwardsToOneEndpointFromOneRemoteEndpoint) {
+  NatConfig c = config();
+  std::string err;
+  c.forwards.push_back(*PortForward::parse("tcp:80=10.0.1.201:80", &err));
+  c.forwards.push_back(*PortForward::parse("tcp:8080=10.0.1.201:80", &err));
+  NatEngine nat(c);
+  EXPECT_EQ(
+      forward(nat, t0, Side::Outside, tcp_packet(kRemote, 50000, kOut, 80, kSyn, 1), Side::Inside),
+      tcp_packet(kRemote, 50000, kServer, 80, kSyn, 1, 0, {}, 63));
+  Bytes second = forward(nat, t0, Side::Outside, tcp_packet(kRemote, 50000, kOut, 8080, kSyn, 9),
+                         Side::Inside);
+  std::uint16_t port = std::uint16_t((second[20] << 8) | second[21]);
+  EXPECT_NE(port, 50000);
+  EXPECT_EQ(second, tcp_packet(kRemote, port, kServer, 80, kSyn, 9, 0, {}, 63));
+  // Each answer goes back through its own forward, to the remote's own port.
+  EXPECT_EQ(forward(nat, t0, Side::Inside,
+                    tcp_packet(kServer, 80, kRemote, port, kSyn | kAck, 70, 10), Side::Outside),
+            tcp_packet(kOut, 8080, kRemote, 50000, kSyn | kAck, 70, 10, {}, 63));
+  EXPECT_EQ(forward(nat, t0, Side::Inside,
+                    tcp_packet(kServer, 80, kRemote, 50000, kSyn | kAck, 60, 2), Side::Outside),
+            tcp_packet(kOut, 80, kRemote, 50000, kSyn | kAck, 60, 2, {}, 63));
+}
+
 TEST(NatEngine, IcmpEchoByIdentifier) {
   NatEngine nat(config());
   EXPECT_EQ(

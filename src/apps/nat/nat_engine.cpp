@@ -328,7 +328,7 @@ std::optional<NatEngine::InboundTarget> NatEngine::inbound_target(Protocol p, st
   return std::nullopt;
 }
 
-Translation NatEngine::new_flow(Instant now, const PacketInfo& info, Side from, const FlowTuple& to,
+Translation NatEngine::new_flow(Instant now, const PacketInfo& info, Side from, FlowTuple to,
                                 NatMapping* mapping, NatMapping* target_mapping) {
   if (table_.full()) {
     // The mappings are held while an old flow makes room: it may be their last.
@@ -344,6 +344,18 @@ Translation NatEngine::new_flow(Instant now, const PacketInfo& info, Side from, 
     return drop(info, DropReason::TableFull);
   }
   ConntrackEntry* e = table_.insert(info.tuple, to.reversed(), from, now, now);
+  if (!e && from == Side::Outside && !mapping && to.proto != Protocol::Icmp) {
+    // Two forwards to one inside endpoint, reached from one remote endpoint
+    // (tcp:80=h:80 and tcp:8080=h:80): the inside host would see one 4-tuple
+    // for both. As Linux's NAT does, the remote's port is changed for the
+    // later flow so that the tuples stay unique.
+    FlowTuple alt = to;
+    for (std::uint32_t i = 1; i <= 64 && !e; ++i) {
+      alt.src_port = static_cast<std::uint16_t>(1024 + (to.src_port + 7919u * i) % 64512u);
+      e = table_.insert(info.tuple, alt.reversed(), from, now, now);
+    }
+    if (e) to = alt;
+  }
   if (!e) {
     if (mapping) mappings_.remove_if_unused(*mapping, now);
     return drop(info, DropReason::Invalid);  // the reply tuple is taken

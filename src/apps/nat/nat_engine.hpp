@@ -155,7 +155,7 @@ class NatEngine {
   Translation from_inside(Instant now, const PacketInfo& info);
   Translation from_outside(Instant now, const PacketInfo& info);
   Translation existing(Instant now, ConntrackTable::Match m, const PacketInfo& info, Side from);
-  Translation new_flow(Instant now, const PacketInfo& info, Side from, const FlowTuple& to,
+  Translation new_flow(Instant now, const PacketInfo& info, Side from, FlowTuple to,
                        NatMapping* mapping, NatMapping* target_mapping = nullptr);
   // The external port an inside endpoint's flows leave from: a forward's
   // external port when the endpoint is that forward's target (RFC 4787
