@@ -245,5 +245,36 @@ TEST(NatRouter, TimeExceededIsRateLimited) {
   EXPECT_EQ(f.in_dev.sent.size(), 8u);
 }
 
+// A 3000-byte ping of the outside address from inside, in fragments: the
+// router's reply is fragmented too, and reassembles to the exact echo reply.
+TEST(NatRouter, ABigPingOfTheOutsideAddressIsAnsweredInFragments) {
+  Fixture f;
+  wire::IcmpRepr i;
+  i.type = wire::IcmpType::EchoRequest;
+  i.ident = 7;
+  i.seq_no = 1;
+  Bytes data(3000, 0x5a);
+  i.data = data;
+  Bytes m(i.total_len());
+  i.emit(m);
+  Bytes req = without_df(ip_packet(kServer, kOut, wire::IpProtocol::Icmp, m));
+  for (const Bytes& frag : split(req, {1480}))
+    f.in_dev.inbox.push_back(frag);
+  f.poll(t0);
+  ASSERT_EQ(f.in_dev.sent.size(), 3u);  // 3028 bytes at a 1500-byte MTU
+  FragmentReassembler r;
+  std::optional<FragmentReassembler::Datagram> d;
+  for (const Bytes& frag : f.in_dev.sent) {
+    EXPECT_LE(frag.size(), 1500u);
+    if (auto got = r.add(t0, frag)) d = got;
+  }
+  ASSERT_TRUE(d);
+  Bytes reply(d->packet.begin(), d->packet.end());
+  EXPECT_TRUE(checksums_valid(reply));
+  EXPECT_EQ(reply[20], 0);                                                  // echo reply
+  EXPECT_TRUE(std::equal(reply.begin() + 24, reply.end(), m.begin() + 4));  // id, seq, data
+  EXPECT_EQ(f.router.counters().echo_replies, 1u);
+}
+
 }  // namespace
 }  // namespace synack::nat

@@ -53,7 +53,13 @@ bool NatRouter::answer_echo_to_outside(std::span<const std::uint8_t> packet) {
   if (wire::Ipv4Address(wire::load_be32(packet, 16)) != engine_.config().outside.address)
     return false;
   std::span<const std::uint8_t> request = packet.subspan(hl);
-  std::span<std::uint8_t> out = inside_.queue_packet(20 + request.size());
+  // A reassembled request may make a reply over the MTU: it is built aside
+  // and fragmented then (RFC 1812 §5.2.6 applies to the router's own too).
+  std::size_t mtu = inside_.config().mtu;
+  bool big = 20 + request.size() > mtu;
+  if (big) scratch_.resize(20 + request.size());
+  std::span<std::uint8_t> out =
+      big ? std::span<std::uint8_t>(scratch_) : inside_.queue_packet(20 + request.size());
   std::copy(request.begin(), request.end(), out.begin() + 20);
   std::span<std::uint8_t> reply = out.subspan(20);
   reply[0] = 0;  // echo reply, the rest as received (RFC 792)
@@ -67,6 +73,9 @@ bool NatRouter::answer_echo_to_outside(std::span<const std::uint8_t> packet) {
                     false,
                     static_cast<std::uint16_t>(reply.size())};
   ip.emit(out);
+  if (big &&
+      fragment_ipv4(out, mtu, [&](std::size_t len) { return inside_.queue_packet(len); }) == 0)
+    return true;  // an MTU below 68: nothing can be sent
   ++counters_.echo_replies;
   return true;
 }
@@ -113,7 +122,12 @@ iface::HookVerdict NatRouter::on_datagram(Instant now, Side from,
     case Translation::Action::Local:
       if (from == Side::Inside && answer_echo_to_outside(packet)) return iface::HookVerdict::Taken;
       if (reassembled) {
-        // The fragments were taken; the interface gets the whole datagram.
+        // The fragments were taken; the interface gets the whole datagram
+        // if it fits its link (it does not fragment what it answers).
+        if (packet.size() > link(from).config().mtu) {
+          ++counters_.too_big_dropped;
+          return iface::HookVerdict::Taken;
+        }
         reinjecting_ = true;
         link(from).receive_packet(now, packet);
         reinjecting_ = false;
