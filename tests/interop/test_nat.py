@@ -342,6 +342,58 @@ def check_hairpin():
         f"server saw {OUT} as the client (RFC 5382 REQ-8)"
 
 
+HOLE_PUNCH = r"""
+import socket, sys
+a_addr, b_addr, out, client = sys.argv[1:5]
+a = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+a.bind((a_addr, 4000))
+b = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+b.bind((b_addr, 4001))
+for s in (a, b):
+    s.settimeout(3)
+    s.sendto(b"stun", (client, 9))      # each learns its external endpoint
+print("mapped", flush=True)
+pa, pb = map(int, sys.stdin.readline().split())
+a.sendto(b"a1", (out, pb))              # filtered: B never sent to A
+b.sendto(b"b1", (out, pa))              # A sent to B's: it gets in
+d, src = a.recvfrom(100)
+print("A got", d.decode(), "%s:%d" % src, flush=True)
+a.sendto(b"a2", (out, pb))
+d, src = b.recvfrom(100)
+print("B got", d.decode(), "%s:%d" % src, flush=True)
+"""
+
+
+def check_hairpin_hole_punching():
+    """RFC 4787 REQ-9 / §6: two inside hosts behind address-and-port-dependent
+    filtering reach each other's masqueraded external endpoints once both
+    have sent (hole punching through the hairpin)."""
+    p = L.Proc(["ip", "netns", "exec", NS["l"], "python3", "-u", "-c", HOLE_PUNCH, SERVER, LAPTOP,
+                OUT, CLIENT], stdin=subprocess.PIPE, name="hole-punch")
+    try:
+        if not L.wait_until(lambda: "mapped" in p.stdout(), 5):
+            raise Fail(f"no mappings: {p.stdout()!r}")
+        ports = {}
+        for r in table():
+            if r["proto"] == "udp" and r["inside"] in (f"{SERVER}:4000", f"{LAPTOP}:4001"):
+                ports[r["inside"]] = r["outside"].split(":")[1]
+        if len(ports) != 2:
+            raise Fail(f"mappings not in the table: {STATE['last_table'][-600:]!r}")
+        pa, pb = ports[f"{SERVER}:4000"], ports[f"{LAPTOP}:4001"]
+        p.p.stdin.write(f"{pa} {pb}\n".encode())
+        p.p.stdin.flush()
+        rc = p.wait(10)
+        out = p.stdout()
+        want = [f"A got b1 {OUT}:{pb}", f"B got a2 {OUT}:{pa}"]
+        if rc != 0 or any(w not in out for w in want):
+            table()
+            raise Fail(f"{L.status(rc)} {out!r} (want {want}); {STATE['last_table'][-600:]!r}")
+    finally:
+        p.stop()
+    return f"{SERVER}:4000 (outside {pa}) and {LAPTOP}:4001 (outside {pb}) reached each " \
+           f"other through {OUT} after both sent (RFC 4787 REQ-9)"
+
+
 def check_fin_leaves_established():
     rows = [r for r in table() if r["proto"] == "tcp" and r["remote"].startswith(CLIENT + ":8080")]
     if not rows:
@@ -580,6 +632,7 @@ CHECKS = [
     ("masquerade-ping", check_masquerade_ping),
     ("udp-fragments-both-ways", check_udp_fragments),
     ("hairpinning", check_hairpin),
+    ("hairpin-hole-punching", check_hairpin_hole_punching),
     ("conntrack-fin-time-wait", check_fin_leaves_established),
     ("conntrack-rst-close", check_rst),
     ("unsolicited-syn-dropped-silently", check_unsolicited_syn),
