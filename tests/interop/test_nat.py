@@ -37,6 +37,7 @@ sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import interop_lib as L  # noqa: E402
 from interop_lib import Fail  # noqa: E402
+from nat_probe_scripts import HOLE_PUNCH, PING_SCRIPT, SYN_FLOOD, UDP_BIG, UDP_ECHO  # noqa: E402
 
 PREFIX = "sk-nat"
 NS = {k: f"{PREFIX}-{os.getpid()}-{k}" for k in ("c", "w", "l")}
@@ -216,36 +217,6 @@ def check_masquerade_curl():
     return f"4 MiB from {CLIENT}:8080 intact; the server saw {OUT} as the client"
 
 
-PING_SCRIPT = r"""
-import os, socket, struct, sys, time
-def csum(b):
-    if len(b) % 2: b += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
-    s = (s >> 16) + (s & 0xffff); s += s >> 16
-    return ~s & 0xffff
-dst, n = sys.argv[1], int(sys.argv[2])
-s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
-s.settimeout(2)
-ident, ok = os.getpid() & 0xffff, 0
-for seq in range(1, n + 1):
-    body = struct.pack("!HH", ident, seq) + b"synack-nat-ping!"
-    msg = struct.pack("!BBH", 8, 0, 0) + body
-    msg = msg[:2] + struct.pack("!H", csum(msg)) + msg[4:]
-    s.sendto(msg, (dst, 0))
-    end = time.time() + 2
-    while time.time() < end:
-        try:
-            pkt, addr = s.recvfrom(2048)
-        except socket.timeout:
-            break
-        icmp = pkt[(pkt[0] & 15) * 4:]
-        if icmp[0] == 0 and icmp[4:8] == body[:4] and addr[0] == dst and csum(icmp) == 0:
-            ok += 1
-            break
-print(ok)
-"""
-
-
 def check_masquerade_ping():
     out = netns("l", "python3", "-c", PING_SCRIPT, CLIENT, "3", timeout=20).strip()
     if out != "3":
@@ -259,36 +230,6 @@ def check_masquerade_ping():
         raise Fail(f"no icmp flow in the table: {STATE['last_table'][-400:]!r}")
     return f"3 of 3 echo replies through masquerade, 2 of 2 from {IN} and {OUT}; table: icmp {rows[-1]['inside']} -> " \
            f"{rows[-1]['outside']} ({rows[-1]['state']}, {rows[-1]['timeout']} s left)"
-
-
-UDP_ECHO = r"""
-import socket, sys
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind((sys.argv[1], int(sys.argv[2])))
-print("listening", flush=True)
-while True:
-    d, a = s.recvfrom(65535)
-    print(len(d), a[0], flush=True)
-    s.sendto(d, a)
-"""
-
-UDP_BIG = r"""
-import socket, sys
-dst, port, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-data = bytes((i * 7 + 3) & 255 for i in range(n))
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.settimeout(2)
-for attempt in range(3):
-    s.sendto(data, (dst, port))
-    try:
-        d, a = s.recvfrom(65535)
-    except socket.timeout:
-        continue
-    print(len(d), d == data, a[0])
-    break
-else:
-    print("timeout")
-"""
 
 
 def udp_big_round_trip(server_ns, bind, port, client_ns, dst, name):
@@ -340,28 +281,6 @@ def check_hairpin():
         raise Fail(f"the inside server did not see the outside address {OUT}: {log[-300:]!r}")
     return f"{LAPTOP} fetched {OUT}:3391 (tcp:3391-3392 -> {SERVER}:8081-8082) intact; the " \
         f"server saw {OUT} as the client (RFC 5382 REQ-8)"
-
-
-HOLE_PUNCH = r"""
-import socket, sys
-a_addr, b_addr, out, client = sys.argv[1:5]
-a = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-a.bind((a_addr, 4000))
-b = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-b.bind((b_addr, 4001))
-for s in (a, b):
-    s.settimeout(3)
-    s.sendto(b"stun", (client, 9))      # each learns its external endpoint
-print("mapped", flush=True)
-pa, pb = map(int, sys.stdin.readline().split())
-a.sendto(b"a1", (out, pb))              # filtered: B never sent to A
-b.sendto(b"b1", (out, pa))              # A sent to B's: it gets in
-d, src = a.recvfrom(100)
-print("A got", d.decode(), "%s:%d" % src, flush=True)
-a.sendto(b"a2", (out, pb))
-d, src = b.recvfrom(100)
-print("B got", d.decode(), "%s:%d" % src, flush=True)
-"""
 
 
 def check_hairpin_hole_punching():
@@ -506,25 +425,6 @@ def check_sigterm():
     if rc != 0:
         raise Fail(f"synack nat: {L.status(rc)} after SIGTERM{nat.tail()}")
     return "exit 0; captures flushed"
-
-
-SYN_FLOOD = r"""
-import socket, struct, sys
-def csum(b):
-    if len(b) % 2: b += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
-    s = (s >> 16) + (s & 0xffff); s += s >> 16
-    return ~s & 0xffff
-src, dst, port, n = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
-s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_TCP)
-for i in range(n):
-    sport = 20000 + i
-    hdr = struct.pack("!HHIIBBHHH", sport, port, 1000 + i, 0, 5 << 4, 0x02, 64240, 0, 0)
-    ph = socket.inet_aton(src) + socket.inet_aton(dst) + struct.pack("!BBH", 0, 6, len(hdr))
-    hdr = hdr[:16] + struct.pack("!H", csum(ph + hdr)) + hdr[18:]
-    s.sendto(hdr, (dst, 0))
-print(n)
-"""
 
 
 def start_tap_gateway():
