@@ -235,7 +235,9 @@ CLI::App* add_nat_command(CLI::App& app, NatArgs& a) {
       "address NEW (was OLD): dropped N flows ...`), NAT-PMP restarts its epoch and\n"
       "announces the new address, and --ddns updates the name. SIGUSR1 prints the\n"
       "conntrack table (protocol, inside, outside, remote, state, timeout left) and\n"
-      "counters on stderr; SIGINT or SIGTERM flushes the captures and exits 0.\n"
+      "counters (nat:, nat-pmp:, router:, reassembly:) on stderr; SIGINT or SIGTERM\n"
+      "flushes the captures and exits 0. Fragments are reassembled (at most 64\n"
+      "datagrams, 1 MiB, 30 s) and fragmented again to the egress MTU.\n"
       "Bad arguments: one line, exit 2.");
   return cmd;
 }
