@@ -131,6 +131,32 @@ TEST(NatConntrack, RstToASynMustAckItAndScaledWindowsCount) {
   EXPECT_EQ(s.rsts_ignored(), 1u);
 }
 
+// After TIME_WAIT either end may reuse the 4-tuple: a new connection opened
+// by the old responder is followed as such and, once established, gets the
+// established timeout (review finding 11).
+TEST(NatConntrack, TheOldResponderMayReuseTheTupleAfterTimeWait) {
+  TcpConntrack c;
+  c.on_segment(Direction::Original, kSyn, 100, 0, 1);
+  c.on_segment(Direction::Reply, kSyn | kAck, 500, 101, 1);
+  c.on_segment(Direction::Original, kAck, 101, 501, 0);
+  c.on_segment(Direction::Original, kFin | kAck, 101, 501, 1);
+  c.on_segment(Direction::Reply, kFin | kAck, 501, 102, 1);
+  c.on_segment(Direction::Original, kAck, 102, 502, 0);
+  ASSERT_EQ(c.state(), TcpTrackState::TimeWait);
+  c.on_segment(Direction::Reply, kSyn, 90000, 0, 1);
+  EXPECT_EQ(c.state(), TcpTrackState::SynSent);
+  c.on_segment(Direction::Original, kSyn | kAck, 7000, 90001, 1);
+  EXPECT_EQ(c.state(), TcpTrackState::SynRecv);
+  c.on_segment(Direction::Reply, kAck, 90001, 7001, 0);
+  EXPECT_EQ(c.state(), TcpTrackState::Established);
+  // An off-path RST still changes nothing, an in-window one closes it.
+  c.on_segment(Direction::Original, kRst, 7001 + 1'000'000, 0, 0);
+  EXPECT_EQ(c.state(), TcpTrackState::Established);
+  c.on_segment(Direction::Original, kRst, 7001, 0, 0);
+  EXPECT_EQ(c.state(), TcpTrackState::Close);
+  EXPECT_EQ(c.rsts_ignored(), 1u);
+}
+
 TEST(NatConntrack, EstablishedOutlivesFiveMinutesIdleAndEndsAfterTwoHoursFour) {
   NatEngine nat(config());
   establish(nat, t0);

@@ -94,9 +94,11 @@ void TcpConntrack::track(int d, std::uint8_t flags, std::uint32_t seq, std::uint
   }
 }
 
-TcpTrackState TcpConntrack::on_segment(Direction dir, std::uint8_t flags, std::uint32_t seq,
+TcpTrackState TcpConntrack::on_segment(Direction table_dir, std::uint8_t flags, std::uint32_t seq,
                                        std::uint32_t ack, std::uint32_t seg_len,
                                        std::uint16_t window, std::int8_t wscale) {
+  // Relative to this connection's initiator (see swapped_).
+  Direction dir = swapped_ ? opposite(table_dir) : table_dir;
   int d = idx(dir), o = idx(opposite(dir));
   if (dir == Direction::Reply) seen_reply_ = true;
   if (flags & kRst) {
@@ -108,11 +110,16 @@ TcpTrackState TcpConntrack::on_segment(Direction dir, std::uint8_t flags, std::u
     state_ = TcpTrackState::Close;
     return state_;
   }
-  if ((state_ == TcpTrackState::TimeWait || state_ == TcpTrackState::Close) &&
-      dir == Direction::Original && (flags & kSyn) && !(flags & kAck)) {
-    // The initiator reuses the 4-tuple for a new connection.
+  if ((state_ == TcpTrackState::TimeWait || state_ == TcpTrackState::Close) && (flags & kSyn) &&
+      !(flags & kAck)) {
+    // Either end reuses the 4-tuple for a new connection (RFC 9293 §3.6.1
+    // lets a SYN end TIME-WAIT); whoever sent the SYN initiates it.
+    bool swap = swapped_ != (dir == Direction::Reply);
+    std::uint64_t ignored = rsts_ignored_;
     *this = TcpConntrack();
-    track(d, flags, seq, ack, seg_len, window, wscale);
+    swapped_ = swap;
+    rsts_ignored_ = ignored;
+    track(idx(Direction::Original), flags, seq, ack, seg_len, window, wscale);
     return state_;
   }
   track(d, flags, seq, ack, seg_len, window, wscale);

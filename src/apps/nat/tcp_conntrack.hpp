@@ -74,6 +74,9 @@ class TcpConntrack {
 
   Track track_[2];
   std::uint64_t rsts_ignored_ = 0;
+  // The table's Reply direction started the current connection (the old
+  // responder reused the 4-tuple after TIME-WAIT): directions are mirrored.
+  bool swapped_ = false;
 
   TcpTrackState state_ = TcpTrackState::SynSent;
   bool seen_reply_ = false;
