@@ -91,6 +91,12 @@ TEST(NatPmp, DeletingAStaticForwardIsNotAuthorized) {
       nat.translate(t0 + 2s, Side::Outside,
                     testing::udp_packet(wire::Ipv4Address(198, 51, 100, 7), 9, kOut, 6000));
   EXPECT_EQ(t.action, Translation::Action::Forward);
+  // Asking to map it returns the forward's port (RFC 6886 §3.3: the existing
+  // mapping), not a second one.
+  Bytes map{0, 1, 0, 0, 0x1b, 0x58, 0x1b, 0x58, 0, 0, 0x0e, 0x10};  // suggest 7000, 3600 s
+  EXPECT_EQ(pmp.on_request(t0 + 2s, {kHost, 40000}, map),
+            (Bytes{0, 129, 0, 0, 0, 0, 0, 2, 0x1b, 0x58, 0x17, 0x70, 0, 0, 0x0e, 0x10}));
+  EXPECT_EQ(nat.mappings().size(), 0u);
   // Deleting what does not exist is still a success (§3.4).
   Bytes none{0, 1, 0, 0, 0x1b, 0x59, 0, 0, 0, 0, 0, 0};
   EXPECT_EQ(pmp.on_request(t0 + 3s, {kHost, 40000}, none)[3], 0);

@@ -298,13 +298,16 @@ Translation NatEngine::from_outside(Instant now, const PacketInfo& info) {
   return r;
 }
 
+std::optional<std::uint16_t> NatEngine::forward_port_of(Protocol p, Endpoint inside) const {
+  for (const PortForward& f : cfg_.forwards)
+    if (f.proto == p && f.to.addr == inside.addr && inside.port >= f.to.port &&
+        inside.port - f.to.port <= f.last - f.first)
+      return static_cast<std::uint16_t>(f.first + (inside.port - f.to.port));
+  return std::nullopt;
+}
+
 std::optional<NatEngine::External> NatEngine::external_of(Protocol p, Endpoint inside) {
-  for (const PortForward& f : cfg_.forwards) {
-    if (f.proto != p || f.to.addr != inside.addr || inside.port < f.to.port ||
-        inside.port - f.to.port > f.last - f.first)
-      continue;
-    return External{static_cast<std::uint16_t>(f.first + (inside.port - f.to.port)), nullptr};
-  }
+  if (auto port = forward_port_of(p, inside)) return External{*port, nullptr};
   NatMapping* m = mappings_.obtain(p, inside);
   if (!m) return std::nullopt;
   return External{m->external_port, m};
@@ -468,13 +471,10 @@ PmpMapResult NatEngine::pmp_map(Instant now, Protocol proto, Endpoint inside,
   if (lifetime == 0) {
     // RFC 6886 §3.4: a mapping configured statically (a --forward's target)
     // cannot be deleted: Not Authorized.
-    if (inside.port != 0)
-      for (const PortForward& f : cfg_.forwards)
-        if (f.proto == proto && f.to.addr == inside.addr && inside.port >= f.to.port &&
-            inside.port - f.to.port <= f.last - f.first) {
-          r.code = PmpMapResult::Code::NotAuthorized;
-          return r;
-        }
+    if (inside.port != 0 && forward_port_of(proto, inside)) {
+      r.code = PmpMapResult::Code::NotAuthorized;
+      return r;
+    }
     // RFC 6886 §3.4: delete the mapping (internal port 0: all of the host's).
     std::vector<Endpoint> ends;
     mappings_.for_each([&](const NatMapping& m) {
@@ -492,6 +492,13 @@ PmpMapResult NatEngine::pmp_map(Instant now, Protocol proto, Endpoint inside,
     return r;
   }
   lifetime = std::min(lifetime, kMaxPmpLifetime);
+  if (auto port = forward_port_of(proto, inside)) {
+    // RFC 6886 §3.3: an existing mapping is returned as it is — a static
+    // one (a --forward's target) is already open to all, on its own port.
+    r.external_port = *port;
+    r.lifetime = lifetime;
+    return r;
+  }
   NatMapping* m = mappings_.obtain(proto, inside, suggested);
   if (!m) {
     r.code = PmpMapResult::Code::OutOfResources;

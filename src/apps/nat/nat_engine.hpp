@@ -166,6 +166,8 @@ class NatEngine {
     NatMapping* mapping = nullptr;
   };
   std::optional<External> external_of(Protocol p, Endpoint inside);
+  // The external port of the forward whose target `inside` is, if any.
+  std::optional<std::uint16_t> forward_port_of(Protocol p, Endpoint inside) const;
   // Where an inbound flow for external `port` goes: a forward, or a mapping
   // that admits `remote` (from inside, hairpinning: the sender's external
   // endpoint).
