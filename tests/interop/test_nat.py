@@ -293,10 +293,14 @@ def check_hairpin_hole_punching():
         if not L.wait_until(lambda: "mapped" in p.stdout(), 5):
             raise Fail(f"no mappings: {p.stdout()!r}")
         ports = {}
-        for r in table():
-            if r["proto"] == "udp" and r["inside"] in (f"{SERVER}:4000", f"{LAPTOP}:4001"):
-                ports[r["inside"]] = r["outside"].split(":")[1]
-        if len(ports) != 2:
+
+        def both_mapped():   # the router may read the datagrams after the signal
+            for r in table():
+                if r["proto"] == "udp" and r["inside"] in (f"{SERVER}:4000", f"{LAPTOP}:4001"):
+                    ports[r["inside"]] = r["outside"].split(":")[1]
+            return len(ports) == 2
+
+        if not L.wait_until(both_mapped, 3, interval=0.2):
             raise Fail(f"mappings not in the table: {STATE['last_table'][-600:]!r}")
         pa, pb = ports[f"{SERVER}:4000"], ports[f"{LAPTOP}:4001"]
         p.p.stdin.write(f"{pa} {pb}\n".encode())
