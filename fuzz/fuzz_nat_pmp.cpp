@@ -53,7 +53,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       std::uint16_t result = wire::load_be16(r, 2);
       std::uint8_t op = r[1] & 0x7f;
       if (result == 5) {
-        check(r.size() <= 16);
+        check(r.size() == std::max<std::size_t>(4, dgram.size()));  // RFC 6886 §3.5
       } else if (result == 1) {
         check(r.size() == 8);
       } else if (op == 0) {

@@ -211,6 +211,10 @@ CLI::App* add_nat_command(CLI::App& app, NatArgs& a) {
       ->allow_extra_args(false);
   add_text_option(cmd, "--conntrack-max", a.conntrack_max,
                   "most tracked flows (default 65536); new flows beyond are dropped");
+  add_text_option(cmd, "--filtering", a.filtering,
+                  "who may send in through a masquerade mapping (RFC 4787 REQ-8, RFC 5382 "
+                  "§4.3): address-and-port-dependent (the default, like Linux: only remotes "
+                  "the inside endpoint sent to) or endpoint-independent (anyone)");
   add_strict_flag(cmd, "--nat-pmp", a.nat_pmp, "serve NAT-PMP (RFC 6886) on the inside, UDP 5351");
   add_strict_flag(cmd, "--tap", a.tap, "use TAP (Ethernet, with ARP) devices for both links");
   add_text_option(cmd, "--netns-outside", a.netns_outside,
@@ -235,8 +239,10 @@ CLI::App* add_nat_command(CLI::App& app, NatArgs& a) {
       "or expiry the flows and mappings of the old address are dropped (`nat: outside\n"
       "address NEW (was OLD): dropped N flows ...`), NAT-PMP restarts its epoch and\n"
       "announces the new address, and --ddns updates the name. SIGUSR1 prints the\n"
-      "conntrack table (protocol, state, inside, outside, remote, timeout left) and\n"
-      "counters on stderr; SIGINT or SIGTERM flushes the captures and exits 0.\n"
+      "conntrack table (protocol, inside, outside, remote, state, timeout left) and\n"
+      "counters (nat:, nat-pmp:, router:, reassembly:) on stderr; SIGINT or SIGTERM\n"
+      "flushes the captures and exits 0. Fragments are reassembled (at most 64\n"
+      "datagrams, 1 MiB, 30 s) and fragmented again to the egress MTU.\n"
       "Bad arguments: one line, exit 2.");
   return cmd;
 }
@@ -292,6 +298,15 @@ int run_nat_command(const NatArgs& a) {
     auto v = parse_integer(a.conntrack_max, 1, 10'000'000, &why);
     if (!v) return bad("bad --conntrack-max '" + a.conntrack_max + "': " + why);
     cfg.conntrack_max = static_cast<std::size_t>(*v);
+  }
+  if (!a.filtering.empty()) {
+    if (a.filtering == "endpoint-independent")
+      cfg.filtering = nat::Filtering::EndpointIndependent;
+    else if (a.filtering == "address-and-port-dependent")
+      cfg.filtering = nat::Filtering::AddressAndPortDependent;
+    else
+      return bad("bad --filtering '" + a.filtering +
+                 "': expected endpoint-independent or address-and-port-dependent");
   }
   std::optional<ImpairSpec> impair;
   if (!a.impair.empty()) {
@@ -469,8 +484,20 @@ int run_nat_command(const NatArgs& a) {
           text += "router: forwarded " + std::to_string(rc.forwarded) + " time-exceeded " +
                   std::to_string(rc.time_exceeded_sent) + " frag-needed " +
                   std::to_string(rc.frag_needed_sent) + " too-big " +
-                  std::to_string(rc.too_big_dropped) + " echo-replies " +
-                  std::to_string(rc.echo_replies) + "\n";
+                  std::to_string(rc.too_big_dropped) + " fragmented " +
+                  std::to_string(rc.fragmented) + " fragments-out " +
+                  std::to_string(rc.fragments_sent) + " echo-replies " +
+                  std::to_string(rc.echo_replies) + " icmp-rate-limited " +
+                  std::to_string(rc.icmp_rate_limited) + " resets " +
+                  std::to_string(rc.resets_sent) + "\n";
+          const auto& fr = router.reassembler();
+          const auto& fc = fr.counters();
+          text += "reassembly: held " + std::to_string(fr.datagrams()) + " datagrams " +
+                  std::to_string(fr.bytes()) + " bytes; fragments " + std::to_string(fc.fragments) +
+                  " reassembled " + std::to_string(fc.reassembled) + " duplicates " +
+                  std::to_string(fc.duplicates) + " timed-out " + std::to_string(fc.timed_out) +
+                  " evicted " + std::to_string(fc.evicted) + " overlaps " +
+                  std::to_string(fc.overlaps) + " malformed " + std::to_string(fc.malformed) + "\n";
           std::fputs(text.c_str(), stderr);
           std::fflush(stderr);
         } else {

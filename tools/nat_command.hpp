@@ -18,6 +18,7 @@ struct NatArgs {
   std::string gateway;
   std::vector<std::string> forwards;
   std::string conntrack_max;
+  std::string filtering;  // endpoint-independent or address-and-port-dependent
   bool nat_pmp = false;
   bool tap = false;
   std::string netns_outside;

@@ -95,6 +95,68 @@ TEST(NatConntrack, RstKeepsTheEntryFourMoreMinutes) {
   EXPECT_EQ(nat.conntrack().size(), 0u);
 }
 
+// RFC 5961 §3 / Linux's conntrack window check: a RST outside the
+// receiver's window (an off-path guess) is passed on but does not close the
+// entry; one in the window does (review finding 11).
+TEST(NatConntrack, OnlyAnInWindowRstClosesTheEntry) {
+  NatEngine nat(config());
+  establish(nat, t0);  // the inside host ACKed 501 with a 64240-byte window
+  for (std::uint32_t seq : {500u, 501u + 64240u, 501u + 1'000'000u, 0x80000000u}) {
+    send(nat, t0 + 1s, Side::Outside, tcp_packet(kRemote, 80, kOut, 40000, kRst, seq));
+    EXPECT_STREQ(state_of(nat), "ESTABLISHED") << seq;
+  }
+  EXPECT_EQ(nat.counters().rsts_out_of_window, 4u);
+  send(nat, t0 + 1s, Side::Outside, tcp_packet(kRemote, 80, kOut, 40000, kRst, 501 + 64239));
+  EXPECT_STREQ(state_of(nat), "CLOSE");
+}
+
+// The answer to a SYN is acceptable only if it ACKs the SYN (RFC 9293
+// §3.10.7.3), and window scaling (RFC 7323) widens the window.
+TEST(NatConntrack, RstToASynMustAckItAndScaledWindowsCount) {
+  TcpConntrack c;
+  c.on_segment(Direction::Original, kSyn, 1000, 0, 1, 64240, 7);
+  c.on_segment(Direction::Reply, kRst | kAck, 0, 999, 0);
+  EXPECT_EQ(c.state(), TcpTrackState::SynSent);
+  c.on_segment(Direction::Reply, kRst | kAck, 0, 1001, 0);
+  EXPECT_EQ(c.state(), TcpTrackState::Close);
+  TcpConntrack s;
+  s.on_segment(Direction::Original, kSyn, 1000, 0, 1, 64240, 7);
+  s.on_segment(Direction::Reply, kSyn | kAck, 5000, 1001, 1, 65535, 7);
+  s.on_segment(Direction::Original, kAck, 1001, 5001, 0, 1000, -1);  // 1000 << 7 = 128000
+  ASSERT_EQ(s.state(), TcpTrackState::Established);
+  s.on_segment(Direction::Reply, kRst, 5001 + 200000, 0, 0);
+  EXPECT_EQ(s.state(), TcpTrackState::Established);
+  s.on_segment(Direction::Reply, kRst, 5001 + 127999, 0, 0);
+  EXPECT_EQ(s.state(), TcpTrackState::Close);
+  EXPECT_EQ(s.rsts_ignored(), 1u);
+}
+
+// After TIME_WAIT either end may reuse the 4-tuple: a new connection opened
+// by the old responder is followed as such and, once established, gets the
+// established timeout (review finding 11).
+TEST(NatConntrack, TheOldResponderMayReuseTheTupleAfterTimeWait) {
+  TcpConntrack c;
+  c.on_segment(Direction::Original, kSyn, 100, 0, 1);
+  c.on_segment(Direction::Reply, kSyn | kAck, 500, 101, 1);
+  c.on_segment(Direction::Original, kAck, 101, 501, 0);
+  c.on_segment(Direction::Original, kFin | kAck, 101, 501, 1);
+  c.on_segment(Direction::Reply, kFin | kAck, 501, 102, 1);
+  c.on_segment(Direction::Original, kAck, 102, 502, 0);
+  ASSERT_EQ(c.state(), TcpTrackState::TimeWait);
+  c.on_segment(Direction::Reply, kSyn, 90000, 0, 1);
+  EXPECT_EQ(c.state(), TcpTrackState::SynSent);
+  c.on_segment(Direction::Original, kSyn | kAck, 7000, 90001, 1);
+  EXPECT_EQ(c.state(), TcpTrackState::SynRecv);
+  c.on_segment(Direction::Reply, kAck, 90001, 7001, 0);
+  EXPECT_EQ(c.state(), TcpTrackState::Established);
+  // An off-path RST still changes nothing, an in-window one closes it.
+  c.on_segment(Direction::Original, kRst, 7001 + 1'000'000, 0, 0);
+  EXPECT_EQ(c.state(), TcpTrackState::Established);
+  c.on_segment(Direction::Original, kRst, 7001, 0, 0);
+  EXPECT_EQ(c.state(), TcpTrackState::Close);
+  EXPECT_EQ(c.rsts_ignored(), 1u);
+}
+
 TEST(NatConntrack, EstablishedOutlivesFiveMinutesIdleAndEndsAfterTwoHoursFour) {
   NatEngine nat(config());
   establish(nat, t0);
@@ -121,30 +183,58 @@ TEST(NatConntrack, UdpAndIcmpTimeouts) {
   EXPECT_EQ(expiry_of(nat), t0 + 60s);  // RFC 5508 REQ-1
 }
 
+// A spoofed SYN flood at a forwarded port: the table never grows past its
+// limit, the flood's half-open entries make room for each other (early
+// drop, as Linux does), established flows are never removed, and an inside
+// host can still open connections during the flood — which the flood's
+// entries cannot push out (review finding 7).
 TEST(NatConntrack, SynFloodCannotGrowTheTablePastItsLimit) {
   NatEngine nat(config(100));
   establish(nat, t0);
-  // 10,000 spoofed SYNs at the forwarded port.
   std::uint32_t refused = 0;
-  for (std::uint32_t i = 0; i < 10000; ++i) {
-    Ipv4Address src(0xc6000000u + i * 7919u);
-    Translation t = nat.translate(
-        t0 + 1s, Side::Outside, tcp_packet(src, std::uint16_t(1024 + i % 60000), kOut, 3390, kSyn));
-    if (t.action == Action::Drop) {
-      EXPECT_EQ(t.reason, DropReason::TableFull);
-      ++refused;
+  auto flood = [&](Instant at, std::uint32_t first, std::uint32_t n) {
+    for (std::uint32_t i = first; i < first + n; ++i) {
+      Ipv4Address src(0xc6000000u + i * 7919u);
+      Translation t = nat.translate(
+          at, Side::Outside, tcp_packet(src, std::uint16_t(1024 + i % 60000), kOut, 3390, kSyn));
+      if (t.action == Action::Drop) ++refused;
+      ASSERT_LE(nat.conntrack().size(), 100u);
     }
-    ASSERT_LE(nat.conntrack().size(), 100u);
-  }
+  };
+  flood(t0 + 1s, 0, 10000);
   EXPECT_EQ(nat.conntrack().size(), 100u);
-  EXPECT_EQ(refused, 10000u - 99u);
-  EXPECT_EQ(nat.counters().dropped[static_cast<int>(DropReason::TableFull)], refused);
+  EXPECT_EQ(refused, 0u);
+  EXPECT_EQ(nat.counters().early_drops, 10000u - 99u);
+  // An inside host opens a connection in the middle of the flood, and the
+  // flood goes on: its entries only take each other's places.
+  send(nat, t0 + 1s, Side::Inside, tcp_packet(kServer, 41000, kRemote, 443, kSyn, 1000));
+  flood(t0 + 1s, 10000, 5000);
+  send(nat, t0 + 1500ms, Side::Outside,
+       tcp_packet(kRemote, 443, kOut, 41000, kSyn | kAck, 7000, 1001));
+  send(nat, t0 + 1500ms, Side::Inside, tcp_packet(kServer, 41000, kRemote, 443, kAck, 1001, 7001));
   // The established connection carries on.
   send(nat, t0 + 2s, Side::Outside, tcp_packet(kRemote, 80, kOut, 40000, kAck, 501, 101));
   send(nat, t0 + 2s, Side::Inside, tcp_packet(kServer, 40000, kRemote, 80, kAck, 101, 501));
   // The half-open flood entries leave after the transitory timeout.
   nat.expire(t0 + 1s + 240s);
-  EXPECT_EQ(nat.conntrack().size(), 1u);
+  EXPECT_EQ(nat.conntrack().size(), 2u);
+  EXPECT_EQ(refused, 0u);
+}
+
+// Established flows are never removed for new ones: a table full of them
+// refuses new flows (and counts them).
+TEST(NatConntrack, ATableFullOfEstablishedFlowsRefusesNewOnes) {
+  NatEngine nat(config(1));
+  establish(nat, t0);
+  Translation t = nat.translate(t0 + 1s, Side::Outside,
+                                tcp_packet(Ipv4Address(198, 51, 100, 9), 999, kOut, 3390, kSyn));
+  EXPECT_EQ(t.action, Action::Drop);
+  EXPECT_EQ(t.reason, DropReason::TableFull);
+  t = nat.translate(t0 + 1s, Side::Inside, udp_packet(kServer, 5000, kRemote, 53));
+  EXPECT_EQ(t.reason, DropReason::TableFull);
+  EXPECT_STREQ(state_of(nat), "ESTABLISHED");
+  EXPECT_EQ(nat.counters().early_drops, 0u);
+  EXPECT_EQ(nat.mappings().size(), 1u);  // the refused flow's mapping is not kept
 }
 
 TEST(NatConntrack, NatPmpLeaseOpensAPortUntilItEnds) {

@@ -159,6 +159,138 @@ TEST(NatEngine, HairpinningShowsTheOutsideAddressToTheServer) {
   EXPECT_EQ(nat.counters().hairpinned, 2u);
 }
 
+// RFC 4787 REQ-1: a forward's target that starts flows itself shows remotes
+// the forward's external port, the one they reach it at (review finding 3).
+TEST(NatEngine, ForwardTargetsKeepTheirForwardedPortOutbound) {
+  NatEngine nat(config());
+  EXPECT_EQ(
+      forward(nat, t0, Side::Inside, udp_packet(kServer, 7003, kRemote, 51820), Side::Outside),
+      udp_packet(kOut, 6003, kRemote, 51820, {}, 63));
+  EXPECT_EQ(forward(nat, t0, Side::Inside, tcp_packet(kServer, 3389, kRemote2, 443, kSyn, 5),
+                    Side::Outside),
+            tcp_packet(kOut, 3390, kRemote2, 443, kSyn, 5, 0, {}, 63));
+  EXPECT_EQ(nat.mappings().size(), 0u);  // the forward is the mapping
+  // The remote's answer comes back through that flow.
+  EXPECT_EQ(forward(nat, t0, Side::Outside, udp_packet(kRemote, 51820, kOut, 6003), Side::Inside),
+            udp_packet(kRemote, 51820, kServer, 7003, {}, 63));
+  // Another host's port 7003 is not a forward target: masqueraded as usual.
+  EXPECT_EQ(forward(nat, t0, Side::Inside, udp_packet(kLaptop, 7003, kRemote, 9), Side::Outside),
+            udp_packet(kOut, 7003, kRemote, 9, {}, 63));
+}
+
+// RFC 4787 REQ-9 / §6: two hosts behind the NAT that learned each other's
+// external endpoints reach each other by hairpinning once both have sent
+// (hole punching), with address-and-port-dependent filtering still applied
+// (review finding 4).
+TEST(NatEngine, HairpinningReachesMasqueradedMappingsOnceBothSent) {
+  NatEngine nat(config());
+  // Both learn their external endpoints (STUN): 5000 and 5001.
+  forward(nat, t0, Side::Inside, udp_packet(kServer, 5000, kRemote, 3478), Side::Outside);
+  forward(nat, t0, Side::Inside, udp_packet(kLaptop, 5001, kRemote, 3478), Side::Outside);
+  // A to B's external endpoint: B never sent to A, so filtered.
+  Translation t = nat.translate(t0, Side::Inside, udp_packet(kServer, 5000, kOut, 5001));
+  EXPECT_EQ(t.action, Action::Drop);
+  EXPECT_EQ(t.reason, DropReason::Unsolicited);
+  // B to A's: A sent to B's, so it gets in, from B's external endpoint.
+  EXPECT_EQ(forward(nat, t0, Side::Inside, udp_packet(kLaptop, 5001, kOut, 5000), Side::Inside),
+            udp_packet(kOut, 5001, kServer, 5000, {}, 63));
+  // And A's next packet reaches B through that flow.
+  EXPECT_EQ(forward(nat, t0, Side::Inside, udp_packet(kServer, 5000, kOut, 5001), Side::Inside),
+            udp_packet(kOut, 5000, kLaptop, 5001, {}, 63));
+  EXPECT_EQ(nat.counters().hairpinned, 2u);
+  // A third host that never sent to A is still filtered.
+  const Ipv4Address kThird(10, 0, 1, 77);
+  EXPECT_EQ(nat.translate(t0, Side::Inside, udp_packet(kThird, 6000, kOut, 5000)).action,
+            Action::Drop);
+}
+
+// With endpoint-independent filtering a hairpinned flow holds the target's
+// mapping too: when the target's own flows end, its port is not freed while
+// the hairpinned flow still uses it.
+TEST(NatEngine, HairpinnedFlowsHoldTheTargetMapping) {
+  NatConfig c = config();
+  c.filtering = Filtering::EndpointIndependent;
+  c.udp_timeout = std::chrono::seconds(100);
+  NatEngine nat(c);
+  forward(nat, t0, Side::Inside, udp_packet(kLaptop, 5001, kRemote, 3478), Side::Outside);
+  forward(nat, t0 + 50s, Side::Inside, udp_packet(kServer, 5000, kOut, 5001), Side::Inside);
+  nat.expire(t0 + 120s);  // the STUN flow is gone, the hairpinned one is not
+  EXPECT_EQ(nat.conntrack().size(), 1u);
+  EXPECT_EQ(nat.mappings().size(), 2u);
+  // Port 5001 is still the laptop's: another host does not get it.
+  Bytes other = forward(nat, t0 + 120s, Side::Inside,
+                        udp_packet(Ipv4Address(10, 0, 1, 77), 5001, kRemote, 9), Side::Outside);
+  EXPECT_NE(std::uint16_t((other[20] << 8) | other[21]), 5001);
+  EXPECT_EQ(
+      forward(nat, t0 + 120s, Side::Inside, udp_packet(kLaptop, 5001, kOut, 5000), Side::Inside),
+      udp_packet(kOut, 5001, kServer, 5000, {}, 63));
+  nat.expire(t0 + 400s);
+  EXPECT_EQ(nat.conntrack().size(), 0u);
+  EXPECT_EQ(nat.mappings().size(), 0u);  // and nothing leaks
+}
+
+// RFC 1812 §5.3.5.2 / §5.3.7: no directed broadcast, no martian destination
+// from inside; no martian, inside or own source from outside (review
+// finding 5).
+TEST(NatEngine, DirectedBroadcastsAndMartiansAreNotForwarded) {
+  NatEngine nat(config());
+  auto reason = [&](Side from, const Bytes& p) {
+    Translation t = nat.translate(t0, from, p);
+    EXPECT_EQ(t.action, Action::Drop);
+    return t.reason;
+  };
+  EXPECT_EQ(reason(Side::Inside, udp_packet(kServer, 5000, Ipv4Address(203, 0, 113, 255), 9)),
+            DropReason::Martian);
+  for (Ipv4Address dst :
+       {Ipv4Address(240, 0, 0, 1), Ipv4Address(127, 0, 0, 1), Ipv4Address(0, 1, 2, 3)})
+    EXPECT_EQ(reason(Side::Inside, udp_packet(kServer, 5000, dst, 9)), DropReason::Martian);
+  for (Ipv4Address src :
+       {Ipv4Address(10, 0, 1, 99), Ipv4Address(127, 0, 0, 1), Ipv4Address(0, 0, 0, 5),
+        Ipv4Address(224, 0, 0, 9), Ipv4Address(240, 1, 1, 1), kOut, Ipv4Address(203, 0, 113, 255)})
+    EXPECT_EQ(reason(Side::Outside, udp_packet(src, 9, kOut, 6000)), DropReason::Martian)
+        << src.to_string();
+  EXPECT_EQ(nat.conntrack().size(), 0u);
+  EXPECT_EQ(nat.counters().dropped[static_cast<int>(DropReason::Martian)], 11u);
+  // A proper remote still gets through the forward.
+  forward(nat, t0, Side::Outside, udp_packet(kRemote, 9, kOut, 6000), Side::Inside);
+}
+
+// Issue 14: SIGUSR1's table lists protocol, inside, outside, remote, state
+// and timeout left, in that order.
+TEST(NatEngine, TheTableListsColumnsInTheIssuesOrder) {
+  NatEngine nat(config());
+  forward(nat, t0, Side::Inside, tcp_packet(kServer, 40000, kRemote, 80, kSyn), Side::Outside);
+  EXPECT_EQ(nat.format_table(t0),
+            "tcp  inside 10.0.1.201:40000      outside 203.0.113.2:40000     "
+            "remote 198.51.100.7:80       SYN_SENT    timeout 240s\n");
+}
+
+// Two forwards to one inside endpoint, one remote endpoint using both: the
+// second flow gets another remote port towards the inside host, as Linux
+// does, instead of being dropped as a tuple clash (review finding 12).
+TEST(NatEngine, TwoForwardsToOneEndpointFromOneRemoteEndpoint) {
+  NatConfig c = config();
+  std::string err;
+  c.forwards.push_back(*PortForward::parse("tcp:80=10.0.1.201:80", &err));
+  c.forwards.push_back(*PortForward::parse("tcp:8080=10.0.1.201:80", &err));
+  NatEngine nat(c);
+  EXPECT_EQ(
+      forward(nat, t0, Side::Outside, tcp_packet(kRemote, 50000, kOut, 80, kSyn, 1), Side::Inside),
+      tcp_packet(kRemote, 50000, kServer, 80, kSyn, 1, 0, {}, 63));
+  Bytes second = forward(nat, t0, Side::Outside, tcp_packet(kRemote, 50000, kOut, 8080, kSyn, 9),
+                         Side::Inside);
+  std::uint16_t port = std::uint16_t((second[20] << 8) | second[21]);
+  EXPECT_NE(port, 50000);
+  EXPECT_EQ(second, tcp_packet(kRemote, port, kServer, 80, kSyn, 9, 0, {}, 63));
+  // Each answer goes back through its own forward, to the remote's own port.
+  EXPECT_EQ(forward(nat, t0, Side::Inside,
+                    tcp_packet(kServer, 80, kRemote, port, kSyn | kAck, 70, 10), Side::Outside),
+            tcp_packet(kOut, 8080, kRemote, 50000, kSyn | kAck, 70, 10, {}, 63));
+  EXPECT_EQ(forward(nat, t0, Side::Inside,
+                    tcp_packet(kServer, 80, kRemote, 50000, kSyn | kAck, 60, 2), Side::Outside),
+            tcp_packet(kOut, 80, kRemote, 50000, kSyn | kAck, 60, 2, {}, 63));
+}
+
 TEST(NatEngine, IcmpEchoByIdentifier) {
   NatEngine nat(config());
   EXPECT_EQ(

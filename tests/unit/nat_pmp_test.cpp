@@ -59,11 +59,47 @@ TEST(NatPmp, ErrorsAndIgnoredDatagrams) {
   EXPECT_EQ(pmp.on_request(t0, {kHost, 1}, Bytes{1, 0}), (Bytes{0, 128, 0, 1, 0, 0, 0, 0}));
   // Opcode 3: the request back with the top bit set and result 5.
   EXPECT_EQ(pmp.on_request(t0, {kHost, 1}, Bytes{0, 3, 0, 0}), (Bytes{0, 131, 0, 5}));
+  // RFC 6886 §3.5: the entire request comes back, however long.
+  Bytes longer(40, 0xab);
+  longer[0] = 0;
+  longer[1] = 9;
+  Bytes want = longer;
+  want[1] = 137;
+  want[2] = 0;
+  want[3] = 5;
+  EXPECT_EQ(pmp.on_request(t0, {kHost, 1}, longer), want);
   // Responses, truncated map requests and outsiders: no answer.
   EXPECT_TRUE(pmp.on_request(t0, {kHost, 1}, Bytes{0, 128}).empty());
   EXPECT_TRUE(pmp.on_request(t0, {kHost, 1}, Bytes{0, 1, 0, 0}).empty());
   EXPECT_TRUE(pmp.on_request(t0, {wire::Ipv4Address(8, 8, 8, 8), 1}, Bytes{0, 0}).empty());
   EXPECT_TRUE(pmp.on_request(t0, {kHost, 1}, Bytes{}).empty());
+}
+
+// RFC 6886 §3.4: a statically configured mapping (a --forward) cannot be
+// deleted: result 2, Not Authorized; and it keeps working.
+TEST(NatPmp, DeletingAStaticForwardIsNotAuthorized) {
+  NatConfig c = config();
+  std::string err;
+  c.forwards.push_back(*PortForward::parse("udp:6000=10.0.1.201:7000", &err));
+  NatEngine nat(c);
+  NatPmpServer pmp(nat, t0);
+  Bytes del{0, 1, 0, 0, 0x1b, 0x58, 0, 0, 0, 0, 0, 0};  // UDP internal 7000, lifetime 0
+  EXPECT_EQ(pmp.on_request(t0 + 1s, {kHost, 40000}, del),
+            (Bytes{0, 129, 0, 2, 0, 0, 0, 1, 0x1b, 0x58, 0, 0, 0, 0, 0, 0}));
+  EXPECT_EQ(pmp.counters().deleted, 0u);
+  Translation t =
+      nat.translate(t0 + 2s, Side::Outside,
+                    testing::udp_packet(wire::Ipv4Address(198, 51, 100, 7), 9, kOut, 6000));
+  EXPECT_EQ(t.action, Translation::Action::Forward);
+  // Asking to map it returns the forward's port (RFC 6886 §3.3: the existing
+  // mapping), not a second one.
+  Bytes map{0, 1, 0, 0, 0x1b, 0x58, 0x1b, 0x58, 0, 0, 0x0e, 0x10};  // suggest 7000, 3600 s
+  EXPECT_EQ(pmp.on_request(t0 + 2s, {kHost, 40000}, map),
+            (Bytes{0, 129, 0, 0, 0, 0, 0, 2, 0x1b, 0x58, 0x17, 0x70, 0, 0, 0x0e, 0x10}));
+  EXPECT_EQ(nat.mappings().size(), 0u);
+  // Deleting what does not exist is still a success (§3.4).
+  Bytes none{0, 1, 0, 0, 0x1b, 0x59, 0, 0, 0, 0, 0, 0};
+  EXPECT_EQ(pmp.on_request(t0 + 3s, {kHost, 40000}, none)[3], 0);
 }
 
 TEST(NatPmp, AnnouncesTenTimesWithDoublingGaps) {

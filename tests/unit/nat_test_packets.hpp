@@ -2,6 +2,7 @@
 // Exact packets for the NAT tests: built with the wire layer's emitters, so
 // every checksum in them is computed from scratch, never incrementally.
 #include <cstdint>
+#include <initializer_list>
 #include <span>
 #include <vector>
 
@@ -90,6 +91,38 @@ inline Bytes with_ttl(Bytes p, std::uint8_t ttl) {
   p[10] = std::uint8_t(cs >> 8);
   p[11] = std::uint8_t(cs);
   return p;
+}
+
+// `p` with DF cleared (header checksum recomputed from scratch), so that a
+// router may fragment it.
+inline Bytes without_df(Bytes p) {
+  p[6] = static_cast<std::uint8_t>(p[6] & ~0x40);
+  std::uint8_t ttl = p[8];
+  return with_ttl(std::move(p), ttl);
+}
+
+// Fragment `p` by hand (RFC 791 §3.2): `sizes` are the data bytes of each
+// fragment but the last (multiples of 8); the last takes the rest.
+inline std::vector<Bytes> split(const Bytes& p, std::initializer_list<std::size_t> sizes) {
+  std::vector<Bytes> out;
+  std::size_t data = p.size() - 20, pos = 0;
+  auto one = [&](std::size_t n, bool more) {
+    Bytes f(p.begin(), p.begin() + 20);
+    f.insert(f.end(), p.begin() + 20 + static_cast<std::ptrdiff_t>(pos),
+             p.begin() + 20 + static_cast<std::ptrdiff_t>(pos + n));
+    f[2] = std::uint8_t(f.size() >> 8);
+    f[3] = std::uint8_t(f.size());
+    std::uint16_t ff =
+        static_cast<std::uint16_t>((p[6] & 0x40) << 8 | (more ? 0x2000 : 0) | (pos / 8));
+    f[6] = std::uint8_t(ff >> 8);
+    f[7] = std::uint8_t(ff);
+    out.push_back(with_ttl(std::move(f), p[8]));
+    pos += n;
+  };
+  for (std::size_t n : sizes)
+    one(n, true);
+  one(data - pos, false);
+  return out;
 }
 
 }  // namespace synack::nat::testing

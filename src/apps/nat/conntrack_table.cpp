@@ -28,7 +28,43 @@ ConntrackEntry* ConntrackTable::insert(const FlowTuple& orig, const FlowTuple& r
   index_[orig] = {id, Direction::Original};
   index_[reply] = {id, Direction::Reply};
   heap_.push({expires, id});
+  young_[static_cast<int>(orig_side)].push_back(id);
+  compact();
   return &e;
+}
+
+void ConntrackTable::compact() {
+  // Stale items (entries removed early, or touched earlier) are bounded by
+  // a few times the table: a flood that churns entries cannot grow them.
+  std::size_t limit = 2 * max_ + 1024;
+  for (auto& q : young_) {
+    if (q.size() <= limit) continue;
+    std::erase_if(q, [&](std::uint64_t id) { return !entries_.contains(id); });
+  }
+  if (heap_.size() > 2 * limit) {
+    std::vector<HeapItem> live;
+    live.reserve(entries_.size());
+    for (const auto& [id, e] : entries_)
+      live.push_back({e.queued, id});
+    heap_ = decltype(heap_)(std::greater<>(), std::move(live));
+  }
+}
+
+bool ConntrackTable::early_drop(Side side,
+                                const std::function<bool(const ConntrackEntry&)>& evictable,
+                                const std::function<void(ConntrackEntry&)>& on_remove) {
+  for (Side s : {side, side == Side::Inside ? Side::Outside : Side::Inside}) {
+    auto& q = young_[static_cast<int>(s)];
+    while (!q.empty()) {
+      std::uint64_t id = q.front();
+      q.pop_front();
+      auto it = entries_.find(id);
+      if (it == entries_.end() || !evictable(it->second)) continue;
+      remove(id, on_remove);
+      return true;
+    }
+  }
+  return false;
 }
 
 void ConntrackTable::touch(ConntrackEntry& e, Instant expires) {

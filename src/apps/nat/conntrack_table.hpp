@@ -2,9 +2,12 @@
 // The NAT's connection tracking table: one entry per flow, found from either
 // direction's tuple as it arrives at the NAT (Linux conntrack's original and
 // reply tuples), with an idle deadline per entry and a hard size limit
-// (`--conntrack-max`): when full, new flows are refused (and counted) while
-// existing ones carry on, so a SYN flood cannot grow the table past it.
+// (`--conntrack-max`): when full, a new flow may take the place of the
+// oldest entry not yet established (early_drop(), as Linux's conntrack
+// does), else it is refused (and counted); established flows carry on, and
+// a SYN flood cannot grow the table past it.
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <optional>
 #include <queue>
@@ -33,6 +36,9 @@ struct ConntrackEntry {
   // The inside endpoint whose endpoint-independent mapping this flow holds
   // (the table itself does not use it).
   std::optional<Endpoint> mapping;
+  // A hairpinned flow into another inside endpoint's mapping holds that one
+  // too, so that its port is not freed while the flow uses it.
+  std::optional<Endpoint> target_mapping;
   Protocol proto() const { return orig.proto; }
   // "ESTABLISHED", "UNREPLIED", ...: Linux conntrack's words.
   const char* state_name() const;
@@ -60,6 +66,12 @@ class ConntrackTable {
   // Removes entries whose deadline passed, calling `on_remove` for each first.
   std::size_t expire(Instant now, const std::function<void(ConntrackEntry&)>& on_remove);
   void remove(std::uint64_t id, const std::function<void(ConntrackEntry&)>& on_remove);
+  // Makes room in a full table: removes the oldest entry for which
+  // `evictable` holds, among those started from `side` first (so that a
+  // flood from one side churns only its own half-open entries), then from
+  // either side. False if no entry may go.
+  bool early_drop(Side side, const std::function<bool(const ConntrackEntry&)>& evictable,
+                  const std::function<void(ConntrackEntry&)>& on_remove);
   // The earliest deadline (or a later one: entries extend theirs lazily); kNever when empty.
   Instant next_expiry() const { return heap_.empty() ? kNever : heap_.top().first; }
 
@@ -78,6 +90,11 @@ class ConntrackTable {
   // deadline only moves `expires`, and the popped item is pushed back at it;
   // an earlier one pushes a new item and leaves the old one stale.
   std::priority_queue<HeapItem, std::vector<HeapItem>, std::greater<>> heap_;
+  // Entry ids by the side that started them, oldest first: early_drop()'s
+  // candidates. Ids of entries gone, or no longer evictable when reached,
+  // are dropped lazily (and compacted when the queue grows past the table).
+  std::deque<std::uint64_t> young_[2];
+  void compact();
 };
 
 }  // namespace synack::nat

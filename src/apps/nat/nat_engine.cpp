@@ -17,9 +17,39 @@ bool is_multicast_or_broadcast(wire::Ipv4Address a, const wire::Ipv4Cidr& net) {
          (net.broadcast() && a == *net.broadcast());
 }
 
+// RFC 1812 §5.3.7: addresses no packet is forwarded to or from — net 0,
+// net 127 (loopback) and class E; a source may not be multicast or the
+// limited broadcast either (§4.2.2.11, §5.3.7).
+bool martian_destination(wire::Ipv4Address a) {
+  std::uint32_t v = a.to_u32();
+  return (v >> 24) == 0 || (v >> 24) == 127 ||
+         ((v >> 28) == 0xf && a != wire::Ipv4Address::broadcast());
+}
+bool martian_source(wire::Ipv4Address a) {
+  std::uint32_t v = a.to_u32();
+  return (v >> 24) == 0 || (v >> 24) == 127 || (v >> 28) >= 0xe;
+}
+
 // RFC 5382 REQ-2 / RFC 9293: only a SYN (without ACK or RST) opens a flow.
 bool opens_tcp(const PacketInfo& info) {
   return (info.tcp_flags & (kTcpSyn | kTcpAck | kTcpRst)) == kTcpSyn;
+}
+
+// Linux conntrack's "assured": a flow that saw both directions and, for TCP,
+// got established. Such a flow is never removed to make room; the others
+// (half-open, unreplied, closed) may be (early drop), so that a table full
+// of them refuses new flows for seconds, not the 4 min they would live.
+bool evictable(const ConntrackEntry& e) {
+  if (e.proto() != Protocol::Tcp) return !e.seen_reply;
+  switch (e.tcp.state()) {
+    case TcpTrackState::Established:
+    case TcpTrackState::FinWait:
+    case TcpTrackState::CloseWait:
+    case TcpTrackState::LastAck:
+      return false;
+    default:
+      return true;
+  }
 }
 
 Translation verdict(Translation::Action a) {
@@ -56,6 +86,8 @@ const char* to_string(DropReason r) {
       return "no-address";
     case DropReason::TtlExpired:
       return "ttl-expired";
+    case DropReason::Martian:
+      return "martian";
   }
   return "?";
 }
@@ -123,6 +155,21 @@ Translation NatEngine::from_inside(Instant now, const PacketInfo& info) {
   }
   // RFC 2827: the inside network only sends from its own addresses.
   if (!cfg_.inside.contains(info.outer_src)) return drop(info, DropReason::Spoofed);
+  if (info.outer_dst == cfg_.outside.address && has_outside_address() && !info.icmp_error &&
+      info.tuple.proto == Protocol::Icmp && info.tuple.dst_port == 0) {
+    // A ping of the router's own outside address: answered whatever its TTL
+    // (it is not forwarded), as a host answers pings of any of its addresses.
+    ++counters_.local;
+    Translation l = verdict(Translation::Action::Local);
+    l.info = info;
+    return l;
+  }
+  if (info.outer_src == cfg_.inside.broadcast() || martian_destination(info.outer_dst))
+    return drop(info, DropReason::Martian);
+  // RFC 1812 §5.3.5.2: forwarding directed broadcasts MUST default to off;
+  // synack has no switch for it. The outside subnet's is the one it knows.
+  if (cfg_.outside.broadcast() && info.outer_dst == *cfg_.outside.broadcast())
+    return drop(info, DropReason::Martian);
   if (info.ttl <= 1) {
     // RFC 1812 §5.3.1: a packet whose TTL would reach 0 is not forwarded;
     // an ICMP error gets no time exceeded about itself (§4.3.2.7).
@@ -139,34 +186,49 @@ Translation NatEngine::from_inside(Instant now, const PacketInfo& info) {
   if (t.proto == Protocol::Tcp && !opens_tcp(info)) return drop(info, DropReason::Invalid);
   if (!has_outside_address()) return drop(info, DropReason::NoAddress);
   if (t.dst == cfg_.outside.address) {
+    if (echo_request) {  // a ping of the router's outside address
+      ++counters_.local;
+      Translation l = verdict(Translation::Action::Local);
+      l.info = info;
+      return l;
+    }
     // Hairpinning (RFC 4787 REQ-9, RFC 5382 REQ-8): to the mapping's inside
-    // endpoint, from the sender's own external mapping, so the server answers
-    // through the NAT.
-    std::optional<InboundTarget> target;
-    if (!echo_request) target = inbound_target(t.proto, t.dst_port, {t.src, t.src_port});
+    // endpoint, from the sender's own external endpoint, so the server
+    // answers through the NAT; filtering applies as from outside.
+    NatMapping* had = mappings_.find_inside(t.proto, {t.src, t.src_port});
+    auto mine = external_of(t.proto, {t.src, t.src_port});
+    if (!mine) return drop(info, DropReason::NoPorts);
+    auto target = inbound_target(t.proto, t.dst_port, {cfg_.outside.address, mine->port});
     if (!target) {
-      if (echo_request) {  // a ping of the router's outside address
-        ++counters_.local;
-        Translation l = verdict(Translation::Action::Local);
-        l.info = info;
-        return l;
+      bool mapped = mappings_.find_external(t.proto, t.dst_port) != nullptr;
+      if (had) {
+        had->remember_hairpin_peer(t.dst_port);  // the peer's packets may come in now
+      } else if (mine->mapping) {
+        mappings_.remove_if_unused(*mine->mapping, now);
+      }
+      if (!mapped && t.proto == Protocol::Tcp && !(info.tcp_flags & kTcpRst)) {
+        // No forward and no mapping: a closed port of the router itself. An
+        // inside host gets the RST a host would send (RFC 9293 §3.10.7.1)
+        // rather than waiting for its connect to time out. (From outside,
+        // RFC 5382 REQ-4 wants silence; a filtered mapping stays silent too,
+        // so that TCP hole punching is not reset.)
+        Translation x = verdict(Translation::Action::Reset);
+        x.info = info;
+        return x;
       }
       return drop(info, DropReason::Unsolicited);
     }
-    NatMapping* mine = mappings_.obtain(t.proto, {t.src, t.src_port});
-    if (!mine) return drop(info, DropReason::NoPorts);
-    FlowTuple to{t.proto, cfg_.outside.address, mine->external_port, target->to.addr,
-                 target->to.port};
-    Translation r = new_flow(now, info, Side::Inside, to, mine);
+    FlowTuple to{t.proto, cfg_.outside.address, mine->port, target->to.addr, target->to.port};
+    Translation r = new_flow(now, info, Side::Inside, to, mine->mapping, target->mapping);
     if (r.action == Translation::Action::Forward) ++counters_.hairpinned;
     return r;
   }
   if (cfg_.inside.contains(t.dst)) return drop(info, DropReason::NotOurs);  // on-link
   // Masquerade with an endpoint-independent mapping.
-  NatMapping* m = mappings_.obtain(t.proto, {t.src, t.src_port});
-  if (!m) return drop(info, DropReason::NoPorts);
-  FlowTuple to{t.proto, cfg_.outside.address, m->external_port, t.dst, t.dst_port};
-  Translation r = new_flow(now, info, Side::Inside, to, m);
+  auto mine = external_of(t.proto, {t.src, t.src_port});
+  if (!mine) return drop(info, DropReason::NoPorts);
+  FlowTuple to{t.proto, cfg_.outside.address, mine->port, t.dst, t.dst_port};
+  Translation r = new_flow(now, info, Side::Inside, to, mine->mapping);
   if (r.action == Translation::Action::Forward) ++counters_.outbound;
   return r;
 }
@@ -188,6 +250,14 @@ Translation NatEngine::from_outside(Instant now, const PacketInfo& info) {
   }
   if (!has_outside_address()) return drop(info, DropReason::NoAddress);
   if (info.outer_dst != cfg_.outside.address) return drop(info, DropReason::NotOurs);
+  // RFC 1812 §5.3.7 and RFC 2827 / RFC 3704 ingress filtering: no invalid
+  // source, and none of the router's own or inside addresses from outside
+  // (a spoofed inside source would make an inside server answer on-link,
+  // past the NAT).
+  const wire::Ipv4Address src = info.outer_src;
+  if (martian_source(src) || cfg_.inside.contains(src) || src == cfg_.outside.address ||
+      src == cfg_.outside.broadcast())
+    return drop(info, DropReason::Martian);
   if (auto m = table_.find(info.tuple)) {
     if (info.ttl <= 1) {
       if (info.icmp_error) return drop(info, DropReason::TtlExpired);  // RFC 1812 §5.3.1
@@ -228,28 +298,67 @@ Translation NatEngine::from_outside(Instant now, const PacketInfo& info) {
   return r;
 }
 
+std::optional<std::uint16_t> NatEngine::forward_port_of(Protocol p, Endpoint inside) const {
+  for (const PortForward& f : cfg_.forwards)
+    if (f.proto == p && f.to.addr == inside.addr && inside.port >= f.to.port &&
+        inside.port - f.to.port <= f.last - f.first)
+      return static_cast<std::uint16_t>(f.first + (inside.port - f.to.port));
+  return std::nullopt;
+}
+
+std::optional<NatEngine::External> NatEngine::external_of(Protocol p, Endpoint inside) {
+  if (auto port = forward_port_of(p, inside)) return External{*port, nullptr};
+  NatMapping* m = mappings_.obtain(p, inside);
+  if (!m) return std::nullopt;
+  return External{m->external_port, m};
+}
+
 std::optional<NatEngine::InboundTarget> NatEngine::inbound_target(Protocol p, std::uint16_t port,
                                                                   Endpoint remote) {
-  (void)remote;
   for (const PortForward& f : cfg_.forwards)
     if (f.covers(p, port)) return InboundTarget{f.target(port), nullptr};
   NatMapping* m = mappings_.find_external(p, port);
   if (!m) return std::nullopt;
   // A NAT-PMP mapping is open to all (RFC 6886 §3.3); otherwise filtering
   // decides (RFC 4787 REQ-8). Address-and-port-dependent filtering admits
-  // only the remotes the endpoint sent to, and those flows already exist.
+  // only the remotes the endpoint sent to: from outside those flows already
+  // exist; hairpinned, the other inside endpoint's external endpoint once
+  // this one sent to it (RFC 4787 REQ-9).
   if (m->lease_end || cfg_.filtering == Filtering::EndpointIndependent)
+    return InboundTarget{m->inside, m};
+  if (remote.addr == cfg_.outside.address && m->sent_to_hairpin_peer(remote.port))
     return InboundTarget{m->inside, m};
   return std::nullopt;
 }
 
-Translation NatEngine::new_flow(Instant now, const PacketInfo& info, Side from, const FlowTuple& to,
-                                NatMapping* mapping) {
+Translation NatEngine::new_flow(Instant now, const PacketInfo& info, Side from, FlowTuple to,
+                                NatMapping* mapping, NatMapping* target_mapping) {
+  if (table_.full()) {
+    // The mappings are held while an old flow makes room: it may be their last.
+    for (NatMapping* m : {mapping, target_mapping})
+      if (m) ++m->flows;
+    if (table_.early_drop(from, evictable, [&](ConntrackEntry& old) { release(old, now); }))
+      ++counters_.early_drops;
+    for (NatMapping* m : {mapping, target_mapping})
+      if (m) --m->flows;
+  }
   if (table_.full()) {
     if (mapping) mappings_.remove_if_unused(*mapping, now);
     return drop(info, DropReason::TableFull);
   }
   ConntrackEntry* e = table_.insert(info.tuple, to.reversed(), from, now, now);
+  if (!e && from == Side::Outside && !mapping && to.proto != Protocol::Icmp) {
+    // Two forwards to one inside endpoint, reached from one remote endpoint
+    // (tcp:80=h:80 and tcp:8080=h:80): the inside host would see one 4-tuple
+    // for both. As Linux's NAT does, the remote's port is changed for the
+    // later flow so that the tuples stay unique.
+    FlowTuple alt = to;
+    for (std::uint32_t i = 1; i <= 64 && !e; ++i) {
+      alt.src_port = static_cast<std::uint16_t>(1024 + (to.src_port + 7919u * i) % 64512u);
+      e = table_.insert(info.tuple, alt.reversed(), from, now, now);
+    }
+    if (e) to = alt;
+  }
   if (!e) {
     if (mapping) mappings_.remove_if_unused(*mapping, now);
     return drop(info, DropReason::Invalid);  // the reply tuple is taken
@@ -257,6 +366,10 @@ Translation NatEngine::new_flow(Instant now, const PacketInfo& info, Side from, 
   if (mapping) {
     ++mapping->flows;
     e->mapping = mapping->inside;
+  }
+  if (target_mapping && target_mapping != mapping) {
+    ++target_mapping->flows;
+    e->target_mapping = target_mapping->inside;
   }
   ++counters_.flows_created;
   on_packet(*e, Direction::Original, info, now);
@@ -293,7 +406,11 @@ Translation NatEngine::existing(Instant now, ConntrackTable::Match m, const Pack
 void NatEngine::on_packet(ConntrackEntry& e, Direction dir, const PacketInfo& info, Instant now) {
   ++e.packets[static_cast<int>(dir)];
   if (e.proto() == Protocol::Tcp) {
-    e.tcp.on_segment(dir, info.tcp_flags, info.seq, info.ack, info.seg_len);
+    std::uint64_t ignored = e.tcp.rsts_ignored();
+    e.tcp.on_segment(dir, info.tcp_flags, info.seq, info.ack, info.seg_len, info.window,
+                     info.wscale);
+    // Still forwarded: the endpoint checks it too (RFC 5961), the entry stays.
+    counters_.rsts_out_of_window += e.tcp.rsts_ignored() - ignored;
   } else if (dir == Direction::Reply) {
     e.seen_reply = true;
   }
@@ -313,8 +430,9 @@ Duration NatEngine::idle_timeout(const ConntrackEntry& e) const {
 }
 
 void NatEngine::release(ConntrackEntry& e, Instant now) {
-  if (!e.mapping) return;
-  if (NatMapping* m = mappings_.find_inside(e.proto(), *e.mapping)) mappings_.release_flow(*m, now);
+  for (const auto& held : {e.mapping, e.target_mapping})
+    if (held)
+      if (NatMapping* m = mappings_.find_inside(e.proto(), *held)) mappings_.release_flow(*m, now);
 }
 
 std::size_t NatEngine::set_outside(const wire::Ipv4Cidr& addr) {
@@ -351,6 +469,12 @@ PmpMapResult NatEngine::pmp_map(Instant now, Protocol proto, Endpoint inside,
   expire(now);
   PmpMapResult r;
   if (lifetime == 0) {
+    // RFC 6886 §3.4: a mapping configured statically (a --forward's target)
+    // cannot be deleted: Not Authorized.
+    if (inside.port != 0 && forward_port_of(proto, inside)) {
+      r.code = PmpMapResult::Code::NotAuthorized;
+      return r;
+    }
     // RFC 6886 §3.4: delete the mapping (internal port 0: all of the host's).
     std::vector<Endpoint> ends;
     mappings_.for_each([&](const NatMapping& m) {
@@ -368,6 +492,13 @@ PmpMapResult NatEngine::pmp_map(Instant now, Protocol proto, Endpoint inside,
     return r;
   }
   lifetime = std::min(lifetime, kMaxPmpLifetime);
+  if (auto port = forward_port_of(proto, inside)) {
+    // RFC 6886 §3.3: an existing mapping is returned as it is — a static
+    // one (a --forward's target) is already open to all, on its own port.
+    r.external_port = *port;
+    r.lifetime = lifetime;
+    return r;
+  }
   NatMapping* m = mappings_.obtain(proto, inside, suggested);
   if (!m) {
     r.code = PmpMapResult::Code::OutOfResources;
@@ -400,15 +531,15 @@ std::string NatEngine::format_table(Instant now) const {
       outside = {e->orig.dst, e->orig.dst_port};
       remote = {e->orig.src, e->orig.src_port};
     }
-    out += fmt::format("{:<4} {:<11} inside {:<21} outside {:<21} remote {:<21} timeout {}s\n",
-                       to_string(e->proto()), e->state_name(), inside.to_string(),
-                       outside.to_string(), remote.to_string(), left(e->expires));
+    out += fmt::format("{:<4} inside {:<21} outside {:<21} remote {:<21} {:<11} timeout {}s\n",
+                       to_string(e->proto()), inside.to_string(), outside.to_string(),
+                       remote.to_string(), e->state_name(), left(e->expires));
   }
   mappings_.for_each([&](const NatMapping& m) {
     if (!m.lease_end) return;
-    out += fmt::format("{:<4} {:<11} inside {:<21} outside {:<21} remote {:<21} timeout {}s\n",
-                       to_string(m.proto), "MAPPED", m.inside.to_string(),
-                       Endpoint{cfg_.outside.address, m.external_port}.to_string(), "*",
+    out += fmt::format("{:<4} inside {:<21} outside {:<21} remote {:<21} {:<11} timeout {}s\n",
+                       to_string(m.proto), m.inside.to_string(),
+                       Endpoint{cfg_.outside.address, m.external_port}.to_string(), "*", "MAPPED",
                        left(*m.lease_end));
   });
   return out;
@@ -417,10 +548,11 @@ std::string NatEngine::format_table(Instant now) const {
 std::string NatEngine::format_counters() const {
   const NatCounters& c = counters_;
   std::string out = fmt::format(
-      "flows {}/{} mappings {} created {} expired {} outbound {} inbound {} hairpinned {} "
-      "icmp-errors {} local {} dropped {}",
+      "flows {}/{} mappings {} created {} expired {} early-drop {} outbound {} inbound {} "
+      "hairpinned {} icmp-errors {} local {} rst-out-of-window {} dropped {}",
       table_.size(), table_.max_entries(), mappings_.size(), c.flows_created, c.flows_expired,
-      c.outbound, c.inbound, c.hairpinned, c.icmp_errors_translated, c.local, c.dropped_total());
+      c.early_drops, c.outbound, c.inbound, c.hairpinned, c.icmp_errors_translated, c.local,
+      c.rsts_out_of_window, c.dropped_total());
   for (int r = 1; r < static_cast<int>(std::size(c.dropped)); ++r)
     if (c.dropped[r])
       out += fmt::format(" {} {}", to_string(static_cast<DropReason>(r)), c.dropped[r]);

@@ -64,6 +64,7 @@ enum class DropReason : std::uint8_t {
   Spoofed,     // from inside with a source outside the inside network
   NoAddress,   // to the outside while the outside link has no address (no DHCP lease)
   TtlExpired,  // an ICMP error whose TTL would reach 0: discarded, never answered
+  Martian,     // an invalid source or destination, or a directed broadcast (RFC 1812 §5.3.7)
 };
 const char* to_string(DropReason r);
 
@@ -75,13 +76,23 @@ struct NatCounters {
   std::uint64_t local = 0;  // handed to the router itself
   std::uint64_t flows_created = 0;
   std::uint64_t flows_expired = 0;
-  std::uint64_t dropped[12] = {};  // by DropReason
+  std::uint64_t early_drops = 0;         // not-yet-established flows removed for new ones
+  std::uint64_t rsts_out_of_window = 0;  // forwarded, but not closing the entry (RFC 5961)
+  std::uint64_t dropped[13] = {};        // by DropReason
   std::uint64_t dropped_total() const;
 };
 
 struct Translation {
   // TtlExceeded: the router answers with ICMP time exceeded (RFC 1812 §5.3.1).
-  enum class Action : std::uint8_t { Forward, Local, Drop, TtlExceeded } action = Action::Drop;
+  // Reset: an inside host's TCP segment to a closed port of the router's
+  // outside address; the router answers with a RST (RFC 9293 §3.10.7.1).
+  enum class Action : std::uint8_t {
+    Forward,
+    Local,
+    Drop,
+    TtlExceeded,
+    Reset
+  } action = Action::Drop;
   Side egress = Side::Outside;  // Forward: the link to send on
   PacketInfo info;              // what inspect_packet() found
   FlowTuple to;                 // Forward: the tuple to rewrite to
@@ -135,7 +146,8 @@ class NatEngine {
   const NatMappingTable& mappings() const { return mappings_; }
   const PortAllocator& ports() const { return ports_; }
 
-  // One line per flow: protocol, state, inside, outside, remote, timeout left.
+  // One line per flow (issue 14's order): protocol, inside, outside, remote,
+  // state, timeout left.
   std::string format_table(Instant now) const;
   std::string format_counters() const;
 
@@ -143,10 +155,22 @@ class NatEngine {
   Translation from_inside(Instant now, const PacketInfo& info);
   Translation from_outside(Instant now, const PacketInfo& info);
   Translation existing(Instant now, ConntrackTable::Match m, const PacketInfo& info, Side from);
-  Translation new_flow(Instant now, const PacketInfo& info, Side from, const FlowTuple& to,
-                       NatMapping* mapping);
+  Translation new_flow(Instant now, const PacketInfo& info, Side from, FlowTuple to,
+                       NatMapping* mapping, NatMapping* target_mapping = nullptr);
+  // The external port an inside endpoint's flows leave from: a forward's
+  // external port when the endpoint is that forward's target (RFC 4787
+  // REQ-1: one external endpoint whatever the remote; no mapping then), else
+  // its masquerade mapping's (made if missing). nullopt: no port left.
+  struct External {
+    std::uint16_t port = 0;
+    NatMapping* mapping = nullptr;
+  };
+  std::optional<External> external_of(Protocol p, Endpoint inside);
+  // The external port of the forward whose target `inside` is, if any.
+  std::optional<std::uint16_t> forward_port_of(Protocol p, Endpoint inside) const;
   // Where an inbound flow for external `port` goes: a forward, or a mapping
-  // that admits `remote`.
+  // that admits `remote` (from inside, hairpinning: the sender's external
+  // endpoint).
   struct InboundTarget {
     Endpoint to;
     NatMapping* mapping = nullptr;  // when a mapping (not a forward) admits it

@@ -1,8 +1,20 @@
 #include "apps/nat/nat_mapping.hpp"
 
+#include <algorithm>
 #include <vector>
 
 namespace synack::nat {
+
+void NatMapping::remember_hairpin_peer(std::uint16_t external_port) {
+  if (sent_to_hairpin_peer(external_port)) return;
+  if (hairpin_peers.size() >= kMaxHairpinPeers) hairpin_peers.erase(hairpin_peers.begin());
+  hairpin_peers.push_back(external_port);
+}
+
+bool NatMapping::sent_to_hairpin_peer(std::uint16_t external_port) const {
+  return std::find(hairpin_peers.begin(), hairpin_peers.end(), external_port) !=
+         hairpin_peers.end();
+}
 
 NatMapping* NatMappingTable::find_inside(Protocol p, Endpoint inside) {
   auto it = by_inside_.find(inside_key(p, inside));

@@ -7,6 +7,7 @@
 #include <functional>
 #include <optional>
 #include <unordered_map>
+#include <vector>
 
 #include "apps/nat/flow_tuple.hpp"
 #include "apps/nat/port_allocator.hpp"
@@ -21,6 +22,15 @@ struct NatMapping {
   std::uint32_t flows = 0;  // conntrack entries using it
   // A NAT-PMP mapping: kept, and open to any remote, until then.
   std::optional<Instant> lease_end;
+  // RFC 4787 REQ-9 with address-and-port-dependent filtering: the external
+  // ports of this same NAT this endpoint sent to (hairpinned packets that
+  // were dropped because the other side's filter did not admit them yet),
+  // so that the other side's packets get in — hole punching between two
+  // hosts behind the NAT (RFC 4787 §6). The most recent few only.
+  std::vector<std::uint16_t> hairpin_peers;
+  static constexpr std::size_t kMaxHairpinPeers = 16;
+  void remember_hairpin_peer(std::uint16_t external_port);
+  bool sent_to_hairpin_peer(std::uint16_t external_port) const;
 };
 
 class NatMappingTable {

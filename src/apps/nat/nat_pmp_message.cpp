@@ -72,8 +72,9 @@ std::vector<std::uint8_t> pmp_error_response(std::span<const std::uint8_t> reque
                                              std::uint8_t opcode, PmpResultCode result,
                                              std::uint32_t epoch) {
   if (result == PmpResultCode::UnsupportedOpcode) {
-    // At most a map request's size, at least the 4-byte header.
-    std::size_t n = std::max<std::size_t>(4, std::min<std::size_t>(request.size(), 16));
+    // RFC 6886 §3.5: the entire request MUST be returned (no larger than it
+    // came: nothing to amplify), at least the 4-byte header.
+    std::size_t n = std::max<std::size_t>(4, request.size());
     std::vector<std::uint8_t> r(n, 0);
     std::copy(request.begin(), request.begin() + std::min(request.size(), n), r.begin());
     r[1] = static_cast<std::uint8_t>(opcode | 0x80);

@@ -1,5 +1,7 @@
 #include "apps/nat/packet_rewriter.hpp"
 
+#include <algorithm>
+
 #include "wire/bytes.hpp"
 #include "wire/checksum.hpp"
 
@@ -69,6 +71,26 @@ void set16(std::span<std::uint8_t> b, std::size_t at, std::uint16_t v, std::uint
 // computed 0 is sent as 0xffff (RFC 768).
 void fix_udp_zero(std::uint8_t* c) {
   if (c[0] == 0 && c[1] == 0) c[0] = c[1] = 0xff;
+}
+
+// The window scale option of a SYN's header, or -1 (RFC 7323 §2.2; a shift
+// above 14 is used as 14).
+std::int8_t syn_window_scale(std::span<const std::uint8_t> tcp_header) {
+  for (std::size_t i = 20; i < tcp_header.size();) {
+    std::uint8_t kind = tcp_header[i];
+    if (kind == 0) break;
+    if (kind == 1) {
+      ++i;
+      continue;
+    }
+    if (i + 1 >= tcp_header.size() || tcp_header[i + 1] < 2) break;
+    std::size_t len = tcp_header[i + 1];
+    if (i + len > tcp_header.size()) break;
+    if (kind == 3 && len == 3)
+      return static_cast<std::int8_t>(std::min<int>(tcp_header[i + 2], 14));
+    i += len;
+  }
+  return -1;
 }
 
 struct Ports {
@@ -154,6 +176,8 @@ Result<PacketInfo, InspectError> inspect_packet(std::span<const std::uint8_t> pa
       info.ack = load_be32(t, 8);
       info.seg_len = static_cast<std::uint32_t>(t.size() - std::size_t(t[12] >> 4) * 4) +
                      ((t[13] & 0x02) ? 1 : 0) + ((t[13] & 0x01) ? 1 : 0);
+      info.window = load_be16(t, 14);
+      if (t[13] & 0x02) info.wscale = syn_window_scale(t.first(std::size_t(t[12] >> 4) * 4));
       return info;
     }
     case Protocol::Udp:

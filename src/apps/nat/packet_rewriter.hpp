@@ -37,6 +37,8 @@ struct PacketInfo {
   std::uint32_t seq = 0;
   std::uint32_t ack = 0;
   std::uint32_t seg_len = 0;  // payload bytes + SYN + FIN
+  std::uint16_t window = 0;   // as on the wire (unscaled)
+  std::int8_t wscale = -1;    // a SYN's window scale option (RFC 7323 §2.2), -1: none
 };
 
 // Parses the tuple of an IPv4 packet whose header the interface checked.

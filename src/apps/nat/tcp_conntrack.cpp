@@ -58,21 +58,71 @@ TcpTrackState TcpConntrack::derive_closing() const {
   return fin_acked_[0] && fin_acked_[1] ? TcpTrackState::TimeWait : TcpTrackState::LastAck;
 }
 
-TcpTrackState TcpConntrack::on_segment(Direction dir, std::uint8_t flags, std::uint32_t seq,
-                                       std::uint32_t ack, std::uint32_t seg_len) {
+bool TcpConntrack::rst_acceptable(int d, std::uint8_t flags, std::uint32_t seq,
+                                  std::uint32_t ack) const {
+  const Track& sender = track_[d];
+  const Track& receiver = track_[1 - d];
+  if (receiver.acked_seen) {
+    // In the receiver's window: RCV.NXT <= SEG.SEQ < RCV.NXT + RCV.WND
+    // (RFC 9293 §3.10.7.4; RFC 5961 §3.2 then asks for a challenge ACK
+    // unless exact, which the endpoint does itself).
+    std::uint32_t wnd = receiver.window > 0 ? receiver.window : 1;
+    if (seq_ge(seq, receiver.acked) && !seq_ge(seq, receiver.acked + wnd)) return true;
+    return sender.seen && seq == sender.next;
+  }
+  // The answer to a SYN: acceptable if it ACKs the SYN (RFC 9293 §3.10.7.3).
+  if (d == idx(Direction::Reply) && state_ == TcpTrackState::SynSent)
+    return (flags & kAck) && receiver.seen && ack == receiver.next;
+  // The initiator giving up before any ACK: its next sequence number.
+  return !sender.seen || seq == sender.next;
+}
+
+void TcpConntrack::track(int d, std::uint8_t flags, std::uint32_t seq, std::uint32_t ack,
+                         std::uint32_t seg_len, std::uint16_t window, std::int8_t wscale) {
+  Track& t = track_[d];
+  if (flags & kSyn) t.wscale = wscale;
+  std::uint32_t end = seq + seg_len;
+  if (!t.seen || seq_ge(end, t.next)) t.next = end;
+  t.seen = true;
+  if (flags & kAck) {
+    if (!t.acked_seen || seq_ge(ack, t.acked)) t.acked = ack;
+    t.acked_seen = true;
+    // RFC 7323 §2.2: the scale applies when both SYNs carried the option,
+    // and never to a SYN's own window.
+    bool scaled = !(flags & kSyn) && track_[0].wscale >= 0 && track_[1].wscale >= 0;
+    t.window = scaled ? std::uint32_t(window) << t.wscale : window;
+  }
+}
+
+TcpTrackState TcpConntrack::on_segment(Direction table_dir, std::uint8_t flags, std::uint32_t seq,
+                                       std::uint32_t ack, std::uint32_t seg_len,
+                                       std::uint16_t window, std::int8_t wscale) {
+  // Relative to this connection's initiator (see swapped_).
+  Direction dir = swapped_ ? opposite(table_dir) : table_dir;
   int d = idx(dir), o = idx(opposite(dir));
   if (dir == Direction::Reply) seen_reply_ = true;
   if (flags & kRst) {
+    if (!rst_acceptable(d, flags, seq, ack)) {
+      ++rsts_ignored_;  // off-path or stale: the endpoints decide, the entry stays
+      return state_;
+    }
     // RFC 7857 §2.2: keep the state (translated) for 4 more minutes.
     state_ = TcpTrackState::Close;
     return state_;
   }
-  if ((state_ == TcpTrackState::TimeWait || state_ == TcpTrackState::Close) &&
-      dir == Direction::Original && (flags & kSyn) && !(flags & kAck)) {
-    // The initiator reuses the 4-tuple for a new connection.
+  if ((state_ == TcpTrackState::TimeWait || state_ == TcpTrackState::Close) && (flags & kSyn) &&
+      !(flags & kAck)) {
+    // Either end reuses the 4-tuple for a new connection (RFC 9293 §3.6.1
+    // lets a SYN end TIME-WAIT); whoever sent the SYN initiates it.
+    bool swap = swapped_ != (dir == Direction::Reply);
+    std::uint64_t ignored = rsts_ignored_;
     *this = TcpConntrack();
+    swapped_ = swap;
+    rsts_ignored_ = ignored;
+    track(idx(Direction::Original), flags, seq, ack, seg_len, window, wscale);
     return state_;
   }
+  track(d, flags, seq, ack, seg_len, window, wscale);
   switch (state_) {
     case TcpTrackState::SynSent:
       // The answer (or a simultaneous open's SYN) from the responder.

@@ -48,12 +48,35 @@ class TcpConntrack {
   TcpConntrack() = default;
   TcpTrackState state() const { return state_; }
   bool seen_reply() const { return seen_reply_; }
-  // Follows one segment; returns the new state.
+  // Follows one segment; returns the new state. `window` is as on the wire,
+  // `wscale` a SYN's window scale option (-1: none). A RST outside the
+  // receiver's window changes nothing (RFC 5961 §3, as Linux's conntrack
+  // checks it): an off-path RST cannot close the entry.
   TcpTrackState on_segment(Direction dir, std::uint8_t flags, std::uint32_t seq, std::uint32_t ack,
-                           std::uint32_t seg_len);
+                           std::uint32_t seg_len, std::uint16_t window = 0xffff,
+                           std::int8_t wscale = -1);
+  std::uint64_t rsts_ignored() const { return rsts_ignored_; }
 
  private:
+  // What one direction's segments showed.
+  struct Track {
+    bool seen = false;
+    std::uint32_t next = 0;  // the highest seq + length sent
+    bool acked_seen = false;
+    std::uint32_t acked = 0;   // the highest ACK sent: the receiver's RCV.NXT
+    std::uint32_t window = 0;  // the last window advertised, scaled
+    std::int8_t wscale = -1;   // from its SYN
+  };
   TcpTrackState derive_closing() const;
+  bool rst_acceptable(int d, std::uint8_t flags, std::uint32_t seq, std::uint32_t ack) const;
+  void track(int d, std::uint8_t flags, std::uint32_t seq, std::uint32_t ack, std::uint32_t seg_len,
+             std::uint16_t window, std::int8_t wscale);
+
+  Track track_[2];
+  std::uint64_t rsts_ignored_ = 0;
+  // The table's Reply direction started the current connection (the old
+  // responder reused the 4-tuple after TIME-WAIT): directions are mirrored.
+  bool swapped_ = false;
 
   TcpTrackState state_ = TcpTrackState::SynSent;
   bool seen_reply_ = false;
