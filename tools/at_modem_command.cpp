@@ -21,7 +21,7 @@ CLI::App* add_at_modem_command(CLI::App& app, AtModemArgs& a) {
   add_text_option(cmd, "--dns", a.dns,
                   "the DNS server (an IPv4 address, port 53) that host names in AT+CIPSTART, "
                   "AT+CIPSTARTEX and AT+CIPDOMAIN resolve through (until AT+CIPDNS=1 sets "
-                  "another); without either only dotted quads work and other names give "
+                  "another; with --addr dhcp the lease's DNS server by default); without either only dotted quads work and other names give "
                   "`DNS Fail`");
   CLI::Option* pty = add_text_option(cmd, "--pty", a.pty,
                                      "create a pseudo-terminal and make this path a symlink to it");
@@ -128,6 +128,13 @@ int run_at_modem_command(const AtModemArgs& a) {
         modem.set_station(lease->address, lease->router);
       else
         modem.set_station(wire::Ipv4Cidr{wire::Ipv4Address(), 32}, std::nullopt);
+      // Without --dns the lease's DNS server answers look-ups, as the
+      // module's own DHCP client would have it.
+      if (!dns) {
+        std::optional<wire::Ipv4Address> first;
+        if (lease && !lease->dns_servers.empty()) first = lease->dns_servers.items[0];
+        modem.set_default_dns(first);
+      }
     });
   }
 

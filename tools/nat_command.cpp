@@ -232,6 +232,9 @@ CLI::App* add_nat_command(CLI::App& app, NatArgs& a) {
                   "with USER:PASSWORD on FILE's first line); one `ddns: ...` line per step on "
                   "stdout (https: set SSL_CERT_FILE=CA.pem to trust a private CA). The "
                   "router's own sockets use outside ports 61000-61999, never mapped");
+  add_text_option(cmd, "--dns", a.dns,
+                  "the DNS server (IPv4) the router asks for a dyndns2 URL's host name; "
+                  "default: the first one the outside lease names (DHCP option 6)");
   cmd->footer(
       "Prints `ready` on stdout once both links are up; with --outside IF,dhcp that is\n"
       "before the first lease (the `dhcp: ...` lines follow on stdout; until a lease,\n"
@@ -324,6 +327,12 @@ int run_nat_command(const NatArgs& a) {
       if (auto err = check_output_path(*path)) return bad(std::string("bad ") + opt + ": " + *err);
   if (!a.pcap_outside.empty() && !a.pcap_inside.empty() && same_file(a.pcap_outside, a.pcap_inside))
     return bad("--pcap-outside and --pcap-inside name the same file");
+  std::optional<wire::Ipv4Address> dns_server;
+  if (!a.dns.empty()) {
+    dns_server = wire::Ipv4Address::parse(a.dns);
+    if (!dns_server || dns_server->is_unspecified())
+      return bad("bad --dns '" + a.dns + "': expected an IPv4 address");
+  }
   std::optional<apps::ddns::DdnsSpec> ddns_spec;
   if (!a.ddns.empty()) {
     std::string err;
@@ -401,6 +410,7 @@ int run_nat_command(const NatArgs& a) {
       return 1;
     }
     if (!out_spec.dhcp) ddns->set_address(out_spec.addr.address);
+    if (dns_server) ddns->set_dns_servers({*dns_server});
   }
   std::unique_ptr<apps::dhcp::DhcpAgent> dhcp;
   if (out_spec.dhcp) {
@@ -427,6 +437,13 @@ int run_nat_command(const NatArgs& a) {
                      " flows and their mappings");
             // RFC 6886 §3.2.1: a new epoch and the new address announced.
             if (pmp && held) pmp->restart(now_fn());
+          }
+          if (ddns && !dns_server) {
+            const auto& lease = ag.lease();
+            std::vector<wire::Ipv4Address> servers;
+            if (lease)
+              servers.assign(lease->dns_servers.view().begin(), lease->dns_servers.view().end());
+            ddns->set_dns_servers(servers);
           }
           if (ddns) ddns->set_address(held ? std::optional(held->address) : std::nullopt);
         });

@@ -27,6 +27,7 @@ struct NatArgs {
   std::string pcap_inside;
   std::string impair;
   std::string ddns;  // rfc2136:... or dyndns2:...
+  std::string dns;   // the router's DNS server (else the lease's)
 };
 
 CLI::App* add_nat_command(CLI::App& app, NatArgs& args);

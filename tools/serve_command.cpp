@@ -43,6 +43,9 @@ CLI::App* add_serve_command(CLI::App& app, ServeArgs& a) {
       "with USER:PASSWORD on FILE's first line); one `ddns: ...` line per step on stdout.\n"
       "An https URL's certificate is checked against OpenSSL's trust store: set\n"
       "SSL_CERT_FILE=CA.pem to trust a private CA");
+  add_text_option(cmd, "--dns", a.dns,
+                  "the DNS server (IPv4) for a --ddns dyndns2 URL's host name; default: the\n"
+                  "first one the lease names with --addr dhcp (DHCP option 6)");
   cmd->footer(
       "Prints exactly one line `ready ADDR:PORT` on stdout once listening (with --addr dhcp\n"
       "once leased, after `dhcp: ...` lines); runs until SIGINT\n"
@@ -80,6 +83,15 @@ int run_serve_command(const ServeArgs& a) {
     std::fprintf(stderr, "synack serve: error: %s\n", err->c_str());
     return 2;
   }
+  std::optional<wire::Ipv4Address> dns_server;
+  if (!a.dns.empty()) {
+    dns_server = wire::Ipv4Address::parse(a.dns);
+    if (!dns_server || dns_server->is_unspecified()) {
+      std::fprintf(stderr, "synack serve: error: bad --dns '%s': expected an IPv4 address\n",
+                   a.dns.c_str());
+      return 2;
+    }
+  }
   std::optional<apps::ddns::DdnsSpec> ddns_spec;
   if (!a.ddns.empty()) {
     std::string err;
@@ -107,9 +119,17 @@ int run_serve_command(const ServeArgs& a) {
       std::fprintf(stderr, "synack serve: error: --ddns: %s\n", err.c_str());
       return 1;
     }
+    if (dns_server) ddns->set_dns_servers({*dns_server});
     if (session->dhcp()) {
       // The name follows the lease: set on a lease, cleared when it is lost.
       session->on_dhcp_event([&](const synack::dhcp::DhcpEvent&) {
+        if (!dns_server) {
+          const auto& lease = session->dhcp_agent()->lease();
+          std::vector<wire::Ipv4Address> servers;
+          if (lease)
+            servers.assign(lease->dns_servers.view().begin(), lease->dns_servers.view().end());
+          ddns->set_dns_servers(servers);
+        }
         auto held = session->dhcp_agent()->address();
         ddns->set_address(held ? std::optional(held->address) : std::nullopt);
       });

@@ -18,6 +18,7 @@ struct ServeArgs {
   std::string app;
   HttpServeArgs http;
   std::string ddns;  // --ddns SPEC (apps/ddns/ddns_spec.hpp)
+  std::string dns;   // --dns IP for --ddns's lookups (else the lease's)
 };
 
 CLI::App* add_serve_command(CLI::App& app, ServeArgs& args);

@@ -46,7 +46,7 @@ In a private network namespace (see interop_lib.py):
     DECLINE, discovers 10 s later and leases the next offer, 10.9.1.78;
   * `synack at-modem --tap --tun skd0 --addr dhcp --stdio` leases 10.9.0.60
     the same way; AT+CIFSR and AT+CIPSTA? then report 10.9.0.60, router
-    10.9.0.1, netmask 255.255.255.0;
+    10.9.0.1, netmask 255.255.255.0, and AT+CIPDNS? the lease's DNS server;
   * SIGTERM ends each serve with status 0.
 """
 import os
@@ -243,7 +243,8 @@ def check_at_modem_dhcp():
             raise Fail(f"no ready on stderr{ENVP.tail()}")
         want = "dhcp: leased 10.9.0.60/24 router 10.9.0.1 dns 10.9.0.1 lease 120s"
         wait_line(ENVP, lambda x: x == want, 20, repr(want))
-        ENVP.p.stdin.write(b'ATE0\r\nAT+CWJAP="synack",""\r\nAT+CIFSR\r\nAT+CIPSTA?\r\n')
+        ENVP.p.stdin.write(b'ATE0\r\nAT+CWJAP="synack",""\r\nAT+CIFSR\r\nAT+CIPSTA?\r\n'
+                           b'AT+CIPDNS?\r\n')
         ENVP.p.stdin.flush()
         cifsr = b'+CIFSR:STAIP,"10.9.0.60"\r\n'
         sta = (b'+CIPSTA:ip:"10.9.0.60"\r\n+CIPSTA:gateway:"10.9.0.1"\r\n'
@@ -252,11 +253,17 @@ def check_at_modem_dhcp():
             raise Fail(f"AT+CIPSTA? did not report 10.9.0.60: {ENVP.stdout_bytes()[-400:]!r}")
         if cifsr not in ENVP.stdout_bytes():
             raise Fail(f"AT+CIFSR did not report 10.9.0.60: {ENVP.stdout_bytes()[-400:]!r}")
+        # No --dns: the lease's DNS server is the one in use.
+        dns = b'+CIPDNS:0,"10.9.0.1"\r\n\r\nOK\r\n'
+        if not L.wait_until(lambda: dns in ENVP.stdout_bytes(), 5):
+            raise Fail(f"AT+CIPDNS? did not report the lease's 10.9.0.1: "
+                       f"{ENVP.stdout_bytes()[-400:]!r}")
     finally:
         ENVP.p.stdin.close()
         ENVP.wait(5)
         ENVP.stop()
-    return f"{want!r}; +CIFSR:STAIP,\"10.9.0.60\"; +CIPSTA gateway 10.9.0.1 netmask /24"
+    return (f"{want!r}; +CIFSR:STAIP,\"10.9.0.60\"; +CIPSTA gateway 10.9.0.1 netmask /24; "
+            f"+CIPDNS:0,\"10.9.0.1\" from the lease")
 
 
 def check_nak_then_garbage():

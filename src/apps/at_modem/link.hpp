@@ -156,6 +156,9 @@ class NameResolver {
   // AT+CIPDNS=1,"ip": ask `server` from now on; nullopt: the default again
   // (--dns). False when the resolver cannot change servers.
   virtual bool use_server(std::optional<wire::Ipv4Address> /*server*/) { return false; }
+  // The default server changed (the DHCP lease named another one); used
+  // unless AT+CIPDNS=1 chose a server.
+  virtual void set_default_server(std::optional<wire::Ipv4Address> /*server*/) {}
 };
 
 }  // namespace synack::apps::at_modem

@@ -74,6 +74,12 @@ class Modem {
     cfg_.station = station;
     cfg_.gateway = gateway;
   }
+  // The access point's DNS server changed (the DHCP lease's first): it
+  // stands where --dns would, for AT+CIPDNS? and look-ups.
+  void set_default_dns(std::optional<wire::Ipv4Address> dns) {
+    cfg_.dns = dns;
+    resolver_.set_default_server(dns);
+  }
   int open_links() const { return links_.count(); }
   bool in_passthrough() const { return mode_ == Mode::Passthrough; }
 

@@ -33,7 +33,17 @@ Result<std::unique_ptr<StackResolver>, socket::SocketError> StackResolver::open(
 }
 
 bool StackResolver::use_server(std::optional<wire::Ipv4Address> server) {
-  std::optional<wire::Ipv4Address> want = server ? server : default_;
+  if (!switch_to(server ? server : default_)) return false;
+  chosen_ = server;
+  return true;
+}
+
+void StackResolver::set_default_server(std::optional<wire::Ipv4Address> server) {
+  default_ = server;
+  if (!chosen_) switch_to(default_);
+}
+
+bool StackResolver::switch_to(std::optional<wire::Ipv4Address> want) {
   if (want == current_) return true;
   std::unique_ptr<socket::DnsResolver> next;
   if (want) {
@@ -50,7 +60,8 @@ std::unique_ptr<NameLookup> StackResolver::lookup(std::string_view host) {
   if (!dns_) {
     LookupAnswer a;
     a.addr = wire::Ipv4Address::parse(host);
-    if (!a.addr) a.error = std::string(host) + ": no DNS server (--dns or AT+CIPDNS=1)";
+    if (!a.addr)
+      a.error = std::string(host) + ": no DNS server (--dns, the DHCP lease or AT+CIPDNS=1)";
     return ready_lookup(std::move(a));
   }
   auto answer = std::make_shared<std::optional<LookupAnswer>>();
