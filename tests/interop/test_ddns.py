@@ -84,6 +84,7 @@ def setup():
           "@ IN SOA ns.example.test. admin.example.test. 1 3600 600 86400 60\n"
           "@ IN NS ns.example.test.\n"
           f"ns IN A {HOST}\n"
+          f"members IN A {HOST}\n"
           "home IN A 192.0.2.1\n"
           "home IN A 192.0.2.2\n")
     conf = write(os.path.join(d, "named.conf"),
@@ -375,6 +376,49 @@ def check_dyndns2_https_ca():
     return f"untrusted: {bad[0]!r}; with SSL_CERT_FILE: {want!r}"
 
 
+def check_dyndns2_named_host():
+    """A provider's URL names its host: looked up (BIND, the lease's DNS
+    server; no --dns given), the request sent to its address with the name
+    as Host and SNI, and the certificate checked against the name."""
+    d = L.ENV.path("tls-name")
+    os.makedirs(d, exist_ok=True)
+    cert, key = os.path.join(d, "cert.pem"), os.path.join(d, "key.pem")
+    host = "members.example.test"
+    L.sh("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+         "-subj", f"/CN={host}", "-addext", f"subjectAltName=DNS:{host}",
+         "-keyout", key, "-out", cert)
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(cert, key)
+    sni = []
+    ctx.sni_callback = lambda sock, name, c: sni.append(name)
+    srv = http.server.ThreadingHTTPServer((HOST, 8247), Dyndns2Handler)
+    srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    creds = write(L.ENV.path("dyndns-name.creds"), "alice:s3cret\n")
+    Dyndns2Handler.answer = "good 10.9.5.60"
+    Dyndns2Handler.requests = []
+    os.environ["SSL_CERT_FILE"] = cert
+    try:
+        p = serve("serve-dyndns2-name", f"dyndns2:https://{host}:8247/nic/update,{NAME},@{creds}")
+    finally:
+        del os.environ["SSL_CERT_FILE"]
+    try:
+        want = f"ddns: {NAME} A 10.9.5.60: good (good 10.9.5.60)"
+        wait_line(p, want, 20)
+        reqs = list(Dyndns2Handler.requests)
+        if len(reqs) != 1 or reqs[0][0] != f"/nic/update?hostname={NAME}&myip=10.9.5.60":
+            raise Fail(f"expected one update request: {reqs}")
+        if reqs[0][1].get("Host") != f"{host}:8247":
+            raise Fail(f"Host header {reqs[0][1].get('Host')!r}, expected {host}:8247")
+        if sni != [host]:
+            raise Fail(f"SNI {sni}, expected [{host!r}]")
+        L.stop_serve(p, "serve-dyndns2-name")
+    finally:
+        srv.shutdown()
+        srv.server_close()
+    return f"{host} resolved through the lease's DNS server; Host and SNI {host}; {want!r}"
+
+
 CHECKS = [
     ("rfc2136-update", check_rfc2136_update),
     ("rfc2136-after-address-change", check_rfc2136_after_change),
@@ -382,6 +426,7 @@ CHECKS = [
     ("rfc2136-tcp-fallback", check_rfc2136_tcp_fallback),
     ("dyndns2-answers", check_dyndns2_words),
     ("dyndns2-https-ca", check_dyndns2_https_ca),
+    ("dyndns2-named-host", check_dyndns2_named_host),
 ]
 
 if __name__ == "__main__":
