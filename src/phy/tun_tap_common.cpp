@@ -196,6 +196,7 @@ TunTapDevice::~TunTapDevice() {
 
 std::size_t TunTapDevice::read_one() {
   rx_trusted_ = false;
+  rx_partial_ = false;
   rx_start_ = 0;
   while (true) {
     ssize_t n = ::read(fd_, rx_buf_.data(), rx_buf_.size());
@@ -216,8 +217,13 @@ std::size_t TunTapDevice::read_one() {
         rx_trusted_ = true;
         // The stack skips TCP's check for trusted frames (csum_offset 16);
         // anything else partial (UDP) is finished here, so it checks out.
-        if ((h.flags & VnetHeader::kNeedsCsum) && h.csum_offset != 16)
-          complete_partial_checksum(frame, h);
+        if (h.flags & VnetHeader::kNeedsCsum) {
+          if (h.csum_offset != 16) {
+            complete_partial_checksum(frame, h);
+          } else {
+            rx_partial_ = true;
+          }
+        }
       }
       return len;
     }
@@ -274,7 +280,7 @@ std::optional<std::span<const std::uint8_t>> TunTapDevice::receive(Instant now) 
       if (n == 0) break;
       auto f = std::span(rx_buf_).subspan(rx_start_, n);
       // The injector's copy is checked by the stack like any frame.
-      if (rx_trusted_) complete_checksum(f);
+      if (rx_partial_) complete_checksum(f);
       ingress_->submit(now, f);
     }
     rx_trusted_ = false;
@@ -288,7 +294,7 @@ std::optional<std::span<const std::uint8_t>> TunTapDevice::receive(Instant now) 
   if (pcap_) {
     // A capture shows checksums as they will be on the wire: finish a
     // partial one in place (the stack does not check a trusted frame's).
-    if (rx_trusted_ && !ingress_)
+    if (rx_partial_ && !ingress_)
       complete_checksum(std::span(rx_buf_).subspan(rx_start_, frame.size()));
     pcap_->write(now, frame);
   }

@@ -123,6 +123,7 @@ class TunTapDevice : public iface::Device {
   std::size_t link_len_;  // 14 on TAP: virtio offsets count from the frame start
   std::size_t rx_start_ = 0;
   bool rx_trusted_ = false;
+  bool rx_partial_ = false;  // a TCP checksum left partial (the stack trusts it)
   std::string name_;
   std::vector<std::uint8_t> rx_buf_;
   std::vector<std::uint8_t> rx_held_;     // the impaired frame receive() returned last
