@@ -32,13 +32,15 @@ struct NetArgs {
   std::string trace;   // FILE or "-"
   std::string impair;  // LinkParams spec, with seed=N
   bool tap = false;
+  bool no_offload = false;  // plain frames: no virtio-net header, no offloads
+  bool stats = false;       // the device's counters on stderr at exit
   TcpCliOptions tcp;
   // Whether --addr dhcp is accepted (serve and connect set it).
   bool allow_dhcp = false;
 };
 
 // Registers --tun, --addr, --host-addr, the TCP options, --pcap, --trace,
-// --impair and --tap on `cmd`.
+// --impair, --tap, --no-offload and --stats on `cmd`.
 void add_net_options(CLI::App* cmd, NetArgs& a);
 
 // What check_net_args() found in good arguments.
@@ -92,6 +94,9 @@ class NetSession {
   // With --trace: one line of the application's own (after the events
   // recorded so far).
   void trace_line(std::string_view text);
+  // One line of the device's counters: syscalls, the wire segments they
+  // moved (segments per syscall) and the offloads used.
+  std::string device_stats() const;
 
  private:
   NetSession() = default;
@@ -112,6 +117,7 @@ class NetSession {
   std::FILE* trace_out_ = nullptr;
   bool trace_owned_ = false;
   std::size_t trace_written_ = 0;
+  bool print_stats_ = false;
 };
 
 // Parses "1..65535"; nullopt otherwise.

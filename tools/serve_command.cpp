@@ -50,7 +50,8 @@ CLI::App* add_serve_command(CLI::App& app, ServeArgs& a) {
       "Prints exactly one line `ready ADDR:PORT` on stdout once listening (with --addr dhcp\n"
       "once leased, after `dhcp: ...` lines); runs until SIGINT\n"
       "or SIGTERM, then closes its connections and exits 0. SIGUSR1 prints the connection\n"
-      "table (like `ss -tan`) on stderr; with --app http also each HTTP connection's\n"
+      "table (like `ss -tan`) and a `device ...` line of TUN counters (see --stats) on\n"
+      "stderr; with --app http also each HTTP connection's\n"
       "protocol and request count (`http: conn ...`), printed again at exit.");
   return cmd;
 }
@@ -185,7 +186,8 @@ int run_serve_command(const ServeArgs& a) {
       g_dump_requested = 0;
       std::string dump = "LISTEN       " + session->address().to_string() + ":" +
                          std::to_string(*port) + " 0.0.0.0:*\n\t " +
-                         format_listener(listener->listener()) + "\n" + session->connection_dump();
+                         format_listener(listener->listener()) + "\n" + session->connection_dump() +
+                         session->device_stats() + "\n";
       if (http) dump += http->report();
       std::fputs(dump.c_str(), stderr);
       std::fflush(stderr);

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "wire/bytes.hpp"
+#include "wire/checksum.hpp"
 
 namespace synack::iface {
 
@@ -71,9 +72,17 @@ void EthernetLink::on_arp(Instant now, std::span<const std::uint8_t> payload) {
   ++counters_.arp_replies;
 }
 
-std::size_t EthernetLink::send_ip(Instant now, std::vector<std::uint8_t>& frame, Device& dev) {
+std::size_t EthernetLink::send_ip(Instant now, std::vector<std::uint8_t>& frame, Device& dev,
+                                  TxMeta meta) {
+  auto transmit = [&] {
+    if (meta.csum_start != 0) {
+      dev.transmit_offloaded(now, frame, meta);
+    } else {
+      dev.transmit(now, frame);
+    }
+  };
   // Packets come from our own IP layer: at least a 20-byte header.
-  auto packet = std::span<const std::uint8_t>(frame).subspan(kHeadroom);
+  auto packet = std::span<std::uint8_t>(frame).subspan(kHeadroom);
   wire::Ipv4Address dst(wire::load_be32(packet, 16));
   bool multicast = (dst.to_u32() >> 28) == 0xe;
   if (is_broadcast(dst) || multicast) {
@@ -87,11 +96,18 @@ std::size_t EthernetLink::send_ip(Instant now, std::vector<std::uint8_t>& frame,
                                static_cast<std::uint8_t>(g >> 8), static_cast<std::uint8_t>(g))
             : wire::MacAddress::broadcast();
     wire::EthernetRepr{to, mac_, wire::EtherType::Ipv4}.emit(frame);
-    dev.transmit(now, frame);
+    transmit();
     return 1;
   }
   // RFC 1122 §3.3.1.1: on-link destinations directly, the rest via the gateway.
   wire::Ipv4Address next_hop = gateway_ && !subnet_.contains(dst) ? *gateway_ : dst;
+  // A held packet leaves later without its offload metadata: complete its
+  // checksum now (a segment longer than the MTU is lost, and retransmitted
+  // once the neighbor is known).
+  if (meta.csum_start != 0 && !neighbors_.lookup(now, next_hop)) {
+    complete_checksum(packet, meta);
+    meta = TxMeta{};
+  }
   auto d = neighbors_.send(now, next_hop, packet);
   if (d.request) queue_request(*d.request);
   if (!d.mac) return 0;  // held (or dropped: see the neighbor counters)
@@ -99,8 +115,15 @@ std::size_t EthernetLink::send_ip(Instant now, std::vector<std::uint8_t>& frame,
   if (frame.size() < wire::EthernetRepr::kMinFrameLen)
     frame.resize(wire::EthernetRepr::kMinFrameLen);
   wire::EthernetRepr{*d.mac, mac_, wire::EtherType::Ipv4}.emit(frame);
-  dev.transmit(now, frame);
+  transmit();
   return 1;
+}
+
+void EthernetLink::complete_checksum(std::span<std::uint8_t> packet, const TxMeta& meta) {
+  // The field holds the pseudo-header sum; summing over it finishes the job.
+  auto l4 = packet.subspan(meta.csum_start);
+  std::uint32_t sum = wire::checksum_accumulate(0, l4);
+  wire::store_be16(l4, 16, static_cast<std::uint16_t>(~wire::checksum_fold(sum)));
 }
 
 std::size_t EthernetLink::flush(Instant now, Device& dev) {

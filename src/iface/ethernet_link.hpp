@@ -44,7 +44,10 @@ class EthernetLink {
   // header is written in place: the packet is not copied again. Returns the
   // number of frames transmitted.
   static constexpr std::size_t kHeadroom = wire::EthernetRepr::kHeaderLen;
-  std::size_t send_ip(Instant now, std::vector<std::uint8_t>& frame, Device& dev);
+  // `meta` says which offloads the packet uses (csum_start is counted from
+  // the IP header; the device adds its link header). A packet held for ARP
+  // is completed first: it leaves later as a plain frame.
+  std::size_t send_ip(Instant now, std::vector<std::uint8_t>& frame, Device& dev, TxMeta meta = {});
   // Transmits the queued frames (ARP, packets released by an answer).
   // Returns their number.
   std::size_t flush(Instant now, Device& dev);
@@ -69,6 +72,8 @@ class EthernetLink {
  private:
   void on_arp(Instant now, std::span<const std::uint8_t> payload);
   void queue_request(const ArpRequest& req);
+  // Fills in the TCP checksum of a packet built for checksum offload.
+  static void complete_checksum(std::span<std::uint8_t> packet, const TxMeta& meta);
   bool is_broadcast(wire::Ipv4Address dst) const;
   // Builds a frame with room for `payload_len` bytes (padded to the minimum
   // frame length) in `buf`; returns the payload part.

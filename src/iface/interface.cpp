@@ -41,8 +41,17 @@ Interface::Interface(const InterfaceConfig& cfg)
   udp_.set_mtu(cfg.mtu);
 }
 
+void Interface::use_caps(const DeviceCaps& caps) {
+  if (caps.tso_max == caps_.tso_max && caps.tx_checksum == caps_.tx_checksum) return;
+  caps_ = caps;
+  // TSO without checksum offload cannot be (Linux's netdev feature rules).
+  if (!caps_.tx_checksum) caps_.tso_max = 0;
+  tcp_.set_segmentation_offload(std::min<std::size_t>(caps_.tso_max, 65535));
+}
+
 void Interface::ingress(Instant now, Device& dev) {
-  if (dev.caps().medium == Medium::Ethernet) return ingress_ethernet(now, dev);
+  DeviceCaps caps = dev.caps();
+  if (caps.medium == Medium::Ethernet) return ingress_ethernet(now, dev);
   now_ = now;
   // A bounded batch: under a flood, timers and output still get their turn
   // (the device stays readable, so the caller polls again at once).
@@ -50,17 +59,26 @@ void Interface::ingress(Instant now, Device& dev) {
     auto frame = dev.receive(now);
     if (!frame) break;
     ++counters_.frames_in;
+    rx_trusted_ = dev.rx_checksum_trusted();
     receive_packet(now, *frame);
+    rx_trusted_ = false;
   }
   tcp_.on_timers(now);
 }
 
 void Interface::egress(Instant now, Device& dev) {
-  if (dev.caps().medium == Medium::Ethernet) return egress_ethernet(now, dev);
+  DeviceCaps caps = dev.caps();
+  if (caps.medium == Medium::Ethernet) return egress_ethernet(now, dev);
   now_ = now;
+  use_caps(caps);
   tcp_.flush(now);
   for (std::size_t i = 0; i < tx_count_; ++i) {
-    dev.transmit(now, std::span<const std::uint8_t>(tx_queue_[i]).subspan(EthernetLink::kHeadroom));
+    auto packet = std::span<const std::uint8_t>(tx_queue_[i]).subspan(EthernetLink::kHeadroom);
+    if (tx_meta_[i].csum_start != 0) {
+      dev.transmit_offloaded(now, packet, tx_meta_[i]);
+    } else {
+      dev.transmit(now, packet);
+    }
     ++counters_.frames_out;
   }
   tx_count_ = 0;
@@ -91,7 +109,9 @@ void Interface::ingress_ethernet(Instant now, Device& dev) {
     auto frame = dev.receive(now);
     if (!frame) break;
     ++counters_.frames_in;
+    rx_trusted_ = dev.rx_checksum_trusted();
     if (auto packet = eth.receive(now, *frame)) receive_packet(now, *packet);
+    rx_trusted_ = false;
   }
   tcp_.on_timers(now);
   eth.on_timers(now);
@@ -100,11 +120,12 @@ void Interface::ingress_ethernet(Instant now, Device& dev) {
 void Interface::egress_ethernet(Instant now, Device& dev) {
   now_ = now;
   EthernetLink& eth = ethernet_link();
+  use_caps(dev.caps());
   tcp_.flush(now);
   // ARP first, then what the IP layer queued (sent now, or held for ARP).
   counters_.frames_out += eth.flush(now, dev);
   for (std::size_t i = 0; i < tx_count_; ++i)
-    counters_.frames_out += eth.send_ip(now, tx_queue_[i], dev);
+    counters_.frames_out += eth.send_ip(now, tx_queue_[i], dev, tx_meta_[i]);
   tx_count_ = 0;
   counters_.frames_out += eth.flush(now, dev);  // requests for what was just held
 }
@@ -159,7 +180,8 @@ void Interface::receive_packet(Instant now, std::span<const std::uint8_t> packet
         return;
       }
       wire::PseudoHeader ph{ip->src, ip->dst, ip->protocol, ip->payload_len};
-      auto seg = wire::TcpRepr::parse(*tv, ph);
+      if (rx_trusted_) ++counters_.trusted_checksums;
+      auto seg = rx_trusted_ ? wire::TcpRepr::parse_trusted(*tv) : wire::TcpRepr::parse(*tv, ph);
       if (!seg) {
         ++counters_.malformed;
         return;
@@ -281,7 +303,20 @@ void Interface::send_tcp(wire::Ipv4Address src, wire::Ipv4Address dst, const wir
   wire::Ipv4Repr ip{src,           dst,  static_cast<std::uint8_t>(wire::IpProtocol::Tcp), cfg_.ttl,
                     next_ident_++, true, static_cast<std::uint16_t>(seg.total_len())};
   auto pkt = new_packet(ip.header_len() + seg.total_len());
-  seg.emit(pkt.subspan(ip.header_len()), src, dst);
+  if (caps_.tx_checksum) {
+    // The device sums the segment (it reads the bytes anyway), so the stack
+    // does not: only the pseudo-header goes in.
+    seg.emit_partial(pkt.subspan(ip.header_len()), src, dst);
+    TxMeta& m = tx_meta_[tx_count_ - 1];
+    m.csum_start = static_cast<std::uint16_t>(ip.header_len());
+    m.header_len = static_cast<std::uint16_t>(ip.header_len() + seg.header_len());
+    if (caps_.tso_max > 0 && seg.segment_size > 0 && seg.payload.size() > seg.segment_size) {
+      m.gso_size = seg.segment_size;
+      ++counters_.tso_packets_out;
+    }
+  } else {
+    seg.emit(pkt.subspan(ip.header_len()), src, dst);
+  }
   ip.emit(pkt);
   record_segment(tcp::TraceKind::SegmentSent, src, dst, seg);
 }
@@ -310,7 +345,11 @@ void Interface::set_gateway(std::optional<wire::Ipv4Address> gateway) {
 
 std::span<std::uint8_t> Interface::new_packet(std::size_t len) {
   // Buffers are reused between polls, so steady-state output allocates nothing.
-  if (tx_count_ == tx_queue_.size()) tx_queue_.emplace_back();
+  if (tx_count_ == tx_queue_.size()) {
+    tx_queue_.emplace_back();
+    tx_meta_.emplace_back();
+  }
+  tx_meta_[tx_count_] = TxMeta{};
   auto& buf = tx_queue_[tx_count_++];
   buf.resize(EthernetLink::kHeadroom + len);
   return std::span(buf).subspan(EthernetLink::kHeadroom);

@@ -63,6 +63,8 @@ struct InterfaceCounters {
   std::uint64_t icmp_unreachable_sent = 0;
   std::uint64_t icmp_unreachable_limited = 0;  // over icmp_unreachable_per_second
   std::uint64_t icmp_unreachable_received = 0;
+  std::uint64_t tso_packets_out = 0;    // TCP packets the device cuts into wire segments
+  std::uint64_t trusted_checksums = 0;  // received segments whose checksum the device vouched for
 };
 
 class Interface final : private tcp::SegmentOutput, private udp::DatagramOutput {
@@ -140,6 +142,8 @@ class Interface final : private tcp::SegmentOutput, private udp::DatagramOutput 
                         std::uint8_t code);
   // Room for an outgoing IPv4 packet of `len` bytes, after link headroom.
   std::span<std::uint8_t> new_packet(std::size_t len);
+  // Takes the device's offloads (TCP's segment size follows them).
+  void use_caps(const DeviceCaps& caps);
   void record_segment(tcp::TraceKind kind, wire::Ipv4Address src, wire::Ipv4Address dst,
                       const wire::TcpRepr& seg);
 
@@ -153,7 +157,12 @@ class Interface final : private tcp::SegmentOutput, private udp::DatagramOutput 
   // Packets waiting for egress, each after EthernetLink::kHeadroom bytes so
   // that a TAP frame's header is written in front without a copy.
   std::vector<std::vector<std::uint8_t>> tx_queue_;
-  std::size_t tx_count_ = 0;  // used entries of tx_queue_
+  std::vector<TxMeta> tx_meta_;  // the offloads each queued packet uses
+  std::size_t tx_count_ = 0;     // used entries of tx_queue_
+  // The offloads of the device being polled (what send_tcp() may use), and
+  // whether the frame being processed had its checksum vouched for.
+  DeviceCaps caps_;
+  bool rx_trusted_ = false;
   InterfaceCounters counters_;
   // The ICMP unreachable budget: what is left in the current second.
   std::int64_t unreachable_second_ = -1;

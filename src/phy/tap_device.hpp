@@ -23,10 +23,11 @@ class TapDevice final : public TunTapDevice {
   // up by ioctl. `opts.mtu` is the IP MTU; frames carry 14 more bytes.
   static Result<std::unique_ptr<TapDevice>, std::string> open(const TapOptions& opts);
 
-  iface::DeviceCaps caps() const override { return {mtu_, iface::Medium::Ethernet}; }
+  iface::DeviceCaps caps() const override { return base_caps(iface::Medium::Ethernet); }
 
  private:
-  TapDevice(int fd, std::string name, std::size_t mtu) : TunTapDevice(fd, std::move(name), mtu) {}
+  TapDevice(int fd, std::string name, std::size_t mtu, bool vnet)
+      : TunTapDevice(fd, std::move(name), mtu, vnet, 14) {}
 };
 
 }  // namespace synack::phy

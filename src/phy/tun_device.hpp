@@ -21,10 +21,11 @@ class TunDevice final : public TunTapDevice {
   // messages naming the device.
   static Result<std::unique_ptr<TunDevice>, std::string> open(const TunOptions& opts);
 
-  iface::DeviceCaps caps() const override { return {mtu_, iface::Medium::Ip}; }
+  iface::DeviceCaps caps() const override { return base_caps(iface::Medium::Ip); }
 
  private:
-  TunDevice(int fd, std::string name, std::size_t mtu) : TunTapDevice(fd, std::move(name), mtu) {}
+  TunDevice(int fd, std::string name, std::size_t mtu, bool vnet)
+      : TunTapDevice(fd, std::move(name), mtu, vnet, 0) {}
 };
 
 }  // namespace synack::phy

@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -16,13 +17,19 @@
 #include <fmt/format.h>
 
 #include "phy/pcap_writer.hpp"
+#include "phy/virtio_net_header.hpp"
 
 namespace synack::phy {
 namespace {
 
-// The largest IPv4 packet plus an Ethernet header: the kernel never hands us
-// more without IFF_VNET_HDR (which we do not ask for), so one read always fits.
-constexpr std::size_t kRxBufferSize = 65535 + 14;
+// The largest IPv4 packet plus an Ethernet header and a virtio-net header:
+// a GSO frame from the kernel is one IPv4 packet too (gso_max_size 64 KiB;
+// BIG TCP is not offered to TUN), so one read always fits.
+constexpr std::size_t kRxBufferSize = VnetHeader::kSize + 14 + 65536;
+// What we accept from the kernel (include/uapi/linux/if_tun.h): partial
+// checksums and unsegmented IPv4 TCP. TSO6 is not asked for (synack speaks
+// IPv4 only), nor ECN (such segments come cut by the kernel instead).
+constexpr unsigned kOffloads = TUN_F_CSUM | TUN_F_TSO4;
 // Frames moved from the fd into the ingress injector per receive() call, so
 // that a flood cannot keep one poll busy forever.
 constexpr int kMaxIngressDrain = 64;
@@ -136,7 +143,8 @@ Result<TunTapDevice::Opened, std::string> TunTapDevice::open_fd(const TunOptions
   // No packet-info header: each read/write is exactly one IP packet (TUN) or
   // one Ethernet frame without FCS (TAP).
   ifreq ifr = make_ifreq(opts.name);
-  ifr.ifr_flags = static_cast<short>((kind == Kind::Tun ? IFF_TUN : IFF_TAP) | IFF_NO_PI);
+  ifr.ifr_flags = static_cast<short>((kind == Kind::Tun ? IFF_TUN : IFF_TAP) | IFF_NO_PI |
+                                     (opts.offload ? IFF_VNET_HDR : 0));
   if (::ioctl(fd.get(), TUNSETIFF, &ifr) < 0) {
     int err = errno;
     if (is_permission(err)) return fail(kNeedRoot);
@@ -145,14 +153,41 @@ Result<TunTapDevice::Opened, std::string> TunTapDevice::open_fd(const TunOptions
     return fail(errno_text(err));
   }
   std::string name(ifr.ifr_name, ::strnlen(ifr.ifr_name, IFNAMSIZ));
+  if (opts.offload) {
+    // Documentation/networking/tuntap.rst; the header size is set even
+    // though 10 is the default, in case another user of a persistent
+    // device changed it.
+    int hdr_size = static_cast<int>(VnetHeader::kSize);
+    if (::ioctl(fd.get(), TUNSETVNETHDRSZ, &hdr_size) < 0)
+      return fail(fmt::format("TUNSETVNETHDRSZ: {}", errno_text(errno)));
+    if (::ioctl(fd.get(), TUNSETOFFLOAD, static_cast<unsigned long>(kOffloads)) < 0)
+      return fail(fmt::format("TUNSETOFFLOAD: {}", errno_text(errno)));
+  }
 
   std::string error = configure(name, opts, label);
   if (!error.empty()) return error;
-  return Opened{fd.release(), std::move(name)};
+  return Opened{fd.release(), std::move(name), opts.offload};
 }
 
-TunTapDevice::TunTapDevice(int fd, std::string name, std::size_t mtu)
-    : mtu_(mtu), fd_(fd), name_(std::move(name)), rx_buf_(kRxBufferSize) {}
+TunTapDevice::TunTapDevice(int fd, std::string name, std::size_t mtu, bool vnet,
+                           std::size_t link_len)
+    : mtu_(mtu),
+      fd_(fd),
+      vnet_(vnet),
+      link_len_(link_len),
+      name_(std::move(name)),
+      rx_buf_(kRxBufferSize) {}
+
+iface::DeviceCaps TunTapDevice::base_caps(iface::Medium medium) const {
+  iface::DeviceCaps c{mtu_, medium};
+  if (vnet_) {
+    c.tx_checksum = true;
+    // An IPv4 packet's length field caps what one GSO frame can be; on TAP
+    // the frame stays within 64 KiB too (a pcap's snap length).
+    c.tso_max = 65535 - link_len_;
+  }
+  return c;
+}
 
 TunTapDevice::~TunTapDevice() {
   // A non-persistent interface disappears with its last fd.
@@ -160,19 +195,64 @@ TunTapDevice::~TunTapDevice() {
 }
 
 std::size_t TunTapDevice::read_one() {
+  rx_trusted_ = false;
+  rx_partial_ = false;
+  rx_start_ = 0;
   while (true) {
     ssize_t n = ::read(fd_, rx_buf_.data(), rx_buf_.size());
-    if (n > 0) return static_cast<std::size_t>(n);
+    ++counters_.rx_reads;
+    if (n > 0 && !vnet_) {
+      ++counters_.rx_segments;
+      return static_cast<std::size_t>(n);
+    }
+    if (n > static_cast<ssize_t>(VnetHeader::kSize)) {
+      auto h = VnetHeader::parse(std::span(rx_buf_).first<VnetHeader::kSize>());
+      rx_start_ = VnetHeader::kSize;
+      std::size_t len = static_cast<std::size_t>(n) - VnetHeader::kSize;
+      auto frame = std::span(rx_buf_).subspan(rx_start_, len);
+      counters_.rx_segments += h.wire_segments(len);
+      if (h.gso()) ++counters_.rx_gso_frames;
+      if (h.flags & (VnetHeader::kNeedsCsum | VnetHeader::kDataValid)) {
+        ++counters_.rx_csum_trusted;
+        rx_trusted_ = true;
+        // The stack skips TCP's check for trusted frames (csum_offset 16);
+        // anything else partial (UDP) is finished here, so it checks out.
+        if (h.flags & VnetHeader::kNeedsCsum) {
+          if (h.csum_offset != 16) {
+            complete_partial_checksum(frame, h);
+          } else {
+            rx_partial_ = true;
+          }
+        }
+      }
+      return len;
+    }
+    if (n > 0 && vnet_) {
+      ++counters_.rx_errors;  // shorter than its own header
+      continue;
+    }
     if (n < 0 && errno == EINTR) continue;
     if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) ++counters_.rx_errors;
     return 0;
   }
 }
 
-void TunTapDevice::write_frame(std::span<const std::uint8_t> frame) {
+void TunTapDevice::write_frame(std::span<const std::uint8_t> frame, const iface::TxMeta& meta) {
+  std::uint8_t hdr_bytes[VnetHeader::kSize] = {};
+  VnetHeader h;
+  if (vnet_) {
+    h = VnetHeader::for_transmit(meta, link_len_);
+    h.emit(std::span(hdr_bytes));
+  }
+  // Two pieces, one syscall: the header is not copied in front of the frame.
+  iovec iov[2] = {{hdr_bytes, sizeof hdr_bytes},
+                  {const_cast<std::uint8_t*>(frame.data()), frame.size()}};
   while (true) {
-    ssize_t n = ::write(fd_, frame.data(), frame.size());
+    ++counters_.tx_writes;
+    ssize_t n = vnet_ ? ::writev(fd_, iov, 2) : ::write(fd_, frame.data(), frame.size());
     if (n >= 0) {
+      counters_.tx_segments += h.wire_segments(frame.size());
+      if (h.gso()) ++counters_.tx_gso_frames;
       ++counters_.tx_frames;
       counters_.tx_bytes += frame.size();
       return;
@@ -191,15 +271,19 @@ std::optional<std::span<const std::uint8_t>> TunTapDevice::receive(Instant now) 
     // The fast path: the stack reads straight from rx_buf_, no copy, no delay.
     std::size_t n = read_one();
     if (n == 0) return std::nullopt;
-    frame = std::span<const std::uint8_t>(rx_buf_).first(n);
+    frame = std::span<const std::uint8_t>(rx_buf_).subspan(rx_start_, n);
   } else {
     // Called on every poll, so delayed egress frames also leave from here.
     flush_egress(now);
     for (int i = 0; i < kMaxIngressDrain; ++i) {
       std::size_t n = read_one();
       if (n == 0) break;
-      ingress_->submit(now, std::span<const std::uint8_t>(rx_buf_).first(n));
+      auto f = std::span(rx_buf_).subspan(rx_start_, n);
+      // The injector's copy is checked by the stack like any frame.
+      if (rx_partial_) complete_checksum(f);
+      ingress_->submit(now, f);
     }
+    rx_trusted_ = false;
     auto due = ingress_->pop_due(now);
     if (!due) return std::nullopt;
     rx_held_ = std::move(*due);
@@ -207,24 +291,59 @@ std::optional<std::span<const std::uint8_t>> TunTapDevice::receive(Instant now) 
   }
   ++counters_.rx_frames;
   counters_.rx_bytes += frame.size();
-  if (pcap_) pcap_->write(now, frame);
+  if (pcap_) {
+    // A capture shows checksums as they will be on the wire: finish a
+    // partial one in place (the stack does not check a trusted frame's).
+    if (rx_partial_ && !ingress_)
+      complete_checksum(std::span(rx_buf_).subspan(rx_start_, frame.size()));
+    pcap_->write(now, frame);
+  }
   return frame;
 }
 
 void TunTapDevice::transmit(Instant now, std::span<const std::uint8_t> frame) {
-  if (pcap_) pcap_->write(now, frame);
+  transmit_offloaded(now, frame, {});
+}
+
+void TunTapDevice::transmit_offloaded(Instant now, std::span<const std::uint8_t> frame,
+                                      const iface::TxMeta& meta) {
+  // The capture shows the frame as it goes to the kernel, a GSO frame as one
+  // large segment (like tcpdump on a Linux host with TSO), but with its
+  // checksum finished as the kernel will, in a copy, so that it reads clean.
+  if (pcap_) {
+    if (meta.csum_start != 0) {
+      tx_scratch_.assign(frame.begin(), frame.end());
+      complete_partial_checksum(tx_scratch_, VnetHeader::for_transmit(meta, link_len_));
+      pcap_->write(now, tx_scratch_);
+    } else {
+      pcap_->write(now, frame);
+    }
+  }
   if (!egress_) {
-    write_frame(frame);
+    write_frame(frame, meta);
     return;
   }
-  egress_->submit(now, frame);
+  if (meta.csum_start != 0) {
+    // The injector holds plain frames: finish the checksum in a copy.
+    tx_scratch_.assign(frame.begin(), frame.end());
+    complete_partial_checksum(tx_scratch_, VnetHeader::for_transmit(meta, link_len_));
+    egress_->submit(now, tx_scratch_);
+  } else {
+    egress_->submit(now, frame);
+  }
   flush_egress(now);
+}
+
+void TunTapDevice::complete_checksum(std::span<std::uint8_t> frame) {
+  // Only for frames read just now: rx_buf_ still holds their header.
+  auto h = VnetHeader::parse(std::span(rx_buf_).first<VnetHeader::kSize>());
+  if (h.flags & VnetHeader::kNeedsCsum) complete_partial_checksum(frame, h);
 }
 
 void TunTapDevice::flush_egress(Instant now) {
   if (!egress_) return;
   while (auto due = egress_->pop_due(now))
-    write_frame(*due);
+    write_frame(*due, {});
 }
 
 void TunTapDevice::set_impairment(const LinkParams& params, std::uint64_t seed) {

@@ -28,6 +28,12 @@ struct TunOptions {
   std::size_t mtu = 1500;
   std::optional<wire::Ipv4Cidr> host_addr;  // kernel-side address to assign
   bool bring_up = true;                     // set IFF_UP on the interface
+  // virtio-net headers (IFF_VNET_HDR) with checksum and TCP segmentation
+  // offload both ways (TUNSETOFFLOAD TUN_F_CSUM | TUN_F_TSO4): the stack
+  // sends TCP segments of up to 64 KiB with partial checksums, and the
+  // kernel hands it unsegmented (TSO/GRO) ones. Off: one wire packet per
+  // read and write, every checksum computed and checked by the stack.
+  bool offload = false;
 };
 
 struct TunCounters {
@@ -37,6 +43,15 @@ struct TunCounters {
   std::uint64_t tx_bytes = 0;
   std::uint64_t tx_dropped = 0;  // the kernel refused them (EAGAIN, ENOBUFS, ...)
   std::uint64_t rx_errors = 0;   // read() failures other than EAGAIN
+  // Syscalls and the wire segments they moved (a GSO frame stands for
+  // several): segments per syscall is what offload buys.
+  std::uint64_t rx_reads = 0;         // read() calls, including the final EAGAIN
+  std::uint64_t rx_segments = 0;      // wire segments in the frames read
+  std::uint64_t rx_gso_frames = 0;    // frames with a GSO type (TSO/GRO from the kernel)
+  std::uint64_t rx_csum_trusted = 0;  // frames with NEEDS_CSUM or DATA_VALID
+  std::uint64_t tx_writes = 0;        // write()/writev() calls
+  std::uint64_t tx_segments = 0;      // wire segments in the frames written
+  std::uint64_t tx_gso_frames = 0;    // frames the kernel segments (VIRTIO_NET_HDR_GSO_TCPV4)
 };
 
 // The common base; TunDevice and TapDevice add caps() and open().
@@ -48,6 +63,11 @@ class TunTapDevice : public iface::Device {
 
   std::optional<std::span<const std::uint8_t>> receive(Instant now) override;
   void transmit(Instant now, std::span<const std::uint8_t> frame) override;
+  void transmit_offloaded(Instant now, std::span<const std::uint8_t> frame,
+                          const iface::TxMeta& meta) override;
+  bool rx_checksum_trusted() const override { return rx_trusted_; }
+  // Whether the fd carries virtio-net headers with offloads (TunOptions).
+  bool offload() const { return vnet_; }
 
   int fd() const { return fd_; }
   const std::string& name() const { return name_; }
@@ -74,26 +94,40 @@ class TunTapDevice : public iface::Device {
   struct Opened {
     int fd;
     std::string name;
+    bool vnet;  // IFF_VNET_HDR with offloads
   };
   // Opens /dev/net/tun as `kind` (no packet-info header), attaches to (or
   // creates) `opts.name` and configures the kernel side by ioctl. Errors are
   // one-line messages naming the device ("cannot create TAP device sk0: ...").
   static Result<Opened, std::string> open_fd(const TunOptions& opts, Kind kind);
 
-  TunTapDevice(int fd, std::string name, std::size_t mtu);
+  TunTapDevice(int fd, std::string name, std::size_t mtu, bool vnet, std::size_t link_len);
+  // The capabilities both kinds share: the MTU and the offloads.
+  iface::DeviceCaps base_caps(iface::Medium medium) const;
 
   std::size_t mtu_;
 
  private:
   // Reads one frame from the fd into rx_buf_; its length, or 0 when none.
+  // With virtio-net headers the header is taken off (rx_meta_ holds it)
+  // and the frame starts at rx_start_.
   std::size_t read_one();
-  void write_frame(std::span<const std::uint8_t> frame);
+  void write_frame(std::span<const std::uint8_t> frame, const iface::TxMeta& meta);
   void flush_egress(Instant now);
+  // A frame read with NEEDS_CSUM that will leave our hands (the fault
+  // injector's copy): its checksum finished in place.
+  void complete_checksum(std::span<std::uint8_t> frame);
 
   int fd_;
+  bool vnet_;
+  std::size_t link_len_;  // 14 on TAP: virtio offsets count from the frame start
+  std::size_t rx_start_ = 0;
+  bool rx_trusted_ = false;
+  bool rx_partial_ = false;  // a TCP checksum left partial (the stack trusts it)
   std::string name_;
   std::vector<std::uint8_t> rx_buf_;
-  std::vector<std::uint8_t> rx_held_;  // the impaired frame receive() returned last
+  std::vector<std::uint8_t> rx_held_;     // the impaired frame receive() returned last
+  std::vector<std::uint8_t> tx_scratch_;  // a frame finished for the egress injector
   PcapWriter* pcap_ = nullptr;
   std::unique_ptr<FaultInjector> egress_;
   std::unique_ptr<FaultInjector> ingress_;

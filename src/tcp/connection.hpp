@@ -52,6 +52,11 @@ class ConnectionHost {
   virtual bool allow_challenge_ack(Instant now) = 0;
   // Where the send and receive buffers' blocks come from (nullptr: the heap).
   virtual BufferPool* buffer_pool() { return nullptr; }
+  // The most TCP payload one segment may carry when the device below cuts
+  // it into MSS-sized wire segments itself (segmentation offload, Linux's
+  // gso_max_size less the headers); 0 without offload. The MSS on the wire
+  // stays the path's.
+  virtual std::uint32_t offload_payload_limit() const { return 0; }
 };
 
 // The few TcpConfig settings a user may change on one open connection (the
@@ -258,6 +263,9 @@ class Connection {
   // to report, so data segments keep them (RFC 2018 §4, Linux's
   // tcp_current_mss).
   std::uint32_t data_mss() const;
+  // The longest payload send_data_segment() may put in one segment: one
+  // MSS, or whole MSS-sized pieces up to the device's offload limit.
+  std::uint32_t send_segment_limit(std::uint32_t mss) const;
   void remember_sack_anchor(SeqNum seq);
   bool retransmit_segment(Instant now, SeqNum seq, std::uint32_t max_len);
   bool send_recovery_segment(Instant now);

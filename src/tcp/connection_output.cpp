@@ -35,6 +35,11 @@ void Connection::emit(std::uint8_t flags, SeqNum seq, std::span<const std::uint8
                       bool with_syn_options) {
   if (in_recovery_ && sack_ok_) prr_.on_sent(static_cast<std::uint32_t>(payload.size()));
   wire::TcpRepr r;
+  // Longer than one wire segment only on an offloading device, which cuts it
+  // at the MSS less this segment's options (RFC 6691), as the SACK blocks
+  // filled in below leave it.
+  if (std::uint32_t wire_mss = data_mss(); payload.size() > wire_mss)
+    r.segment_size = static_cast<std::uint16_t>(wire_mss);
   r.src_port = tuple_.local_port;
   r.dst_port = tuple_.remote_port;
   r.seq = seq;
@@ -133,6 +138,14 @@ void Connection::arm_retransmit(Instant now) {
   timers_.retransmit = now + std::min(rto, cfg_->rto_max);
 }
 
+std::uint32_t Connection::send_segment_limit(std::uint32_t mss) const {
+  std::uint32_t limit = host_.offload_payload_limit();
+  if (limit <= mss) return mss;
+  // The wire segments' headers repeat the options (timestamps, SACK), and
+  // the device takes the whole as one IPv4 packet of at most 64 KiB.
+  return limit - limit % mss;
+}
+
 bool Connection::send_data_segment(Instant now) {
   // Going back after a timeout, skip what the receiver SACKed (RFC 6675 §5.1
   // keeps the scoreboard across the timeout, as Linux does).
@@ -167,7 +180,12 @@ bool Connection::send_data_segment(Instant now) {
     return false;
   }
   std::uint32_t mss = data_mss();
-  std::size_t len = std::min<std::size_t>({avail, mss, usable, sacked_limit});
+  std::size_t len = std::min<std::size_t>({avail, send_segment_limit(mss), usable, sacked_limit});
+  // An offloaded segment carries whole wire segments, except at the end of
+  // what is queued: cut at the window's edge, it would put a short segment
+  // in the middle of the stream (Linux's tcp_tso_autosize and
+  // tcp_mss_split_point do the same).
+  if (len > mss && len < avail) len -= len % mss;
   bool retransmission = snd_.nxt < snd_.max;
   if (len < mss && !retransmission && probe_allowance_ == 0) {
     // Nagle (RFC 9293 §3.7.4) and sender silly-window avoidance (§3.8.6.2.1):

@@ -63,6 +63,14 @@ class TcpLayer final : private ConnectionHost, private ListenerHost {
   void set_mtu(std::size_t mtu) {
     mss_ = static_cast<std::uint16_t>(std::min<std::size_t>(mtu - 40, cfg_.mss));
   }
+  // The device takes IPv4 packets up to `max_packet` bytes and cuts TCP
+  // segments at the MSS itself (segmentation offload); 0 turns it off.
+  // Connections then send segments of up to that size (less IPv4 and TCP
+  // headers, options at their longest).
+  void set_segmentation_offload(std::size_t max_packet) {
+    offload_payload_ =
+        max_packet > kMaxHeaders ? static_cast<std::uint32_t>(max_packet - kMaxHeaders) : 0;
+  }
   const TcpConfig& config() const { return cfg_; }
   const std::string& host_name() const { return host_name_; }
 
@@ -116,6 +124,7 @@ class TcpLayer final : private ConnectionHost, private ListenerHost {
   void on_activity(Connection& c) override;
   bool allow_challenge_ack(Instant now) override;
   BufferPool* buffer_pool() override { return &buffers_; }
+  std::uint32_t offload_payload_limit() const override { return offload_payload_; }
   // ListenerHost
   SeqNum choose_isn(const FourTuple& tuple, Instant now) override {
     return isn_.generate(tuple, now);
@@ -149,6 +158,9 @@ class TcpLayer final : private ConnectionHost, private ListenerHost {
   Trace* trace_ = nullptr;
   Instant now_{};  // the instant of the call being processed (for the trace)
   std::uint16_t mss_;
+  // IPv4 header without options and the longest TCP header.
+  static constexpr std::size_t kMaxHeaders = 20 + 60;
+  std::uint32_t offload_payload_ = 0;  // see set_segmentation_offload()
   IsnGenerator isn_;
   // Before conn_pool_: connections point into these, and their buffers go
   // back to the pool when they die.

@@ -26,6 +26,10 @@ Result<TcpRepr, WireError> TcpRepr::parse(const TcpView<const std::uint8_t>& vie
                                           const PseudoHeader& ph) {
   std::uint32_t sum = checksum_accumulate(pseudo_header_sum(ph), view.bytes());
   if (checksum_fold(sum) != 0xffff) return WireError::BadChecksum;
+  return parse_trusted(view);
+}
+
+Result<TcpRepr, WireError> TcpRepr::parse_trusted(const TcpView<const std::uint8_t>& view) {
   auto opts = TcpOptions::parse(view.options());
   if (!opts) return opts.error();
   TcpRepr r;
@@ -41,7 +45,7 @@ Result<TcpRepr, WireError> TcpRepr::parse(const TcpView<const std::uint8_t>& vie
   return r;
 }
 
-void TcpRepr::emit(std::span<std::uint8_t> out, Ipv4Address src, Ipv4Address dst) const {
+std::size_t TcpRepr::emit_header(std::span<std::uint8_t> out) const {
   std::size_t hlen = header_len();
   store_be16(out, 0, src_port);
   store_be16(out, 2, dst_port);
@@ -53,6 +57,20 @@ void TcpRepr::emit(std::span<std::uint8_t> out, Ipv4Address src, Ipv4Address dst
   store_be16(out, 16, 0);
   store_be16(out, 18, urgent);
   options.emit(out.subspan(20, hlen - 20));
+  return hlen;
+}
+
+void TcpRepr::emit_partial(std::span<std::uint8_t> out, Ipv4Address src, Ipv4Address dst) const {
+  std::size_t hlen = emit_header(out);
+  if (!payload.empty() && payload.data() != out.data() + hlen)
+    std::memmove(out.data() + hlen, payload.data(), payload.size());
+  PseudoHeader ph{src, dst, static_cast<std::uint8_t>(IpProtocol::Tcp),
+                  static_cast<std::uint16_t>(hlen + payload.size())};
+  store_be16(out, 16, checksum_fold(pseudo_header_sum(ph)));
+}
+
+void TcpRepr::emit(std::span<std::uint8_t> out, Ipv4Address src, Ipv4Address dst) const {
+  std::size_t hlen = emit_header(out);
   std::size_t total = hlen + payload.size();
   PseudoHeader ph{src, dst, static_cast<std::uint8_t>(IpProtocol::Tcp),
                   static_cast<std::uint16_t>(total)};

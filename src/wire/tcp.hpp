@@ -74,6 +74,10 @@ struct TcpRepr {
   std::uint16_t urgent = 0;
   TcpOptions options;
   std::span<const std::uint8_t> payload;
+  // Not a header field: for a segment handed to a device with segmentation
+  // offload, the payload per wire segment (the MSS it is cut at, Linux's
+  // gso_size). 0, or not less than the payload: sent as it is.
+  std::uint16_t segment_size = 0;
 
   bool has(std::uint8_t flag) const { return (flags & flag) != 0; }
   // Sequence space the segment occupies: payload plus one for SYN and for FIN.
@@ -85,11 +89,24 @@ struct TcpRepr {
   // Verifies the checksum over the pseudo-header and parses the options.
   static Result<TcpRepr, WireError> parse(const TcpView<const std::uint8_t>& view,
                                           const PseudoHeader& ph);
+  // The same without the checksum, for a segment the device has verified or
+  // vouches for (virtio-net DATA_VALID, or NEEDS_CSUM from the local kernel:
+  // its checksum field holds only the pseudo-header sum).
+  static Result<TcpRepr, WireError> parse_trusted(const TcpView<const std::uint8_t>& view);
   std::size_t header_len() const { return 20 + options.encoded_len(); }
   std::size_t total_len() const { return header_len() + payload.size(); }
   // Writes header, options and payload into `out` (at least total_len()
   // bytes) and fills in the checksum. `payload` may already sit in place.
   void emit(std::span<std::uint8_t> out, Ipv4Address src, Ipv4Address dst) const;
+  // The same for a device with checksum offload: the checksum field holds
+  // the folded pseudo-header sum, not complemented, and the device sums the
+  // segment from the TCP header on and fills it in (Linux's CHECKSUM_PARTIAL,
+  // virtio-net VIRTIO_NET_HDR_F_NEEDS_CSUM with csum_offset 16).
+  void emit_partial(std::span<std::uint8_t> out, Ipv4Address src, Ipv4Address dst) const;
+
+ private:
+  // Header and options; returns the header length.
+  std::size_t emit_header(std::span<std::uint8_t> out) const;
 };
 
 }  // namespace synack::wire

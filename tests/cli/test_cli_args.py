@@ -125,7 +125,8 @@ for v in ["", "bogus", "ON"]:
 
 # Flags take no value.
 for flag in ["--nodelay=3", "--nodelay=true", "--no-wscale=1", "--no-sack=x",
-             "--no-timestamps=yes", "--no-loss-probe=0", "--tap=1"]:
+             "--no-timestamps=yes", "--no-loss-probe=0", "--tap=1", "--no-offload=1",
+             "--stats=yes"]:
     bad(f"serve {flag}", SERVE + [flag])
 bad("connect --shutdown-after-send=1", CONNECT + ["--shutdown-after-send=1"])
 bad("connect --nodelay=3", CONNECT + ["--nodelay=3"])
@@ -415,6 +416,8 @@ GOOD = [  # (name, argv, files that must exist afterwards, text stdout must hold
     ("serve --help names --tls-self-signed", ["serve", "--help"], [], "--tls-self-signed"),
     ("serve --help names --http-max-requests", ["serve", "--help"], [], "--http-max-requests"),
     ("connect --help names --retries2", ["connect", "--help"], [], "--retries2"),
+    ("serve --help names --no-offload", ["serve", "--help"], [], "--no-offload"),
+    ("connect --help names --stats", ["connect", "--help"], [], "--stats"),
     ("relay --help", ["relay", "--help"], [], "--tun"),
     ("at-modem --help names --retries2", ["at-modem", "--help"], [], "--retries2"),
     ("at-modem --help names --pty", ["at-modem", "--help"], [], "--pty"),
