@@ -67,10 +67,18 @@ class FilteredPort : public iface::Device {
   void set_trace(tcp::Trace* trace) { trace_ = trace; }
   void set_pcap(PcapWriter* pcap) { pcap_ = pcap; }
 
-  iface::DeviceCaps caps() const override { return inner_.caps(); }
+  // No transmit offloads: every frame goes through transmit(), where the
+  // rules see it as it will be on the wire.
+  iface::DeviceCaps caps() const override {
+    iface::DeviceCaps c = inner_.caps();
+    c.tx_checksum = false;
+    c.tso_max = 0;
+    return c;
+  }
   std::optional<std::span<const std::uint8_t>> receive(Instant now) override {
     return inner_.receive(now);
   }
+  bool rx_checksum_trusted() const override { return inner_.rx_checksum_trusted(); }
   void transmit(Instant now, std::span<const std::uint8_t> frame) override;
 
   const std::vector<DropRule>& rules() const { return rules_; }

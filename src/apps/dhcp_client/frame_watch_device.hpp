@@ -27,6 +27,13 @@ class FrameWatchDevice final : public iface::Device {
   void transmit(Instant now, std::span<const std::uint8_t> frame) override {
     inner_.transmit(now, frame);
   }
+  // The inner device's offloads pass through too: caps() advertises them,
+  // so a partial checksum must reach the device with its metadata.
+  void transmit_offloaded(Instant now, std::span<const std::uint8_t> frame,
+                          const iface::TxMeta& meta) override {
+    inner_.transmit_offloaded(now, frame, meta);
+  }
+  bool rx_checksum_trusted() const override { return inner_.rx_checksum_trusted(); }
 
  private:
   iface::Device& inner_;
