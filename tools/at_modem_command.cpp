@@ -21,7 +21,8 @@ CLI::App* add_at_modem_command(CLI::App& app, AtModemArgs& a) {
   add_text_option(cmd, "--dns", a.dns,
                   "the DNS server (an IPv4 address, port 53) that host names in AT+CIPSTART, "
                   "AT+CIPSTARTEX and AT+CIPDOMAIN resolve through (until AT+CIPDNS=1 sets "
-                  "another; with --addr dhcp the lease's DNS server by default); without either only dotted quads work and other names give "
+                  "another; with --addr dhcp the lease's DNS server by default); without either "
+                  "only dotted quads work and other names give "
                   "`DNS Fail`");
   CLI::Option* pty = add_text_option(cmd, "--pty", a.pty,
                                      "create a pseudo-terminal and make this path a symlink to it");
