@@ -426,6 +426,14 @@ int run_nat_command(const NatArgs& a) {
         *outside.stack, dc, [&](const synack::dhcp::DhcpEvent& e, const apps::dhcp::DhcpAgent& ag) {
           out_line("dhcp: " + synack::dhcp::describe(e));
           auto held = ag.address();
+          if (held && overlaps(*held, in_spec.addr)) {
+            // Double NAT behind an ISP box on the inside's own subnet: the
+            // same refusal a fixed --outside gets, said instead of failing
+            // silently.
+            out_line("nat: leased " + held->to_string() + " overlaps --inside " +
+                     in_spec.addr.to_string() + ": not used");
+            held.reset();
+          }
           wire::Ipv4Cidr now_addr = held ? *held : wire::Ipv4Cidr{wire::Ipv4Address(), 32};
           nat::NatEngine& eng = router.engine();
           if (now_addr.address != eng.config().outside.address ||
