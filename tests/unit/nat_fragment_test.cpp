@@ -54,6 +54,37 @@ TEST(FragmentReassembler, InOrderAndOutOfOrderGiveTheExactDatagram) {
   EXPECT_TRUE(checksums_valid(p));
 }
 
+// The ECN field of one fragment, with its header checksum made right again.
+Bytes with_ecn(Bytes frag, std::uint8_t ecn) {
+  frag[1] = static_cast<std::uint8_t>((frag[1] & ~3) | ecn);
+  std::size_t hl = std::size_t(frag[0] & 0x0f) * 4;
+  frag[10] = frag[11] = 0;
+  std::uint16_t sum = wire::internet_checksum(std::span<const std::uint8_t>(frag).first(hl));
+  frag[10] = std::uint8_t(sum >> 8);
+  frag[11] = std::uint8_t(sum);
+  return frag;
+}
+
+TEST(FragmentReassembler, ACongestionMarkOnAnyFragmentIsKept) {
+  // RFC 3168 §5.3: a CE on the last fragment of an ECT(0) datagram is on
+  // the reassembled datagram; with a Not-ECT fragment beside it, the
+  // datagram is dropped instead.
+  Bytes p = big_udp(3000);
+  auto f = split(p, {1480, 1480});
+  ASSERT_EQ(f.size(), 3u);
+  FragmentReassembler r;
+  Bytes got = add_all(r, {with_ecn(f[0], 2), with_ecn(f[1], 2), with_ecn(f[2], 3)});
+  ASSERT_FALSE(got.empty());
+  EXPECT_EQ(got[1] & 3, 3);
+  EXPECT_TRUE(checksums_valid(got));
+  got = add_all(r, {with_ecn(f[0], 2), with_ecn(f[1], 2), with_ecn(f[2], 2)});
+  ASSERT_FALSE(got.empty());
+  EXPECT_EQ(got[1] & 3, 2);
+  EXPECT_TRUE(add_all(r, {with_ecn(f[0], 0), with_ecn(f[1], 0), with_ecn(f[2], 3)}).empty());
+  EXPECT_EQ(r.counters().malformed, 1u);
+  EXPECT_EQ(r.datagrams(), 0u);
+}
+
 TEST(FragmentReassembler, InterleavedDatagramsAreKeptApart) {
   Bytes p = big_udp(3000, 1), q = big_udp(3000, 2, 5001);
   auto fp = split(p, {1480}), fq = split(q, {1024, 8});

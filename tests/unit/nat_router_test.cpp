@@ -274,6 +274,21 @@ TEST(NatRouter, ABigPingOfTheOutsideAddressIsAnsweredInFragments) {
   EXPECT_EQ(reply[20], 0);                                                  // echo reply
   EXPECT_TRUE(std::equal(reply.begin() + 24, reply.end(), m.begin() + 4));  // id, seq, data
   EXPECT_EQ(f.router.counters().echo_replies, 1u);
+  // RFC 791: the next reply's fragments carry another identification, so a
+  // host that lost one fragment never mixes two replies.
+  req[4] = static_cast<std::uint8_t>(req[4] + 1);
+  req[10] = req[11] = 0;
+  std::uint16_t sum = wire::internet_checksum(std::span<const std::uint8_t>(req).first(20));
+  req[10] = std::uint8_t(sum >> 8);
+  req[11] = std::uint8_t(sum);
+  for (const Bytes& frag : split(req, {1480}))
+    f.in_dev.inbox.push_back(frag);
+  f.poll(t0 + std::chrono::milliseconds(1));
+  ASSERT_EQ(f.in_dev.sent.size(), 6u);
+  auto ident = [](const Bytes& b) { return (b[4] << 8) | b[5]; };
+  EXPECT_EQ(ident(f.in_dev.sent[0]), ident(f.in_dev.sent[2]));
+  EXPECT_EQ(ident(f.in_dev.sent[3]), ident(f.in_dev.sent[5]));
+  EXPECT_NE(ident(f.in_dev.sent[0]), ident(f.in_dev.sent[3]));
 }
 
 }  // namespace

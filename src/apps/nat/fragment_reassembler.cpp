@@ -124,6 +124,7 @@ std::optional<FragmentReassembler::Datagram> FragmentReassembler::add(
   p.bytes += payload.size();
   bytes_ += payload.size();
   p.largest_fragment = std::max(p.largest_fragment, total_len);
+  p.ecn_seen = static_cast<std::uint8_t>(p.ecn_seen | (1u << (fragment[1] & 3)));
   if (!more) p.total = end;
   if (offset == 0) p.header.assign(fragment.begin(), fragment.begin() + hl);
   return complete(i);
@@ -144,7 +145,17 @@ std::optional<FragmentReassembler::Datagram> FragmentReassembler::complete(std::
     remove(index);
     return std::nullopt;
   }
+  // RFC 3168 §5.3: reassembly must not lose a congestion mark. A CE on any
+  // fragment goes on the datagram, unless another fragment was Not-ECT:
+  // then the datagram is dropped (the CE must not be set on it).
+  constexpr std::uint8_t kNotEct = 1u << 0, kCe = 1u << 3;
+  if ((p.ecn_seen & kCe) && (p.ecn_seen & kNotEct)) {
+    ++counters_.malformed;
+    remove(index);
+    return std::nullopt;
+  }
   out_.assign(p.header.begin(), p.header.end());
+  if (p.ecn_seen & kCe) out_[1] = static_cast<std::uint8_t>(out_[1] | 3);
   out_.reserve(hl + *p.total);
   for (const Piece& x : p.pieces)
     out_.insert(out_.end(), x.data.begin(), x.data.end());

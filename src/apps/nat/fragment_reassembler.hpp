@@ -87,6 +87,7 @@ class FragmentReassembler {
     std::optional<std::size_t> total;  // payload length, once the last fragment came
     std::size_t bytes = 0;
     std::size_t largest_fragment = 0;
+    std::uint8_t ecn_seen = 0;  // bit k: a fragment carried ECN codepoint k
   };
 
   void remove(std::size_t index);

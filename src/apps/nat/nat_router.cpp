@@ -66,12 +66,10 @@ bool NatRouter::answer_echo_to_outside(std::span<const std::uint8_t> packet) {
   reply[2] = reply[3] = 0;
   wire::store_be16(reply, 2, wire::internet_checksum(reply));
   wire::Ipv4Repr ip{engine_.config().outside.address,
-                    wire::Ipv4Address(wire::load_be32(packet, 12)),
-                    1,
-                    64,
-                    0,
-                    false,
-                    static_cast<std::uint16_t>(reply.size())};
+                    wire::Ipv4Address(wire::load_be32(packet, 12)), 1, 64,
+                    // RFC 791: an identification of its own per datagram, so
+                    // fragments of successive replies are never mixed.
+                    next_ident_++, false, static_cast<std::uint16_t>(reply.size())};
   ip.emit(out);
   if (big &&
       fragment_ipv4(out, mtu, [&](std::size_t len) { return inside_.queue_packet(len); }) == 0)

@@ -86,6 +86,7 @@ class NatRouter {
   FragmentReassembler reassembler_;
   IcmpRateLimiter icmp_limiter_;
   std::vector<std::uint8_t> scratch_;  // a translated datagram before fragmenting
+  std::uint16_t next_ident_ = 1;       // IP identification of the router's own echo replies
   bool reinjecting_ = false;           // a reassembled datagram handed to the interface
 };
 
