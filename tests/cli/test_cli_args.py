@@ -391,6 +391,9 @@ for v in ["", "bogus", "rfc2136:10.99.0.1,example.test,h.example.test,/nonexiste
     bad(f"nat --ddns {v!r}", NAT_DHCP + ["--ddns", v])
 bad("nat --forward into the router's own --ddns ports",
     NAT + ["--ddns", "dyndns2:http://10.99.0.1,h.test,a:b", "--forward", "udp:61500=10.0.1.5:1"])
+for v in ["", "nope", "0.0.0.0", "10.99.0.256", "10.99.0.1:53"]:
+    bad(f"nat --dns {v!r}", NAT + ["--dns", v])
+    bad(f"serve --dns {v!r}", SERVE + ["--dns", v])
 bad("at-modem --addr dhcp --host-addr", with_opt(AT_MODEM, "--addr", "dhcp"))
 
 
