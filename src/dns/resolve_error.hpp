@@ -14,9 +14,10 @@ enum class ResolveError : std::uint8_t {
   Refused,         // RCODE 5: the server will not answer us
   Unreachable,     // ICMP port unreachable from the server: nothing listens on port 53
   Malformed,       // an answer to our query that cannot be parsed
-  Truncated,       // TC set: the answer needs TCP, which this stub does not do
+  Truncated,       // TC set: an A answer over 512 bytes; the resolver asks over UDP only (A
+                   // records fit; TCP fallback, RFC 7766, is not built)
   BadName,         // empty, a label over 63 bytes, or a name over 255 bytes
-  NotImplemented,  // RCODE 4
+  NotImplemented,  // RCODE 4, NOTIMP: the server does not do this kind of query
 };
 
 std::string_view to_string(ResolveError e);
