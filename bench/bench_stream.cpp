@@ -15,7 +15,11 @@
 // Counter Gbit is goodput (payload bytes the receiver read) per CPU second;
 // segs_per_MiB counts data segments. After the tables, one line per stream
 // benchmark gives its ratio to memcpy/mib:1. Not a test: nothing is asserted.
+#include <arpa/inet.h>
 #include <benchmark/benchmark.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -73,6 +77,14 @@ class SimNet {
   socket::Stack* server_;
 };
 
+// The same pair with Linux loopback's capabilities: 64 KiB segments whose
+// checksums are never computed.
+class LoopbackPair : public WirePair {
+ public:
+  static constexpr const char* kName = "pair_lo";
+  explicit LoopbackPair(std::size_t buffer) : WirePair(buffer, bench::WireCaps::Loopback) {}
+};
+
 // ---- the stream benchmark -----------------------------------------------------------
 
 template <typename Net>
@@ -97,9 +109,10 @@ void BM_Stream(benchmark::State& state) {
   std::vector<std::uint8_t> out(64 << 10, 0x5a);
   std::vector<std::uint8_t> in(64 << 10);
   std::uint64_t received = 0;
+  std::uint64_t target = 0;
   const std::uint64_t segs_before = net.server().tcp().counters().segments_in;
   for (auto _ : state) {
-    const std::uint64_t target = received + kChunk;
+    target += kChunk;  // cumulative: bytes read past one target count toward the next
     int idle = 0;
     while (received < target) {
       while (tx->write(out) == out.size()) {
@@ -114,12 +127,60 @@ void BM_Stream(benchmark::State& state) {
       if (received != before) idle = 0;
     }
   }
-  const double bytes = static_cast<double>(state.iterations()) * kChunk;
+  const double bytes = static_cast<double>(received);
   state.SetBytesProcessed(static_cast<std::int64_t>(bytes));
   state.counters["Gbit"] = benchmark::Counter(bytes * 8 / 1e9, benchmark::Counter::kIsRate);
   state.counters["segs_per_MiB"] =
       static_cast<double>(net.server().tcp().counters().segments_in - segs_before) /
       (bytes / kChunk);
+}
+
+// Linux's own loopback in the same run, on the same core: one thread drives
+// a 127.0.0.1 connection through non-blocking sockets (write until EAGAIN,
+// read until EAGAIN), as the synack pair is driven; the kernel's default
+// buffers (autotuned) and congestion control (CUBIC).
+void BM_LinuxLoopback(benchmark::State& state) {
+  int lsn = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t alen = sizeof a;
+  if (lsn < 0 || ::bind(lsn, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
+      ::listen(lsn, 1) != 0 || ::getsockname(lsn, reinterpret_cast<sockaddr*>(&a), &alen) != 0) {
+    state.SkipWithError("loopback listen failed");
+    if (lsn >= 0) ::close(lsn);
+    return;
+  }
+  int tx = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (tx < 0 || ::connect(tx, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+    state.SkipWithError("loopback connect failed");
+    ::close(lsn);
+    if (tx >= 0) ::close(tx);
+    return;
+  }
+  int rx = ::accept(lsn, nullptr, nullptr);
+  ::close(lsn);
+  ::fcntl(tx, F_SETFL, O_NONBLOCK);
+  ::fcntl(rx, F_SETFL, O_NONBLOCK);
+  std::vector<std::uint8_t> out(64 << 10, 0x5a);
+  std::vector<std::uint8_t> in(64 << 10);
+  std::uint64_t received = 0;
+  std::uint64_t target = 0;
+  for (auto _ : state) {
+    target += kChunk;  // cumulative: bytes read past one target count toward the next
+    while (received < target) {
+      while (::send(tx, out.data(), out.size(), 0) > 0) {
+      }
+      ssize_t n;
+      while ((n = ::recv(rx, in.data(), in.size(), 0)) > 0)
+        received += static_cast<std::uint64_t>(n);
+    }
+  }
+  ::close(tx);
+  ::close(rx);
+  const double bytes = static_cast<double>(received);
+  state.SetBytesProcessed(static_cast<std::int64_t>(bytes));
+  state.counters["Gbit"] = benchmark::Counter(bytes * 8 / 1e9, benchmark::Counter::kIsRate);
 }
 
 void BM_Memcpy(benchmark::State& state) {
@@ -137,6 +198,12 @@ void BM_Memcpy(benchmark::State& state) {
 
 BENCHMARK(BM_Stream<SimNet>)->Name("synack/stream/sim")->ArgName("buf_kib")->Arg(256)->Arg(4096);
 BENCHMARK(BM_Stream<WirePair>)->Name("synack/stream/pair")->ArgName("buf_kib")->Arg(256)->Arg(4096);
+BENCHMARK(BM_Stream<LoopbackPair>)
+    ->Name("synack/stream/pair_lo")
+    ->ArgName("buf_kib")
+    ->Arg(256)
+    ->Arg(4096);
+BENCHMARK(BM_LinuxLoopback)->Name("linux/stream/loopback");
 // 1 MiB, the stream's unit of work, stays in the caches as the stream's
 // buffers mostly do; 64 MiB shows the memory's bandwidth for comparison.
 BENCHMARK(BM_Memcpy)->Name("memcpy")->ArgName("mib")->Arg(1)->Arg(64);
@@ -153,10 +220,15 @@ int main(int argc, char** argv) {
   if (memcpy_rate == reporter.rates().end() || memcpy_rate->second <= 0) return 0;
   for (const auto& [name, rate] : reporter.rates())
     if (name.rfind("memcpy/", 0) == 0) std::printf("%s: %.2f Gbit/s\n", name.c_str(), rate);
+  auto lo = reporter.rates().find("linux/stream/loopback");
+  const double lo_rate = lo == reporter.rates().end() ? 0 : lo->second;
+  if (lo_rate > 0) std::printf("linux/stream/loopback: %.2f Gbit/s\n", lo_rate);
   for (const auto& [name, rate] : reporter.rates()) {
     if (name.rfind("synack/", 0) != 0) continue;
-    std::printf("%s: %.2f Gbit/s, %.3f of memcpy/mib:1\n", name.c_str(), rate,
+    std::printf("%s: %.2f Gbit/s, %.3f of memcpy/mib:1", name.c_str(), rate,
                 rate / memcpy_rate->second);
+    if (lo_rate > 0) std::printf(", %.2fx Linux loopback", rate / lo_rate);
+    std::printf("\n");
   }
   return 0;
 }
