@@ -9,40 +9,29 @@
 #include <span>
 #include <vector>
 
+#include "frame_ring.hpp"
 #include "iface/device.hpp"
 #include "socket/stack.hpp"
 
 namespace synack::bench {
 
 // One side of a pair of devices wired back to back: transmit() copies the
-// frame into the peer's queue. Frame buffers are reused once the queue has
-// been drained, so steady state allocates nothing.
+// frame into the peer's queue. Frame buffers are reused (FrameRing), so
+// steady state allocates nothing.
 class QueueDevice final : public iface::Device {
  public:
   void set_peer(QueueDevice* peer) { peer_ = peer; }
-  bool pending() const { return head_ != tail_; }
+  bool pending() const { return !queue_.empty(); }
 
   iface::DeviceCaps caps() const override { return {1500, iface::Medium::Ip}; }
-  std::optional<std::span<const std::uint8_t>> receive(Instant) override {
-    if (head_ == tail_) {
-      head_ = tail_ = 0;
-      return std::nullopt;
-    }
-    const auto& f = frames_[head_++];
-    return std::span<const std::uint8_t>(f);
+  std::optional<std::span<const std::uint8_t>> receive(Instant) override { return queue_.pop(); }
+  void transmit(Instant, std::span<const std::uint8_t> frame) override {
+    peer_->queue_.push(frame);
   }
-  void transmit(Instant, std::span<const std::uint8_t> frame) override { peer_->push(frame); }
 
  private:
-  void push(std::span<const std::uint8_t> frame) {
-    if (tail_ == frames_.size()) frames_.emplace_back();
-    frames_[tail_++].assign(frame.begin(), frame.end());
-  }
-
   QueueDevice* peer_ = nullptr;
-  std::vector<std::vector<std::uint8_t>> frames_;
-  std::size_t head_ = 0;
-  std::size_t tail_ = 0;
+  FrameRing queue_;
 };
 
 // Two stacks joined by a QueueDevice pair. drain() and advance() give up

@@ -5,11 +5,11 @@
 // time jumps to the next deadline when neither has anything to do.
 #include <algorithm>
 #include <cstdint>
-#include <deque>
 #include <optional>
 #include <span>
 #include <vector>
 
+#include "frame_ring.hpp"
 #include "socket/stack.hpp"
 
 namespace synack::bench {
@@ -43,14 +43,9 @@ class WireEnd final : public iface::Device {
     }
     return c;
   }
-  std::optional<std::span<const std::uint8_t>> receive(Instant) override {
-    if (queue_.empty()) return std::nullopt;
-    current_ = std::move(queue_.front());
-    queue_.pop_front();
-    return std::span<const std::uint8_t>(current_);
-  }
+  std::optional<std::span<const std::uint8_t>> receive(Instant) override { return queue_.pop(); }
   void transmit(Instant, std::span<const std::uint8_t> frame) override {
-    peer_->queue_.emplace_back(frame.begin(), frame.end());
+    peer_->queue_.push(frame);
   }
   // A large segment stays whole, as on loopback; its checksum stays partial
   // and the receiver trusts it.
@@ -63,8 +58,7 @@ class WireEnd final : public iface::Device {
  private:
   bool loopback_;
   WireEnd* peer_ = nullptr;
-  std::deque<std::vector<std::uint8_t>> queue_;
-  std::vector<std::uint8_t> current_;
+  FrameRing queue_;
 };
 
 class WirePair {

@@ -4,34 +4,33 @@
 
 namespace synack {
 
+// Everything works in place in ranges_, whose storage is kept: in steady
+// state (in-order data, or a few holes) no call allocates.
 bool Assembler::add(std::size_t offset, std::size_t len) {
   if (len == 0) return true;
   Range r{offset, offset + len};
-  std::vector<Range> merged;
-  merged.reserve(ranges_.size() + 1);
-  bool placed = false;
-  for (const Range& cur : ranges_) {
-    if (cur.end < r.start) {
-      merged.push_back(cur);
-    } else if (r.end < cur.start) {
-      if (!placed) {
-        merged.push_back(r);
-        placed = true;
-      }
-      merged.push_back(cur);
-    } else {
-      r.start = std::min(r.start, cur.start);
-      r.end = std::max(r.end, cur.end);
-    }
+  // [first, last) are the ranges that overlap or touch r: they merge into it.
+  auto first =
+      std::lower_bound(ranges_.begin(), ranges_.end(), r.start,
+                       [](const Range& cur, std::size_t start) { return cur.end < start; });
+  auto last = std::upper_bound(first, ranges_.end(), r.end,
+                               [](std::size_t end, const Range& cur) { return end < cur.start; });
+  if (first != last) {
+    r.start = std::min(r.start, first->start);
+    r.end = std::max(r.end, (last - 1)->end);
   }
-  if (!placed) merged.push_back(r);
-  std::sort(merged.begin(), merged.end(),
-            [](const Range& a, const Range& b) { return a.start < b.start; });
+  const std::size_t count = ranges_.size() - static_cast<std::size_t>(last - first) + 1;
   // Over the limit only if the new bytes do not start at the receive point:
   // bytes there are handed over at once (take_front), and refusing them
   // would stall the connection for good once the limit is reached.
-  if (merged.size() > max_ranges_ && merged.front().start != 0) return false;
-  ranges_ = std::move(merged);
+  const std::size_t front = first == ranges_.begin() ? r.start : ranges_.front().start;
+  if (count > max_ranges_ && front != 0) return false;
+  if (first == last) {
+    ranges_.insert(first, r);
+  } else {
+    *first = r;
+    ranges_.erase(first + 1, last);
+  }
   return true;
 }
 
@@ -47,12 +46,13 @@ std::size_t Assembler::take_front() {
 }
 
 void Assembler::advance(std::size_t n) {
-  std::vector<Range> kept;
-  for (const Range& r : ranges_) {
-    if (r.end <= n) continue;
-    kept.push_back({r.start > n ? r.start - n : 0, r.end - n});
+  auto gone =
+      std::find_if(ranges_.begin(), ranges_.end(), [n](const Range& r) { return r.end > n; });
+  ranges_.erase(ranges_.begin(), gone);
+  for (Range& r : ranges_) {
+    r.start = r.start > n ? r.start - n : 0;
+    r.end -= n;
   }
-  ranges_ = std::move(kept);
 }
 
 }  // namespace synack

@@ -52,7 +52,13 @@ void FaultInjector::submit(Instant now, std::span<const std::uint8_t> frame) {
     drop(now, frame);
     return;
   }
-  std::vector<std::uint8_t> bytes(frame.begin(), frame.end());
+  std::vector<std::uint8_t> bytes;
+  if (!spare_.empty()) {
+    bytes = std::move(spare_.back());
+    spare_.pop_back();
+    spare_bytes_ -= bytes.capacity();
+  }
+  bytes.assign(frame.begin(), frame.end());
   // Corrupt before duplicating so that both copies carry the same bytes, as a
   // copy made downstream of a bad wire would.
   if (!bytes.empty() && chance(params_.corrupt)) {
@@ -113,6 +119,12 @@ void FaultInjector::schedule(Instant departure, std::vector<std::uint8_t> frame)
   latency = std::max(latency, Duration(0));
   pending_.push_back({departure + latency, next_order_++, std::move(frame)});
   std::push_heap(pending_.begin(), pending_.end(), later<Pending, Pending>);
+}
+
+void FaultInjector::recycle(std::vector<std::uint8_t> buffer) {
+  if (spare_bytes_ + buffer.capacity() > kMaxSpareBytes) return;
+  spare_bytes_ += buffer.capacity();
+  spare_.push_back(std::move(buffer));
 }
 
 std::optional<Instant> FaultInjector::next_delivery() const {

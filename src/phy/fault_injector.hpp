@@ -50,6 +50,13 @@ class FaultInjector {
   // Same, with the arrival instant.
   std::optional<Delivery> pop_due_delivery(Instant now);
 
+  // Takes back a frame buffer that pop_due() handed out, to hold the next
+  // submitted frame: a caller that returns them makes steady state
+  // allocation-free. At most kMaxSpareBytes of them are kept (a window of
+  // frames in flight on a fast link).
+  void recycle(std::vector<std::uint8_t> buffer);
+  static constexpr std::size_t kMaxSpareBytes = 8 << 20;
+
   void set_on_lost(LossHook hook) { on_lost_ = std::move(hook); }
   // Applies to frames submitted from now on; frames in flight keep their fate.
   void set_params(LinkParams params) { params_ = params; }
@@ -83,7 +90,9 @@ class FaultInjector {
   std::mt19937_64 rng_;
   FaultStats stats_;
   LossHook on_lost_;
-  std::vector<Pending> pending_;  // a min-heap on (at, order)
+  std::vector<Pending> pending_;                  // a min-heap on (at, order)
+  std::vector<std::vector<std::uint8_t>> spare_;  // recycled frame buffers
+  std::size_t spare_bytes_ = 0;                   // their capacity
   std::uint64_t next_order_ = 0;
   // The rate queue: frames accepted but not yet fully serialised. Time kept in
   // nanoseconds so that rounding does not accumulate at high rates.

@@ -38,8 +38,10 @@ iface::DeviceCaps SimPort::caps() const {
 
 std::optional<std::span<const std::uint8_t>> SimPort::receive(Instant) {
   if (rx_queue_.empty()) return std::nullopt;
-  rx_current_ = std::move(rx_queue_.front());
-  rx_queue_.pop_front();
+  // The last frame's buffer goes back to the link that delivered it, for
+  // the next frame it carries: steady state allocates nothing.
+  if (rx_link_ != nullptr && rx_current_.capacity() != 0) rx_link_->recycle(std::move(rx_current_));
+  rx_current_ = rx_queue_.pop();
   ++stats_.rx_frames;
   stats_.rx_bytes += rx_current_.size();
   return std::span<const std::uint8_t>(rx_current_);
@@ -77,6 +79,8 @@ void SimNetwork::connect(SimPort& a, SimPort& b, LinkParams a_to_b, LinkParams b
                            "\" is already connected");
   a.link_ = &make_link(a, b, a_to_b).injector;
   b.link_ = &make_link(b, a, b_to_a).injector;
+  a.rx_link_ = b.link_;
+  b.rx_link_ = a.link_;
 }
 
 SimNetwork::Link& SimNetwork::make_link(SimPort& from, SimPort& to, LinkParams params) {
@@ -107,7 +111,7 @@ void SimNetwork::advance_to(Instant t) {
   // every port's arrival order.
   for (Link& link : links_) {
     while (auto frame = link.injector.pop_due(now_))
-      link.to->rx_queue_.push_back(std::move(*frame));
+      link.to->rx_queue_.push(std::move(*frame));
   }
 }
 

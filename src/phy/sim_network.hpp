@@ -5,13 +5,13 @@
 // iface::Device; one seed reproduces a whole run.
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <optional>
 #include <span>
 #include <string>
 #include <vector>
 
+#include "core/ring_queue.hpp"
 #include "core/time.hpp"
 #include "iface/device.hpp"
 #include "phy/fault_injector.hpp"
@@ -57,8 +57,9 @@ class SimPort : public iface::Device {
   std::string name_;
   std::size_t mtu_;
   std::size_t index_;
-  FaultInjector* link_ = nullptr;  // the direction leaving this port
-  std::deque<std::vector<std::uint8_t>> rx_queue_;
+  FaultInjector* link_ = nullptr;     // the direction leaving this port
+  FaultInjector* rx_link_ = nullptr;  // the direction arriving here
+  RingQueue<std::vector<std::uint8_t>> rx_queue_;
   std::vector<std::uint8_t> rx_current_;  // backs the span receive() returned
   SimPortStats stats_;
 };

@@ -186,5 +186,37 @@ TEST(CoreAssembler, RandomisedAgainstBitmap) {
   }
 }
 
+TEST(CoreAssembler, AdvanceMatchesABitmapModel) {
+  // advance(n) drops the first n bytes of the model: ranges before n vanish,
+  // one straddling n is cut, the rest shift down.
+  std::mt19937 rng(7);
+  for (int round = 0; round < 200; ++round) {
+    Assembler a(1000);
+    std::vector<bool> have(400, false);
+    for (int step = 0; step < 30; ++step) {
+      std::size_t off = rng() % 200, len = rng() % 20;
+      ASSERT_TRUE(a.add(off, len));
+      for (std::size_t i = off; i < off + len; ++i)
+        have[i] = true;
+      if (rng() % 3 == 0) {
+        std::size_t n = rng() % 60;
+        a.advance(n);
+        have.erase(have.begin(), have.begin() + static_cast<std::ptrdiff_t>(n));
+        have.resize(400, false);
+      }
+      Pairs want;
+      for (std::size_t i = 0; i < have.size(); ++i) {
+        if (!have[i]) continue;
+        std::size_t j = i;
+        while (j < have.size() && have[j])
+          ++j;
+        want.emplace_back(i, j);
+        i = j;
+      }
+      ASSERT_EQ(ranges(a), want) << "round " << round << " step " << step;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace synack

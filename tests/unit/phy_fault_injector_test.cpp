@@ -381,5 +381,21 @@ TEST(PhyFaultInjector, NewParamsApplyToLaterFrames) {
   EXPECT_EQ(fi.params().delay, 3ms);
 }
 
+TEST(PhyFaultInjector, RecycledBufferCarriesTheNextFrame) {
+  // A buffer handed back holds the next submitted frame (no allocation), and
+  // the frame's bytes are the new ones.
+  FaultInjector inj(LinkParams{}, 1);
+  inj.submit(at_us(0), Bytes(1500, 1));
+  auto first = inj.pop_due(at_us(0));
+  ASSERT_TRUE(first);
+  const std::uint8_t* storage = first->data();
+  inj.recycle(std::move(*first));
+  inj.submit(at_us(1), Bytes(60, 2));
+  auto second = inj.pop_due(at_us(1));
+  ASSERT_TRUE(second);
+  EXPECT_EQ(second->data(), storage);
+  EXPECT_EQ(*second, Bytes(60, 2));
+}
+
 }  // namespace
 }  // namespace synack::phy

@@ -1,0 +1,49 @@
+#pragma once
+// A FIFO queue on a ring of slots that keeps its storage: once it has grown
+// to the most items ever queued, push and pop allocate nothing (std::deque
+// allocates and frees a block every few hundred bytes of items as it
+// moves). Items are moved in and out, so a queue of byte vectors hands
+// their buffers along rather than copying them.
+#include <cstddef>
+#include <utility>
+#include <vector>
+
+namespace synack {
+
+template <typename T>
+class RingQueue {
+ public:
+  bool empty() const { return count_ == 0; }
+  std::size_t size() const { return count_; }
+  void push(T item) {
+    if (count_ == slots_.size()) grow();
+    slots_[(head_ + count_) % slots_.size()] = std::move(item);
+    ++count_;
+  }
+  T& front() { return slots_[head_]; }
+  // Moves the oldest item out. The queue must not be empty.
+  T pop() {
+    T item = std::move(slots_[head_]);
+    head_ = (head_ + 1) % slots_.size();
+    --count_;
+    return item;
+  }
+
+ private:
+  // Doubles the ring, its items first and in order.
+  void grow() {
+    std::vector<T> next;
+    next.reserve(slots_.empty() ? 8 : slots_.size() * 2);
+    for (std::size_t i = 0; i < count_; ++i)
+      next.push_back(std::move(slots_[(head_ + i) % slots_.size()]));
+    next.resize(next.capacity());
+    slots_ = std::move(next);
+    head_ = 0;
+  }
+
+  std::vector<T> slots_;
+  std::size_t head_ = 0;
+  std::size_t count_ = 0;
+};
+
+}  // namespace synack
