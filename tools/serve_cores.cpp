@@ -158,6 +158,9 @@ int run_serve_cores(const ServeArgs& a, const AppSpec& spec, std::uint16_t port,
     std::fputs(text.c_str(), stderr);
     std::fflush(stderr);
   }
+  // A SIGUSR1 still pending would end the process once the waiter
+  // unblocks it at exit: ignore (and so discard) it from here on.
+  std::signal(SIGUSR1, SIG_IGN);
   for (auto& c : cores)
     c->net.loop->stop();
   threads.join();
