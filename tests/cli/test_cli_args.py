@@ -414,6 +414,9 @@ bad("connect --parallel 2 --out", CONNECT + ["--parallel", "2", "--out", "w"])
 bad("connect --parallel 2 --pcap", CONNECT + ["--parallel", "2", "--pcap", "w"])
 bad("connect --cores 2 --tap", CONNECT + ["--cores", "2", "--parallel", "2", "--tap"])
 bad("connect --cores 3 --parallel 2", CONNECT + ["--cores", "3", "--parallel", "2"])
+for v in ["0", "65", "-1", "nan", "2x", ""]:
+    bad(f"relay --cores {v!r}", RELAY + ["--cores", v])
+bad("relay --cores 2 --pcap", RELAY + ["--cores", "2", "--pcap", "w"])
 
 
 # --- good arguments -------------------------------------------------------------

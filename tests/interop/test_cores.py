@@ -19,6 +19,11 @@ multi-queue TUN whose queues an eBPF program steers.
                   3 s flow ageing) before answering and closing: every
                   connection's SHA-256 must match, both cores must carry
                   connections, every answer must arrive, exit 0.
+  relay           `relay --cores 2` between this namespace and a second one:
+                  8 kernel connections at once through it, 1 MiB each way
+                  per connection byte for byte; both threads must have
+                  forwarded packets (the queues' counters in /sys), and
+                  SIGTERM ends it with exit 0.
 """
 import hashlib
 import os
@@ -180,8 +185,111 @@ def connect_parallel():
     return f"{k} x 2 MiB, SHA-256 each; local ports {ports[0]}..{ports[-1]}; answers after 4 s idle"
 
 
+NSB = f"sk-cores-b-{os.getpid()}"
+
+
+def in_netns(ns, fn):
+    """Runs fn() on the calling thread (only) moved into namespace `ns`."""
+    fd = os.open(f"/run/netns/{ns}", os.O_RDONLY)
+    try:
+        if L.LIBC.setns(fd, L.CLONE_NEWNET) != 0:
+            raise OSError(L.ctypes.get_errno(), "setns")
+    finally:
+        os.close(fd)
+    return fn()
+
+
+def queue_packets(dev):
+    """Packets the kernel sent into each TX queue of `dev` (here, the packets
+    each relay thread read): the mq qdisc's per-queue children, from tc."""
+    out, parent = {}, None
+    for line in L.sh("tc", "-s", "qdisc", "show", "dev", dev).splitlines():
+        m = re.search(r"parent :([0-9a-f]+)", line)
+        if m:
+            parent = int(m.group(1), 16)
+        m = re.search(r"Sent \d+ bytes (\d+) pkt", line)
+        if m and parent is not None:
+            out[parent - 1] = int(m.group(1))
+            parent = None
+    return out
+
+
+def relay():
+    a, b, net, port, k = "skc2a", "skc2b", "10.88.3", 7300, 8
+    L.sh("ip", "netns", "add", NSB)
+    p = None
+    try:
+        L.sh("ip", "-n", NSB, "link", "set", "lo", "up")
+        p = L.Proc([L.ENV.bin, "relay", "--tun", a, "--tun", b, "--cores", "2"],
+                   name="relay-cores")
+        want = f"ready {a} {b}"
+        L.wait_until(lambda: want in p.stdout_lines() or not p.running(), 5)
+        if want not in p.stdout_lines():
+            raise Fail(f"relay did not print {want!r}: {L.status(p.poll())}{p.tail()}")
+        L.sh("ip", "link", "set", b, "netns", NSB)
+        L.sh("ip", "addr", "add", f"{net}.1/24", "dev", a)
+        L.sh("ip", "link", "set", a, "up")
+        L.sh("ip", "-n", NSB, "addr", "add", f"{net}.2/24", "dev", b)
+        L.sh("ip", "-n", NSB, "link", "set", b, "up")
+        ready = threading.Event()
+        datas = [os.urandom(L.MiB) for _ in range(k)]
+
+        def server():
+            srv = socket.create_server(("0.0.0.0", port), backlog=64)
+            srv.settimeout(10)
+            ready.set()
+            conns = [srv.accept()[0] for _ in range(k)]
+            srv.close()
+
+            def echo(c):
+                c.settimeout(30)
+                while b := c.recv(1 << 16):
+                    c.sendall(b)
+                c.close()
+            ts = [threading.Thread(target=echo, args=(c,)) for c in conns]
+            for t in ts:
+                t.start()
+            for t in ts:
+                t.join(60)
+
+        def client(i):
+            ready.wait(10)
+            s = socket.create_connection((f"{net}.2", port), timeout=10)
+            s.settimeout(30)
+            sender = threading.Thread(target=lambda: (s.sendall(datas[i]),
+                                                      s.shutdown(socket.SHUT_WR)))
+            sender.start()
+            got = bytearray()
+            while b := s.recv(1 << 16):
+                got += b
+            sender.join(30)
+            s.close()
+            return got == datas[i]
+
+        fns = [lambda: in_netns(NSB, server)] + [lambda i=i: client(i) for i in range(k)]
+        results, errors = L.run_threads(fns, 90)
+        bad = [f"#{i}: {e or r}" for i, (r, e) in enumerate(zip(results[1:], errors[1:]))
+               if e or r is not True]
+        if errors[0] or bad:
+            raise Fail(f"server: {errors[0]}; clients: {bad[:4]}")
+        # Both of A's queues carried the kernel's packets: both threads worked.
+        per_queue = queue_packets(a)
+        if per_queue.get(0, 0) == 0 or per_queue.get(1, 0) == 0:
+            raise Fail(f"packets per queue of {a}: {per_queue}")
+        rc = p.stop()
+        if rc != 0:
+            raise Fail(f"relay: {L.status(rc)} after SIGTERM, expected 0{p.tail()}")
+        return (f"{k} connections x 1 MiB each way through relay --cores 2; packets into "
+                f"{a}'s queues {per_queue.get(0)}, {per_queue.get(1)}")
+    finally:
+        if p is not None and p.running():
+            p.stop()
+        L.sh("ip", "netns", "del", NSB, check=False)
+
+
 CHECKS = [("serve-echo", serve_echo),
-          ("connect-parallel", connect_parallel)]
+          ("connect-parallel", connect_parallel),
+          ("relay", relay)]
 
 
 if __name__ == "__main__":
