@@ -16,7 +16,7 @@ need CPU too: on a 2-CPU machine both sides share the same two CPUs.
 """
 import argparse, os, socket, statistics, subprocess, sys, threading, time  # noqa: E401
 
-NS = f"skcores-{os.getpid()}"
+NS = f"skcores-{os.getpid()}"  # one at a time, made afresh for every trial
 ADDR, HOST = "10.94.0.2", "10.94.0.1"
 CONNS, CLIENTS = 8, 4
 
@@ -124,6 +124,18 @@ def cps(binary, cores, seconds):
         stop_serve(p)
 
 
+def fresh_ns(fn, *args):
+    """fn(*args) in a new namespace: the kernel client's TIME-WAIT entries
+    from one trial (tens of thousands) must not slow the next one's connect()."""
+    sh("ip", "netns", "add", NS)
+    try:
+        sh("ip", "link", "set", "lo", "up", ns=NS)
+        sh("sysctl", "-q", "-w", "net.ipv4.ip_local_port_range=1024 65000", ns=NS)
+        return fn(*args)
+    finally:
+        sh("ip", "netns", "del", NS, check=False)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("bin")
@@ -131,28 +143,21 @@ def main():
     ap.add_argument("--mib", type=int, default=2048, help="bulk: MiB over all 8 connections")
     ap.add_argument("--seconds", type=float, default=3.0, help="cps: seconds per trial")
     a = ap.parse_args()
-    sh("ip", "netns", "add", NS)
-    try:
-        sh("ip", "link", "set", "lo", "up", ns=NS)
-        # Short connections leave TIME-WAIT behind on the kernel's side.
-        sh("sysctl", "-q", "-w", "net.ipv4.ip_local_port_range=1024 65000", ns=NS)
-        res = {("bulk", c): [] for c in (1, 2)} | {("cps", c): [] for c in (1, 2)}
-        for _ in range(a.runs):
-            for c in (1, 2):
-                res[("bulk", c)].append(bulk(a.bin, c, a.mib << 20))
-                res[("cps", c)].append(cps(a.bin, c, a.seconds))
-        med = {k: statistics.median(v) for k, v in res.items()}
-        print(f"nproc {os.cpu_count()}, median of {a.runs} runs; clients run on the same CPUs")
+    res = {("bulk", c): [] for c in (1, 2)} | {("cps", c): [] for c in (1, 2)}
+    for _ in range(a.runs):
         for c in (1, 2):
-            print(f"--cores {c}: bulk {med[('bulk', c)]:6.2f} Gbit/s (8 connections, "
-                  f"{a.mib} MiB)  cps {med[('cps', c)]:8.0f} connections/s "
-                  f"({CLIENTS} clients, 64 B each way)   runs: bulk "
-                  f"{', '.join(f'{x:.2f}' for x in res[('bulk', c)])}; cps "
-                  f"{', '.join(f'{x:.0f}' for x in res[('cps', c)])}")
-        print(f"ratio cores 2 / cores 1: bulk {med[('bulk', 2)] / med[('bulk', 1)]:.2f}x, "
-              f"cps {med[('cps', 2)] / med[('cps', 1)]:.2f}x")
-    finally:
-        sh("ip", "netns", "del", NS, check=False)
+            res[("bulk", c)].append(fresh_ns(bulk, a.bin, c, a.mib << 20))
+            res[("cps", c)].append(fresh_ns(cps, a.bin, c, a.seconds))
+    med = {k: statistics.median(v) for k, v in res.items()}
+    print(f"nproc {os.cpu_count()}, median of {a.runs} runs; clients run on the same CPUs")
+    for c in (1, 2):
+        print(f"--cores {c}: bulk {med[('bulk', c)]:6.2f} Gbit/s (8 connections, "
+              f"{a.mib} MiB)  cps {med[('cps', c)]:8.0f} connections/s "
+              f"({CLIENTS} clients, 64 B each way)   runs: bulk "
+              f"{', '.join(f'{x:.2f}' for x in res[('bulk', c)])}; cps "
+              f"{', '.join(f'{x:.0f}' for x in res[('cps', c)])}")
+    print(f"ratio cores 2 / cores 1: bulk {med[('bulk', 2)] / med[('bulk', 1)]:.2f}x, "
+          f"cps {med[('cps', 2)] / med[('cps', 1)]:.2f}x")
 
 
 if __name__ == "__main__":
