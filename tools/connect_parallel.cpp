@@ -148,8 +148,8 @@ int run_connect_parallel(const ConnectArgs& a, wire::Ipv4Address ip, std::uint16
     detail +=
         fmt::format("; #{} core {} sent {} received {} {}", f.id, i % n, f.sent, f.received, how);
   }
-  std::printf("parallel %zu connections on %zu cores: %zu ok, %zu failed%s\n", k, n, ok, k - ok,
-              detail.c_str());
+  std::printf("parallel %zu connections on %zu core%s: %zu ok, %zu failed%s\n", k, n,
+              n == 1 ? "" : "s", ok, k - ok, detail.c_str());
   std::fflush(stdout);
   if (a.net.stats) {
     std::vector<const phy::TunDevice*> queues;
