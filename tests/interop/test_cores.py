@@ -68,10 +68,10 @@ def resets(sections):
 
 
 def serve_echo():
-    net, port = "10.88.1", 7
-    p = L.serve("skc0", f"{net}.2", f"{net}.1", port, "echo", "--cores", "2", "--stats",
+    net, port = "10.93.1", 7
+    p = L.serve("skcr0", f"{net}.2", f"{net}.1", port, "echo", "--cores", "2", "--stats",
                 pcap=False, label="serve-cores-echo")
-    sniff = L.Sniffer("skc0")
+    sniff = L.Sniffer("skcr0")
     try:
         socks = [L.kernel_connect(f"{net}.2", port) for _ in range(ECHO_CONNS)]
         datas = [os.urandom(ECHO_SIZE) for _ in socks]
@@ -117,9 +117,9 @@ def serve_echo():
         rst = [x for x in sniff.segments() if not x.out and "R" in x.flags]
         if rst:
             raise Fail(f"{len(rst)} RSTs from synack, first {rst[0]}")
-        total = re.findall(r"^device skc0: .*$", p.stderr(), re.M)
+        total = re.findall(r"^device skcr0: .*$", p.stderr(), re.M)
         if not total:
-            raise Fail(f"no summed `device skc0` line at exit with --stats{p.tail(3)}")
+            raise Fail(f"no summed `device skcr0` line at exit with --stats{p.tail(3)}")
         return (f"{ECHO_CONNS} x {ECHO_SIZE // KiB} KiB echoed; ESTABLISHED per core {per_core}; "
                 f"no RST")
     finally:
@@ -127,7 +127,7 @@ def serve_echo():
 
 
 def connect_parallel():
-    net, port, k = "10.88.2", 7200, 8
+    net, port, k = "10.93.2", 7200, 8
     path = L.ENV.path("cores-send.bin")
     want = L.random_file(path, 2 * L.MiB, seed=16)
     srv = socket.create_server(("0.0.0.0", port), backlog=64)
@@ -150,7 +150,7 @@ def connect_parallel():
         conn.close()
         got[peer[1]] = (n, h.hexdigest())
 
-    p = L.connect("skc1", f"{net}.2", f"{net}.1", f"{net}.1:{port}", "--cores", "2",
+    p = L.connect("skcr1", f"{net}.2", f"{net}.1", f"{net}.1:{port}", "--cores", "2",
                   "--parallel", str(k), "--send", path, "--shutdown-after-send", "--stats",
                   pcap=False, label="connect-cores-parallel")
     threads = []
@@ -215,7 +215,7 @@ def queue_packets(dev):
 
 
 def relay():
-    a, b, net, port, k = "skc2a", "skc2b", "10.88.3", 7300, 8
+    a, b, net, port, k = "skcr2a", "skcr2b", "10.93.3", 7300, 8
     L.sh("ip", "netns", "add", NSB)
     p = None
     try:

@@ -29,11 +29,11 @@ using synack::testing::in_fresh_netns;
 TunOptions options(const std::string& name) {
   TunOptions o;
   o.name = name;
-  o.host_addr = wire::Ipv4Cidr::parse("10.98.0.1/24");
+  o.host_addr = wire::Ipv4Cidr::parse("10.97.0.1/24");
   return o;
 }
 
-// A UDP datagram from the kernel's 10.98.0.1:sport to 10.98.0.2:dport.
+// A UDP datagram from the kernel's 10.97.0.1:sport to 10.97.0.2:dport.
 void kernel_send(std::uint16_t sport, std::uint16_t dport) {
   int s = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   ASSERT_GE(s, 0);
@@ -42,10 +42,10 @@ void kernel_send(std::uint16_t sport, std::uint16_t dport) {
   sockaddr_in a{};
   a.sin_family = AF_INET;
   a.sin_port = htons(sport);
-  a.sin_addr.s_addr = htonl(0x0a620001);
+  a.sin_addr.s_addr = htonl(0x0a610001);
   ASSERT_EQ(::bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a), 0) << std::strerror(errno);
   a.sin_port = htons(dport);
-  a.sin_addr.s_addr = htonl(0x0a620002);
+  a.sin_addr.s_addr = htonl(0x0a610002);
   ASSERT_EQ(::sendto(s, "x", 1, 0, reinterpret_cast<sockaddr*>(&a), sizeof a), 1)
       << std::strerror(errno);
   ::close(s);
@@ -79,7 +79,7 @@ std::vector<std::uint8_t> udp_packet(std::uint16_t sport, std::uint16_t dport) {
   std::vector<std::uint8_t> p(28, 0);
   p[0] = 0x45;
   p[9] = 17;
-  std::uint8_t src[4] = {10, 98, 0, 1};
+  std::uint8_t src[4] = {10, 97, 0, 1};
   std::memcpy(&p[12], src, 4);
   p[20] = std::uint8_t(sport >> 8), p[21] = std::uint8_t(sport);
   p[22] = std::uint8_t(dport >> 8), p[23] = std::uint8_t(dport);
@@ -88,25 +88,25 @@ std::vector<std::uint8_t> udp_packet(std::uint16_t sport, std::uint16_t dport) {
 
 TEST(TunQueues, OpenQueuesSharesOneInterfaceThatGoesAwayWithTheLast) {
   in_fresh_netns([] {
-    auto queues = TunDevice::open_queues(options("skq0"), 3);
+    auto queues = TunDevice::open_queues(options("skcq0"), 3);
     ASSERT_TRUE(queues) << queues.error();
     ASSERT_EQ(queues->size(), 3u);
     for (auto& q : *queues)
-      EXPECT_EQ(q->name(), "skq0");
-    EXPECT_NE(::if_nametoindex("skq0"), 0u);
+      EXPECT_EQ(q->name(), "skcq0");
+    EXPECT_NE(::if_nametoindex("skcq0"), 0u);
     queues->pop_back();
-    EXPECT_NE(::if_nametoindex("skq0"), 0u);
+    EXPECT_NE(::if_nametoindex("skcq0"), 0u);
     queues->clear();
-    EXPECT_EQ(::if_nametoindex("skq0"), 0u);
+    EXPECT_EQ(::if_nametoindex("skcq0"), 0u);
   });
 }
 
 TEST(TunQueues, OneQueueIsAPlainDevice) {
   in_fresh_netns([] {
-    auto queues = TunDevice::open_queues(options("skq1"), 1);
+    auto queues = TunDevice::open_queues(options("skcq1"), 1);
     ASSERT_TRUE(queues) << queues.error();
     // A single-queue device: another single-queue open is refused (busy).
-    auto again = TunDevice::open(options("skq1"));
+    auto again = TunDevice::open(options("skcq1"));
     EXPECT_FALSE(again);
   });
 }
@@ -140,7 +140,7 @@ TEST(TunSteering, PortChunksMapToTheirQueue) {
 TEST(TunSteering, TheKernelDeliversWhereSteeringQueueSays) {
   in_fresh_netns([] {
     const std::uint16_t n = 3;
-    auto queues = TunDevice::open_queues(options("skq2"), n);
+    auto queues = TunDevice::open_queues(options("skcq2"), n);
     ASSERT_TRUE(queues) << queues.error();
     SteeringRule rule{32768, 50, n};
     auto prog = load_steering_program(rule);
