@@ -4,6 +4,8 @@
 #include <cstdio>
 
 #include "cli_checks.hpp"
+#include "connect_parallel.hpp"
+#include "net_cores.hpp"
 #include "socket/tcp_stream.hpp"
 
 namespace synack::tools {
@@ -18,9 +20,20 @@ CLI::App* add_connect_command(CLI::App& app, ConnectArgs& a) {
   add_strict_flag(cmd, "--shutdown-after-send", a.shutdown_after_send,
                   "half-close (send FIN) once the file is sent, then read until the peer closes");
   add_text_option(cmd, "--out", a.out_file, "write received bytes here (default: stdout)");
+  add_integer_option(cmd, "--parallel", a.parallel, 1, 4096,
+                     "open K connections (1-4096), round-robin over the cores, each sending the\n"
+                     "--send file; received bytes are counted (no --out), and one summary line\n"
+                     "`parallel K connections on N cores: A ok, B failed; #I core C sent S\n"
+                     "received R OUTCOME; ...` goes to stdout at the end");
+  add_integer_option(
+      cmd, "--cores", a.cores, 1, 64,
+      "run N stacks (1-64), each on its own thread pinned to a CPU with its own queue of a\n"
+      "multi-queue TUN and its own chunk of ephemeral ports, steered back to it. Unless\n"
+      "both are 1: no --addr dhcp, --tap, --pcap, --trace or --out; --impair seeds core i\n"
+      "with seed+i; --stats prints a `core I device ...` line per queue and their sum");
   cmd->footer(
-      "Exits 0 after a clean close; otherwise 1 with one line naming the reason:\n"
-      "refused, timed out or reset.");
+      "Exits 0 after a clean close (with --parallel, of every connection); otherwise 1\n"
+      "with one line naming the reason: refused, timed out or reset.");
   return cmd;
 }
 
@@ -54,6 +67,16 @@ int run_connect_command(const ConnectArgs& a) {
     return bad("--to " + a.to + " is synack's own --addr");
   if (!a.send_file.empty())
     if (auto err = check_input_file(a.send_file)) return bad("bad --send: " + *err);
+  const bool several = a.cores > 1 || a.parallel > 1;
+  if (several) {
+    const char* single = "--cores 1 and --parallel 1";
+    if (auto err = check_cores_args(a.net, 2, single)) return bad(*err);
+    if (!a.out_file.empty()) return bad(std::string("--out needs ") + single);
+    if (a.cores > a.parallel)
+      return bad("--cores " + std::to_string(a.cores) + " is more than --parallel " +
+                 std::to_string(a.parallel) + ": a core would have no connection");
+    return run_connect_parallel(a, *ip, *port);
+  }
   if (!a.out_file.empty()) {
     if (auto err = check_output_path(a.out_file)) return bad("bad --out: " + *err);
     if (!a.send_file.empty() && same_file(a.send_file, a.out_file))

@@ -18,6 +18,8 @@ struct ConnectArgs {
   std::string send_file;
   bool shutdown_after_send = false;
   std::string out_file;
+  int cores = 1;     // --cores N: stacks, each on its own thread and TUN queue
+  int parallel = 1;  // --parallel K: connections, round-robin over the cores
 };
 
 CLI::App* add_connect_command(CLI::App& app, ConnectArgs& args);

@@ -269,20 +269,44 @@ void NetSession::trace_line(std::string_view text) {
 
 std::string NetSession::device_stats() const {
   const phy::TunTapDevice& d = tun_ ? static_cast<const phy::TunTapDevice&>(*tun_) : *tap_;
-  const phy::TunCounters& c = d.counters();
+  return device_stats_line(d.name(), d.offload(), d.counters());
+}
+
+std::string device_stats_line(const std::string& name, bool offload, const phy::TunCounters& c,
+                              const std::string& prefix) {
   auto per = [](std::uint64_t a, std::uint64_t b) { return b ? double(a) / double(b) : 0.0; };
   return fmt::format(
-      "device {}: offload {}; rx {} reads {} frames {} segments ({:.2f} segments/read) "
+      "{}device {}: offload {}; rx {} reads {} frames {} segments ({:.2f} segments/read) "
       "{} gso_frames {} csum_trusted; tx {} writes {} segments ({:.2f} segments/write) "
       "{} gso_frames {} dropped",
-      d.name(), d.offload() ? "on" : "off", c.rx_reads, c.rx_frames, c.rx_segments,
+      prefix, name, offload ? "on" : "off", c.rx_reads, c.rx_frames, c.rx_segments,
       per(c.rx_segments, c.rx_reads), c.rx_gso_frames, c.rx_csum_trusted, c.tx_writes,
       c.tx_segments, per(c.tx_segments, c.tx_writes), c.tx_gso_frames, c.tx_dropped);
 }
 
+void add_counters(phy::TunCounters& a, const phy::TunCounters& b) {
+  a.rx_frames += b.rx_frames;
+  a.rx_bytes += b.rx_bytes;
+  a.tx_frames += b.tx_frames;
+  a.tx_bytes += b.tx_bytes;
+  a.tx_dropped += b.tx_dropped;
+  a.rx_errors += b.rx_errors;
+  a.rx_reads += b.rx_reads;
+  a.rx_segments += b.rx_segments;
+  a.rx_gso_frames += b.rx_gso_frames;
+  a.rx_csum_trusted += b.rx_csum_trusted;
+  a.tx_writes += b.tx_writes;
+  a.tx_segments += b.tx_segments;
+  a.tx_gso_frames += b.tx_gso_frames;
+}
+
 std::string NetSession::connection_dump() const {
+  return tools::connection_dump(*stack_);
+}
+
+std::string connection_dump(const socket::Stack& stack) {
   std::string out;
-  const tcp::TcpLayer& t = stack_->tcp();
+  const tcp::TcpLayer& t = stack.tcp();
   t.for_each_connection([&](const tcp::Connection& c) {
     out += fmt::format("{:<12} {}:{} {}:{}\n\t {}\n", tcp::to_string(c.state()),
                        c.tuple().local_addr.to_string(), c.tuple().local_port,

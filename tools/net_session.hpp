@@ -120,6 +120,15 @@ class NetSession {
   bool print_stats_ = false;
 };
 
+// One line per connection and TIME-WAIT entry of `stack`, like `ss -tan`.
+std::string connection_dump(const socket::Stack& stack);
+// One line of a device's counters (NetSession::device_stats) for interface
+// `name`; `prefix` goes before "device" (a core's lines).
+std::string device_stats_line(const std::string& name, bool offload, const phy::TunCounters& c,
+                              const std::string& prefix = "");
+// Adds b's counters to a's (the queues of one interface).
+void add_counters(phy::TunCounters& a, const phy::TunCounters& b);
+
 // Parses "1..65535"; nullopt otherwise.
 std::optional<std::uint16_t> parse_port(const std::string& text);
 

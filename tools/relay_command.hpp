@@ -15,6 +15,7 @@ struct RelayArgs {
   std::vector<std::string> tuns;  // exactly two
   std::string impair;             // LinkParams spec with seed=N
   std::string pcap;
+  int cores = 1;  // --cores N: thread i forwards queue i of A <-> queue i of B
 };
 
 CLI::App* add_relay_command(CLI::App& app, RelayArgs& args);

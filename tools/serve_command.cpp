@@ -9,6 +9,7 @@
 #include "apps/http/site_handler.hpp"
 #include "cli_checks.hpp"
 #include "serve_apps.hpp"
+#include "serve_cores.hpp"
 #include "socket/tcp_listener.hpp"
 #include "tcp_info_format.hpp"
 
@@ -46,6 +47,13 @@ CLI::App* add_serve_command(CLI::App& app, ServeArgs& a) {
   add_text_option(cmd, "--dns", a.dns,
                   "the DNS server (IPv4) for a --ddns dyndns2 URL's host name; default: the\n"
                   "first one the lease names with --addr dhcp (DHCP option 6)");
+  add_integer_option(
+      cmd, "--cores", a.cores, 1, 64,
+      "run N stacks (1-64), each on its own thread pinned to a CPU with its own queue of a\n"
+      "multi-queue TUN, listener and app; the kernel keeps each connection on one queue.\n"
+      "With N > 1: no --addr dhcp, --ddns, --tap, --pcap or --trace; --impair seeds core i\n"
+      "with seed+i; SIGUSR1's table has a `core I cpu C` header per core, then a\n"
+      "`core I device ...` line per queue and the summed `device ...` line (so has --stats)");
   cmd->footer(
       "Prints exactly one line `ready ADDR:PORT` on stdout once listening (with --addr dhcp\n"
       "once leased, after `dhcp: ...` lines); runs until SIGINT\n"
@@ -77,6 +85,14 @@ int run_serve_command(const ServeArgs& a) {
     std::fprintf(stderr, "synack serve: error: %s\n", err->c_str());
     return 2;
   }
+  if (auto err = check_cores_args(a.net, a.cores)) {
+    std::fprintf(stderr, "synack serve: error: %s\n", err->c_str());
+    return 2;
+  }
+  if (a.cores > 1 && !a.ddns.empty()) {
+    std::fprintf(stderr, "synack serve: error: --ddns needs --cores 1\n");
+    return 2;
+  }
   HttpServeSetup http_setup;
   std::string cert_name = a.net.addr.substr(0, a.net.addr.find('/'));
   if (auto err = setup_http_serve(a.http, spec->kind == AppSpec::Kind::Http, spec->dir, cert_name,
@@ -103,6 +119,7 @@ int run_serve_command(const ServeArgs& a) {
       return 2;
     }
   }
+  if (a.cores > 1) return run_serve_cores(a, *spec, *port, http_setup);
   int code = 0;
   auto session = NetSession::open("serve", a.net, code);
   if (!session) return code;

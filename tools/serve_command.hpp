@@ -19,6 +19,7 @@ struct ServeArgs {
   HttpServeArgs http;
   std::string ddns;  // --ddns SPEC (apps/ddns/ddns_spec.hpp)
   std::string dns;   // --dns IP for --ddns's lookups (else the lease's)
+  int cores = 1;     // --cores N: stacks, each on its own thread and TUN queue
 };
 
 CLI::App* add_serve_command(CLI::App& app, ServeArgs& args);

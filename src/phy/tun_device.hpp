@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "core/result.hpp"
 #include "iface/device.hpp"
@@ -20,6 +21,12 @@ class TunDevice final : public TunTapDevice {
   // `opts.name`, then configures the kernel side by ioctl. Errors are one-line
   // messages naming the device.
   static Result<std::unique_ptr<TunDevice>, std::string> open(const TunOptions& opts);
+  // `n` queues of one interface (IFF_MULTI_QUEUE when n > 1): the first
+  // creates and configures it, the others attach to it by name. The kernel
+  // spreads what it sends over the queues (see tun_steering.hpp); each
+  // queue is an fd of its own, for one thread each. n == 1 is open(opts).
+  static Result<std::vector<std::unique_ptr<TunDevice>>, std::string> open_queues(
+      const TunOptions& opts, std::size_t n);
 
   iface::DeviceCaps caps() const override { return base_caps(iface::Medium::Ip); }
 

@@ -144,7 +144,8 @@ Result<TunTapDevice::Opened, std::string> TunTapDevice::open_fd(const TunOptions
   // one Ethernet frame without FCS (TAP).
   ifreq ifr = make_ifreq(opts.name);
   ifr.ifr_flags = static_cast<short>((kind == Kind::Tun ? IFF_TUN : IFF_TAP) | IFF_NO_PI |
-                                     (opts.offload ? IFF_VNET_HDR : 0));
+                                     (opts.offload ? IFF_VNET_HDR : 0) |
+                                     (opts.multi_queue ? IFF_MULTI_QUEUE : 0));
   if (::ioctl(fd.get(), TUNSETIFF, &ifr) < 0) {
     int err = errno;
     if (is_permission(err)) return fail(kNeedRoot);
@@ -164,8 +165,10 @@ Result<TunTapDevice::Opened, std::string> TunTapDevice::open_fd(const TunOptions
       return fail(fmt::format("TUNSETOFFLOAD: {}", errno_text(errno)));
   }
 
-  std::string error = configure(name, opts, label);
-  if (!error.empty()) return error;
+  if (opts.configure) {
+    std::string error = configure(name, opts, label);
+    if (!error.empty()) return error;
+  }
   return Opened{fd.release(), std::move(name), opts.offload};
 }
 
@@ -356,6 +359,13 @@ void TunTapDevice::clear_impairment() {
   egress_.reset();
   ingress_.reset();
   rx_held_.clear();
+}
+
+std::string TunTapDevice::set_steering(int prog_fd) {
+  if (::ioctl(fd_, TUNSETSTEERINGEBPF, &prog_fd) < 0)
+    return fmt::format("cannot steer {}'s queues: TUNSETSTEERINGEBPF: {}", name_,
+                       errno_text(errno));
+  return {};
 }
 
 std::optional<Instant> TunTapDevice::next_deadline() const {

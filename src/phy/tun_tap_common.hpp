@@ -34,6 +34,13 @@ struct TunOptions {
   // kernel hands it unsegmented (TSO/GRO) ones. Off: one wire packet per
   // read and write, every checksum computed and checked by the stack.
   bool offload = false;
+  // IFF_MULTI_QUEUE: the fd is one queue of an interface that may have
+  // several (TunDevice::open_queues). Every queue of one interface must be
+  // opened with the same flags, or the kernel refuses the attach.
+  bool multi_queue = false;
+  // Set the MTU, address and IFF_UP. Off for the second and later queues:
+  // the first one configured the interface already.
+  bool configure = true;
 };
 
 struct TunCounters {
@@ -81,6 +88,11 @@ class TunTapDevice : public iface::Device {
   // earlier impairment, dropping frames it still held.
   void set_impairment(const LinkParams& params, std::uint64_t seed);
   void clear_impairment();
+  // Attaches an eBPF socket-filter program that picks the queue of every
+  // packet the kernel sends (TUNSETSTEERINGEBPF; tun.c takes its return
+  // value modulo the number of queues). It is the interface's, not this
+  // queue's: set it once, on any queue. An error message, or "" on success.
+  std::string set_steering(int prog_fd);
   // When a held frame becomes due (either direction): the event loop must
   // call receive() (via Stack::poll) by then. nullopt without impairment or
   // when nothing is held.

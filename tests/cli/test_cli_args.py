@@ -396,6 +396,28 @@ for v in ["", "nope", "0.0.0.0", "10.99.0.256", "10.99.0.1:53"]:
     bad(f"serve --dns {v!r}", SERVE + ["--dns", v])
 bad("at-modem --addr dhcp --host-addr", with_opt(AT_MODEM, "--addr", "dhcp"))
 
+# --cores and --parallel (issue 16): whole numbers in range, and the options
+# one stack per core cannot honour.
+for v in NOT_NUMBERS + ["0", "65", "2x"]:
+    bad(f"serve --cores {v!r}", SERVE + ["--cores", v])
+    bad(f"connect --cores {v!r}", CONNECT + ["--cores", v, "--parallel", "64"])
+for v in NOT_NUMBERS + ["0", "4097"]:
+    bad(f"connect --parallel {v!r}", CONNECT + ["--parallel", v])
+bad("serve --cores 2 --addr dhcp", without(with_opt(SERVE, "--addr", "dhcp"), "--host-addr")
+    + ["--cores", "2"])
+bad("serve --cores 2 --tap", SERVE + ["--cores", "2", "--tap"])
+bad("serve --cores 2 --pcap", SERVE + ["--cores", "2", "--pcap", "w"])
+bad("serve --cores 2 --trace", SERVE + ["--cores", "2", "--trace", "-"])
+bad("serve --cores 2 --ddns", SERVE + ["--cores", "2", "--ddns",
+                                       "dyndns2:http://10.99.0.1/u,h.example,u:p"])
+bad("connect --parallel 2 --out", CONNECT + ["--parallel", "2", "--out", "w"])
+bad("connect --parallel 2 --pcap", CONNECT + ["--parallel", "2", "--pcap", "w"])
+bad("connect --cores 2 --tap", CONNECT + ["--cores", "2", "--parallel", "2", "--tap"])
+bad("connect --cores 3 --parallel 2", CONNECT + ["--cores", "3", "--parallel", "2"])
+for v in ["0", "65", "-1", "nan", "2x", ""]:
+    bad(f"relay --cores {v!r}", RELAY + ["--cores", v])
+bad("relay --cores 2 --pcap", RELAY + ["--cores", "2", "--pcap", "w"])
+
 
 # --- good arguments -------------------------------------------------------------
 
@@ -416,6 +438,8 @@ GOOD = [  # (name, argv, files that must exist afterwards, text stdout must hold
       "100.5", "--delay-ms", "0", "--deadline-ms", "1", "--syn-backlog", "1", "--backlog", "1"],
      [], "auto"),
     ("serve --help names --retries2", ["serve", "--help"], [], "--retries2"),
+    ("serve --help names --cores", ["serve", "--help"], [], "--cores"),
+    ("connect --help names --parallel", ["connect", "--help"], [], "--parallel"),
     ("serve --help names --tls-self-signed", ["serve", "--help"], [], "--tls-self-signed"),
     ("serve --help names --http-max-requests", ["serve", "--help"], [], "--http-max-requests"),
     ("connect --help names --retries2", ["connect", "--help"], [], "--retries2"),
