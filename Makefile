@@ -68,6 +68,10 @@ bench: deps
 	@# synack <-> Linux over TUN beside Linux <-> Linux over veth (root only).
 	@if [ "$$(id -u)" -eq 0 ]; then bench/tun_throughput.py $(BENCH_BUILD)/synack; \
 	  else echo "bench: TUN throughput skipped (needs root)"; fi
+	@# One stack per core: serve --cores 2 beside --cores 1 (bulk from 8
+	@# kernel connections, short connections per second; root only).
+	@if [ "$$(id -u)" -eq 0 ]; then bench/tun_cores.py $(BENCH_BUILD)/synack; \
+	  else echo "bench: TUN cores skipped (needs root)"; fi
 	@# HTTP requests/s over TUN (wrk, h2load: h2c and h2 over TLS) beside
 	@# nginx on Linux over veth, one pinned core each (root only).
 	@if [ "$$(id -u)" -eq 0 ]; then bench/http_tun.py $(BENCH_BUILD)/synack; \

@@ -42,6 +42,7 @@
 #include <string_view>
 #include <vector>
 
+#include "heap_counter.hpp"
 #include "pair_net.hpp"
 #include "phy/simulation.hpp"
 #include "socket/tcp_listener.hpp"
@@ -146,14 +147,18 @@ std::uint64_t segments_in(socket::Stack& a, socket::Stack& b) {
   return a.tcp().counters().segments_in + b.tcp().counters().segments_in;
 }
 
-// Counters shared by every synack benchmark: segments per item (both
-// directions) and what is still alive at the end.
+// Counters shared by every synack benchmark: segments and heap allocations
+// per item (both directions) and what is still alive at the end.
 template <typename Net>
-void report(benchmark::State& state, Net& net, std::uint64_t seg_before, std::int64_t items) {
+void report(benchmark::State& state, Net& net, std::uint64_t seg_before,
+            std::uint64_t allocs_before, std::int64_t items) {
   state.SetItemsProcessed(items);
   if (items > 0) {
     double segs = static_cast<double>(segments_in(net.client(), net.server()) - seg_before);
     state.counters["segs_per_item"] = segs / static_cast<double>(items);
+    // Heap allocations per cycle, both stacks and the wire (0 is the goal).
+    double allocs = static_cast<double>(bench::heap_allocations() - allocs_before);
+    state.counters["allocs_per_item"] = allocs / static_cast<double>(items);
   }
   state.counters["conn_live_end"] = static_cast<double>(net.client().tcp().connection_pool().live +
                                                         net.server().tcp().connection_pool().live);
@@ -199,6 +204,7 @@ void BM_Lifecycle(benchmark::State& state, std::size_t buffer_bytes) {
   Messages m;
   std::size_t tw_max = 0;
   std::uint64_t seg0 = segments_in(net.client(), net.server());
+  std::uint64_t allocs0 = bench::heap_allocations();
   const char* error = nullptr;
   for (auto _ : state) {
     error = one_cycle(net, *listener, m);
@@ -213,7 +219,7 @@ void BM_Lifecycle(benchmark::State& state, std::size_t buffer_bytes) {
     state.SkipWithError(error);
     return;
   }
-  report(state, net, seg0, state.iterations());
+  report(state, net, seg0, allocs0, state.iterations());
   state.counters["tw_max"] = static_cast<double>(tw_max);
 }
 
@@ -238,6 +244,7 @@ void BM_LifecycleInFlight(benchmark::State& state, std::size_t buffer_bytes) {
   servers.reserve(n);
   std::size_t tw_max = 0;
   std::uint64_t seg0 = segments_in(net.client(), net.server());
+  std::uint64_t allocs0 = bench::heap_allocations();
   const char* error = nullptr;
   auto run_batch = [&]() -> const char* {
     for (std::size_t i = 0; i < n; ++i) {
@@ -291,6 +298,7 @@ void BM_LifecycleInFlight(benchmark::State& state, std::size_t buffer_bytes) {
     return;
   }
   seg0 = segments_in(net.client(), net.server());
+  allocs0 = bench::heap_allocations();
   for (auto _ : state) {
     error = run_batch();
     if (error) break;
@@ -305,7 +313,7 @@ void BM_LifecycleInFlight(benchmark::State& state, std::size_t buffer_bytes) {
     state.SkipWithError(error);
     return;
   }
-  report(state, net, seg0, state.iterations() * static_cast<std::int64_t>(n));
+  report(state, net, seg0, allocs0, state.iterations() * static_cast<std::int64_t>(n));
   state.counters["tw_max"] = static_cast<double>(tw_max);
 }
 
@@ -354,6 +362,7 @@ void BM_PingPong(benchmark::State& state, std::size_t buffer_bytes) {
   }
   Messages m;
   std::uint64_t seg0 = segments_in(net.client(), net.server());
+  std::uint64_t allocs0 = bench::heap_allocations();
   auto round_trip = [&]() -> const char* {
     if (c.write(m.request) != kMsgLen) return "client write short";
     if (!net.drain()) return kNoProgress;
@@ -372,7 +381,7 @@ void BM_PingPong(benchmark::State& state, std::size_t buffer_bytes) {
     state.SkipWithError(error);
     return;
   }
-  report(state, net, seg0, state.iterations());
+  report(state, net, seg0, allocs0, state.iterations());
 }
 
 constexpr std::size_t kDefaultBuffers = 0;  // TcpConfig's 256 KiB
