@@ -31,7 +31,7 @@ std::vector<NetCore> open_net_cores(const char* cmd, const NetArgs& a, std::size
   topts.name = a.tun;
   topts.host_addr = checked.host;
   // As with one core: the fault injector works per wire packet.
-  topts.offload = !a.no_offload && !checked.impair;
+  topts.offload = offload_wanted(a, checked.impair.has_value());
   auto queues = phy::TunDevice::open_queues(topts, n);
   if (!queues)
     return fail(queues.error().find("permission") != std::string::npos ? 2 : 1, queues.error());

@@ -1,5 +1,8 @@
 #include "net_session.hpp"
 
+#include <cstdlib>
+#include <string_view>
+
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
 #include <charconv>
@@ -36,10 +39,16 @@ void add_net_options(CLI::App* cmd, NetArgs& a) {
   add_strict_flag(cmd, "--tap", a.tap, "use a TAP (Ethernet, with ARP) device instead of TUN");
   add_strict_flag(cmd, "--no-offload", a.no_offload,
                   "one packet per read and write: no virtio-net header, no TCP segmentation or "
-                  "checksum offload (--impair implies it: the fault injector acts per packet)");
+                  "checksum offload (--impair implies it: the fault injector acts per packet;\n"
+                  "SYNACK_NO_OFFLOAD=1 in the environment does the same as this flag)");
   add_strict_flag(cmd, "--stats", a.stats,
                   "at exit, print the device's counters on stderr: syscalls, segments per "
                   "syscall, GSO frames each way");
+}
+
+bool offload_wanted(const NetArgs& a, bool impaired) {
+  const char* env = std::getenv("SYNACK_NO_OFFLOAD");
+  return !a.no_offload && !impaired && !(env != nullptr && std::string_view(env) == "1");
 }
 
 std::optional<std::uint16_t> parse_port(const std::string& text) {
@@ -136,7 +145,7 @@ std::unique_ptr<NetSession> NetSession::open(const char* cmd, const NetArgs& a, 
   topts.host_addr = host;
   // The fault injector drops, delays and corrupts per frame: with offload a
   // frame could stand for 45 wire segments, so impairment turns it off.
-  topts.offload = !a.no_offload && !impair;
+  topts.offload = offload_wanted(a, impair.has_value());
   // Missing permission is a usage problem too: say what is needed, exit 2.
   auto open_error = [&](const std::string& e) {
     return fail(e.find("permission") != std::string::npos ? 2 : 1, e);

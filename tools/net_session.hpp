@@ -39,6 +39,12 @@ struct NetArgs {
   bool allow_dhcp = false;
 };
 
+// Whether the device may use virtio-net offloads: not with --no-offload, not
+// with --impair (the fault injector acts per wire packet), and not when the
+// environment sets SYNACK_NO_OFFLOAD=1 (how the test suite runs every
+// command without offloads).
+bool offload_wanted(const NetArgs& a, bool impaired);
+
 // Registers --tun, --addr, --host-addr, the TCP options, --pcap, --trace,
 // --impair, --tap, --no-offload and --stats on `cmd`.
 void add_net_options(CLI::App* cmd, NetArgs& a);
