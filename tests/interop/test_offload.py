@@ -12,6 +12,8 @@ For each mode:
                         kernel's unsegmented TSO segments) and sent (synack's
                         own large segments), more than one wire segment per
                         read and per write, and with --no-offload none of that.
+  linux->synack->linux over TAP (--tap): the same echo with offloads, the
+                        virtio-net header after the Ethernet header's 14 bytes.
   synack->linux         `synack connect --send FILE --stats` to a kernel
                         server that hashes what it reads; the --stats line
                         must show GSO frames sent (none with --no-offload).
@@ -52,13 +54,13 @@ def device_counters(text):
     return out
 
 
-def echo_check(idx, offload):
+def echo_check(idx, offload, tap=False):
     def check():
         # Port 7 (echo): tshark reads the payload as its own protocol there
         # (port 7000 would be Gryphon, whose dissector calls the zeros bad).
         tun, net, port = f"of{idx}e", f"10.87.{2 * idx}", 7
-        extra = [] if offload else ["--no-offload"]
-        label = f"serve-echo-{'offload' if offload else 'no-offload'}"
+        extra = ([] if offload else ["--no-offload"]) + (["--tap"] if tap else [])
+        label = f"serve-echo-{'offload' if offload else 'no-offload'}{'-tap' if tap else ''}"
         p = L.serve(tun, f"{net}.2", f"{net}.1", port, "echo", *extra, label=label)
         data = L.pattern(SIZE)
         want = L.sha256(data)
@@ -155,6 +157,7 @@ CHECKS = [("echo-offload", echo_check(0, True)),
           ("echo-no-offload", echo_check(1, False)),
           ("send-offload", send_check(2, True)),
           ("send-no-offload", send_check(3, False)),
+          ("echo-offload-tap", echo_check(4, True, tap=True)),
           ("pcaps", None)]
 
 
