@@ -113,6 +113,14 @@ void RingBuffer::take(RingBuffer& o) {
   len_ = std::exchange(o.len_, 0);
 }
 
+std::span<std::uint8_t> RingBuffer::back_view(std::size_t want) {
+  std::size_t n = std::min(want, free());
+  if (n == 0) return {};
+  reserve(len_ + n);
+  std::size_t start = index(len_);
+  return {buf_ + start, std::min(n, alloc_ - start)};
+}
+
 void RingBuffer::commit(std::size_t n) {
   len_ += std::min(n, free());
 }

@@ -58,6 +58,11 @@ class RingBuffer {
     return len_ == 0 ? std::span<const std::uint8_t>{}
                      : std::span<const std::uint8_t>(buf_ + head_, std::min(len_, alloc_ - head_));
   }
+  // Zero-copy writing: free space at the readable end, in place, for up to
+  // `want` bytes (growing the storage as push() would). It may be shorter
+  // than `want` even when more is free: the ring wraps there. Fill it, then
+  // commit() what was written; a later call may return the same space again.
+  std::span<std::uint8_t> back_view(std::size_t want);
   // Drops up to n bytes from the front.
   std::size_t discard(std::size_t n);
   // Writes into free space `offset` bytes past the readable end (not yet

@@ -35,6 +35,14 @@ std::size_t TcpStream::write(std::string_view text) {
   return write(std::span(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()));
 }
 
+std::span<std::uint8_t> TcpStream::write_view(std::size_t want) {
+  return s_->conn->send_view(want);
+}
+
+std::size_t TcpStream::commit(std::size_t n) {
+  return s_->conn->send_commit(n);
+}
+
 std::size_t TcpStream::read(std::span<std::uint8_t> out) {
   return s_->conn->recv(out);
 }

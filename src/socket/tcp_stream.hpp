@@ -51,6 +51,15 @@ class TcpStream {
                      Duration interval = std::chrono::seconds(75), int probes = 9);
   void set_congestion(tcp::CongestionAlgorithm a);  // TCP_CONGESTION
 
+  // --- zero-copy writing ------------------------------------------------------------
+  // Send-buffer space in place for up to `want` bytes: write the bytes
+  // there, then commit() how many (at most the span's size). Empty when the
+  // buffer is full or the write side is closed; it may be shorter than
+  // writable() when the buffer wraps (call again after commit()). Valid
+  // until the next call on this stream or poll.
+  std::span<std::uint8_t> write_view(std::size_t want = 64 * 1024);
+  std::size_t commit(std::size_t n);
+
   // --- zero-copy reading ------------------------------------------------------------
   // Readable bytes in place, valid until the next call on this stream or poll.
   std::span<const std::uint8_t> read_view() const { return s_->conn->recv_view(); }

@@ -119,6 +119,19 @@ std::size_t Connection::send(std::span<const std::uint8_t> data) {
   return n;
 }
 
+std::span<std::uint8_t> Connection::send_view(std::size_t want) {
+  if (write_closed_ || state_ == TcpState::Closed) return {};
+  return snd_buf_.back_view(want);
+}
+
+std::size_t Connection::send_commit(std::size_t n) {
+  if (write_closed_ || state_ == TcpState::Closed) return 0;
+  n = std::min(n, snd_buf_.free());
+  snd_buf_.commit(n);
+  if (n > 0) activity();
+  return n;
+}
+
 std::size_t Connection::recv(std::span<std::uint8_t> out) {
   std::size_t n = rcv_buf_.pop(out);
   if (n > 0) after_read();

@@ -166,6 +166,11 @@ class Connection {
   // Queues bytes; returns how many fit in the send buffer (0 when full or when
   // the write side is closed).
   std::size_t send(std::span<const std::uint8_t> data);
+  // Zero-copy sending: send-buffer space in place for up to `want` bytes
+  // (empty when full or when the write side is closed; may be shorter when
+  // the buffer wraps), then send_commit() the bytes written there.
+  std::span<std::uint8_t> send_view(std::size_t want);
+  std::size_t send_commit(std::size_t n);
   // Moves received bytes out; 0 with at_eof() means the peer closed.
   std::size_t recv(std::span<std::uint8_t> out);
   // Zero-copy reading: the next readable bytes in place (possibly fewer than

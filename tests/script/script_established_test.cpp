@@ -2,6 +2,8 @@
 // and retransmission on the virtual clock.
 #include <gtest/gtest.h>
 
+#include <cstring>
+
 #include "support/segment_script.hpp"
 
 using namespace synack;
@@ -211,6 +213,30 @@ TEST(ScriptEstablished, ReceiverAdvertisesZeroWindowWhenFullAndUpdatesAfterRead)
   s.flush();
   Out upd = s.expect(0s, ACK, s.iss() + 1, 5001);  // window update
   EXPECT_EQ(upd.win, 4000);
+}
+
+TEST(ScriptEstablished, ZeroCopyWriteSendsTheBytesWrittenInPlace) {
+  tcp::TcpConfig cfg;
+  cfg.send_buffer = 8;
+  SegmentScript s(cfg);
+  auto l = s.listen();
+  auto c = s.established_passive(l);
+  // Nothing is sent until commit(), and only what was committed.
+  std::span<std::uint8_t> v = c.write_view(5);
+  ASSERT_EQ(v.size(), 5u);
+  std::memcpy(v.data(), "hello", 5);
+  EXPECT_EQ(c.commit(3), 3u);
+  s.flush();
+  Out a = s.expect(0s, PSH | ACK, s.iss() + 1, 1001);
+  EXPECT_EQ(a.data, "hel");
+  // The view never reaches past the send buffer: 5 of 8 bytes are free.
+  v = c.write_view(100);
+  EXPECT_EQ(v.size(), 5u);
+  EXPECT_EQ(c.writable(), 5u);
+  // A half-closed stream has no write space.
+  c.shutdown();
+  EXPECT_TRUE(c.write_view(1).empty());
+  EXPECT_EQ(c.commit(1), 0u);
 }
 
 TEST(ScriptEstablished, ZeroCopyReadSeesTheBytesInPlaceAndConsumeOpensTheWindow) {

@@ -3,6 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
+#include <string>
+
 #include <cstdint>
 #include <deque>
 #include <numeric>
@@ -229,6 +232,30 @@ TEST(CoreRingBuffer, RandomisedAgainstDequeModel) {
 }
 
 }  // namespace
+TEST(CoreRingBuffer, BackViewWritesInPlaceAndStopsAtTheWrap) {
+  RingBuffer r(8);
+  auto v = r.back_view(6);
+  ASSERT_EQ(v.size(), 6u);
+  std::memcpy(v.data(), "abcdef", 6);
+  r.commit(6);
+  std::uint8_t out[4];
+  ASSERT_EQ(r.pop(out), 4u);  // head at 4, 2 stored, 6 free
+  // The free space wraps: first the 2 bytes to the end of the storage...
+  v = r.back_view(100);
+  ASSERT_EQ(v.size(), 2u);
+  std::memcpy(v.data(), "gh", 2);
+  r.commit(2);
+  // ...then the 4 at its start.
+  v = r.back_view(100);
+  ASSERT_EQ(v.size(), 4u);
+  std::memcpy(v.data(), "ijkl", 4);
+  r.commit(4);
+  EXPECT_TRUE(r.back_view(1).empty());
+  std::uint8_t all[8];
+  ASSERT_EQ(r.pop(all), 8u);
+  EXPECT_EQ(std::string(all, all + 8), "efghijkl");
+}
+
 }  // namespace synack
 
 TEST(CoreRingBuffer, StorageGrowsByDoublingAndKeepsEveryByte) {
