@@ -95,6 +95,15 @@ void Stack::dispatch() {
 
 Stack::StreamState* Stack::attach(tcp::Connection* c) {
   c->user_attached = true;
+  if (!spare_streams_.empty()) {
+    StreamMap::node_type node = std::move(spare_streams_.back());
+    spare_streams_.pop_back();
+    node.key() = c;
+    StreamState* s = node.mapped().get();
+    s->conn = c;
+    streams_.insert(std::move(node));
+    return s;
+  }
   auto state = std::make_unique<StreamState>();
   state->conn = c;
   StreamState* s = state.get();
@@ -106,7 +115,11 @@ void Stack::detach(StreamState* s) {
   tcp::Connection* c = s->conn;
   if (!c->is_closed() && !c->user_closed()) c->close(now_);
   tcp().release(c);
-  streams_.erase(c);
+  StreamMap::node_type node = streams_.extract(c);
+  if (node && spare_streams_.size() < kSpareStreams) {
+    *node.mapped() = StreamState{};  // drops the callback and what it holds
+    spare_streams_.push_back(std::move(node));
+  }
 }
 
 void Stack::detach(ListenerState* l) {

@@ -103,7 +103,12 @@ class Stack {
 
   iface::Interface iface_;
   Instant now_{};
-  std::unordered_map<tcp::Connection*, std::unique_ptr<StreamState>> streams_;
+  using StreamMap = std::unordered_map<tcp::Connection*, std::unique_ptr<StreamState>>;
+  StreamMap streams_;
+  // Entries (map node and state) of detached streams, reused by attach():
+  // opening and closing connections allocates nothing in steady state.
+  std::vector<StreamMap::node_type> spare_streams_;
+  static constexpr std::size_t kSpareStreams = 64;
   std::unordered_map<tcp::Listener*, std::unique_ptr<ListenerState>> listeners_;
   // dispatch()'s work lists, kept so that a poll does not allocate.
   std::vector<tcp::Connection*> notified_;

@@ -169,7 +169,13 @@ class TcpLayer final : private ConnectionHost, private ListenerHost {
   FixedPool<Connection> conn_pool_;
   FixedPool<RequestSock> req_pool_;
   TimeWaitTable time_wait_;
-  std::unordered_map<FourTuple, Connection*, FourTupleHash> flows_;
+  using FlowMap = std::unordered_map<FourTuple, Connection*, FourTupleHash>;
+  FlowMap flows_;
+  // Nodes of erased flows, reused by add_flow(): no allocation per
+  // connection in steady state.
+  std::vector<FlowMap::node_type> spare_flows_;
+  static constexpr std::size_t kSpareFlows = 64;
+  void add_flow(const FourTuple& t, Connection* c);
   // Every connection with a timer armed, by deadline: next_deadline() is
   // O(1) and on_timers() O(log n) per due connection, not a scan of all.
   DeadlineHeap<Connection> timers_;
