@@ -181,6 +181,7 @@ std::string open_link(Link& link, const LinkSpec& spec, bool tap, const std::str
   ic.gateway = gateway;
   // A DHCP server knows the client by its MAC: the same across runs.
   if (spec.dhcp) ic.mac = apps::dhcp::stable_mac(spec.ifname);
+  randomize_secrets(ic.tcp);
   if (local_ports) {
     ic.tcp.ephemeral_port_first = kRouterPortFirst;
     ic.tcp.ephemeral_port_last = kRouterPortLast;

@@ -86,6 +86,7 @@ std::optional<std::string> check_net_args(const NetArgs& a, NetChecked* out) {
   if (auto err = check_ifname(a.tun)) return "bad --tun: " + *err;
   tcp::TcpConfig cfg;
   if (auto err = apply_tcp_options(a.tcp, cfg)) return err;
+  randomize_secrets(cfg);
   std::optional<ImpairSpec> impair;
   if (!a.impair.empty()) {
     std::string err;

@@ -1,6 +1,8 @@
 #include "tcp_cli_options.hpp"
 
 #include <CLI/CLI.hpp>
+#include <cstdint>
+#include <random>
 
 #include "cli_checks.hpp"
 
@@ -56,6 +58,15 @@ std::optional<std::string> in_range(const char* name, const std::optional<long l
 }
 
 }  // namespace
+
+void randomize_secrets(tcp::TcpConfig& cfg) {
+  std::random_device rd;  // getrandom(2) on Linux
+  auto draw = [&rd] { return (std::uint64_t(rd()) << 32) | rd(); };
+  cfg.isn_key0 = draw();
+  cfg.isn_key1 = draw();
+  cfg.syncookie_key0 = draw();
+  cfg.syncookie_key1 = draw();
+}
 
 std::optional<std::string> apply_tcp_options(const TcpCliOptions& o, tcp::TcpConfig& cfg) {
   using std::chrono::milliseconds;

@@ -39,4 +39,11 @@ void add_tcp_options(CLI::App* cmd, TcpCliOptions& o);
 // Applies the options to `cfg`; nullopt on success, else the error line.
 std::optional<std::string> apply_tcp_options(const TcpCliOptions& o, tcp::TcpConfig& cfg);
 
+// Fresh random keys (getrandom) for initial sequence numbers and SYN
+// cookies, as RFC 6528 §3 and RFC 4987 §3.6 require of a stack facing real
+// peers: TcpConfig's fixed defaults keep simulations reproducible, but on a
+// real network they would make ISNs, cookies, ephemeral ports and IP
+// identifications predictable.
+void randomize_secrets(tcp::TcpConfig& cfg);
+
 }  // namespace synack::tools

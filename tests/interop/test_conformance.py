@@ -18,6 +18,10 @@ In a private network namespace (see interop_lib.py):
                        (RFC 2525 §2.17, as Linux's tcp_send_active_reset)
     sk3  synack connect to a Linux listener, interrupted by SIGINT: its abort
                        reaches the kernel as RST|ACK before connect exits 1
+    skisn 10.86.4.2:7  two `serve` runs one after the other, the same kernel
+                       source port each time: the SYN-ACKs' ISNs must differ
+                       (RFC 6528 §3: a secret key per stack, so a peer cannot
+                       predict them from an earlier connection)
 
 A sniffer on each TUN records the segments; the kernel's sockets tell what
 it made of them (ECONNRESET).  Every capture is checked with tshark.
@@ -37,6 +41,7 @@ KEEP = ("sk0", "10.86.0.2", "10.86.0.1", 7)
 HOLD = ("sk1", "10.86.1.2", "10.86.1.1", 80)
 DROP = ("sk2", "10.86.2.2", "10.86.2.1", 9)
 CONN = ("sk3", "10.86.3.2", "10.86.3.1", 5001)
+ISN = ("skisn", "10.86.4.2", "10.86.4.1", 7)
 SERVES, SNIFF = {}, {}
 M32 = 0xFFFFFFFF
 
@@ -225,12 +230,45 @@ def check_connect_interrupted():
     return "SIGINT: RST|ACK on the wire before exit 1; the kernel saw ECONNRESET"
 
 
+def check_isn_secret_per_run():
+    tun, addr, host, port = ISN
+    isns = []
+    for run in range(2):
+        p = L.serve(tun, addr, host, port, "echo", label=f"serve-isn-{run}")
+        sniff = L.Sniffer(tun)
+        try:
+            s = socket.socket()
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind((host, 47001))
+            s.settimeout(5)
+            s.connect((addr, port))
+            me, them = "%s:%d" % s.getsockname(), f"{addr}:{port}"
+            synacks = L.wait_until(lambda: [x for x in sniff.segments((me, them))
+                                            if x.flags == "SA"], 2)
+            s.close()
+            if not synacks:
+                raise Fail(f"run {run}: no SYN-ACK seen from synack")
+            isns.append(synacks[0].seq)
+        finally:
+            sniff.close()
+        L.stop_serve(p)
+    # The ISN clock (4 us ticks since the stack started) explains a small
+    # difference; a fixed key would leave only that. Two random keys differ
+    # by less than 2^20 once in 2,000 runs.
+    diff = (isns[1] - isns[0]) & M32
+    if min(diff, (1 << 32) - diff) < (1 << 20):
+        raise Fail(f"the same 4-tuple got ISNs {isns[0]} and {isns[1]} in two runs, apart only "
+                   "by the clock: the ISN key is not secret (RFC 6528 §3)")
+    return f"the same 4-tuple, two runs: ISNs {isns[0]} and {isns[1]}"
+
+
 CHECKS = [
     ("serves-ready", check_serves_ready),
     ("keepalive-on-passive-open", check_keepalive_passive),
     ("listener-close-resets-accept-queue", check_listener_close_resets_queue),
     ("close-with-unread-data-rst-ack", check_close_with_unread_data),
     ("connect-interrupted-rst-ack", check_connect_interrupted),
+    ("isn-secret-per-run", check_isn_secret_per_run),
     ("pcaps", None),
 ]
 
