@@ -1,9 +1,17 @@
 #include "connect_parallel.hpp"
 
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <fmt/format.h>
 #include <atomic>
+#include <cerrno>
 #include <csignal>
 #include <cstdio>
+#include <cstring>
+#include <span>
 
 #include "net_cores.hpp"
 #include "runtime/cores.hpp"
@@ -12,38 +20,60 @@
 namespace synack::tools {
 namespace {
 
+// The --send file, mapped once and read by every connection on every core
+// (read only): K connections cost no file descriptor or buffer each.
+class MappedFile {
+ public:
+  ~MappedFile() {
+    if (addr_ != MAP_FAILED && addr_ != nullptr) ::munmap(addr_, size_);
+  }
+  // False (errno set) when the file cannot be opened or mapped.
+  bool open(const std::string& path) {
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return false;
+    struct stat st {};
+    if (::fstat(fd, &st) != 0) {
+      ::close(fd);
+      return false;
+    }
+    size_ = static_cast<std::size_t>(st.st_size);
+    if (size_ > 0) addr_ = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, fd, 0);
+    ::close(fd);
+    return addr_ != MAP_FAILED;
+  }
+  std::span<const std::uint8_t> bytes() const {
+    if (size_ == 0) return {};
+    return {static_cast<const std::uint8_t*>(addr_), size_};
+  }
+
+ private:
+  void* addr_ = nullptr;
+  std::size_t size_ = 0;
+};
+
 // One of the K connections: it sends the --send file and counts what
 // arrives, like connect does with one (without --out).
 struct Flow {
   std::size_t id = 0;
   socket::TcpStream s;
-  std::FILE* in = nullptr;
-  std::vector<std::uint8_t> chunk;
-  std::size_t chunk_len = 0, chunk_off = 0;
+  std::span<const std::uint8_t> left;  // what is still to send
   bool input_done = false;
   bool closing = false;
   std::uint64_t sent = 0, received = 0;
   std::string error;  // why it could not be opened
-  ~Flow() {
-    if (in) std::fclose(in);
-  }
 };
 
 void pump(Flow& f, bool shutdown_after_send) {
   socket::TcpStream& s = f.s;
   if (!s.connected() && s.state() != tcp::TcpState::CloseWait) return;
   while (!f.input_done) {
-    if (f.chunk_off == f.chunk_len) {
-      f.chunk_len = std::fread(f.chunk.data(), 1, f.chunk.size(), f.in);
-      f.chunk_off = 0;
-      if (f.chunk_len == 0) {
-        f.input_done = true;
-        if (shutdown_after_send) s.shutdown();
-        break;
-      }
+    if (f.left.empty()) {
+      f.input_done = true;
+      if (shutdown_after_send) s.shutdown();
+      break;
     }
-    std::size_t n = s.write(std::span(f.chunk.data() + f.chunk_off, f.chunk_len - f.chunk_off));
-    f.chunk_off += n;
+    std::size_t n = s.write(f.left);
+    f.left = f.left.subspan(n);
     f.sent += n;
     if (n == 0) break;
   }
@@ -79,6 +109,12 @@ int run_connect_parallel(const ConnectArgs& a, wire::Ipv4Address ip, std::uint16
   const auto n = static_cast<std::size_t>(a.cores);
   const auto k = static_cast<std::size_t>(a.parallel);
   int code = 0;
+  MappedFile file;
+  if (!a.send_file.empty() && !file.open(a.send_file)) {
+    std::fprintf(stderr, "synack connect: error: cannot read --send file %s: %s\n",
+                 a.send_file.c_str(), std::strerror(errno));
+    return 1;
+  }
   auto cores = open_net_cores("connect", a.net, n, /*own_ports=*/true, code);
   if (cores.empty()) return code;
   // Core c runs connections c, c + n, c + 2n, ...
@@ -88,13 +124,7 @@ int run_connect_parallel(const ConnectArgs& a, wire::Ipv4Address ip, std::uint16
     f->id = i;
     NetCore& c = cores[i % n];
     if (!a.send_file.empty()) {
-      f->in = std::fopen(a.send_file.c_str(), "rb");
-      if (!f->in) {
-        std::fprintf(stderr, "synack connect: error: cannot read --send file %s\n",
-                     a.send_file.c_str());
-        return 1;
-      }
-      f->chunk.resize(64 * 1024);
+      f->left = file.bytes();
     } else {
       f->input_done = true;
     }
