@@ -47,7 +47,8 @@ std::vector<NetCore> open_net_cores(const char* cmd, const NetArgs& a, std::size
       rule.port_chunk = chunk;
     }
     auto prog = phy::load_steering_program(rule);
-    if (!prog) return fail(1, prog.error());
+    if (!prog)
+      return fail(prog.error().find("permission") != std::string::npos ? 2 : 1, prog.error());
     std::string err = (*queues)[0]->set_steering(*prog);
     ::close(*prog);  // the interface holds the program now
     if (!err.empty()) return fail(1, err);

@@ -87,7 +87,7 @@ int run_relay_cores(const RelayArgs& a, const std::optional<ImpairSpec>& impair)
     if (prog) close(*prog);
     if (!err.empty()) {
       std::fprintf(stderr, "synack relay: error: %s\n", err.c_str());
-      return 1;
+      return err.find("permission") != std::string::npos ? 2 : 1;
     }
   }
   if (impair)

@@ -16,6 +16,7 @@ Result<std::vector<std::unique_ptr<TunDevice>>, std::string> TunDevice::open_que
   std::vector<std::unique_ptr<TunDevice>> queues;
   TunOptions o = opts;
   o.multi_queue = n > 1;
+  o.exclusive = n > 1;
   for (std::size_t i = 0; i < n; ++i) {
     auto q = open(o);
     // Closing the queues opened so far removes the interface again.
@@ -24,6 +25,7 @@ Result<std::vector<std::unique_ptr<TunDevice>>, std::string> TunDevice::open_que
     // The kernel may have picked the name; the others attach to it.
     o.name = queues.front()->name();
     o.configure = false;
+    o.exclusive = false;
   }
   return queues;
 }

@@ -131,6 +131,10 @@ Result<int, std::string> load_steering_program(const SteeringRule& rule) {
   attr.log_buf = reinterpret_cast<std::uintptr_t>(log.data());
   long fd = ::syscall(SYS_bpf, BPF_PROG_LOAD, &attr, sizeof attr);
   if (fd < 0) {
+    if (errno == EPERM || errno == EACCES)
+      return std::string(
+          "cannot load the TUN steering program: permission denied (root or CAP_BPF is "
+          "needed for --cores)");
     std::string why = std::system_category().message(errno);
     std::string text(log.data(), ::strnlen(log.data(), log.size()));
     if (!text.empty()) why += " (" + text.substr(0, 200) + ")";

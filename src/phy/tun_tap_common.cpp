@@ -143,13 +143,17 @@ Result<TunTapDevice::Opened, std::string> TunTapDevice::open_fd(const TunOptions
   // No packet-info header: each read/write is exactly one IP packet (TUN) or
   // one Ethernet frame without FCS (TAP).
   ifreq ifr = make_ifreq(opts.name);
-  ifr.ifr_flags = static_cast<short>((kind == Kind::Tun ? IFF_TUN : IFF_TAP) | IFF_NO_PI |
-                                     (opts.offload ? IFF_VNET_HDR : 0) |
-                                     (opts.multi_queue ? IFF_MULTI_QUEUE : 0));
+  ifr.ifr_flags = static_cast<short>(
+      (kind == Kind::Tun ? IFF_TUN : IFF_TAP) | IFF_NO_PI | (opts.offload ? IFF_VNET_HDR : 0) |
+      (opts.multi_queue ? IFF_MULTI_QUEUE : 0) | (opts.exclusive ? IFF_TUN_EXCL : 0));
   if (::ioctl(fd.get(), TUNSETIFF, &ifr) < 0) {
     int err = errno;
     if (is_permission(err)) return fail(kNeedRoot);
+    if (err == EBUSY && opts.exclusive)
+      return fail("it exists already; with --cores synack creates its own interface");
     if (err == EBUSY) return fail("device busy (another process has it open)");
+    if (err == EINVAL && opts.multi_queue)
+      return fail("invalid argument (it exists and is not a multi-queue TUN)");
     if (err == EINVAL) return fail("invalid argument (is it an interface of another type?)");
     return fail(errno_text(err));
   }

@@ -41,6 +41,10 @@ struct TunOptions {
   // Set the MTU, address and IFF_UP. Off for the second and later queues:
   // the first one configured the interface already.
   bool configure = true;
+  // IFF_TUN_EXCL: fail if the interface exists. A multi-queue interface lets
+  // any process attach more queues (and replace the steering program), so
+  // open_queues() creates its own rather than join another's.
+  bool exclusive = false;
 };
 
 struct TunCounters {
