@@ -59,6 +59,12 @@ SignalWaiter::SignalWaiter(std::initializer_list<int> signals) {
 }
 
 SignalWaiter::~SignalWaiter() {
+  // A stop signal that came after the last wait() (a second Ctrl-C during
+  // the shutdown it started) is discarded here: unblocked, it would kill the
+  // process after a clean shutdown and turn its exit 0 into 130 or 143.
+  signalfd_siginfo info{};
+  while (::read(signal_fd_, &info, sizeof info) == static_cast<ssize_t>(sizeof info)) {
+  }
   ::close(wake_fd_);
   ::close(signal_fd_);
   ::pthread_sigmask(SIG_UNBLOCK, &unblock_at_end_, nullptr);

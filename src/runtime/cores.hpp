@@ -32,6 +32,7 @@ std::string pin_current_thread(int cpu);
 class SignalWaiter {
  public:
   explicit SignalWaiter(std::initializer_list<int> signals);
+  // Discards the signals still pending, then unblocks what it blocked.
   ~SignalWaiter();
   SignalWaiter(const SignalWaiter&) = delete;
   SignalWaiter& operator=(const SignalWaiter&) = delete;
