@@ -74,7 +74,9 @@ int run_connect_command(const ConnectArgs& a) {
     if (!a.out_file.empty()) return bad(std::string("--out needs ") + single);
     if (a.cores > a.parallel)
       return bad("--cores " + std::to_string(a.cores) + " is more than --parallel " +
-                 std::to_string(a.parallel) + ": a core would have no connection");
+                 std::to_string(a.parallel) +
+                 ": a core would have no connection (add --parallel K, K >= " +
+                 std::to_string(a.cores) + ")");
     return run_connect_parallel(a, *ip, *port);
   }
   if (!a.out_file.empty()) {
