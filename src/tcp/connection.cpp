@@ -30,6 +30,7 @@ Connection::Connection(ConnectionHost& host, const TcpConfig& cfg, FourTuple tup
       tuple_(tuple),
       rtt_(cfg.rto_initial, cfg.rto_min, cfg.rto_max),
       cc_(cfg.congestion),
+      rack_(host.buffer_pool()),
       snd_buf_(cfg.send_buffer, host.buffer_pool()),
       rcv_buf_(cfg.recv_buffer, host.buffer_pool()) {}
 

@@ -57,6 +57,14 @@ class ConnectionHost {
   // gso_max_size less the headers); 0 without offload. The MSS on the wire
   // stays the path's.
   virtual std::uint32_t offload_payload_limit() const { return 0; }
+  // Where a payload that wraps around a send buffer's end is gathered.
+  // send_segment() copies it into the frame before returning, so one per
+  // host serves every connection (a buffer per connection kept up to 64 KiB
+  // on each connection that ever wrapped).
+  std::vector<std::uint8_t>& payload_scratch() { return payload_scratch_; }
+
+ private:
+  std::vector<std::uint8_t> payload_scratch_;
 };
 
 // The few TcpConfig settings a user may change on one open connection (the
@@ -337,7 +345,6 @@ class Connection {
   SeqNum snd_buf_seq_;  // sequence number of the first byte in snd_buf_
   RingBuffer rcv_buf_;  // in-order bytes waiting for the user; out-of-order past the end
   Assembler ooo_;       // which out-of-order ranges sit past rcv_buf_'s end
-  std::vector<std::uint8_t> scratch_;  // one outgoing payload at a time
 
   std::uint16_t our_mss_ = 536;
   bool wscale_ok_ = false;

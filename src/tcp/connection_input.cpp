@@ -487,7 +487,10 @@ void Connection::process_text(const wire::TcpRepr& seg) {
         dsack_ = SeqRange{start, start + static_cast<std::uint32_t>(data.size())};
   }
   std::size_t written = rcv_buf_.write_at(offset, data);
-  if (written == 0 || !ooo_.add(offset, written)) {
+  // In order with no gap (nearly always): ready at once; the assembler only
+  // tracks out-of-order ranges, and is never touched (or allocated) here.
+  const bool in_order = offset == 0 && !had_gap;
+  if (written == 0 || (!in_order && !ooo_.add(offset, written))) {
     schedule_ack(true);
     return;
   }
@@ -505,7 +508,7 @@ void Connection::process_text(const wire::TcpRepr& seg) {
     }
     return;
   }
-  std::size_t ready = ooo_.take_front();
+  std::size_t ready = in_order ? written : ooo_.take_front();
   if (ready > 0) {
     // Like Linux's tcp_event_data_recv: data after a silence longer than the
     // RTO means the sender is restarting from a small window (a timeout);

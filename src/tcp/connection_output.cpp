@@ -111,8 +111,9 @@ std::span<const std::uint8_t> Connection::payload_at(std::size_t offset, std::si
   // around its end; the interface copies them once, into the frame.
   std::span<const std::uint8_t> v = snd_buf_.view_at(offset, len);
   if (v.size() == len) return v;
-  scratch_.resize(std::max(scratch_.size(), len));
-  std::span<std::uint8_t> copy(scratch_.data(), len);
+  std::vector<std::uint8_t>& scratch = host_.payload_scratch();
+  scratch.resize(std::max(scratch.size(), len));
+  std::span<std::uint8_t> copy(scratch.data(), len);
   snd_buf_.peek_at(offset, copy);
   return copy;
 }

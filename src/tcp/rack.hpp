@@ -20,6 +20,9 @@ namespace synack::tcp {
 
 class Rack {
  public:
+  // The records' storage comes from `pool` when given (see SentSegments).
+  explicit Rack(BufferPool* pool = nullptr) : segs_(pool) {}
+
   // What an ACK told the sender, after the scoreboard took its SACK blocks.
   struct Ack {
     SeqNum una;                          // SND.UNA after the ACK

@@ -1,6 +1,8 @@
 #include "tcp/sent_segments.hpp"
 
 #include <algorithm>
+#include <memory>
+#include <new>
 
 namespace synack::tcp {
 
@@ -47,7 +49,33 @@ bool SentSegments::on_transmit(SeqNum start, SeqNum end, Instant now) {
 void SentSegments::pop_front() {
   if (front().lost) lost_bytes_ -= front().len();
   head_ = (head_ + 1) & mask();
-  --count_;
+  if (--count_ == 0) {
+    head_ = 0;
+    release();
+  }
+}
+
+namespace {
+
+std::uint8_t* acquire_bytes(BufferPool* pool, std::size_t n) {
+  return pool ? pool->acquire(n) : new std::uint8_t[n];
+}
+
+void release_bytes(BufferPool* pool, std::uint8_t* block, std::size_t n) {
+  if (pool)
+    pool->release(block, n);
+  else
+    delete[] block;
+}
+
+}  // namespace
+
+void SentSegments::release() {
+  if (!ring_) return;
+  // SentSegment is trivially destructible: the records need no destructor.
+  release_bytes(pool_, reinterpret_cast<std::uint8_t*>(ring_), cap_ * sizeof(SentSegment));
+  ring_ = nullptr;
+  cap_ = 0;
 }
 
 void SentSegments::trim_front(SeqNum una) {
@@ -76,15 +104,23 @@ void SentSegments::mark_sacked(SentSegment& s) {
 }
 
 void SentSegments::push_back(const SentSegment& s) {
-  if (count_ == ring_.size()) {
+  static_assert(std::is_trivially_destructible_v<SentSegment>);
+  static_assert(alignof(SentSegment) <= __STDCPP_DEFAULT_NEW_ALIGNMENT__);
+  if (count_ == cap_) {
     // Grow by doubling, unrolling the ring so the records start at 0. It
-    // starts at 4 records: a request/response connection never needs more,
-    // and a million of them should not each keep room for 16.
-    std::vector<SentSegment> bigger(std::max<std::size_t>(4, ring_.size() * 2));
+    // starts at 4 records: a request/response connection never needs more.
+    std::size_t cap = std::max<std::size_t>(4, cap_ * 2);
+    std::uint8_t* block = acquire_bytes(pool_, cap * sizeof(SentSegment));
+    std::uninitialized_default_construct_n(reinterpret_cast<SentSegment*>(block), cap);
+    auto* bigger = std::launder(reinterpret_cast<SentSegment*>(block));
     for (std::size_t i = 0; i < count_; ++i)
       bigger[i] = (*this)[i];
-    ring_.swap(bigger);
+    std::size_t count = count_;
+    release();
+    ring_ = bigger;
+    cap_ = cap;
     head_ = 0;
+    count_ = count;
   }
   (*this)[count_++] = s;
 }

@@ -3,12 +3,14 @@
 // its sequence range, when it last left, and whether it was retransmitted,
 // SACKed or deemed lost. The bytes stay in the send buffer; these records are
 // a few words each, in sequence order, contiguous from SND.UNA to SND.MAX.
-// They live in a ring that grows by doubling and never shrinks, so a steady
-// flight costs no allocation per segment.
+// They live in a ring that grows by doubling. Its storage comes from the
+// connection's BufferPool when it has one and goes back there whenever every
+// record is acknowledged: an idle connection holds none, and a steady flight
+// (or a connection that comes and goes) costs no allocation.
 #include <cstddef>
 #include <cstdint>
-#include <vector>
 
+#include "core/buffer_pool.hpp"
 #include "core/seq_num.hpp"
 #include "core/time.hpp"
 
@@ -26,6 +28,11 @@ struct SentSegment {
 
 class SentSegments {
  public:
+  explicit SentSegments(BufferPool* pool = nullptr) : pool_(pool) {}
+  ~SentSegments() { release(); }
+  SentSegments(const SentSegments&) = delete;
+  SentSegments& operator=(const SentSegments&) = delete;
+
   std::size_t size() const { return count_; }
   bool empty() const { return count_ == 0; }
   SentSegment& operator[](std::size_t i) { return ring_[(head_ + i) & mask()]; }
@@ -43,7 +50,10 @@ class SentSegments {
   void pop_front();
   // The cumulative ACK covers part of the first record.
   void trim_front(SeqNum una);
-  void clear() { head_ = count_ = 0; }
+  void clear() {
+    head_ = count_ = 0;
+    release();
+  }
 
   // Bytes deemed lost and not yet sent again: out of RFC 6675's pipe.
   std::uint32_t lost_bytes() const { return lost_bytes_; }
@@ -52,12 +62,16 @@ class SentSegments {
   void mark_sacked(SentSegment& s);
 
  private:
-  std::size_t mask() const { return ring_.size() - 1; }
+  std::size_t mask() const { return cap_ - 1; }
   void push_back(const SentSegment& s);
   void insert(std::size_t index, const SentSegment& s);  // shifts the tail: rare
   void split(std::size_t index, SeqNum at);              // index keeps [start, at)
 
-  std::vector<SentSegment> ring_;  // power-of-two capacity
+  void release();  // gives the storage back (only when empty)
+
+  BufferPool* pool_;
+  SentSegment* ring_ = nullptr;
+  std::size_t cap_ = 0;  // a power of two, or 0 without storage
   std::size_t head_ = 0;
   std::size_t count_ = 0;
   std::uint32_t lost_bytes_ = 0;

@@ -6,7 +6,7 @@ RequestSock* SynQueue::insert(const RequestSock& req) {
   if (full()) return nullptr;
   RequestSock* r = pool_.allocate(req);
   if (!r) return nullptr;
-  by_tuple_.emplace(r->tuple, r);
+  tuple_nodes_.insert(by_tuple_, r->tuple, r);
   r->indexed_deadline = kNever;  // copied from `req`: not filed yet
   r->timer_slot = DeadlineHeap<RequestSock>::kNotQueued;
   by_deadline_.update(r, r->deadline);
@@ -16,7 +16,7 @@ RequestSock* SynQueue::insert(const RequestSock& req) {
 
 void SynQueue::erase(RequestSock* req) {
   by_deadline_.remove(req);
-  by_tuple_.erase(req->tuple);
+  tuple_nodes_.erase(by_tuple_, req->tuple);
   if (req->retransmits == 0) --young_;
   pool_.release(req);
 }

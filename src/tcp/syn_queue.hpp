@@ -8,13 +8,15 @@
 
 #include "core/deadline_heap.hpp"
 #include "core/fixed_pool.hpp"
+#include "core/node_reserve.hpp"
 #include "tcp/request_sock.hpp"
 
 namespace synack::tcp {
 
 class SynQueue {
  public:
-  SynQueue(FixedPool<RequestSock>& pool, std::size_t limit) : pool_(pool), limit_(limit) {}
+  SynQueue(FixedPool<RequestSock>& pool, std::size_t limit)
+      : pool_(pool), limit_(limit), tuple_nodes_(limit < 64 ? limit : 64) {}
   ~SynQueue() { clear(); }
   SynQueue(const SynQueue&) = delete;
   SynQueue& operator=(const SynQueue&) = delete;
@@ -48,8 +50,10 @@ class SynQueue {
   FixedPool<RequestSock>& pool_;
   std::size_t limit_;
   std::size_t young_ = 0;
-  std::unordered_map<FourTuple, RequestSock*, FourTupleHash> by_tuple_;
+  using TupleMap = std::unordered_map<FourTuple, RequestSock*, FourTupleHash>;
+  TupleMap by_tuple_;
   DeadlineHeap<RequestSock> by_deadline_;
+  NodeReserve<TupleMap> tuple_nodes_;  // no allocation per request once grown
 };
 
 }  // namespace synack::tcp

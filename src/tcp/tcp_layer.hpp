@@ -11,6 +11,7 @@
 
 #include "core/deadline_heap.hpp"
 #include "core/fixed_pool.hpp"
+#include "core/node_reserve.hpp"
 #include "core/result.hpp"
 #include "tcp/connection.hpp"
 #include "tcp/isn_generator.hpp"
@@ -171,11 +172,9 @@ class TcpLayer final : private ConnectionHost, private ListenerHost {
   TimeWaitTable time_wait_;
   using FlowMap = std::unordered_map<FourTuple, Connection*, FourTupleHash>;
   FlowMap flows_;
-  // Nodes of erased flows, reused by add_flow(): no allocation per
-  // connection in steady state.
-  std::vector<FlowMap::node_type> spare_flows_;
-  static constexpr std::size_t kSpareFlows = 64;
-  void add_flow(const FourTuple& t, Connection* c);
+  // Nodes of erased flows, reused: no allocation per connection in steady
+  // state.
+  NodeReserve<FlowMap> flow_nodes_{64};
   // Every connection with a timer armed, by deadline: next_deadline() is
   // O(1) and on_timers() O(log n) per due connection, not a scan of all.
   DeadlineHeap<Connection> timers_;

@@ -53,7 +53,7 @@ Result<Connection*, OpenError> TcpLayer::connect(Instant now, wire::Ipv4Address 
   }
   Connection* c = conn_pool_.allocate(static_cast<ConnectionHost&>(*this), intern(cfg), t);
   if (!c) return OpenError::NoMemory;
-  add_flow(t, c);
+  flow_nodes_.insert(flows_, t, c);
   c->user_attached = true;
   c->open_active(now, isn_.generate(t, now), std::min(mss_, cfg.mss), isn_.ts_offset(t));
   return c;
@@ -109,23 +109,11 @@ void TcpLayer::take_accept_ready(std::vector<Listener*>& out) {
   out.swap(accept_ready_);
 }
 
-void TcpLayer::add_flow(const FourTuple& t, Connection* c) {
-  if (spare_flows_.empty()) {
-    flows_.emplace(t, c);
-    return;
-  }
-  FlowMap::node_type node = std::move(spare_flows_.back());
-  spare_flows_.pop_back();
-  node.key() = t;
-  node.mapped() = c;
-  flows_.insert(std::move(node));
-}
-
 Connection* TcpLayer::create_connection(Instant now, const FourTuple& tuple, const TcpConfig& cfg,
                                         const HandshakeResult& h) {
   Connection* c = conn_pool_.allocate(static_cast<ConnectionHost&>(*this), intern(cfg), tuple);
   if (!c) return nullptr;
-  add_flow(tuple, c);
+  flow_nodes_.insert(flows_, tuple, c);
   c->open_established(now, h, std::min(mss_, cfg.mss));
   return c;
 }
@@ -134,10 +122,7 @@ void TcpLayer::on_state_change(Connection& c, TcpState from, TcpState to, std::s
   record_state(c.tuple(), from, to, why);
   if (to != TcpState::Closed && to != TcpState::TimeWait) return;
   auto it = flows_.find(c.tuple());
-  if (it != flows_.end() && it->second == &c) {
-    FlowMap::node_type node = flows_.extract(it);
-    if (spare_flows_.size() < kSpareFlows) spare_flows_.push_back(std::move(node));
-  }
+  if (it != flows_.end() && it->second == &c) flow_nodes_.erase(flows_, it);
   if (to == TcpState::TimeWait) {
     TimeWaitSock tw;
     tw.tuple = c.tuple();

@@ -43,21 +43,22 @@ TimeWaitTable::~TimeWaitTable() {
 TimeWaitSock* TimeWaitTable::insert(const TimeWaitSock& tw) {
   TimeWaitSock* s = pool_.allocate(tw);
   if (!s) return nullptr;
-  by_tuple_.emplace(s->tuple, s);
-  by_deadline_.emplace(s->expires, s);
+  s->indexed_deadline = kNever;
+  s->timer_slot = DeadlineHeap<TimeWaitSock>::kNotQueued;
+  tuple_nodes_.insert(by_tuple_, s->tuple, s);
+  by_deadline_.update(s, s->expires);
   return s;
 }
 
 void TimeWaitTable::erase(TimeWaitSock* tw) {
-  by_deadline_.erase({tw->expires, tw});
-  by_tuple_.erase(tw->tuple);
+  by_deadline_.remove(tw);
+  tuple_nodes_.erase(by_tuple_, tw->tuple);
   pool_.release(tw);
 }
 
 void TimeWaitTable::reschedule(TimeWaitSock* tw, Instant expires) {
-  by_deadline_.erase({tw->expires, tw});
   tw->expires = expires;
-  by_deadline_.emplace(expires, tw);
+  by_deadline_.update(tw, expires);
 }
 
 }  // namespace synack::tcp

@@ -3,11 +3,12 @@
 // 4-tuple, the two sequence points and a deadline, instead of a full
 // connection with its buffers. Lives 2*MSL (RFC 9293 §3.6.1).
 #include <cstddef>
-#include <set>
 #include <unordered_map>
 #include <utility>
 
+#include "core/deadline_heap.hpp"
 #include "core/fixed_pool.hpp"
+#include "core/node_reserve.hpp"
 #include "core/seq_num.hpp"
 #include "core/time.hpp"
 #include "tcp/four_tuple.hpp"
@@ -27,6 +28,9 @@ struct TimeWaitSock {
   std::uint32_t ts_recent = 0;
   std::uint32_t ts_offset = 0;
   Instant last_oow_ack = kNever;  // the last rate-limited answer (RFC 5961 §7)
+  // Its place in the table's deadline index (DeadlineHeap).
+  Instant indexed_deadline = kNever;
+  std::size_t timer_slot = static_cast<std::size_t>(-1);
 };
 
 enum class TimeWaitVerdict {
@@ -42,7 +46,8 @@ TimeWaitVerdict time_wait_verdict(const TimeWaitSock& tw, const wire::TcpRepr& s
 
 class TimeWaitTable {
  public:
-  TimeWaitTable(std::size_t capacity) : pool_(capacity) {}
+  TimeWaitTable(std::size_t capacity)
+      : pool_(capacity), tuple_nodes_(capacity < 64 ? capacity : 64) {}
   ~TimeWaitTable();
 
   TimeWaitSock* find(const FourTuple& t) const {
@@ -53,12 +58,8 @@ class TimeWaitTable {
   TimeWaitSock* insert(const TimeWaitSock& tw);
   void erase(TimeWaitSock* tw);
   void reschedule(TimeWaitSock* tw, Instant expires);
-  Instant next_deadline() const {
-    return by_deadline_.empty() ? kNever : by_deadline_.begin()->first;
-  }
-  TimeWaitSock* earliest() const {
-    return by_deadline_.empty() ? nullptr : by_deadline_.begin()->second;
-  }
+  Instant next_deadline() const { return by_deadline_.earliest(); }
+  TimeWaitSock* earliest() const { return by_deadline_.empty() ? nullptr : by_deadline_.top(); }
   std::size_t size() const { return by_tuple_.size(); }
   const PoolStats& pool_stats() const { return pool_.stats(); }
   template <typename F>
@@ -68,9 +69,13 @@ class TimeWaitTable {
   }
 
  private:
+  using TupleMap = std::unordered_map<FourTuple, TimeWaitSock*, FourTupleHash>;
   FixedPool<TimeWaitSock> pool_;
-  std::unordered_map<FourTuple, TimeWaitSock*, FourTupleHash> by_tuple_;
-  std::set<std::pair<Instant, TimeWaitSock*>> by_deadline_;
+  TupleMap by_tuple_;
+  // Ordered by (deadline, address), as the std::set it replaced; neither
+  // index allocates per mini-socket once grown.
+  DeadlineHeap<TimeWaitSock> by_deadline_;
+  NodeReserve<TupleMap> tuple_nodes_;
 };
 
 }  // namespace synack::tcp
