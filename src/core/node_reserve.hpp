@@ -3,7 +3,9 @@
 // map) and reuses them for the next insertions, so that a table whose size
 // goes up and down (flows, TIME-WAIT and SYN-queue entries coming and going)
 // stops calling the allocator once it has grown. Up to `limit` nodes are
-// kept; beyond that an erased node is freed as usual.
+// kept (kDefaultLimit: a few thousand connections opening and closing
+// together, some 200 KB of nodes at most); beyond that an erased node is
+// freed as usual.
 #include <cstddef>
 #include <utility>
 #include <vector>
@@ -13,7 +15,8 @@ namespace synack {
 template <typename Map>
 class NodeReserve {
  public:
-  explicit NodeReserve(std::size_t limit) : limit_(limit) {}
+  static constexpr std::size_t kDefaultLimit = 4096;
+  explicit NodeReserve(std::size_t limit = kDefaultLimit) : limit_(limit) {}
 
   // map.emplace(key, value), with a kept node when there is one. Like
   // emplace, it does nothing when the key is present.

@@ -17,25 +17,27 @@ class RingQueue {
   std::size_t size() const { return count_; }
   void push(T item) {
     if (count_ == slots_.size()) grow();
-    slots_[(head_ + count_) % slots_.size()] = std::move(item);
+    slots_[(head_ + count_) & mask()] = std::move(item);
     ++count_;
   }
   T& front() { return slots_[head_]; }
   // Moves the oldest item out. The queue must not be empty.
   T pop() {
     T item = std::move(slots_[head_]);
-    head_ = (head_ + 1) % slots_.size();
+    head_ = (head_ + 1) & mask();
     --count_;
     return item;
   }
 
  private:
+  // The ring's size is a power of two (8, then doublings).
+  std::size_t mask() const { return slots_.size() - 1; }
   // Doubles the ring, its items first and in order.
   void grow() {
     std::vector<T> next;
     next.reserve(slots_.empty() ? 8 : slots_.size() * 2);
     for (std::size_t i = 0; i < count_; ++i)
-      next.push_back(std::move(slots_[(head_ + i) % slots_.size()]));
+      next.push_back(std::move(slots_[(head_ + i) & mask()]));
     next.resize(next.capacity());
     slots_ = std::move(next);
     head_ = 0;

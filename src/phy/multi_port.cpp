@@ -6,15 +6,14 @@ namespace synack::phy {
 
 void MultiPort::add(SimPort& port, wire::Ipv4Address peer) {
   routes_.push_back(Route{&port, peer});
+  // A port's MTU is fixed when it is made: the smallest one, computed once
+  // here rather than on each of the interface's two calls per poll.
+  auto pc = port.caps();
+  if (routes_.size() == 1 || pc.mtu < caps_.mtu) caps_.mtu = pc.mtu;
 }
 
 iface::DeviceCaps MultiPort::caps() const {
-  iface::DeviceCaps c;
-  for (std::size_t i = 0; i < routes_.size(); ++i) {
-    auto pc = routes_[i].port->caps();
-    if (i == 0 || pc.mtu < c.mtu) c.mtu = pc.mtu;
-  }
-  return c;
+  return caps_;
 }
 
 std::optional<std::span<const std::uint8_t>> MultiPort::receive(Instant now) {

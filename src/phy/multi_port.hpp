@@ -31,6 +31,7 @@ class MultiPort : public iface::Device {
     wire::Ipv4Address peer;
   };
   std::vector<Route> routes_;
+  iface::DeviceCaps caps_;
   std::uint64_t unroutable_ = 0;
 };
 

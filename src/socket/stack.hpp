@@ -108,7 +108,7 @@ class Stack {
   // Entries (map node and state) of detached streams, reused by attach():
   // opening and closing connections allocates nothing in steady state.
   std::vector<StreamMap::node_type> spare_streams_;
-  static constexpr std::size_t kSpareStreams = 64;
+  static constexpr std::size_t kSpareStreams = 4096;
   std::unordered_map<tcp::Listener*, std::unique_ptr<ListenerState>> listeners_;
   // dispatch()'s work lists, kept so that a poll does not allocate.
   std::vector<tcp::Connection*> notified_;

@@ -197,7 +197,7 @@ void Listener::complete(Instant now, RequestSock* req, const wire::TcpRepr& seg)
 
 void Listener::enqueue_established(Instant now, Connection* c, const wire::TcpRepr& seg) {
   c->in_accept_queue = true;
-  accept_queue_.push_back(c);
+  accept_queue_.push(c);
   ++counters_.established;
   note("SynQueue {}/{}, AcceptQueue {}/{}", syn_queue_.size(), syn_queue_.limit(),
        accept_queue_.size(), cfg_.backlog);
@@ -259,8 +259,7 @@ Duration Listener::synack_wait(int retransmits) const {
 
 Connection* Listener::accept() {
   if (accept_queue_.empty()) return nullptr;
-  Connection* c = accept_queue_.front();
-  accept_queue_.pop_front();
+  Connection* c = accept_queue_.pop();
   c->in_accept_queue = false;
   ++counters_.accepted;
   return c;
@@ -269,11 +268,11 @@ Connection* Listener::accept() {
 void Listener::shutdown(Instant now) {
   while (RequestSock* req = syn_queue_.earliest())
     drop_request(req, "listener closed");
-  for (Connection* c : accept_queue_) {
+  while (!accept_queue_.empty()) {
+    Connection* c = accept_queue_.pop();
     c->in_accept_queue = false;
     c->abort(now);
   }
-  accept_queue_.clear();
 }
 
 void Listener::drop_request(RequestSock* req, std::string_view why) {

@@ -6,7 +6,6 @@
 // answers with SYN cookies instead of queueing (RFC 4987 §3.6), and prunes
 // old half-open entries first (RFC 4987 §3.4 "recycling the oldest").
 #include <cstdint>
-#include <deque>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -15,6 +14,7 @@
 #include <fmt/format.h>
 
 #include "core/fixed_pool.hpp"
+#include "core/ring_queue.hpp"
 #include "core/time.hpp"
 #include "tcp/connection.hpp"
 #include "tcp/four_tuple.hpp"
@@ -128,7 +128,7 @@ class Listener {
   wire::Ipv4Address addr_;
   std::uint16_t port_;
   SynQueue syn_queue_;
-  std::deque<Connection*> accept_queue_;
+  RingQueue<Connection*> accept_queue_;  // keeps its storage: no allocation per connection
   ListenerCounters counters_;
   SynCookie cookies_;
   // When the SynQueue last overflowed into cookies (Auto mode).

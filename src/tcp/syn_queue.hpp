@@ -2,6 +2,7 @@
 // The half-open queue of the article: one RequestSock per SYN answered with a
 // SYN-ACK and awaiting its ACK, bounded by the listener's syn_backlog, indexed
 // by 4-tuple and ordered by deadline.
+#include <algorithm>
 #include <cstddef>
 #include <unordered_map>
 #include <utility>
@@ -16,7 +17,9 @@ namespace synack::tcp {
 class SynQueue {
  public:
   SynQueue(FixedPool<RequestSock>& pool, std::size_t limit)
-      : pool_(pool), limit_(limit), tuple_nodes_(limit < 64 ? limit : 64) {}
+      : pool_(pool),
+        limit_(limit),
+        tuple_nodes_(std::min(limit, NodeReserve<TupleMap>::kDefaultLimit)) {}
   ~SynQueue() { clear(); }
   SynQueue(const SynQueue&) = delete;
   SynQueue& operator=(const SynQueue&) = delete;

@@ -174,7 +174,7 @@ class TcpLayer final : private ConnectionHost, private ListenerHost {
   FlowMap flows_;
   // Nodes of erased flows, reused: no allocation per connection in steady
   // state.
-  NodeReserve<FlowMap> flow_nodes_{64};
+  NodeReserve<FlowMap> flow_nodes_;
   // Every connection with a timer armed, by deadline: next_deadline() is
   // O(1) and on_timers() O(log n) per due connection, not a scan of all.
   DeadlineHeap<Connection> timers_;

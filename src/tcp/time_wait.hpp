@@ -2,6 +2,7 @@
 // TIME-WAIT held in a mini-socket (like Linux's inet_timewait_sock): the
 // 4-tuple, the two sequence points and a deadline, instead of a full
 // connection with its buffers. Lives 2*MSL (RFC 9293 §3.6.1).
+#include <algorithm>
 #include <cstddef>
 #include <unordered_map>
 #include <utility>
@@ -47,7 +48,7 @@ TimeWaitVerdict time_wait_verdict(const TimeWaitSock& tw, const wire::TcpRepr& s
 class TimeWaitTable {
  public:
   TimeWaitTable(std::size_t capacity)
-      : pool_(capacity), tuple_nodes_(capacity < 64 ? capacity : 64) {}
+      : pool_(capacity), tuple_nodes_(std::min(capacity, NodeReserve<TupleMap>::kDefaultLimit)) {}
   ~TimeWaitTable();
 
   TimeWaitSock* find(const FourTuple& t) const {
