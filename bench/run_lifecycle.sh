@@ -1,36 +1,44 @@
 #!/usr/bin/env bash
 # Runs bench_lifecycle (synack, two stacks in memory) and linux_lifecycle (the
-# kernel over 127.0.0.1) back to back, pinned to the same CPU, and prints
-#   synack cycles/s: ...
+# kernel over 127.0.0.1) RUNS times each, alternating, pinned to the same CPU,
+# and prints the median of each benchmark's runs:
+#   synack cycles/s: pair ..., simulator ...
 #   Linux cycles/s: ...
-#   ratio synack/Linux: ...
-# followed by a few detail lines. Rates are Google Benchmark's items_per_second
-# (per CPU-second of the benchmark process, which includes the kernel's
-# syscall and loopback softirq work done on its behalf); real-time rates are
-# in the details.
+#   ratio synack/Linux: pair ..., simulator ...
+# followed by a few detail lines. "pair" wires the two stacks' devices
+# straight together (as loopback does); "simulator" runs them through
+# phy::Simulation's links, event queue and fault injector (idle). Rates are
+# Google Benchmark's items_per_second (per CPU-second of the benchmark
+# process, which includes the kernel's syscall and loopback softirq work
+# done on its behalf); real-time rates are in the details. Alternating the
+# programs and taking medians keeps the machine's drift (20% and more on a
+# shared VM) out of the ratios.
 #
-# usage: bench/run_lifecycle.sh [--quick] [--min-time SECONDS] [--cpu N] [--no-pin]
-#                               BUILD_DIR [extra --benchmark_* flags...]
-#   --quick           same as --min-time 0.05 (a quick check, noisy figures)
+# usage: bench/run_lifecycle.sh [--quick] [--min-time SECONDS] [--runs N] [--cpu N]
+#                               [--no-pin] BUILD_DIR [extra --benchmark_* flags...]
+#   --quick           same as --min-time 0.05 --runs 1 (a quick check, noisy figures)
 #   --min-time S      passed on as --benchmark_min_time=S
+#   --runs N          runs of each program (default 3)
 #   --cpu N           CPU to pin both programs to (default: the last one)
 #   --no-pin          do not pin
 # The benchmarks' own tables go to stderr; the summary to stdout.
 set -euo pipefail
 
 usage() {
-  sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 
 min_time=""
+runs=3
 cpu=""
 pin=1
 build=""
 extra=()
 while [[ $# -gt 0 ]]; do
   case "$1" in
-    --quick) min_time=0.05 ;;
+    --quick) min_time=0.05; runs=1 ;;
+    --runs) [[ $# -ge 2 && $2 =~ ^[1-9][0-9]*$ ]] || usage; runs="$2"; shift ;;
     --min-time) [[ $# -ge 2 ]] || usage; min_time="$2"; shift ;;
     --min-time=*) min_time="${1#*=}" ;;
     --benchmark_min_time=*) min_time="${1#*=}" ;;
@@ -68,26 +76,43 @@ fi
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 
-"${runner[@]+"${runner[@]}"}" "$synack_bin" "${flags[@]}" --benchmark_out="$out/synack.json" >&2
-"${runner[@]+"${runner[@]}"}" "$linux_bin" "${flags[@]}" --benchmark_out="$out/linux.json" >&2
+for ((i = 1; i <= runs; i++)); do
+  "${runner[@]+"${runner[@]}"}" "$synack_bin" "${flags[@]}" --benchmark_out="$out/synack.$i.json" >&2
+  "${runner[@]+"${runner[@]}"}" "$linux_bin" "${flags[@]}" --benchmark_out="$out/linux.$i.json" >&2
+done
 
-python3 - "$out/synack.json" "$out/linux.json" "${cpu:-unpinned}" <<'EOF'
+python3 - "$out" "$runs" "${cpu:-unpinned}" <<'EOF'
 import json
+import statistics
 import sys
 
-def load(path):
-    with open(path) as f:
-        doc = json.load(f)
+def load(paths):
+    """Each benchmark's row from the run with its median items_per_second."""
+    ctx, runs = {}, {}
+    for path in paths:
+        with open(path) as f:
+            doc = json.load(f)
+        ctx = doc.get("context", {})
+        for b in doc.get("benchmarks", []):
+            if b.get("run_type", "iteration") != "iteration":
+                continue
+            runs.setdefault(b["name"], []).append(b)
     rows = {}
-    for b in doc.get("benchmarks", []):
-        if b.get("run_type", "iteration") != "iteration":
+    for name, bs in runs.items():
+        ok = [b for b in bs if not b.get("error_occurred") and "items_per_second" in b]
+        if len(ok) < len(bs):
+            rows[name] = next(b for b in bs if b not in ok)
             continue
-        rows[b["name"]] = b
-    return doc.get("context", {}), rows
+        ok.sort(key=lambda b: float(b["items_per_second"]))
+        rows[name] = ok[(len(ok) - 1) // 2] if len(ok) % 2 else ok[len(ok) // 2 - 1]
+        if len(ok) % 2 == 0:  # an even count: the mean of the middle two
+            mid = statistics.median(float(b["items_per_second"]) for b in ok)
+            rows[name] = dict(rows[name], items_per_second=mid)
+    return ctx, rows
 
-synack_ctx, synack = load(sys.argv[1])
-linux_ctx, linux = load(sys.argv[2])
-cpu = sys.argv[3]
+out, n, cpu = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+synack_ctx, synack = load([f"{out}/synack.{i}.json" for i in range(1, n + 1)])
+linux_ctx, linux = load([f"{out}/linux.{i}.json" for i in range(1, n + 1)])
 
 def rate(rows, name):
     b = rows.get(name)
@@ -119,15 +144,15 @@ def why(rows, name):
         return f" (error: {b.get('error_message', '?')})"
     return ""
 
-S_MAIN, L_MAIN = "synack/lifecycle/sim", "linux/lifecycle"
-s, l = rate(synack, S_MAIN), rate(linux, L_MAIN)
-print(f"synack cycles/s: {fmt(s)}{why(synack, S_MAIN)}")
+S_PAIR, S_MAIN, L_MAIN = "synack/lifecycle/pair", "synack/lifecycle/sim", "linux/lifecycle"
+p, s, l = rate(synack, S_PAIR), rate(synack, S_MAIN), rate(linux, L_MAIN)
+print(f"synack cycles/s: pair {fmt(p)}{why(synack, S_PAIR)}, simulator {fmt(s)}"
+      f"{why(synack, S_MAIN)}")
 print(f"Linux cycles/s: {fmt(l)}{why(linux, L_MAIN)}")
-print(f"ratio synack/Linux: {ratio(s, l)}")
+print(f"ratio synack/Linux: pair {ratio(p, l)}, simulator {ratio(s, l)}")
 
-print("details:")
+print(f"details (median of {n} run{'s' if n != 1 else ''} each):")
 pairs = [
-    ("lifecycle, in-memory device pair", "synack/lifecycle/pair", L_MAIN),
     ("lifecycle, 4 KiB socket buffers (sim)", "synack/lifecycle_4k_buffers/sim", L_MAIN),
     ("lifecycle, 4 KiB socket buffers (pair)", "synack/lifecycle_4k_buffers/pair", L_MAIN),
     ("1000 in flight (sim)", "synack/lifecycle_inflight/sim/1000", "linux/lifecycle_inflight/1000"),

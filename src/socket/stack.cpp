@@ -75,8 +75,12 @@ void Stack::dispatch() {
         cb();
         if (streams_.find(c) == streams_.end()) continue;
       }
-      if (auto h = std::exchange(s->reader, {})) h.resume();
-      if (streams_.find(c) == streams_.end()) continue;
+      // Looked up again only after user code ran (it may have closed the
+      // stream): each lookup is a hash and a division.
+      if (auto h = std::exchange(s->reader, {})) {
+        h.resume();
+        if (streams_.find(c) == streams_.end()) continue;
+      }
       if (auto h = std::exchange(s->writer, {})) h.resume();
     }
     for (tcp::Listener* l : ready) {

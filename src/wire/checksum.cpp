@@ -128,7 +128,7 @@ std::uint32_t sum_and_maybe_copy(std::uint32_t sum, const std::uint8_t* p, std::
                                  std::size_t n) {
   NativeSum s;
 #ifdef SYNACK_CHECKSUM_AVX2
-  if (kSimd && n >= 32 && have_avx2()) {
+  if (kSimd && n >= 128 && have_avx2()) {
     std::uint64_t total = 0;
     std::size_t done = sum_blocks_avx2<kCopy>(p, q, n, total);
     // Sums of 16-bit words fold like sums of 32-bit ones: 2^16 = 1 (mod 0xffff).
