@@ -13,9 +13,10 @@
 // the harness aborts its connections and runs the timers left to their end;
 // if anything is still left the Stack is rebuilt (and warmed up at once,
 // warm_up(), in the input that freed the old one). After kMaxEpochs inputs
-// (Instant is 64-bit microseconds) a clean Stack goes back to epoch 1 with
-// a new listener: with no connection, TIME-WAIT, request or timer left, the
-// listener's last SYN-queue overflow is the only instant the stack keeps.
+// (Instant is 64-bit microseconds) a clean Stack goes back to epoch 1: with
+// no connection, TIME-WAIT, request or timer left, what it keeps of time is
+// the listener's last SYN-queue overflow and the per-second budgets of
+// challenge ACKs and ICMP errors, which it forgets when its clock goes back.
 // Rebuilding it instead, every 30 inputs, made the inputs after each rebuild
 // grow its pools again; libFuzzer re-ran every such input (one in nine)
 // under LeakSanitizer. Set SYNACK_FUZZ_CHECK_RESET=1 to also run every input on a
@@ -173,19 +174,17 @@ iface::InterfaceConfig config() {
 
 // A Stack with a listener on port 80, and the epoch its next input runs in.
 struct Host {
-  Host() : stack(config()) { open_listener(); }
-  void open_listener() {
+  Host() : stack(config()) {
     listener = std::move(*stack.listen(80));
-    stack.poll(stack.now(), dev);
+    stack.poll(Instant{}, dev);
     tcp_listener = stack.tcp().find_listener(kUs, 80);
   }
-  // Back to epoch 1 (see the top of the file); only when clean().
+  // Back to epoch 1 (see the top of the file); only when clean(). The
+  // stack sees its clock go back and forgets what it kept of time
+  // (Stack::poll, Interface::clock_rewound).
   void restart_epochs() {
-    listener.close();
-    stack.poll(stack.now(), dev);
     epoch = 0;
     stack.poll(Instant{}, dev);
-    open_listener();
   }
   // Runs every timer the last input left (TIME-WAIT, half-open entries,
   // retransmissions of closed connections) to its end, with output

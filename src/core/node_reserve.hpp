@@ -34,12 +34,6 @@ class NodeReserve {
   }
   // Erases the entry at `it`, keeping its node.
   void erase(Map& map, typename Map::const_iterator it) { keep(map.extract(it)); }
-  // Erases key's entry, if any, keeping its node.
-  void erase(Map& map, const typename Map::key_type& key) {
-    auto it = map.find(key);
-    if (it != map.end()) erase(map, it);
-  }
-
   std::size_t kept() const { return spare_.size(); }
 
  private:

@@ -34,11 +34,10 @@ class RingQueue {
   std::size_t mask() const { return slots_.size() - 1; }
   // Doubles the ring, its items first and in order.
   void grow() {
-    std::vector<T> next;
-    next.reserve(slots_.empty() ? 8 : slots_.size() * 2);
+    // Sized exactly (not by capacity()), so the size stays a power of two.
+    std::vector<T> next(slots_.empty() ? 8 : slots_.size() * 2);
     for (std::size_t i = 0; i < count_; ++i)
-      next.push_back(std::move(slots_[(head_ + i) & mask()]));
-    next.resize(next.capacity());
+      next[i] = std::move(slots_[(head_ + i) & mask()]);
     slots_ = std::move(next);
     head_ = 0;
   }

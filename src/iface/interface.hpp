@@ -92,6 +92,14 @@ class Interface final : private tcp::SegmentOutput, private udp::DatagramOutput 
     now_ = now;
     tcp_.set_time(now);
   }
+  // The clock went backwards (a test or the fuzz harness rewinding it; a
+  // real clock never does): per-second budgets and remembered instants
+  // start afresh, rather than being compared with instants now ahead.
+  void clock_rewound() {
+    unreachable_second_ = -1;
+    unreachable_budget_ = 0;
+    tcp_.clock_rewound();
+  }
   tcp::TcpLayer& tcp() { return tcp_; }
   const tcp::TcpLayer& tcp() const { return tcp_; }
   udp::UdpLayer& udp() { return udp_; }

@@ -20,6 +20,7 @@ Instant Stack::poll_at() const {
 }
 
 void Stack::poll(Instant now, iface::Device& dev) {
+  if (now < now_) iface_.clock_rewound();
   now_ = now;
   iface_.ingress(now, dev);
   // A copy: a client's timers may add or remove clients.

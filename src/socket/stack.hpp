@@ -43,6 +43,7 @@ class Stack {
   // Advances this host's clock without polling, so that user calls made
   // between polls happen at the right instant.
   void set_time(Instant now) {
+    if (now < now_) iface_.clock_rewound();
     now_ = now;
     iface_.set_time(now);
   }

@@ -80,6 +80,8 @@ class Listener {
   void on_segment(Instant now, const FourTuple& tuple, const wire::TcpRepr& seg);
   void on_timer(Instant now);
   Instant next_deadline() const { return syn_queue_.next_deadline(); }
+  // See Interface::clock_rewound(): the last overflow is forgotten.
+  void clock_rewound() { last_overflow_.reset(); }
 
   // Takes the oldest established connection, or nullptr.
   Connection* accept();

@@ -52,6 +52,7 @@ class SentSegments {
   void trim_front(SeqNum una);
   void clear() {
     head_ = count_ = 0;
+    lost_bytes_ = 0;
     release();
   }
 

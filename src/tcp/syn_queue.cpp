@@ -16,7 +16,8 @@ RequestSock* SynQueue::insert(const RequestSock& req) {
 
 void SynQueue::erase(RequestSock* req) {
   by_deadline_.remove(req);
-  tuple_nodes_.erase(by_tuple_, req->tuple);
+  auto it = by_tuple_.find(req->tuple);
+  if (it != by_tuple_.end() && it->second == req) tuple_nodes_.erase(by_tuple_, it);
   if (req->retransmits == 0) --young_;
   pool_.release(req);
 }

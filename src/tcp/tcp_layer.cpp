@@ -125,6 +125,13 @@ void TcpLayer::send_time_wait_ack(const TimeWaitSock& tw) {
   send_segment(tw.tuple, r);
 }
 
+void TcpLayer::clock_rewound() {
+  challenge_second_ = -1;
+  challenge_budget_ = 0;
+  for (auto& l : listeners_)
+    l->clock_rewound();
+}
+
 bool TcpLayer::allow_challenge_ack(Instant now) {
   if (cfg_.challenge_ack_limit == 0) return true;
   std::int64_t second =

@@ -60,6 +60,8 @@ class TcpLayer final : private ConnectionHost, private ListenerHost {
   // The clock moved with nothing to process (user calls between polls are
   // stamped with this instant).
   void set_time(Instant now) { now_ = now; }
+  // See Interface::clock_rewound().
+  void clock_rewound();
   // Our MSS follows the device MTU (IPv4 and TCP headers without options).
   void set_mtu(std::size_t mtu) {
     mss_ = static_cast<std::uint16_t>(std::min<std::size_t>(mtu - 40, cfg_.mss));

@@ -52,7 +52,8 @@ TimeWaitSock* TimeWaitTable::insert(const TimeWaitSock& tw) {
 
 void TimeWaitTable::erase(TimeWaitSock* tw) {
   by_deadline_.remove(tw);
-  tuple_nodes_.erase(by_tuple_, tw->tuple);
+  auto it = by_tuple_.find(tw->tuple);
+  if (it != by_tuple_.end() && it->second == tw) tuple_nodes_.erase(by_tuple_, it);
   pool_.release(tw);
 }
 

@@ -66,6 +66,22 @@ TEST(ScriptUdp, PortUnreachableIsRateLimitedPerSecond) {
   s.expect_icmp(1s, kUnreachable, kPortCode);
 }
 
+// A clock set back (a harness rewinding it) must not leave the budget of
+// a second that comes round again half spent.
+TEST(ScriptUdp, PortUnreachableBudgetStartsAfreshWhenTheClockGoesBack) {
+  DatagramScript s([](iface::InterfaceConfig& c) { c.icmp_unreachable_per_second = 1; });
+  s.run_until(500ms);
+  s.inject_udp(4000, 9, "x");
+  s.inject_udp(4000, 9, "x");
+  s.expect_icmp(500ms, kUnreachable, kPortCode);
+  s.expect_silence_until(600ms);
+  EXPECT_EQ(s.stack().interface().counters().icmp_unreachable_limited, 1u);
+  s.stack().set_time(Instant{} + 100ms);  // back, within the same second
+  s.inject_udp(4000, 9, "x");
+  s.expect_icmp(100ms, kUnreachable, kPortCode);
+  EXPECT_EQ(s.stack().interface().counters().icmp_unreachable_limited, 1u);
+}
+
 TEST(ScriptUdp, ConnectedSocketGetsRefusedOnceOnNextReceive) {
   DatagramScript s;
   auto sock = s.stack().udp_bind(0);

@@ -4,6 +4,7 @@
 
 #include <optional>
 
+#include "core/buffer_pool.hpp"
 #include "tcp/rack.hpp"
 
 using namespace synack;
@@ -32,6 +33,29 @@ Rack::Context open_state() {
   return c;
 }
 }  // namespace
+
+// With a pool, the records' storage is taken on the first transmission,
+// grows by doubling, and goes back once everything is acknowledged (an idle
+// connection holds none); the next flight takes a block from the pool.
+TEST(TcpSentSegments, StorageComesFromThePoolAndGoesBackWhenAllIsAcked) {
+  BufferPool pool;
+  SentSegments s(&pool);
+  EXPECT_EQ(pool.stats().outstanding_bytes, 0u);
+  for (std::uint32_t i = 0; i < 5; ++i)  // 4 records, then 8
+    s.on_transmit(seg(i), seg(i + 1), at(1ms));
+  EXPECT_EQ(pool.stats().outstanding_bytes, 8 * sizeof(SentSegment));
+  EXPECT_EQ(pool.stats().acquired, 2u);
+  for (std::uint32_t i = 0; i < 5; ++i) {
+    EXPECT_EQ(s.front().start, seg(i));
+    s.pop_front();
+  }
+  EXPECT_TRUE(s.empty());
+  EXPECT_EQ(pool.stats().outstanding_bytes, 0u);
+  s.on_transmit(seg(5), seg(6), at(2ms));
+  EXPECT_EQ(pool.stats().reused, 1u);  // the 4-record block, kept by the pool
+  EXPECT_EQ(s.front().start, seg(5));
+  EXPECT_EQ(s.front().xmit_ts, at(2ms));
+}
 
 TEST(TcpSentSegments, RetransmissionSplitsAndRestampsWhatItCovers) {
   SentSegments s;
