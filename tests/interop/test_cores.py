@@ -22,7 +22,8 @@ multi-queue TUN whose queues an eBPF program steers.
   relay           `relay --cores 2` between this namespace and a second one:
                   8 kernel connections at once through it, 1 MiB each way
                   per connection byte for byte; both threads must have
-                  forwarded packets (the queues' counters in /sys), and
+                  forwarded packets (the queues' counters in /sys; the
+                  client ports are chosen to hash to both queues), and
                   SIGTERM ends it with exit 0.
 """
 import hashlib
@@ -214,8 +215,32 @@ def queue_packets(dev):
     return out
 
 
+def steering_queue(src_addr, src_port, dst_port, queues):
+    """The queue relay's steering program (src/phy/tun_steering.cpp,
+    steering_hash_queue) picks for a packet outside its port range."""
+    k = (src_addr ^ ((dst_port << 16) | src_port)) & 0xFFFFFFFF
+    return ((((k * 0x9E3779B1) & 0xFFFFFFFF) >> 16) * queues) >> 16
+
+
+def split_ports(src, dst_port, k, queues=2, first=41000):
+    """k client ports, k // queues of them hashed to each queue: with ports
+    left to the kernel, all 8 flows land on one queue once in 128 runs."""
+    addr = int.from_bytes(socket.inet_aton(src), "big")
+    want = {q: k // queues for q in range(queues)}
+    ports = []
+    for sp in range(first, 65536):
+        q = steering_queue(addr, sp, dst_port, queues)
+        if want[q] > 0:
+            want[q] -= 1
+            ports.append(sp)
+        if len(ports) == k:
+            return ports
+    raise Fail("no client ports to split across the queues")
+
+
 def relay():
     a, b, net, port, k = "skcr2a", "skcr2b", "10.93.3", 7300, 8
+    ports = split_ports(f"{net}.1", port, k)
     L.sh("ip", "netns", "add", NSB)
     p = None
     try:
@@ -254,7 +279,12 @@ def relay():
 
         def client(i):
             ready.wait(10)
-            s = socket.create_connection((f"{net}.2", port), timeout=10)
+            s = socket.socket()
+            # A port of an earlier run may still be in TIME-WAIT.
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind((f"{net}.1", ports[i]))
+            s.settimeout(10)
+            s.connect((f"{net}.2", port))
             s.settimeout(30)
             sender = threading.Thread(target=lambda: (s.sendall(datas[i]),
                                                       s.shutdown(socket.SHUT_WR)))
@@ -272,7 +302,8 @@ def relay():
                if e or r is not True]
         if errors[0] or bad:
             raise Fail(f"server: {errors[0]}; clients: {bad[:4]}")
-        # Both of A's queues carried the kernel's packets: both threads worked.
+        # Both of A's queues carried the kernel's packets: both threads worked
+        # (the client ports were chosen to hash to both).
         per_queue = queue_packets(a)
         if per_queue.get(0, 0) == 0 or per_queue.get(1, 0) == 0:
             raise Fail(f"packets per queue of {a}: {per_queue}")
