@@ -6,8 +6,12 @@
 //
 // Two ways to carry frames between the stacks:
 //   sim  - phy::Simulation with zero-delay, impairment-free links;
-//   pair - QueueDevice below: each transmit() is copied straight into the
-//          peer's receive queue (no FaultInjector, no per-frame scheduling).
+//   pair - bench/pair_net.hpp: each transmit() is copied straight into the
+//          peer's receive queue (no FaultInjector, no per-frame scheduling);
+//          a plain wire (MTU 1500, every checksum computed and checked);
+//   pair_lo - the same wire with the capabilities of Linux's loopback
+//          (checksums trusted, 64 KiB segments), as linux_lifecycle has:
+//          the like-for-like comparison.
 // Benchmarks:
 //   synack/lifecycle/NET                    one cycle at a time, default TcpConfig
 //   synack/lifecycle_4k_buffers/NET         the same with 4 KiB send/receive buffers
@@ -122,14 +126,17 @@ class SimNet {
   socket::Stack* server_;
 };
 
-// Two stacks joined by a QueueDevice pair (bench/pair_net.hpp).
-class PairNet : public bench::PairNet {
+// Two stacks joined by a pair of WireEnds (bench/pair_net.hpp).
+template <bench::WireCaps Caps>
+class WiredNet : public bench::PairNet {
  public:
-  static constexpr const char* kName = "pair";
-  explicit PairNet(std::size_t buffer_bytes)
+  static constexpr const char* kName = Caps == bench::WireCaps::Plain ? "pair" : "pair_lo";
+  explicit WiredNet(std::size_t buffer_bytes)
       : bench::PairNet(host_config("client", "10.0.0.1/24", buffer_bytes),
-                       host_config("server", "10.0.0.2/24", buffer_bytes), kMaxRounds) {}
+                       host_config("server", "10.0.0.2/24", buffer_bytes), kMaxRounds, Caps) {}
 };
+using PairNet = WiredNet<bench::WireCaps::Plain>;
+using PairLoNet = WiredNet<bench::WireCaps::Loopback>;
 
 // ---- helpers -------------------------------------------------------------------
 
@@ -420,6 +427,7 @@ int main(int argc, char** argv) {
     mallopt(M_TRIM_THRESHOLD, std::numeric_limits<int>::max());
   }
   register_all<PairNet>();
+  register_all<PairLoNet>();
   register_all<SimNet>();
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;

@@ -1,6 +1,6 @@
 #pragma once
 // Two synack stacks in one process, wired back to back by a pair of
-// QueueDevices and polled by a minimal event loop: the benchmarks' "pair"
+// WireEnds and polled by a minimal event loop: the benchmarks' "pair"
 // network (no simulator, no impairment, no per-frame scheduling).
 #include <algorithm>
 #include <cstddef>
@@ -9,41 +9,26 @@
 #include <span>
 #include <vector>
 
-#include "frame_ring.hpp"
-#include "iface/device.hpp"
 #include "socket/stack.hpp"
+#include "wire_end.hpp"
 
 namespace synack::bench {
 
-// One side of a pair of devices wired back to back: transmit() copies the
-// frame into the peer's queue. Frame buffers are reused (FrameRing), so
-// steady state allocates nothing.
-class QueueDevice final : public iface::Device {
- public:
-  void set_peer(QueueDevice* peer) { peer_ = peer; }
-  bool pending() const { return !queue_.empty(); }
-
-  iface::DeviceCaps caps() const override { return {1500, iface::Medium::Ip}; }
-  std::optional<std::span<const std::uint8_t>> receive(Instant) override { return queue_.pop(); }
-  void transmit(Instant, std::span<const std::uint8_t> frame) override {
-    peer_->queue_.push(frame);
-  }
-
- private:
-  QueueDevice* peer_ = nullptr;
-  FrameRing queue_;
-};
-
-// Two stacks joined by a QueueDevice pair. drain() and advance() give up
-// (return false) after max_rounds event-loop rounds: a stack that never
-// goes quiet fails the benchmark instead of hanging it.
+// Two stacks joined by a pair of WireEnds (wire_end.hpp), plain or with
+// loopback's capabilities. drain() and advance() give up (return false)
+// after max_rounds event-loop rounds: a stack that never goes quiet fails
+// the benchmark instead of hanging it.
 class PairNet {
  public:
   PairNet(const iface::InterfaceConfig& client, const iface::InterfaceConfig& server,
-          int max_rounds)
-      : client_(client), server_(server), max_rounds_(max_rounds) {
-    client_dev_.set_peer(&server_dev_);
-    server_dev_.set_peer(&client_dev_);
+          int max_rounds, WireCaps caps = WireCaps::Plain)
+      : client_(client),
+        server_(server),
+        max_rounds_(max_rounds),
+        client_dev_(caps),
+        server_dev_(caps) {
+    client_dev_.connect(&server_dev_);
+    server_dev_.connect(&client_dev_);
   }
   socket::Stack& client() { return client_; }
   socket::Stack& server() { return server_; }
@@ -83,8 +68,8 @@ class PairNet {
   socket::Stack client_;
   socket::Stack server_;
   int max_rounds_;
-  QueueDevice client_dev_;
-  QueueDevice server_dev_;
+  WireEnd client_dev_;
+  WireEnd server_dev_;
 };
 
 }  // namespace synack::bench

@@ -9,8 +9,8 @@
 #include <span>
 #include <vector>
 
-#include "frame_ring.hpp"
 #include "socket/stack.hpp"
+#include "wire_end.hpp"
 
 namespace synack::bench {
 
@@ -22,44 +22,6 @@ inline iface::InterfaceConfig host_config(const char* name, const char* cidr, st
   c.tcp.recv_buffer = buffer;
   return c;
 }
-
-// What the in-memory wire offers the stacks. Linux's loopback takes 64 KiB
-// packets and never computes a checksum (NETIF_F_HW_CSUM, NETIF_F_ALL_TSO,
-// the receiver trusts CHECKSUM_PARTIAL); a plain wire has an MTU of 1500 and
-// no offloads, so every checksum is computed and checked.
-enum class WireCaps { Plain, Loopback };
-
-// Frames written by one side wait in the other side's queue until it polls.
-class WireEnd final : public iface::Device {
- public:
-  explicit WireEnd(WireCaps caps = WireCaps::Plain) : loopback_(caps == WireCaps::Loopback) {}
-  void connect(WireEnd* peer) { peer_ = peer; }
-  bool pending() const { return !queue_.empty(); }
-  iface::DeviceCaps caps() const override {
-    iface::DeviceCaps c{1500, iface::Medium::Ip};
-    if (loopback_) {
-      c.tx_checksum = true;
-      c.tso_max = 65535;
-    }
-    return c;
-  }
-  std::optional<std::span<const std::uint8_t>> receive(Instant) override { return queue_.pop(); }
-  void transmit(Instant, std::span<const std::uint8_t> frame) override {
-    peer_->queue_.push(frame);
-  }
-  // A large segment stays whole, as on loopback; its checksum stays partial
-  // and the receiver trusts it.
-  void transmit_offloaded(Instant now, std::span<const std::uint8_t> frame,
-                          const iface::TxMeta&) override {
-    transmit(now, frame);
-  }
-  bool rx_checksum_trusted() const override { return loopback_; }
-
- private:
-  bool loopback_;
-  WireEnd* peer_ = nullptr;
-  FrameRing queue_;
-};
 
 class WirePair {
  public:
