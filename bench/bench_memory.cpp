@@ -50,9 +50,10 @@ iface::InterfaceConfig host(const char* name, const char* cidr, std::size_t n) {
   iface::InterfaceConfig c;
   c.name = name;
   c.address = *wire::Ipv4Cidr::parse(cidr);
-  c.tcp.max_connections = n + 16;
-  c.tcp.max_request_socks = kBatch + 16;
-  c.tcp.max_time_wait = 16;
+  // The default bound (a million connections per stack) is what is being
+  // shown; only a larger N raises it.
+  if (n + 16 > c.tcp.max_connections) c.tcp.max_connections = n + 16;
+  c.tcp.max_request_socks = kBatch + 16;  // a whole batch in handshakes at once
   c.tcp.syn_backlog = static_cast<int>(kBatch + 16);
   c.tcp.backlog = static_cast<int>(kBatch + 16);
   return c;

@@ -171,8 +171,9 @@ Counters layer_counters(const socket::Stack& host) {
 
 namespace {
 std::string pool_text(const PoolStats& p) {
-  return fmt::format("{} live, {} peak, {} allocs of {}", p.live, p.high_water, p.allocations,
-                     p.capacity);
+  // The bound is what the pool may grow to; reserved is what it holds now.
+  return fmt::format("{} live, {} peak, {} allocs, {} refused; {} slots reserved of {}", p.live,
+                     p.high_water, p.allocations, p.failures, p.reserved, p.capacity);
 }
 }  // namespace
 

@@ -12,7 +12,7 @@ namespace synack::tcp {
 using namespace wire::tcp_flags;
 
 Listener::Listener(ListenerHost& host, const TcpConfig& cfg, wire::Ipv4Address addr,
-                   std::uint16_t port, FixedPool<RequestSock>& pool)
+                   std::uint16_t port, BoundedPool<RequestSock>& pool)
     : host_(host),
       cfg_(cfg),
       addr_(addr),

@@ -13,7 +13,7 @@
 
 #include <fmt/format.h>
 
-#include "core/fixed_pool.hpp"
+#include "core/bounded_pool.hpp"
 #include "core/ring_queue.hpp"
 #include "core/time.hpp"
 #include "tcp/connection.hpp"
@@ -71,7 +71,7 @@ struct ListenerCounters {
 class Listener {
  public:
   Listener(ListenerHost& host, const TcpConfig& cfg, wire::Ipv4Address addr, std::uint16_t port,
-           FixedPool<RequestSock>& pool);
+           BoundedPool<RequestSock>& pool);
   ~Listener();
   Listener(const Listener&) = delete;
   Listener& operator=(const Listener&) = delete;

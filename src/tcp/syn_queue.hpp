@@ -7,8 +7,8 @@
 #include <unordered_map>
 #include <utility>
 
+#include "core/bounded_pool.hpp"
 #include "core/deadline_heap.hpp"
-#include "core/fixed_pool.hpp"
 #include "core/node_reserve.hpp"
 #include "tcp/request_sock.hpp"
 
@@ -16,7 +16,7 @@ namespace synack::tcp {
 
 class SynQueue {
  public:
-  SynQueue(FixedPool<RequestSock>& pool, std::size_t limit)
+  SynQueue(BoundedPool<RequestSock>& pool, std::size_t limit)
       : pool_(pool),
         limit_(limit),
         tuple_nodes_(std::min(limit, NodeReserve<TupleMap>::kDefaultLimit)) {}
@@ -50,7 +50,7 @@ class SynQueue {
   void clear();
 
  private:
-  FixedPool<RequestSock>& pool_;
+  BoundedPool<RequestSock>& pool_;
   std::size_t limit_;
   std::size_t young_ = 0;
   using TupleMap = std::unordered_map<FourTuple, RequestSock*, FourTupleHash>;

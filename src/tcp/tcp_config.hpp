@@ -109,10 +109,17 @@ struct TcpConfig {
   std::uint64_t isn_key0 = 0x736e616b65636861ull;
   std::uint64_t isn_key1 = 0x6b2d69736e2d6b31ull;
 
-  // Capacity of the object pools (connections, half-open entries, TIME-WAIT).
-  std::size_t max_connections = 4096;
+  // Bounds of the object pools (connections, half-open entries, TIME-WAIT).
+  // The pools grow on demand in chunks (core/bounded_pool.hpp), so a bound
+  // costs nothing until used: by default one stack holds a million
+  // connections, and as many TIME-WAIT mini-sockets as Linux keeps on a
+  // machine with 4 GiB or more (tcp_max_tw_buckets, 262,144). Past a bound,
+  // connect() fails with NoMemory ("out of memory"), a handshake's final ACK
+  // is dropped, TIME-WAIT is skipped (as Linux does), and the pool's
+  // stats().failures counts each.
+  std::size_t max_connections = 1 << 20;
   std::size_t max_request_socks = 4096;
-  std::size_t max_time_wait = 4096;
+  std::size_t max_time_wait = 1 << 18;
 
   bool operator==(const TcpConfig&) const = default;
 };

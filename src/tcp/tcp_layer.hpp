@@ -9,8 +9,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/bounded_pool.hpp"
 #include "core/deadline_heap.hpp"
-#include "core/fixed_pool.hpp"
 #include "core/node_reserve.hpp"
 #include "core/result.hpp"
 #include "tcp/connection.hpp"
@@ -169,8 +169,8 @@ class TcpLayer final : private ConnectionHost, private ListenerHost {
   // back to the pool when they die.
   std::vector<std::unique_ptr<TcpConfig>> configs_;
   BufferPool buffers_;
-  FixedPool<Connection> conn_pool_;
-  FixedPool<RequestSock> req_pool_;
+  BoundedPool<Connection> conn_pool_;
+  BoundedPool<RequestSock> req_pool_;
   TimeWaitTable time_wait_;
   using FlowMap = std::unordered_map<FourTuple, Connection*, FourTupleHash>;
   FlowMap flows_;

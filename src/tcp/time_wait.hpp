@@ -7,8 +7,8 @@
 #include <unordered_map>
 #include <utility>
 
+#include "core/bounded_pool.hpp"
 #include "core/deadline_heap.hpp"
-#include "core/fixed_pool.hpp"
 #include "core/node_reserve.hpp"
 #include "core/seq_num.hpp"
 #include "core/time.hpp"
@@ -71,7 +71,7 @@ class TimeWaitTable {
 
  private:
   using TupleMap = std::unordered_map<FourTuple, TimeWaitSock*, FourTupleHash>;
-  FixedPool<TimeWaitSock> pool_;
+  BoundedPool<TimeWaitSock> pool_;
   TupleMap by_tuple_;
   // Ordered by (deadline, address), as the std::set it replaced; neither
   // index allocates per mini-socket once grown.

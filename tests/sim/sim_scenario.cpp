@@ -99,8 +99,8 @@ Scenario Scenario::from_seed(std::uint64_t seed) {
     // Up to 20 % loss each way: let the handshake survive long loss streaks.
     s.tcp.syn_retries = 12;
     s.tcp.synack_retries = 12;
-    // One connection per host: small pools keep a seed cheap to set up (a
-    // FixedPool touches every slot when it is built).
+    // One connection per host: small bounds make a seed that leaks
+    // connections fail at once instead of growing its pools.
     s.tcp.max_connections = 8;
     s.tcp.max_request_socks = 8;
     s.tcp.max_time_wait = 8;

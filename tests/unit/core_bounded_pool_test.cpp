@@ -1,8 +1,10 @@
-// FixedPool (lwIP-style fixed memory with usage stats) and Result.
-#include "core/fixed_pool.hpp"
+// BoundedPool (objects in chunks that grow on demand up to a bound, with
+// usage stats) and Result.
+#include "core/bounded_pool.hpp"
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <set>
 #include <string>
@@ -26,8 +28,8 @@ struct alignas(64) Wide {
   std::uint8_t bytes[64];
 };
 
-TEST(CoreFixedPool, FreshPoolStats) {
-  FixedPool<int> pool(3);
+TEST(CoreBoundedPool, FreshPoolStats) {
+  BoundedPool<int> pool(3);
   const PoolStats& s = pool.stats();
   EXPECT_EQ(s.capacity, 3u);
   EXPECT_EQ(s.live, 0u);
@@ -37,10 +39,10 @@ TEST(CoreFixedPool, FreshPoolStats) {
   EXPECT_EQ(pool.live(), 0u);
 }
 
-TEST(CoreFixedPool, AllocateForwardsConstructorArguments) {
+TEST(CoreBoundedPool, AllocateForwardsConstructorArguments) {
   Tracked::live = 0;
   {
-    FixedPool<Tracked> pool(2);
+    BoundedPool<Tracked> pool(2);
     Tracked* t = pool.allocate(42, "hello");
     ASSERT_NE(t, nullptr);
     EXPECT_EQ(t->a, 42);
@@ -52,8 +54,8 @@ TEST(CoreFixedPool, AllocateForwardsConstructorArguments) {
   EXPECT_EQ(Tracked::live, 0);
 }
 
-TEST(CoreFixedPool, ExhaustionReturnsNullAndCountsFailures) {
-  FixedPool<int> pool(2);
+TEST(CoreBoundedPool, ExhaustionReturnsNullAndCountsFailures) {
+  BoundedPool<int> pool(2);
   int* a = pool.allocate(1);
   int* b = pool.allocate(2);
   ASSERT_NE(a, nullptr);
@@ -68,8 +70,8 @@ TEST(CoreFixedPool, ExhaustionReturnsNullAndCountsFailures) {
   EXPECT_EQ(*b, 2);
 }
 
-TEST(CoreFixedPool, ReleaseMakesRoomAgainAndSlotIsReused) {
-  FixedPool<int> pool(2);
+TEST(CoreBoundedPool, ReleaseMakesRoomAgainAndSlotIsReused) {
+  BoundedPool<int> pool(2);
   int* a = pool.allocate(1);
   pool.allocate(2);
   pool.release(a);
@@ -81,8 +83,8 @@ TEST(CoreFixedPool, ReleaseMakesRoomAgainAndSlotIsReused) {
   EXPECT_EQ(pool.stats().failures, 0u);
 }
 
-TEST(CoreFixedPool, HighWaterRemembersThePeak) {
-  FixedPool<int> pool(8);
+TEST(CoreBoundedPool, HighWaterRemembersThePeak) {
+  BoundedPool<int> pool(8);
   std::vector<int*> held;
   for (int i = 0; i < 5; ++i)
     held.push_back(pool.allocate(i));
@@ -100,8 +102,8 @@ TEST(CoreFixedPool, HighWaterRemembersThePeak) {
   EXPECT_EQ(pool.stats().allocations, 14u);
 }
 
-TEST(CoreFixedPool, AllSlotsAreDistinctAndUsable) {
-  FixedPool<std::uint64_t> pool(64);
+TEST(CoreBoundedPool, AllSlotsAreDistinctAndUsable) {
+  BoundedPool<std::uint64_t> pool(64);
   std::set<std::uint64_t*> seen;
   for (std::uint64_t i = 0; i < 64; ++i) {
     auto* p = pool.allocate(i * 1000);
@@ -114,8 +116,8 @@ TEST(CoreFixedPool, AllSlotsAreDistinctAndUsable) {
   EXPECT_EQ(sum, 1000u * (63u * 64u / 2));
 }
 
-TEST(CoreFixedPool, RespectsAlignment) {
-  FixedPool<Wide> pool(4);
+TEST(CoreBoundedPool, RespectsAlignment) {
+  BoundedPool<Wide> pool(4);
   for (int i = 0; i < 4; ++i) {
     Wide* w = pool.allocate();
     ASSERT_NE(w, nullptr);
@@ -123,10 +125,10 @@ TEST(CoreFixedPool, RespectsAlignment) {
   }
 }
 
-TEST(CoreFixedPool, DestructorDestroysLiveObjects) {
+TEST(CoreBoundedPool, DestructorDestroysLiveObjects) {
   Tracked::live = 0;
   {
-    FixedPool<Tracked> pool(4);
+    BoundedPool<Tracked> pool(4);
     pool.allocate(1, "a");
     Tracked* t = pool.allocate(2, "b");
     pool.allocate(3, "c");
@@ -136,15 +138,15 @@ TEST(CoreFixedPool, DestructorDestroysLiveObjects) {
   EXPECT_EQ(Tracked::live, 0);
 }
 
-TEST(CoreFixedPool, ZeroCapacityAlwaysFails) {
-  FixedPool<int> pool(0);
+TEST(CoreBoundedPool, ZeroCapacityAlwaysFails) {
+  BoundedPool<int> pool(0);
   EXPECT_EQ(pool.allocate(1), nullptr);
   EXPECT_EQ(pool.stats().failures, 1u);
   EXPECT_EQ(pool.stats().capacity, 0u);
 }
 
-TEST(CoreFixedPool, ChurnKeepsCountsConsistent) {
-  FixedPool<int> pool(16);
+TEST(CoreBoundedPool, ChurnKeepsCountsConsistent) {
+  BoundedPool<int> pool(16);
   std::vector<int*> held;
   std::size_t allocs = 0, fails = 0;
   for (int i = 0; i < 1000; ++i) {
@@ -166,6 +168,69 @@ TEST(CoreFixedPool, ChurnKeepsCountsConsistent) {
   EXPECT_EQ(pool.stats().failures, fails);
   EXPECT_GT(fails, 0u);
   EXPECT_EQ(pool.stats().high_water, 16u);
+}
+
+TEST(CoreBoundedPool, AMillionSlotBoundCostsNothingUntilUsed) {
+  BoundedPool<std::uint64_t> pool(1 << 20);
+  EXPECT_EQ(pool.stats().capacity, 1u << 20);
+  EXPECT_EQ(pool.stats().reserved, 0u);
+  ASSERT_NE(pool.allocate(1), nullptr);
+  EXPECT_EQ(pool.stats().reserved, BoundedPool<std::uint64_t>::kFirstChunk);
+}
+
+TEST(CoreBoundedPool, GrowsByDoublingChunksUpToTheLargest) {
+  using Pool = BoundedPool<int>;
+  Pool pool(1 << 20);
+  std::vector<int*> held;
+  std::size_t expect = 0, chunk = Pool::kFirstChunk;
+  std::set<int*> seen;
+  // Fill chunk after chunk and watch each new one appear only when the
+  // previous is full.
+  for (int round = 0; round < 9; ++round) {
+    expect += chunk;
+    while (held.size() < expect) {
+      int* p = pool.allocate(static_cast<int>(held.size()));
+      ASSERT_NE(p, nullptr);
+      ASSERT_TRUE(seen.insert(p).second);
+      held.push_back(p);
+      ASSERT_EQ(pool.stats().reserved, expect);
+    }
+    chunk = std::min(2 * chunk, Pool::kMaxChunk);
+  }
+  for (std::size_t i = 0; i < held.size(); ++i)
+    EXPECT_EQ(*held[i], static_cast<int>(i));
+  // Freed slots are used again before any new chunk.
+  std::size_t reserved = pool.stats().reserved;
+  for (int* p : held)
+    pool.release(p);
+  for (std::size_t i = 0; i < held.size(); ++i)
+    ASSERT_NE(pool.allocate(0), nullptr);
+  EXPECT_EQ(pool.stats().reserved, reserved);
+  EXPECT_EQ(pool.live(), held.size());
+}
+
+TEST(CoreBoundedPool, TheLastChunkStopsAtTheBound) {
+  BoundedPool<int> pool(100);  // a chunk of 64, then one of 36, not 128
+  for (int i = 0; i < 100; ++i)
+    ASSERT_NE(pool.allocate(i), nullptr);
+  EXPECT_EQ(pool.stats().reserved, 100u);
+  EXPECT_EQ(pool.allocate(100), nullptr);
+  EXPECT_EQ(pool.stats().failures, 1u);
+  EXPECT_EQ(pool.stats().reserved, 100u);
+}
+
+TEST(CoreBoundedPool, DestructorDestroysLiveObjectsInEveryChunk) {
+  Tracked::live = 0;
+  {
+    BoundedPool<Tracked> pool(1000);
+    std::vector<Tracked*> held;
+    for (int i = 0; i < 300; ++i)  // three chunks: 64, 128, 108 of 256
+      held.push_back(pool.allocate(i, "x"));
+    for (std::size_t i = 0; i < held.size(); i += 2)
+      pool.release(held[i]);
+    EXPECT_EQ(Tracked::live, 150);
+  }
+  EXPECT_EQ(Tracked::live, 0);
 }
 
 enum class Err { Bad, Worse };
