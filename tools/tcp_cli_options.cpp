@@ -20,6 +20,9 @@ void add_tcp_options(CLI::App* cmd, TcpCliOptions& o) {
   add_integer_option(cmd, "--retries2", o.retries2, 1, 255,
                      "data retransmissions before the connection is dropped (Linux's "
                      "tcp_retries2; default 15)");
+  add_integer_option(cmd, "--max-connections", o.max_connections, 1, 16'777'216,
+                     "connections the stack may hold at once, 1 to 16777216 (1048576); memory "
+                     "grows with the connections in use, not with this bound");
   add_integer_option(cmd, "--invalid-ratelimit-ms", o.invalid_ratelimit_ms, 0, 60'000,
                      "at most one ACK per this many ms answers invalid segments on a "
                      "connection (RFC 5961 §7, Linux's tcp_invalid_ratelimit; 500; 0: no limit)");
@@ -76,6 +79,7 @@ std::optional<std::string> apply_tcp_options(const TcpCliOptions& o, tcp::TcpCon
         in_range("--synack-retries", o.synack_retries, 0, 255),
         in_range("--syn-retries", o.syn_retries, 0, 255),
         in_range("--retries2", o.retries2, 1, 255),
+        in_range("--max-connections", o.max_connections, 1, 16'777'216),
         in_range("--invalid-ratelimit-ms", o.invalid_ratelimit_ms, 0, 60'000),
         in_range("--challenge-ack-limit", o.challenge_ack_limit, 0, 1'000'000),
         in_range("--rto-initial-ms", o.rto_initial_ms, 1, 120'000),
@@ -87,6 +91,7 @@ std::optional<std::string> apply_tcp_options(const TcpCliOptions& o, tcp::TcpCon
   if (o.synack_retries) cfg.synack_retries = static_cast<int>(*o.synack_retries);
   if (o.syn_retries) cfg.syn_retries = static_cast<int>(*o.syn_retries);
   if (o.retries2) cfg.retries2 = static_cast<int>(*o.retries2);
+  if (o.max_connections) cfg.max_connections = static_cast<std::size_t>(*o.max_connections);
   if (o.invalid_ratelimit_ms) cfg.invalid_ratelimit = milliseconds(*o.invalid_ratelimit_ms);
   if (o.challenge_ack_limit)
     cfg.challenge_ack_limit = static_cast<std::uint32_t>(*o.challenge_ack_limit);

@@ -19,6 +19,7 @@ struct TcpCliOptions {
   std::optional<long long> synack_retries;
   std::optional<long long> syn_retries;
   std::optional<long long> retries2;
+  std::optional<long long> max_connections;
   std::optional<long long> invalid_ratelimit_ms;
   std::optional<long long> challenge_ack_limit;
   std::optional<long long> rto_initial_ms;

@@ -37,11 +37,13 @@ std::string format_listener(const tcp::Listener& l) {
   return fmt::format(
       "syn_queue:{} accept_queue:{} syns:{} synacks:{} synack_retrans:{} half_open_expired:{} "
       "syn_queue_drops:{} accept_queue_drops:{} overflows:{} rst_in:{} rst_out:{} "
-      "cookies_sent:{} cookies_valid:{} cookies_rejected:{} established:{} accepted:{}",
+      "cookies_sent:{} cookies_valid:{} cookies_rejected:{} established:{} accepted:{} "
+      "pool_full:{}",
       l.syn_queue_size(), l.accept_queue_size(), c.syns_received, c.synacks_sent,
       c.synacks_retransmitted, c.half_open_expired, c.syn_queue_full_drops,
       c.accept_queue_full_drops, c.accept_queue_overflows, c.resets_received, c.resets_sent,
-      c.cookies_sent, c.cookies_validated, c.cookies_rejected, c.established, c.accepted);
+      c.cookies_sent, c.cookies_validated, c.cookies_rejected, c.established, c.accepted,
+      c.pool_full_drops);
 }
 
 }  // namespace synack::tools

@@ -188,6 +188,7 @@ void Listener::complete(Instant now, RequestSock* req, const wire::TcpRepr& seg)
   Connection* c = host_.create_connection(now, tuple, cfg_, h);
   if (!c) {
     req->acked = true;
+    ++counters_.pool_full_drops;
     note("final ACK dropped: connection pool exhausted");
     return;
   }

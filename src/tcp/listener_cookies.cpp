@@ -96,6 +96,7 @@ bool Listener::complete_from_cookie(Instant now, const FourTuple& tuple, const w
   h.peer_window = static_cast<std::uint32_t>(seg.window) << h.snd_wscale;
   Connection* c = host_.create_connection(now, tuple, cfg_, h);
   if (!c) {
+    ++counters_.pool_full_drops;
     note("cookie ACK dropped: connection pool exhausted");
     return true;
   }

@@ -89,6 +89,7 @@ TCP_NUMBERS = {  # option: out-of-range values beyond the generic ones
     "--synack-retries": ["256"],
     "--syn-retries": ["256"],
     "--retries2": ["0", "256"],
+    "--max-connections": ["0", "16777217"],
     "--invalid-ratelimit-ms": ["60001"],
     "--challenge-ack-limit": ["1000001"],
     "--rto-initial-ms": ["0", "120001"],
@@ -438,6 +439,7 @@ GOOD = [  # (name, argv, files that must exist afterwards, text stdout must hold
       "100.5", "--delay-ms", "0", "--deadline-ms", "1", "--syn-backlog", "1", "--backlog", "1"],
      [], "auto"),
     ("serve --help names --retries2", ["serve", "--help"], [], "--retries2"),
+    ("serve --help names --max-connections", ["serve", "--help"], [], "--max-connections"),
     ("serve --help names --cores", ["serve", "--help"], [], "--cores"),
     ("connect --help names --parallel", ["connect", "--help"], [], "--parallel"),
     ("serve --help names --tls-self-signed", ["serve", "--help"], [], "--tls-self-signed"),
@@ -477,6 +479,9 @@ REACH_DEVICE = [
     ("serve --app http, edge values", with_opt(SERVE, "--app", "http") + [
         "--http-idle-timeout-ms", "1", "--http-max-requests", "1"]),
     ("connect --retries2 15", CONNECT + ["--retries2", "15", "--send", "input.txt"]),
+    ("serve --max-connections 1", with_opt(SERVE, "--max-connections", "1")),
+    ("connect --max-connections 16777216", CONNECT + ["--max-connections", "16777216", "--send",
+                                                      "input.txt"]),
     ("relay, good", RELAY + ["--impair", "loss=1%,seed=3"]),
     ("at-modem, every option good", AT_MODEM + [
         "--dns", "10.99.5.1", "--wifi", "synack", "--wifi", "home:password1", "--trace", "t.log",

@@ -266,3 +266,50 @@ TEST(ScriptPassiveOpen, RstToListenerIsIgnored) {
   s.inject(Seg::make(RST | ACK, 1000, 1));
   s.expect_silence_until(5s);
 }
+
+// TcpConfig::max_connections bounds the connection pool: past it, a
+// handshake's final ACK is dropped and counted (the entry stays, so the
+// peer's retransmission completes it once a slot is free), and connect()
+// fails with NoMemory.
+TEST(ScriptPassiveOpen, ConnectionBoundDropsTheFinalAckAndRefusesConnect) {
+  tcp::TcpConfig cfg;
+  cfg.max_connections = 1;
+  SegmentScript s(cfg);
+  auto l = s.listen(80);
+  s.inject(Seg::syn(1000));
+  s.expect(0s, SYN | ACK, s.iss(), 1001);
+  s.inject(Seg::make(ACK, 1001, s.iss() + 1));
+  ASSERT_EQ(l.accept_queue_size(), 1u);
+
+  Seg syn2 = Seg::syn(5000);
+  syn2.src_port = 4001;
+  s.inject(syn2);
+  Out sa2 = s.expect_any_seq(0s, SYN | ACK, 5001);
+  Seg ack2 = Seg::make(ACK, 5001, sa2.seq + 1);
+  ack2.src_port = 4001;
+  s.inject(ack2);
+  s.expect_silence_until(10ms);
+  EXPECT_EQ(l.counters().pool_full_drops, 1u);
+  EXPECT_EQ(l.accept_queue_size(), 1u);
+  EXPECT_EQ(l.syn_queue_size(), 1u);
+
+  auto out = s.stack().connect(SegmentScript::kPeerAddr, 9);
+  ASSERT_FALSE(out);
+  EXPECT_EQ(out.error(), socket::SocketError::NoMemory);
+  EXPECT_EQ(s.tcp().connection_pool().failures, 2u);
+  EXPECT_EQ(s.tcp().connection_pool().reserved, 1u);
+
+  // A slot comes free (the handle goes with the aborted connection): the
+  // peer's next ACK completes the waiting entry.
+  {
+    auto c = l.accept();
+    ASSERT_TRUE(c);
+    c->abort();
+  }
+  s.expect(10ms, RST | ACK, s.iss() + 1, 1001);
+  s.inject(ack2);
+  s.expect_silence_until(20ms);
+  EXPECT_EQ(l.accept_queue_size(), 1u);
+  EXPECT_EQ(l.counters().pool_full_drops, 1u);
+  EXPECT_EQ(l.counters().established, 2u);
+}
