@@ -41,8 +41,9 @@ class BoundedPool {
   BoundedPool(const BoundedPool&) = delete;
   BoundedPool& operator=(const BoundedPool&) = delete;
 
-  // Returns nullptr when the pool is at its bound (or the system has no
-  // memory for another chunk).
+  // Returns nullptr when the pool is at its bound or the allocator has no
+  // memory for another chunk. If T's constructor throws, the slot goes back
+  // on the free list and the exception propagates.
   template <typename... Args>
   T* allocate(Args&&... args) {
     Slot* s = take_slot();
@@ -50,7 +51,13 @@ class BoundedPool {
       ++stats_.failures;
       return nullptr;
     }
-    T* obj = new (s->storage) T(std::forward<Args>(args)...);
+    T* obj;
+    try {
+      obj = new (s->storage) T(std::forward<Args>(args)...);
+    } catch (...) {
+      push_free(s);
+      throw;
+    }
     s->used = true;
     ++stats_.live;
     ++stats_.allocations;
@@ -62,8 +69,7 @@ class BoundedPool {
     // The storage is the slot's first member.
     Slot* s = reinterpret_cast<Slot*>(reinterpret_cast<unsigned char*>(obj));
     destroy(*s);
-    std::memcpy(s->storage, &free_, sizeof free_);  // the free list runs through the slots
-    free_ = s;
+    push_free(s);
   }
 
   const PoolStats& stats() const { return stats_; }
@@ -71,14 +77,20 @@ class BoundedPool {
 
  private:
   struct Slot {
-    alignas(T) unsigned char storage[std::max(sizeof(T), sizeof(void*))];
-    bool used;
+    alignas(T) unsigned char storage[std::max(sizeof(T), sizeof(Slot*))];
+    bool used;  // written when the slot is handed out; read only for those
   };
   struct Chunk {
     std::unique_ptr<Slot[]> slots;  // left untouched until handed out
     std::size_t size = 0;
     std::size_t frontier = 0;  // slots [0, frontier) have been handed out
   };
+
+  // The free list runs through the free slots' storage.
+  void push_free(Slot* s) {
+    std::memcpy(s->storage, &free_, sizeof free_);
+    free_ = s;
+  }
 
   // Most recently freed first (its memory is likely in cache), then the
   // newest chunk's untouched slots in address order, then a new chunk.
@@ -101,7 +113,9 @@ class BoundedPool {
       stats_.reserved += chunks_.back().size;
     }
     Chunk& c = chunks_.back();
-    return &c.slots[c.frontier++];
+    Slot* s = &c.slots[c.frontier++];
+    s->used = false;  // until constructed: the destructor reads it
+    return s;
   }
   void destroy(Slot& s) {
     std::launder(reinterpret_cast<T*>(s.storage))->~T();

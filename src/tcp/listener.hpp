@@ -59,7 +59,9 @@ struct ListenerCounters {
   std::uint64_t syn_queue_full_drops = 0;     // SYN dropped: SynQueue full
   std::uint64_t accept_queue_full_drops = 0;  // SYN dropped: AcceptQueue full (ListenDrops)
   std::uint64_t accept_queue_overflows = 0;   // final ACK dropped (ListenOverflows)
-  std::uint64_t pool_full_drops = 0;  // final ACK dropped: TcpConfig::max_connections reached
+  // Final ACK dropped: no connection slot (TcpConfig::max_connections
+  // reached, or no memory for the pool to grow).
+  std::uint64_t pool_full_drops = 0;
   std::uint64_t resets_received = 0;  // half-open entries removed by RST
   std::uint64_t resets_sent = 0;
   std::uint64_t cookies_sent = 0;       // SYN-ACKs carrying a cookie (SyncookiesSent)

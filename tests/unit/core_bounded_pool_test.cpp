@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <set>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -229,6 +230,30 @@ TEST(CoreBoundedPool, DestructorDestroysLiveObjectsInEveryChunk) {
     for (std::size_t i = 0; i < held.size(); i += 2)
       pool.release(held[i]);
     EXPECT_EQ(Tracked::live, 150);
+  }
+  EXPECT_EQ(Tracked::live, 0);
+}
+
+// A constructor that throws gives its slot back: the pool neither loses it
+// nor destroys an object that was never built.
+TEST(CoreBoundedPool, AThrowingConstructorGivesTheSlotBack) {
+  struct Picky {
+    explicit Picky(bool ok) {
+      if (!ok) throw std::runtime_error("no");
+      ++Tracked::live;
+    }
+    ~Picky() { --Tracked::live; }
+  };
+  Tracked::live = 0;
+  {
+    BoundedPool<Picky> pool(1);
+    EXPECT_THROW(pool.allocate(false), std::runtime_error);
+    EXPECT_EQ(pool.live(), 0u);
+    Picky* p = pool.allocate(true);  // the one slot is still there
+    ASSERT_NE(p, nullptr);
+    EXPECT_EQ(pool.stats().reserved, 1u);
+    EXPECT_EQ(pool.allocate(false), nullptr);  // at the bound: nothing is constructed
+    EXPECT_EQ(pool.stats().failures, 1u);
   }
   EXPECT_EQ(Tracked::live, 0);
 }
