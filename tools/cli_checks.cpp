@@ -64,6 +64,41 @@ std::optional<std::uint64_t> parse_u64(std::string_view text, std::uint64_t hi, 
   return v;
 }
 
+std::optional<std::uint64_t> parse_byte_size(std::string_view text, std::uint64_t hi,
+                                             std::string* why) {
+  auto fail = [&]() -> std::optional<std::uint64_t> {
+    if (why)
+      *why = fmt::format(
+          "expected a byte count from 0 to {}, digits with an optional K, M, G or "
+          "T (1024-based) after them",
+          hi);
+    return std::nullopt;
+  };
+  int shift = 0;
+  if (!text.empty()) {
+    switch (text.back()) {
+      case 'K':
+        shift = 10;
+        break;
+      case 'M':
+        shift = 20;
+        break;
+      case 'G':
+        shift = 30;
+        break;
+      case 'T':
+        shift = 40;
+        break;
+      default:
+        break;
+    }
+    if (shift) text.remove_suffix(1);
+  }
+  auto v = parse_u64(text, UINT64_MAX >> shift, nullptr);
+  if (!v || (*v << shift) > hi) return fail();
+  return *v << shift;
+}
+
 std::optional<double> parse_real(std::string_view text, double lo, double hi, std::string* why) {
   auto fail = [&]() -> std::optional<double> {
     if (why) *why = fmt::format("expected a number from {:g} to {:g}", lo, hi);
@@ -170,6 +205,22 @@ CLI::Option* add_u64_option(CLI::App* cmd, const std::string& name, std::uint64_
           },
           description)
       ->type_name("N");
+}
+
+CLI::Option* add_byte_size_option(CLI::App* cmd, const std::string& name,
+                                  std::optional<std::uint64_t>& target, std::uint64_t hi,
+                                  const std::string& description) {
+  return cmd
+      ->add_option_function<std::string>(
+          name,
+          [&target, name, hi](const std::string& text) {
+            std::string why;
+            auto v = parse_byte_size(text, hi, &why);
+            if (!v) throw CLI::ValidationError(name, "bad value '" + text + "': " + why);
+            target = *v;
+          },
+          description)
+      ->type_name("BYTES");
 }
 
 CLI::Option* add_real_option(CLI::App* cmd, const std::string& name, double& target, double lo,

@@ -21,6 +21,11 @@ std::optional<long long> parse_integer(std::string_view text, long long lo, long
                                        std::string* why);
 // The same for the full unsigned 64-bit range (seeds, byte counts).
 std::optional<std::uint64_t> parse_u64(std::string_view text, std::uint64_t hi, std::string* why);
+// A byte count in [0, hi]: digits, then optionally one of K, M, G or T
+// (powers of 1024: "64M", "2G"); no spaces, signs or fractions, no
+// overflow.
+std::optional<std::uint64_t> parse_byte_size(std::string_view text, std::uint64_t hi,
+                                             std::string* why);
 // A finite decimal number in [lo, hi] ("20", "0.5", "1e3"): no NaN, no
 // infinity, no hex, no leading '+' or spaces, no trailing text.
 std::optional<double> parse_real(std::string_view text, double lo, double hi, std::string* why);
@@ -65,6 +70,10 @@ CLI::Option* add_integer_option(CLI::App* cmd, const std::string& name, T& targe
 
 CLI::Option* add_u64_option(CLI::App* cmd, const std::string& name, std::uint64_t& target,
                             const std::string& description);
+// An option whose value goes through parse_byte_size.
+CLI::Option* add_byte_size_option(CLI::App* cmd, const std::string& name,
+                                  std::optional<std::uint64_t>& target, std::uint64_t hi,
+                                  const std::string& description);
 CLI::Option* add_real_option(CLI::App* cmd, const std::string& name, double& target, double lo,
                              double hi, const std::string& description);
 // A string option that refuses an empty value.

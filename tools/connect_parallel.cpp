@@ -183,9 +183,12 @@ int run_connect_parallel(const ConnectArgs& a, wire::Ipv4Address ip, std::uint16
   std::fflush(stdout);
   if (a.net.stats) {
     std::vector<const phy::TunDevice*> queues;
-    for (auto& c : cores)
+    std::vector<const socket::Stack*> stacks;
+    for (auto& c : cores) {
       queues.push_back(c.dev.get());
-    std::fputs(cores_device_report(queues).c_str(), stderr);
+      stacks.push_back(c.stack.get());
+    }
+    std::fputs((cores_device_report(queues) + cores_buffer_report(stacks)).c_str(), stderr);
   }
   if (interrupted.load()) {
     std::fprintf(stderr, "synack connect: interrupted\n");

@@ -5,6 +5,8 @@
 #include <cstdio>
 
 #include "phy/tun_steering.hpp"
+#include "tcp/tcp_layer.hpp"
+#include "tcp_info_format.hpp"
 
 namespace synack::tools {
 
@@ -90,6 +92,16 @@ std::string cores_device_report(const std::vector<const phy::TunDevice*>& queues
   }
   if (!queues.empty())
     out += device_stats_line(queues[0]->name(), queues[0]->offload(), sum) + "\n";
+  return out;
+}
+
+std::string cores_buffer_report(const std::vector<const socket::Stack*>& stacks) {
+  std::string out;
+  for (std::size_t i = 0; i < stacks.size(); ++i) {
+    const tcp::TcpLayer& t = stacks[i]->tcp();
+    out += "core " + std::to_string(i) + " " + format_buffers(t.buffer_stats(), t.buffer_budget()) +
+           "\n";
+  }
   return out;
 }
 

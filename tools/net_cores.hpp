@@ -44,5 +44,7 @@ std::vector<NetCore> open_net_cores(const char* cmd, const NetArgs& a, std::size
 // One `core I device NAME: ...` line per queue and the summed `device NAME:
 // ...` line last (the format of one queue's line, for the same parsers).
 std::string cores_device_report(const std::vector<const phy::TunDevice*>& queues);
+// One `core I buffers: ...` line per stack (each has its own budget).
+std::string cores_buffer_report(const std::vector<const socket::Stack*>& stacks);
 
 }  // namespace synack::tools

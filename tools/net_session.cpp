@@ -42,8 +42,9 @@ void add_net_options(CLI::App* cmd, NetArgs& a) {
                   "checksum offload (--impair implies it: the fault injector acts per packet;\n"
                   "SYNACK_NO_OFFLOAD=1 in the environment does the same as this flag)");
   add_strict_flag(cmd, "--stats", a.stats,
-                  "at exit, print the device's counters on stderr: syscalls, segments per "
-                  "syscall, GSO frames each way");
+                  "at exit, print the device's counters on stderr (syscalls, segments per "
+                  "syscall, GSO frames each way) and a `buffers: ...` line (buffer memory held, "
+                  "its peak, the --buffer-budget, refusals)");
 }
 
 bool offload_wanted(const NetArgs& a, bool impaired) {
@@ -239,7 +240,9 @@ NetSession::~NetSession() {
                  held.server.to_string().c_str());
   }
   if (print_stats_) {
-    std::string line = device_stats() + "\n";
+    std::string line = device_stats() + "\n" +
+                       format_buffers(stack_->tcp().buffer_stats(), stack_->tcp().buffer_budget()) +
+                       "\n";
     std::fputs(line.c_str(), stderr);
   }
   dhcp_.reset();
@@ -327,7 +330,7 @@ std::string connection_dump(const socket::Stack& stack) {
     out += fmt::format("{:<12} {}:{} {}:{}\n", "TIME-WAIT", tw.tuple.local_addr.to_string(),
                        tw.tuple.local_port, tw.tuple.remote_addr.to_string(), tw.tuple.remote_port);
   });
-  return out;
+  return out + format_buffers(t.buffer_stats(), t.buffer_budget()) + "\n";
 }
 
 }  // namespace synack::tools

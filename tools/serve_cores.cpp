@@ -168,12 +168,15 @@ int run_serve_cores(const ServeArgs& a, const AppSpec& spec, std::uint16_t port,
   // The threads are joined: their stacks can be read from here.
   bool failed = false;
   std::vector<const phy::TunDevice*> queues;
+  std::vector<const socket::Stack*> stacks;
   for (auto& c : cores) {
     failed = failed || c->failed;
     queues.push_back(c->net.dev.get());
+    stacks.push_back(c->net.stack.get());
     if (c->http) std::fputs(c->http->report().c_str(), stderr);
   }
-  if (a.net.stats) std::fputs(cores_device_report(queues).c_str(), stderr);
+  if (a.net.stats)
+    std::fputs((cores_device_report(queues) + cores_buffer_report(stacks)).c_str(), stderr);
   if (failed) {
     std::fprintf(stderr, "synack serve: error: the TUN device failed\n");
     return 1;

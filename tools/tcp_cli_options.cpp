@@ -8,6 +8,11 @@
 
 namespace synack::tools {
 
+namespace {
+// 1 TiB: more than a machine here has, and within a 64-bit size_t.
+constexpr std::uint64_t kMaxBufferBudget = std::uint64_t{1} << 40;
+}  // namespace
+
 void add_tcp_options(CLI::App* cmd, TcpCliOptions& o) {
   add_integer_option(cmd, "--backlog", o.backlog, 1, 1'000'000,
                      "accept queue limit (listen backlog), 1 to 1000000");
@@ -23,6 +28,11 @@ void add_tcp_options(CLI::App* cmd, TcpCliOptions& o) {
   add_integer_option(cmd, "--max-connections", o.max_connections, 1, 16'777'216,
                      "connections the stack may hold at once, 1 to 16777216 (1048576); memory "
                      "grows with the connections in use, not with this bound");
+  add_byte_size_option(cmd, "--buffer-budget", o.buffer_budget, kMaxBufferBudget,
+                       "bytes all connections' send and receive buffers may hold together, "
+                       "like Linux's tcp_mem: 0 to 1T, with K, M, G or T (2G). Past it buffers "
+                       "stop growing: writes are cut short, receive windows stop growing and "
+                       "data past them is dropped; an empty buffer still takes 4 KiB");
   add_integer_option(cmd, "--invalid-ratelimit-ms", o.invalid_ratelimit_ms, 0, 60'000,
                      "at most one ACK per this many ms answers invalid segments on a "
                      "connection (RFC 5961 §7, Linux's tcp_invalid_ratelimit; 500; 0: no limit)");
@@ -92,6 +102,12 @@ std::optional<std::string> apply_tcp_options(const TcpCliOptions& o, tcp::TcpCon
   if (o.syn_retries) cfg.syn_retries = static_cast<int>(*o.syn_retries);
   if (o.retries2) cfg.retries2 = static_cast<int>(*o.retries2);
   if (o.max_connections) cfg.max_connections = static_cast<std::size_t>(*o.max_connections);
+  if (o.buffer_budget) {
+    if (*o.buffer_budget > kMaxBufferBudget)
+      return "bad --buffer-budget " + std::to_string(*o.buffer_budget) + ": expected 0 to " +
+             std::to_string(kMaxBufferBudget);
+    cfg.buffer_budget = static_cast<std::size_t>(*o.buffer_budget);
+  }
   if (o.invalid_ratelimit_ms) cfg.invalid_ratelimit = milliseconds(*o.invalid_ratelimit_ms);
   if (o.challenge_ack_limit)
     cfg.challenge_ack_limit = static_cast<std::uint32_t>(*o.challenge_ack_limit);

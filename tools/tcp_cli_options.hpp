@@ -2,6 +2,7 @@
 // The TCP options shared by `synack serve` and `synack connect` (the public
 // command-line contract in README.md), and their translation into TcpConfig
 // with one-line errors for bad values.
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -20,6 +21,7 @@ struct TcpCliOptions {
   std::optional<long long> syn_retries;
   std::optional<long long> retries2;
   std::optional<long long> max_connections;
+  std::optional<std::uint64_t> buffer_budget;
   std::optional<long long> invalid_ratelimit_ms;
   std::optional<long long> challenge_ack_limit;
   std::optional<long long> rto_initial_ms;

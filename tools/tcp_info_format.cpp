@@ -21,7 +21,7 @@ std::string format_tcp_info(const tcp::TcpInfo& i) {
       "retrans:{} timeouts:{} fast_retrans:{} loss_probes:{} spurious:{} sacked:{} dsack_in:{} "
       "dsack_out:{} challenge_acks:{} acks_ratelimited:{} "
       "reordering:{} ooo_in:{} delayed_acks:{} unacked:{} snd_wnd:{} rcv_wnd:{} "
-      "mem:(snd:{},rcv:{}){}",
+      "mem:(snd:{},rcv:{}) mem_drops:{}{}",
       i.congestion, opts, i.snd_wscale, i.rcv_wscale, ms(i.rto), ms(i.srtt), ms(i.rttvar),
       i.snd_mss, i.rcv_mss, i.snd_mss ? i.cwnd / i.snd_mss : 0,
       i.ssthresh >= 0x7fffffff ? 0 : (i.snd_mss ? i.ssthresh / i.snd_mss : 0), s.bytes_sent,
@@ -29,7 +29,8 @@ std::string format_tcp_info(const tcp::TcpInfo& i) {
       s.retransmits, s.timeouts, s.fast_retransmits, s.loss_probes, s.spurious_retransmits,
       s.bytes_sacked, s.dsacks_received, s.dsacks_sent, s.challenge_acks, s.acks_rate_limited,
       s.reordering, s.out_of_order_segments, s.delayed_acks, i.bytes_in_flight, i.snd_wnd,
-      i.rcv_wnd, i.snd_buf_memory, i.rcv_buf_memory, i.in_recovery ? " recovering" : "");
+      i.rcv_wnd, i.snd_buf_memory, i.rcv_buf_memory, s.receive_memory_drops,
+      i.in_recovery ? " recovering" : "");
 }
 
 std::string format_listener(const tcp::Listener& l) {
@@ -44,6 +45,13 @@ std::string format_listener(const tcp::Listener& l) {
       c.accept_queue_full_drops, c.accept_queue_overflows, c.resets_received, c.resets_sent,
       c.cookies_sent, c.cookies_validated, c.cookies_rejected, c.established, c.accepted,
       c.pool_full_drops);
+}
+
+std::string format_buffers(const BufferPoolStats& b, std::size_t budget) {
+  return fmt::format(
+      "buffers: held {} peak {} budget {} cached {} blocks {} reused {} refusals {} forced {}",
+      b.outstanding_bytes, b.peak_outstanding_bytes, budget, b.cached_bytes, b.acquired, b.reused,
+      b.refusals, b.forced);
 }
 
 }  // namespace synack::tools

@@ -1,5 +1,7 @@
 #include "core/buffer_pool.hpp"
 
+#include <algorithm>
+
 namespace synack {
 
 BufferPool::~BufferPool() {
@@ -13,9 +15,15 @@ BufferPool::SizeClass& BufferPool::size_class(std::size_t size) {
   return classes_.back();
 }
 
+std::uint8_t* BufferPool::try_acquire(std::size_t size) {
+  return size > headroom() ? nullptr : acquire(size);
+}
+
 std::uint8_t* BufferPool::acquire(std::size_t size) {
   ++stats_.acquired;
+  if (size > headroom()) ++stats_.forced;
   stats_.outstanding_bytes += size;
+  stats_.peak_outstanding_bytes = std::max(stats_.peak_outstanding_bytes, stats_.outstanding_bytes);
   SizeClass& c = size_class(size);
   if (!c.free.empty()) {
     std::uint8_t* b = c.free.back();

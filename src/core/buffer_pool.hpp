@@ -7,6 +7,14 @@
 // (an idle connection holds none) without paying for that on the next byte.
 // Blocks come in a few sizes per stack (the first allocation, then doublings
 // up to the configured buffer size), so each size has its own free list.
+//
+// The pool also keeps the stack's byte budget for buffer memory, like
+// Linux's tcp_mem: try_acquire() refuses a block that would take the bytes
+// handed out past it, and rings then hold what they have (a send is cut
+// short, a receive window stops growing, data past it is dropped). A ring
+// with nothing stored may always take its first block (acquire()), as Linux
+// forces one buffer's worth onto an empty queue (sk_forced_mem_schedule):
+// every connection keeps moving, a page at a time, however full the budget.
 #include <cstddef>
 #include <cstdint>
 #include <vector>
@@ -18,22 +26,39 @@ struct BufferPoolStats {
   std::uint64_t reused = 0;    // of those, taken from a free list
   std::uint64_t released = 0;  // blocks given back
   std::uint64_t freed = 0;     // of those, returned to the allocator (cache full)
+  std::uint64_t forced = 0;    // blocks handed out past the budget (acquire())
+  std::uint64_t refusals = 0;  // rings held short of what they asked (note_refusal())
   std::size_t cached_bytes = 0;
   std::size_t outstanding_bytes = 0;  // handed out and not given back
+  std::size_t peak_outstanding_bytes = 0;
 };
 
 class BufferPool {
  public:
   static constexpr std::size_t kDefaultCacheBytes = 4 * 1024 * 1024;
+  static constexpr std::size_t kUnlimited = ~std::size_t{0};
 
-  explicit BufferPool(std::size_t max_cached_bytes = kDefaultCacheBytes)
-      : max_cached_(max_cached_bytes) {}
+  explicit BufferPool(std::size_t max_cached_bytes = kDefaultCacheBytes,
+                      std::size_t budget_bytes = kUnlimited)
+      : max_cached_(max_cached_bytes), budget_(budget_bytes) {}
   ~BufferPool();
   BufferPool(const BufferPool&) = delete;
   BufferPool& operator=(const BufferPool&) = delete;
 
-  // A block of exactly `size` bytes, uninitialised.
+  // A block of exactly `size` bytes, uninitialised, budget or not (counted
+  // in stats().forced when past it).
   std::uint8_t* acquire(std::size_t size);
+  // The same within the budget: nullptr when the block would take the bytes
+  // handed out past it.
+  std::uint8_t* try_acquire(std::size_t size);
+  // Bytes try_acquire() may still hand out (0 when at or past the budget).
+  std::size_t headroom() const {
+    return stats_.outstanding_bytes >= budget_ ? 0 : budget_ - stats_.outstanding_bytes;
+  }
+  std::size_t budget() const { return budget_; }
+  // A ring wanted more storage than headroom() allowed (counted, once per
+  // write or received segment held short).
+  void note_refusal() { ++stats_.refusals; }
   // Gives back a block acquire(size) returned.
   void release(std::uint8_t* block, std::size_t size);
   // Returns every cached block to the allocator.
@@ -49,6 +74,7 @@ class BufferPool {
   SizeClass& size_class(std::size_t size);
 
   std::size_t max_cached_;
+  std::size_t budget_;
   std::vector<SizeClass> classes_;
   BufferPoolStats stats_;
 };

@@ -6,13 +6,36 @@
 
 namespace synack {
 
-void RingBuffer::reserve(std::size_t logical) {
-  if (logical <= alloc_) return;
-  std::size_t want = alloc_ ? alloc_ : std::min(cap_, kFirstAllocation);
+std::size_t RingBuffer::storable() const {
+  if (!pool_ || alloc_ == cap_) return free();
+  std::size_t headroom = pool_->headroom();
+  if (headroom >= cap_) return free();  // any growth fits
+  // The storage held now, or with none the first block (always granted),
+  // then each doubling the budget still has room for (the old block goes
+  // back only after the copy).
+  std::size_t best = alloc_ ? alloc_ : grown_size(0);
+  for (std::size_t s = grown_size(best); s > best && s <= headroom; s = grown_size(s))
+    best = s;
+  return best - len_;
+}
+
+std::size_t RingBuffer::room(std::size_t offset, std::size_t n) const {
+  if (offset >= free()) return 0;
+  n = std::min(n, free() - offset);
+  std::size_t can = storable();
+  std::size_t fits = offset >= can ? 0 : std::min(n, can - offset);
+  if (fits < n) pool_->note_refusal();  // storable() < free() only with a pool
+  return fits;
+}
+
+bool RingBuffer::reserve(std::size_t logical) {
+  if (logical <= alloc_) return true;
+  if (logical > cap_) return false;
+  std::size_t want = grown_size(alloc_);
   while (want < logical)
-    want *= 2;
-  want = std::min(want, cap_);
+    want = grown_size(want);
   std::uint8_t* grown = allocate(want);
+  if (!grown) return false;
   if (alloc_ > 0) {
     // Keep every stored byte, readable or written ahead, at its logical
     // offset: unroll the old ring from head_.
@@ -24,21 +47,22 @@ void RingBuffer::reserve(std::size_t logical) {
   buf_ = grown;
   alloc_ = want;
   head_ = 0;
+  return true;
 }
 
-void RingBuffer::copy_in(std::size_t logical, std::span<const std::uint8_t> data) {
-  if (data.empty()) return;  // memcpy must not see a null pointer
-  reserve(logical + data.size());
+bool RingBuffer::copy_in(std::size_t logical, std::span<const std::uint8_t> data) {
+  if (data.empty()) return true;  // memcpy must not see a null pointer
+  if (!reserve(logical + data.size())) return false;
   std::size_t start = index(logical);
   std::size_t first = std::min(data.size(), alloc_ - start);
   std::memcpy(buf_ + start, data.data(), first);
   if (first < data.size()) std::memcpy(buf_, data.data() + first, data.size() - first);
+  return true;
 }
 
 std::size_t RingBuffer::push(std::span<const std::uint8_t> data) {
-  std::size_t n = std::min(data.size(), free());
-  if (n == 0) return 0;
-  copy_in(len_, data.first(n));
+  std::size_t n = room(0, data.size());
+  if (n == 0 || !copy_in(len_, data.first(n))) return 0;
   len_ += n;
   return n;
 }
@@ -77,9 +101,8 @@ std::size_t RingBuffer::discard(std::size_t n) {
 }
 
 std::size_t RingBuffer::write_at(std::size_t offset, std::span<const std::uint8_t> data) {
-  if (offset >= free()) return 0;
-  std::size_t n = std::min(data.size(), free() - offset);
-  copy_in(len_ + offset, data.first(n));
+  std::size_t n = room(offset, data.size());
+  if (n == 0 || !copy_in(len_ + offset, data.first(n))) return 0;
   return n;
 }
 
@@ -91,7 +114,9 @@ void RingBuffer::release_if_empty() {
 }
 
 std::uint8_t* RingBuffer::allocate(std::size_t n) {
-  return pool_ ? pool_->acquire(n) : new std::uint8_t[n];
+  if (!pool_) return new std::uint8_t[n];
+  // An empty ring's first block is granted past the budget: see storable().
+  return alloc_ == 0 && n == grown_size(0) ? pool_->acquire(n) : pool_->try_acquire(n);
 }
 
 void RingBuffer::free_storage() {
@@ -114,9 +139,8 @@ void RingBuffer::take(RingBuffer& o) {
 }
 
 std::span<std::uint8_t> RingBuffer::back_view(std::size_t want) {
-  std::size_t n = std::min(want, free());
-  if (n == 0) return {};
-  reserve(len_ + n);
+  std::size_t n = room(0, want);
+  if (n == 0 || !reserve(len_ + n)) return {};
   std::size_t start = index(len_);
   return {buf_ + start, std::min(n, alloc_ - start)};
 }

@@ -24,7 +24,9 @@ class RingBuffer {
   //
   // With a BufferPool, blocks come from and go back to it (it must outlive
   // the ring), and an empty ring gives its whole block back (see
-  // release_if_empty()).
+  // release_if_empty()). The pool's byte budget then bounds growth: past
+  // it the ring stores only what its present block holds (storable()), but
+  // an empty ring may always take its first block, so it never stalls.
   explicit RingBuffer(std::size_t capacity, BufferPool* pool = nullptr)
       : pool_(pool), cap_(capacity) {}
   ~RingBuffer() { free_storage(); }
@@ -42,9 +44,14 @@ class RingBuffer {
   std::size_t capacity() const { return cap_; }
   std::size_t size() const { return len_; }
   std::size_t free() const { return cap_ - len_; }
+  // What push() would store now: free(), or less when the pool's budget
+  // would not let the storage grow that far. What a connection may offer
+  // its peer (receive window) or its writer (send space).
+  std::size_t storable() const;
   bool empty() const { return len_ == 0; }
 
-  // Appends as much of `data` as fits; returns the count appended.
+  // Appends as much of `data` as fits (storable()); returns the count
+  // appended.
   std::size_t push(std::span<const std::uint8_t> data);
   // Moves up to out.size() bytes from the front into `out`.
   std::size_t pop(std::span<std::uint8_t> out);
@@ -66,7 +73,8 @@ class RingBuffer {
   // Drops up to n bytes from the front.
   std::size_t discard(std::size_t n);
   // Writes into free space `offset` bytes past the readable end (not yet
-  // readable); returns the count written (clipped at capacity).
+  // readable); returns the count written (clipped at capacity and at
+  // storable()).
   std::size_t write_at(std::size_t offset, std::span<const std::uint8_t> data);
   // Makes n bytes written by write_at at offset 0.. readable.
   void commit(std::size_t n);
@@ -82,9 +90,18 @@ class RingBuffer {
 
  private:
   std::size_t index(std::size_t logical) const { return (head_ + logical) % alloc_; }
-  // Makes room for `logical` bytes past the front (readable or written ahead).
-  void reserve(std::size_t logical);
-  void copy_in(std::size_t logical, std::span<const std::uint8_t> data);
+  // The storage size after `size` when growing: the first allocation, then
+  // doublings, capped at the capacity.
+  std::size_t grown_size(std::size_t size) const {
+    return size == 0 ? std::min(cap_, kFirstAllocation) : std::min(size * 2, cap_);
+  }
+  // Of n bytes wanted `offset` bytes past the readable end, how many fit in
+  // the capacity and the budget; a shortfall of budget is counted.
+  std::size_t room(std::size_t offset, std::size_t n) const;
+  // Makes room for `logical` bytes past the front (readable or written
+  // ahead); false when the pool refused the storage.
+  bool reserve(std::size_t logical);
+  bool copy_in(std::size_t logical, std::span<const std::uint8_t> data);
   std::uint8_t* allocate(std::size_t n);
   void free_storage();
   void take(RingBuffer& o);

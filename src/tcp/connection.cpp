@@ -83,7 +83,7 @@ void Connection::open_established(Instant now, const HandshakeResult& h, std::ui
   last_ack_sent_ = rcv_.nxt;
   // The SYN-ACK advertised at most 65535 unscaled; keep that edge.
   rcv_.last_adv_edge =
-      rcv_.nxt + static_cast<std::uint32_t>(std::min<std::size_t>(rcv_buf_.free(), 0xffff));
+      rcv_.nxt + static_cast<std::uint32_t>(std::min<std::size_t>(rcv_buf_.storable(), 0xffff));
   // RFC 6298 §5.7: a retransmitted SYN-ACK, or a SYN cookie, leaves no
   // sample; the RTO is then 3 s once data starts (Linux's TCP_TIMEOUT_FALLBACK).
   if (h.rtt) {
@@ -153,7 +153,7 @@ void Connection::after_read() {
   // TIME-WAIT would draw an RST from a peer already CLOSED, which ends
   // TIME-WAIT early (§3.10.7.4).
   if (is_synchronized(state_) && !rcv_.fin_received) {
-    SeqNum edge = rcv_.nxt + static_cast<std::uint32_t>(rcv_buf_.free());
+    SeqNum edge = rcv_.nxt + static_cast<std::uint32_t>(rcv_buf_.storable());
     std::uint32_t threshold =
         std::min<std::uint32_t>(our_mss_, static_cast<std::uint32_t>(rcv_buf_.capacity() / 2));
     if (edge - rcv_.last_adv_edge >= static_cast<std::int32_t>(threshold)) {

@@ -124,6 +124,9 @@ struct ConnectionStats {
   std::uint64_t paws_rejected = 0;          // old duplicates dropped by PAWS (RFC 7323 §5)
   std::uint64_t challenge_acks = 0;         // sent for RST, SYN or bad ACK (RFC 5961)
   std::uint64_t acks_rate_limited = 0;      // answers to invalid segments not sent (RFC 5961 §7)
+  // Segments whose bytes (some or all) were dropped though in the window:
+  // the stack's buffer budget had no room (Linux's TCPRcvQDrop).
+  std::uint64_t receive_memory_drops = 0;
 };
 
 // A snapshot like Linux's struct tcp_info (ss -ti).
@@ -214,7 +217,7 @@ class Connection {
   // SO_KEEPALIVE with TCP_KEEPIDLE / TCP_KEEPINTVL / TCP_KEEPCNT.
   void set_keepalive(Instant now, bool on, Duration idle, Duration interval, int probes);
   std::size_t readable_bytes() const { return rcv_buf_.size(); }
-  std::size_t send_space() const { return write_closed_ ? 0 : snd_buf_.free(); }
+  std::size_t send_space() const { return write_closed_ ? 0 : snd_buf_.storable(); }
   std::size_t unsent_or_unacked() const { return snd_buf_.size(); }
   bool at_eof() const { return rcv_.fin_received && rcv_buf_.empty(); }
   bool is_connected() const { return is_synchronized(state_) || state_ == TcpState::SynReceived; }

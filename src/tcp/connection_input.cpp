@@ -147,7 +147,7 @@ void Connection::on_segment_syn_sent(Instant now, const wire::TcpRepr& seg) {
   high_rxt_ = snd_.iss;
   // Our SYN offered min(buffer, 65535) unscaled (RFC 7323 §2.2).
   rcv_.last_adv_edge =
-      rcv_.nxt + static_cast<std::uint32_t>(std::min<std::size_t>(rcv_buf_.free(), 0xffff));
+      rcv_.nxt + static_cast<std::uint32_t>(std::min<std::size_t>(rcv_buf_.storable(), 0xffff));
 
   if (ack_ok) {
     last_ack_at_ = now;
@@ -487,6 +487,15 @@ void Connection::process_text(const wire::TcpRepr& seg) {
         dsack_ = SeqRange{start, start + static_cast<std::uint32_t>(data.size())};
   }
   std::size_t written = rcv_buf_.write_at(offset, data);
+  if (written < data.size()) {
+    // In the window but past what the stack's buffer budget lets this ring
+    // grow to (the window had been offered before the budget ran short; its
+    // edge never moves back, RFC 9293 §3.8.6.2.2). Drop the rest and say at
+    // once how much room there is; the peer sends it again (Linux answers
+    // its TCPRcvQDrop the same way).
+    ++stats_.receive_memory_drops;
+    schedule_ack(true);
+  }
   // In order with no gap (nearly always): ready at once; the assembler only
   // tracks out-of-order ranges, and is never touched (or allocated) here.
   const bool in_order = offset == 0 && !had_gap;

@@ -10,7 +10,7 @@ namespace synack::tcp {
 using namespace wire::tcp_flags;
 
 std::uint16_t Connection::advertised_window(bool syn) {
-  std::size_t free = rcv_buf_.free();
+  std::size_t free = rcv_buf_.storable();
   // RFC 7323 §2.2: the window in a SYN or SYN-ACK is never scaled (the
   // SYN-ACK of a simultaneous open too); its edge was set when the SYN came.
   if (syn || (!is_synchronized(state_) && state_ != TcpState::SynReceived)) {

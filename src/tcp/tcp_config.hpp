@@ -97,6 +97,14 @@ struct TcpConfig {
   // data is held, so an idle or slow connection costs little.
   std::size_t send_buffer = 4 * 1024 * 1024;
   std::size_t recv_buffer = 6 * 1024 * 1024;
+  // The stack's budget for those buffers' storage, all connections
+  // together, like Linux's tcp_mem maximum (about 2 GiB on a 24 GiB
+  // machine). Past it a buffer stops growing: a write is cut short, the
+  // receive window offered stops growing and in-window data past the room is
+  // dropped (ConnectionStats::receive_memory_drops); an empty buffer still
+  // takes its first 4 KiB block, so every connection keeps moving. Blocks
+  // cached for reuse do not count. BufferPoolStats counts the refusals.
+  std::size_t buffer_budget = std::size_t{1} << 31;
 
   bool nodelay = false;  // disable Nagle's algorithm (RFC 9293 §3.7.4)
 

@@ -30,6 +30,7 @@ TcpLayer::TcpLayer(const TcpConfig& cfg, std::string host_name)
       host_name_(std::move(host_name)),
       mss_(cfg.mss),
       isn_(SipKey{cfg.isn_key0, cfg.isn_key1}),
+      buffers_(BufferPool::kDefaultCacheBytes, cfg.buffer_budget),
       conn_pool_(cfg.max_connections),
       req_pool_(cfg.max_request_socks),
       time_wait_(cfg.max_time_wait) {

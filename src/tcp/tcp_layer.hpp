@@ -108,6 +108,7 @@ class TcpLayer final : private ConnectionHost, private ListenerHost {
   const TcpLayerCounters& counters() const { return counters_; }
   // The send and receive buffers' block recycler (bytes cached, reuse).
   const BufferPoolStats& buffer_stats() const { return buffers_.stats(); }
+  std::size_t buffer_budget() const { return buffers_.budget(); }
   const PoolStats& connection_pool() const { return conn_pool_.stats(); }
   const PoolStats& request_pool() const { return req_pool_.stats(); }
   const PoolStats& time_wait_pool() const { return time_wait_.pool_stats(); }
