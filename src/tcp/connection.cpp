@@ -83,7 +83,7 @@ void Connection::open_established(Instant now, const HandshakeResult& h, std::ui
   last_ack_sent_ = rcv_.nxt;
   // The SYN-ACK advertised at most 65535 unscaled; keep that edge.
   rcv_.last_adv_edge =
-      rcv_.nxt + static_cast<std::uint32_t>(std::min<std::size_t>(rcv_buf_.storable(), 0xffff));
+      rcv_.nxt + static_cast<std::uint32_t>(std::min<std::size_t>(rcv_buf_.free(), 0xffff));
   // RFC 6298 §5.7: a retransmitted SYN-ACK, or a SYN cookie, leaves no
   // sample; the RTO is then 3 s once data starts (Linux's TCP_TIMEOUT_FALLBACK).
   if (h.rtt) {

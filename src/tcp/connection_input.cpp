@@ -147,7 +147,7 @@ void Connection::on_segment_syn_sent(Instant now, const wire::TcpRepr& seg) {
   high_rxt_ = snd_.iss;
   // Our SYN offered min(buffer, 65535) unscaled (RFC 7323 §2.2).
   rcv_.last_adv_edge =
-      rcv_.nxt + static_cast<std::uint32_t>(std::min<std::size_t>(rcv_buf_.storable(), 0xffff));
+      rcv_.nxt + static_cast<std::uint32_t>(std::min<std::size_t>(rcv_buf_.free(), 0xffff));
 
   if (ack_ok) {
     last_ack_at_ = now;

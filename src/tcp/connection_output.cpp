@@ -10,12 +10,16 @@ namespace synack::tcp {
 using namespace wire::tcp_flags;
 
 std::uint16_t Connection::advertised_window(bool syn) {
-  std::size_t free = rcv_buf_.storable();
   // RFC 7323 §2.2: the window in a SYN or SYN-ACK is never scaled (the
   // SYN-ACK of a simultaneous open too); its edge was set when the SYN came.
+  // It is the buffer's, budget or not (a handshake holds no buffer memory,
+  // and a listener's SYN-ACK offers the same), as Linux's is.
   if (syn || (!is_synchronized(state_) && state_ != TcpState::SynReceived)) {
-    return static_cast<std::uint16_t>(std::min<std::size_t>(free, 0xffff));
+    return static_cast<std::uint16_t>(std::min<std::size_t>(rcv_buf_.free(), 0xffff));
   }
+  // Past the handshake the window offered is what the stack's buffer budget
+  // lets the buffer grow to (Linux's tcp_mem), but its edge never moves back.
+  std::size_t free = rcv_buf_.storable();
   SeqNum right = rcv_.nxt + static_cast<std::uint32_t>(free);
   std::uint32_t threshold =
       std::min<std::uint32_t>(our_mss_, static_cast<std::uint32_t>(rcv_buf_.capacity() / 2));

@@ -96,5 +96,79 @@ TEST(RingBufferWithPool, DestroyedAndMovedRingsGiveTheirBlocksBack) {
   EXPECT_EQ(pool.stats().cached_bytes, RingBuffer::kFirstAllocation);
 }
 
+// The budget (Linux's tcp_mem): try_acquire() refuses past it, acquire()
+// does not but counts the block as forced; cached blocks do not count.
+TEST(BufferPool, TryAcquireRefusesPastTheBudgetAndAcquireCountsWhatItForces) {
+  BufferPool pool(BufferPool::kDefaultCacheBytes, 10000);
+  EXPECT_EQ(pool.headroom(), 10000u);
+  std::uint8_t* a = pool.try_acquire(8192);
+  ASSERT_NE(a, nullptr);
+  EXPECT_EQ(pool.headroom(), 1808u);
+  EXPECT_EQ(pool.try_acquire(4096), nullptr);
+  EXPECT_EQ(pool.stats().acquired, 1u);
+  std::uint8_t* b = pool.acquire(4096);  // past the budget, granted
+  EXPECT_EQ(pool.stats().forced, 1u);
+  EXPECT_EQ(pool.headroom(), 0u);
+  EXPECT_EQ(pool.stats().peak_outstanding_bytes, 8192u + 4096u);
+  pool.release(a, 8192);
+  pool.release(b, 4096);
+  EXPECT_EQ(pool.stats().cached_bytes, 8192u + 4096u);
+  EXPECT_EQ(pool.headroom(), 10000u);  // cached blocks are not held
+  EXPECT_EQ(pool.try_acquire(8192), a);
+  pool.release(a, 8192);
+}
+
+// Under a budget a ring stores what the budget lets it grow to: an empty
+// ring its first block at least (granted past the budget), a ring holding
+// storage the doublings that fit; the shortfall is counted once per write.
+TEST(RingBufferWithPool, TheBudgetBoundsGrowthButAnEmptyRingGetsItsFirstBlock) {
+  BufferPool pool(BufferPool::kDefaultCacheBytes, 12 * 1024);
+  RingBuffer r(256 * 1024, &pool);
+  EXPECT_EQ(r.free(), 256u * 1024);
+  EXPECT_EQ(r.storable(), 8u * 1024);  // 4 KiB, then 8 KiB; 16 KiB is past 12
+  auto in = bytes(20000, 1);
+  EXPECT_EQ(r.push(in), 8192u);
+  EXPECT_EQ(r.allocated(), 8192u);
+  EXPECT_EQ(pool.stats().refusals, 1u);
+  EXPECT_EQ(r.storable(), 0u);
+  EXPECT_EQ(r.push(in), 0u);
+  EXPECT_EQ(pool.stats().refusals, 2u);
+  EXPECT_TRUE(r.back_view(10).empty());
+  // A second ring finds 4 KiB of headroom: its first block, no more.
+  RingBuffer other(256 * 1024, &pool);
+  EXPECT_EQ(other.storable(), 4096u);
+  EXPECT_EQ(other.push(in), 4096u);
+  EXPECT_EQ(pool.stats().forced, 0u);
+  // A third, with none left, still gets its first block (forced).
+  RingBuffer third(256 * 1024, &pool);
+  EXPECT_EQ(pool.headroom(), 0u);
+  EXPECT_EQ(third.storable(), 4096u);
+  EXPECT_EQ(third.write_at(100, in), 3996u);  // clipped at the block
+  EXPECT_EQ(pool.stats().forced, 1u);
+  // Bytes read from the first ring make room in its own block again.
+  std::vector<std::uint8_t> out(5000);
+  ASSERT_EQ(r.pop(out), 5000u);
+  EXPECT_EQ(std::vector<std::uint8_t>(in.begin(), in.begin() + 5000), out);
+  EXPECT_EQ(r.storable(), 5000u);
+  EXPECT_EQ(r.push(in), 5000u);
+  EXPECT_EQ(pool.stats().peak_outstanding_bytes, 8192u + 4096u + 4096u);
+}
+
+// With headroom for a doubling the ring grows and keeps its bytes; the old
+// block goes back afterwards, so the headroom must cover the new one whole.
+TEST(RingBufferWithPool, GrowthNeedsHeadroomForTheWholeNewBlock) {
+  BufferPool pool(BufferPool::kDefaultCacheBytes, 4096 + 8192);
+  RingBuffer r(64 * 1024, &pool);
+  auto in = bytes(10000, 9);
+  ASSERT_EQ(r.push(std::span(in).first(4096)), 4096u);
+  EXPECT_EQ(r.storable(), 8192u - 4096u);  // 8 KiB fits beside 4 KiB; 16 KiB does not
+  ASSERT_EQ(r.push(std::span(in).subspan(4096)), 4096u);
+  EXPECT_EQ(r.allocated(), 8192u);
+  EXPECT_EQ(pool.stats().outstanding_bytes, 8192u);
+  std::vector<std::uint8_t> out(8192);
+  ASSERT_EQ(r.pop(out), 8192u);
+  EXPECT_EQ(out, std::vector<std::uint8_t>(in.begin(), in.begin() + 8192));
+}
+
 }  // namespace
 }  // namespace synack

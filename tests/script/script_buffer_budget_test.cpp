@@ -1,0 +1,184 @@
+// The stack's byte budget for buffer memory (TcpConfig::buffer_budget, like
+// Linux's tcp_mem): windows offered follow what the budget lets a buffer
+// grow to, in-window bytes past that are dropped and counted, writes are cut
+// short, and an empty buffer always gets its first 4 KiB block.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "support/segment_script.hpp"
+#include "tcp/tcp_layer.hpp"
+
+using namespace synack;
+using namespace synack::testing;
+using namespace std::chrono_literals;
+
+namespace {
+
+std::string pattern(std::size_t n, std::size_t from) {
+  std::string s(n, '\0');
+  for (std::size_t i = 0; i < n; ++i)
+    s[i] = static_cast<char>('a' + (from + i) % 26);
+  return s;
+}
+
+std::string read_all(socket::TcpStream& c) {
+  std::string out(c.readable(), '\0');
+  c.read(std::span(reinterpret_cast<std::uint8_t*>(out.data()), out.size()));
+  return out;
+}
+
+// Takes segments until `bytes` of payload have come, all at time `t`.
+std::string take_data(SegmentScript& s, Duration t, std::size_t bytes) {
+  std::string got;
+  while (got.size() < bytes && !::testing::Test::HasFailure())
+    got += s.expect_at(t).data;
+  return got;
+}
+
+}  // namespace
+
+// Without a budget the first ACK opens the scaled window to the 6 MiB
+// buffer (ScriptEstablished.ScaledWindowShrinksByWhatArrives); with 16 KiB
+// it stays at the SYN-ACK's edge, and bytes past the room are dropped.
+TEST(ScriptBufferBudget, TheWindowStopsGrowingAndBytesPastTheRoomAreDropped) {
+  tcp::TcpConfig cfg;
+  cfg.buffer_budget = 16 * 1024;
+  SegmentScript s(cfg);
+  auto l = s.listen();
+  Seg syn = Seg::syn(1000);
+  syn.opts.window_scale = 2;
+  s.inject(syn);
+  // The handshake holds no buffer memory: the SYN-ACK offers the buffer's
+  // 65535, as Linux's does.
+  Out sa = s.expect(0s, SYN | ACK, s.iss(), 1001);
+  EXPECT_EQ(sa.win, 65535);
+  const std::uint32_t edge = 1001 + 65535;
+  s.inject(Seg::make(ACK, 1001, s.iss() + 1));
+  auto c = l.accept();
+  ASSERT_TRUE(c);
+
+  // 1000 bytes take a 4 KiB block; the budget lets it double once (8 KiB
+  // beside the 4 KiB held while copying; 16 KiB would not fit): 7192 bytes
+  // of room, less than the edge already offered, which does not move back.
+  s.inject(Seg::make(ACK, 1001, s.iss() + 1, pattern(1000, 0)));
+  Out a = s.expect(0s, ACK, s.iss() + 1, 2001);
+  EXPECT_EQ(a.win, (edge - 2001) >> 7);  // our shift is 7 (6 MiB buffer)
+
+  // 8000 bytes: 7192 fit, the rest is dropped and counted, and the ACK
+  // goes at once.
+  s.inject(Seg::make(ACK, 2001, s.iss() + 1, pattern(8000, 1000)));
+  Out b = s.expect(0s, ACK, s.iss() + 1, 9193);
+  EXPECT_EQ(b.win, (edge - 9193) >> 7);
+  EXPECT_EQ(c->info().stats.receive_memory_drops, 1u);
+  EXPECT_EQ(s.tcp().buffer_stats().refusals, 1u);
+  EXPECT_EQ(c->info().rcv_buf_memory, 8192u);
+
+  // Reading empties the buffer and its block goes back; the room (16 KiB)
+  // is still short of the edge offered, so no window update goes out.
+  EXPECT_TRUE(read_all(*c) == pattern(8192, 0));
+  EXPECT_EQ(c->info().rcv_buf_memory, 0u);
+  s.flush();
+  s.expect_silence_until(10ms);
+  // The dropped bytes, sent again, are taken.
+  s.inject(Seg::make(ACK, 9193, s.iss() + 1, pattern(808, 8192)));
+  s.expect(10ms, ACK, s.iss() + 1, 10001);
+  EXPECT_TRUE(read_all(*c) == pattern(808, 8192));
+  EXPECT_EQ(c->info().stats.receive_memory_drops, 1u);
+}
+
+// One connection's held bytes leave another only its first block, granted
+// past the budget; the other's drops are its own.
+TEST(ScriptBufferBudget, HeldBytesLeaveAnotherConnectionOnlyItsFirstBlock) {
+  tcp::TcpConfig cfg;
+  cfg.buffer_budget = 4096;
+  SegmentScript s(cfg);
+  auto l = s.listen();
+  auto a = s.established_passive(l);
+  s.inject(Seg::make(ACK, 1001, s.iss() + 1, pattern(4000, 0)));  // the whole budget
+  s.expect(0s, ACK, s.iss() + 1, 5001);
+  EXPECT_EQ(s.tcp().buffer_stats().outstanding_bytes, 4096u);
+
+  Seg syn = Seg::syn(7000);
+  syn.src_port = 4001;
+  s.inject(syn);
+  Out sa = s.expect_any_seq(0s, SYN | ACK, 7001);
+  Seg ack = Seg::make(ACK, 7001, sa.seq + 1);
+  ack.src_port = 4001;
+  s.inject(ack);
+  auto b = l.accept();
+  ASSERT_TRUE(b);
+  Seg data = Seg::make(ACK, 7001, sa.seq + 1, pattern(6000, 0));
+  data.src_port = 4001;
+  s.inject(data);
+  Out ab = s.expect_any_seq(0s, ACK, 7001 + 4096);
+  EXPECT_EQ(ab.win, 65535 - 4096);  // the edge stays
+  EXPECT_EQ(b->info().stats.receive_memory_drops, 1u);
+  EXPECT_EQ(a.info().stats.receive_memory_drops, 0u);
+  EXPECT_EQ(s.tcp().buffer_stats().forced, 1u);
+  EXPECT_EQ(s.tcp().buffer_stats().peak_outstanding_bytes, 8192u);
+
+  // The first reader gives its block back; the second's block is full, and
+  // growing it to 8 KiB would pass the budget: the retransmission is
+  // dropped again.
+  EXPECT_TRUE(read_all(a) == pattern(4000, 0));
+  Seg again = Seg::make(ACK, 7001 + 4096, sa.seq + 1, pattern(1904, 4096));
+  again.src_port = 4001;
+  s.inject(again);
+  s.expect_any_seq(0s, ACK, 7001 + 4096);
+  EXPECT_EQ(b->info().stats.receive_memory_drops, 2u);
+  // Once it reads, the retransmission is taken.
+  EXPECT_TRUE(read_all(*b) == pattern(4096, 0));
+  s.inject(again);
+  s.expect_any_seq(0s, ACK, 7001 + 6000);
+  EXPECT_EQ(s.tcp().buffer_stats().forced, 1u);
+  EXPECT_TRUE(read_all(*b) == pattern(1904, 4096));
+  EXPECT_EQ(s.tcp().buffer_stats().outstanding_bytes, 0u);
+}
+
+TEST(ScriptBufferBudget, WritesAreCutShortAndResumeOnceAcknowledged) {
+  tcp::TcpConfig cfg;
+  cfg.buffer_budget = 8192;
+  SegmentScript s(cfg);
+  auto l = s.listen();
+  auto c = s.established_passive(l);
+  const std::string data = pattern(20000, 0);
+  EXPECT_EQ(c.writable(), 8192u);
+  EXPECT_EQ(c.write(data), 8192u);
+  EXPECT_EQ(c.writable(), 0u);
+  EXPECT_EQ(c.write(std::string_view(data).substr(8192)), 0u);
+  EXPECT_EQ(s.tcp().buffer_stats().refusals, 2u);
+  s.flush();
+  EXPECT_TRUE(take_data(s, 0s, 8192) == data.substr(0, 8192));
+  // Everything acknowledged: the block goes back and the next write takes
+  // the budget again.
+  s.inject(Seg::make(ACK, 1001, s.iss() + 1 + 8192));
+  EXPECT_EQ(c.info().snd_buf_memory, 0u);
+  EXPECT_EQ(c.writable(), 8192u);
+  EXPECT_EQ(c.write(std::string_view(data).substr(8192)), 8192u);
+  s.flush();
+  EXPECT_TRUE(take_data(s, 0s, 8192) == data.substr(8192, 8192));
+}
+
+TEST(ScriptBufferBudget, WithNoBudgetAnEmptyBufferStillTakesOneBlock) {
+  tcp::TcpConfig cfg;
+  cfg.buffer_budget = 0;
+  SegmentScript s(cfg);
+  auto l = s.listen();
+  s.inject(Seg::syn(1000));
+  Out sa = s.expect(0s, SYN | ACK, s.iss(), 1001);
+  EXPECT_EQ(sa.win, 65535);
+  s.inject(Seg::make(ACK, 1001, s.iss() + 1));
+  auto c = l.accept();
+  ASSERT_TRUE(c);
+  const std::string data = pattern(5000, 0);
+  EXPECT_EQ(c->write(data), 4096u);
+  EXPECT_EQ(s.tcp().buffer_stats().forced, 1u);
+  s.flush();
+  EXPECT_TRUE(take_data(s, 0s, 4096) == data.substr(0, 4096));
+  s.inject(Seg::make(ACK, 1001, s.iss() + 1 + 4096, pattern(1000, 0)));
+  s.expect(0s, ACK, s.iss() + 1 + 4096, 2001);
+  EXPECT_TRUE(read_all(*c) == pattern(1000, 0));
+  EXPECT_EQ(c->write(std::string_view(data).substr(4096)), 904u);
+  EXPECT_EQ(s.tcp().buffer_stats().forced, 3u);
+}
