@@ -103,6 +103,13 @@ for opt, extra in TCP_NUMBERS.items():
     for v in ["nan", "-1", "99999999999999999999999", "7x", ""] + extra:
         bad(f"connect {opt} {v!r}", with_opt(CONNECT, opt, v))
 
+# Byte counts: digits with an optional K, M, G or T (1024-based), 0 to 1T.
+BYTE_SIZES = ["nan", "inf", "-1", "", "1.5", " 5", "0x10", "+5", "1e3", "5k", "5KB", "5 K",
+              "K", "1025G", "2T", "18446744073709551615", "99999999999999999999999", "4MM"]
+for v in BYTE_SIZES:
+    bad(f"serve --buffer-budget {v!r}", with_opt(SERVE, "--buffer-budget", v))
+    bad(f"connect --buffer-budget {v!r}", with_opt(CONNECT, "--buffer-budget", v))
+
 FLOOD_INTEGERS = {"--seconds": ["0", "3601"], "--syn-backlog": ["0", "1000001"],
                   "--backlog": ["0"], "--delay-ms": ["10001"], "--deadline-ms": ["0", "600001"]}
 for opt, extra in FLOOD_INTEGERS.items():
@@ -440,6 +447,9 @@ GOOD = [  # (name, argv, files that must exist afterwards, text stdout must hold
      [], "auto"),
     ("serve --help names --retries2", ["serve", "--help"], [], "--retries2"),
     ("serve --help names --max-connections", ["serve", "--help"], [], "--max-connections"),
+    ("serve --help names --buffer-budget", ["serve", "--help"], [], "--buffer-budget BYTES"),
+    ("connect --help names --buffer-budget", ["connect", "--help"], [], "--buffer-budget"),
+    ("serve --help names the buffers line", ["serve", "--help"], [], "`buffers: ...` line"),
     ("serve --help names --cores", ["serve", "--help"], [], "--cores"),
     ("connect --help names --parallel", ["connect", "--help"], [], "--parallel"),
     ("serve --help names --tls-self-signed", ["serve", "--help"], [], "--tls-self-signed"),
@@ -480,6 +490,12 @@ REACH_DEVICE = [
         "--http-idle-timeout-ms", "1", "--http-max-requests", "1"]),
     ("connect --retries2 15", CONNECT + ["--retries2", "15", "--send", "input.txt"]),
     ("serve --max-connections 1", with_opt(SERVE, "--max-connections", "1")),
+    ("serve --buffer-budget 0", with_opt(SERVE, "--buffer-budget", "0")),
+    ("serve --buffer-budget 1T", with_opt(SERVE, "--buffer-budget", "1T")),
+    ("serve --buffer-budget 1024G", with_opt(SERVE, "--buffer-budget", "1024G")),
+    ("connect --buffer-budget 65536", CONNECT + ["--buffer-budget", "65536", "--send",
+                                                 "input.txt"]),
+    ("connect --buffer-budget 64K", CONNECT + ["--buffer-budget", "64K", "--send", "input.txt"]),
     ("connect --max-connections 16777216", CONNECT + ["--max-connections", "16777216", "--send",
                                                       "input.txt"]),
     ("relay, good", RELAY + ["--impair", "loss=1%,seed=3"]),
