@@ -20,8 +20,12 @@ std::uint8_t* BufferPool::try_acquire(std::size_t size) {
 }
 
 std::uint8_t* BufferPool::acquire(std::size_t size) {
-  ++stats_.acquired;
   if (size > headroom()) ++stats_.forced;
+  return acquire_unbudgeted(size);
+}
+
+std::uint8_t* BufferPool::acquire_unbudgeted(std::size_t size) {
+  ++stats_.acquired;
   stats_.outstanding_bytes += size;
   stats_.peak_outstanding_bytes = std::max(stats_.peak_outstanding_bytes, stats_.outstanding_bytes);
   SizeClass& c = size_class(size);

@@ -26,8 +26,8 @@ struct BufferPoolStats {
   std::uint64_t reused = 0;    // of those, taken from a free list
   std::uint64_t released = 0;  // blocks given back
   std::uint64_t freed = 0;     // of those, returned to the allocator (cache full)
-  std::uint64_t forced = 0;    // blocks handed out past the budget (acquire())
-  std::uint64_t refusals = 0;  // rings held short of what they asked (note_refusal())
+  std::uint64_t forced = 0;    // buffers' first blocks handed out past the budget
+  std::uint64_t refusals = 0;  // writes and receives held short (note_refusal())
   std::size_t cached_bytes = 0;
   std::size_t outstanding_bytes = 0;  // handed out and not given back
   std::size_t peak_outstanding_bytes = 0;
@@ -48,6 +48,10 @@ class BufferPool {
   // A block of exactly `size` bytes, uninitialised, budget or not (counted
   // in stats().forced when past it).
   std::uint8_t* acquire(std::size_t size);
+  // The same for storage that must not be refused and is not a buffer's
+  // (the records of segments in flight): held like the rest, never counted
+  // as forced.
+  std::uint8_t* acquire_unbudgeted(std::size_t size);
   // The same within the budget: nullptr when the block would take the bytes
   // handed out past it.
   std::uint8_t* try_acquire(std::size_t size);
@@ -56,7 +60,7 @@ class BufferPool {
     return stats_.outstanding_bytes >= budget_ ? 0 : budget_ - stats_.outstanding_bytes;
   }
   std::size_t budget() const { return budget_; }
-  // A ring wanted more storage than headroom() allowed (counted, once per
+  // A ring wanted more storage than headroom() allowed (counted once per
   // write or received segment held short).
   void note_refusal() { ++stats_.refusals; }
   // Gives back a block acquire(size) returned.

@@ -19,12 +19,12 @@ std::size_t RingBuffer::storable() const {
   return best - len_;
 }
 
-std::size_t RingBuffer::room(std::size_t offset, std::size_t n) const {
+std::size_t RingBuffer::room(std::size_t offset, std::size_t n, bool count) const {
   if (offset >= free()) return 0;
   n = std::min(n, free() - offset);
   std::size_t can = storable();
   std::size_t fits = offset >= can ? 0 : std::min(n, can - offset);
-  if (fits < n) pool_->note_refusal();  // storable() < free() only with a pool
+  if (count && fits < n) pool_->note_refusal();  // storable() < free() only with a pool
   return fits;
 }
 
@@ -61,7 +61,7 @@ bool RingBuffer::copy_in(std::size_t logical, std::span<const std::uint8_t> data
 }
 
 std::size_t RingBuffer::push(std::span<const std::uint8_t> data) {
-  std::size_t n = room(0, data.size());
+  std::size_t n = room(0, data.size(), true);
   if (n == 0 || !copy_in(len_, data.first(n))) return 0;
   len_ += n;
   return n;
@@ -101,7 +101,7 @@ std::size_t RingBuffer::discard(std::size_t n) {
 }
 
 std::size_t RingBuffer::write_at(std::size_t offset, std::span<const std::uint8_t> data) {
-  std::size_t n = room(offset, data.size());
+  std::size_t n = room(offset, data.size(), true);
   if (n == 0 || !copy_in(len_ + offset, data.first(n))) return 0;
   return n;
 }
@@ -139,14 +139,18 @@ void RingBuffer::take(RingBuffer& o) {
 }
 
 std::span<std::uint8_t> RingBuffer::back_view(std::size_t want) {
-  std::size_t n = room(0, want);
+  std::size_t n = room(0, want, false);
   if (n == 0 || !reserve(len_ + n)) return {};
   std::size_t start = index(len_);
   return {buf_ + start, std::min(n, alloc_ - start)};
 }
 
-void RingBuffer::commit(std::size_t n) {
-  len_ += std::min(n, free());
+std::size_t RingBuffer::commit(std::size_t n) {
+  // Never past the storage: bytes beyond it were not written (a caller
+  // committing more than back_view() gave).
+  n = std::min(n, alloc_ - len_);
+  len_ += n;
+  return n;
 }
 
 }  // namespace synack

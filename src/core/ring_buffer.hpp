@@ -76,8 +76,9 @@ class RingBuffer {
   // readable); returns the count written (clipped at capacity and at
   // storable()).
   std::size_t write_at(std::size_t offset, std::span<const std::uint8_t> data);
-  // Makes n bytes written by write_at at offset 0.. readable.
-  void commit(std::size_t n);
+  // Makes n bytes written by write_at at offset 0.. (or into back_view())
+  // readable; returns how many (never past the storage).
+  std::size_t commit(std::size_t n);
   // Frees storage once nothing is stored, so a burst does not pin megabytes
   // for the connection's life; the next write allocates again. Without a
   // pool only growth past the first allocation is freed (the allocator is
@@ -96,8 +97,10 @@ class RingBuffer {
     return size == 0 ? std::min(cap_, kFirstAllocation) : std::min(size * 2, cap_);
   }
   // Of n bytes wanted `offset` bytes past the readable end, how many fit in
-  // the capacity and the budget; a shortfall of budget is counted.
-  std::size_t room(std::size_t offset, std::size_t n) const;
+  // the capacity and the budget; with `count`, a shortfall of budget is
+  // counted as a refusal (a write or a receive; not back_view()'s want,
+  // which is only a hint).
+  std::size_t room(std::size_t offset, std::size_t n, bool count) const;
   // Makes room for `logical` bytes past the front (readable or written
   // ahead); false when the pool refused the storage.
   bool reserve(std::size_t logical);

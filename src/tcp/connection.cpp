@@ -127,8 +127,7 @@ std::span<std::uint8_t> Connection::send_view(std::size_t want) {
 
 std::size_t Connection::send_commit(std::size_t n) {
   if (write_closed_ || state_ == TcpState::Closed) return 0;
-  n = std::min(n, snd_buf_.free());
-  snd_buf_.commit(n);
+  n = snd_buf_.commit(n);
   if (n > 0) activity();
   return n;
 }
@@ -154,9 +153,7 @@ void Connection::after_read() {
   // TIME-WAIT early (§3.10.7.4).
   if (is_synchronized(state_) && !rcv_.fin_received) {
     SeqNum edge = rcv_.nxt + static_cast<std::uint32_t>(rcv_buf_.storable());
-    std::uint32_t threshold =
-        std::min<std::uint32_t>(our_mss_, static_cast<std::uint32_t>(rcv_buf_.capacity() / 2));
-    if (edge - rcv_.last_adv_edge >= static_cast<std::int32_t>(threshold)) {
+    if (edge - rcv_.last_adv_edge >= static_cast<std::int32_t>(window_update_threshold())) {
       schedule_ack(true);  // a window update is never delayed
       activity();
     }

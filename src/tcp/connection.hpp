@@ -290,6 +290,14 @@ class Connection {
   void send_active_reset();
   bool send_data_segment(Instant now);
   std::uint16_t advertised_window(bool syn = false);
+  // How far the right edge must be able to move before it is moved
+  // (receiver SWS avoidance, RFC 9293 §3.8.6.2.2): min(MSS, half the buffer
+  // the budget lets this one reach), so a buffer held to its first block
+  // under the budget still reopens its window.
+  std::uint32_t window_update_threshold() const {
+    std::size_t reachable = rcv_buf_.size() + rcv_buf_.storable();
+    return static_cast<std::uint32_t>(std::min<std::size_t>(our_mss_, reachable / 2));
+  }
   std::span<const std::uint8_t> payload_at(std::size_t offset, std::size_t len);
   std::uint32_t in_flight() const { return static_cast<std::uint32_t>(snd_.nxt - snd_.una); }
   void arm_retransmit(Instant now);

@@ -21,15 +21,17 @@ std::uint16_t Connection::advertised_window(bool syn) {
   // lets the buffer grow to (Linux's tcp_mem), but its edge never moves back.
   std::size_t free = rcv_buf_.storable();
   SeqNum right = rcv_.nxt + static_cast<std::uint32_t>(free);
-  std::uint32_t threshold =
-      std::min<std::uint32_t>(our_mss_, static_cast<std::uint32_t>(rcv_buf_.capacity() / 2));
-  std::size_t win = free;
+  std::size_t scaled = std::min<std::size_t>(free >> rcv_.wscale, 0xffff);
   // Receiver silly-window avoidance (RFC 9293 §3.8.6.2.2): move the right
-  // edge only by a useful amount; never move it left.
+  // edge only by a useful amount; never move it left. A held edge is
+  // rounded up to the scale's unit, as Linux's tcp_select_window does:
+  // rounding down would move it left by up to 2^wscale - 1 bytes.
   if (rcv_.nxt <= rcv_.last_adv_edge &&
-      right - rcv_.last_adv_edge < static_cast<std::int32_t>(threshold))
-    win = static_cast<std::size_t>(rcv_.last_adv_edge - rcv_.nxt);
-  std::size_t scaled = std::min<std::size_t>(win >> rcv_.wscale, 0xffff);
+      right - rcv_.last_adv_edge < static_cast<std::int32_t>(window_update_threshold())) {
+    std::size_t held = static_cast<std::size_t>(rcv_.last_adv_edge - rcv_.nxt);
+    std::size_t unit = std::size_t{1} << rcv_.wscale;
+    scaled = std::min<std::size_t>((held + unit - 1) >> rcv_.wscale, 0xffff);
+  }
   rcv_.last_adv_wnd = static_cast<std::uint32_t>(scaled << rcv_.wscale);
   rcv_.last_adv_edge = seq_max(rcv_.last_adv_edge, rcv_.nxt + rcv_.last_adv_wnd);
   return static_cast<std::uint16_t>(scaled);

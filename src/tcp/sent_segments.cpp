@@ -58,7 +58,9 @@ void SentSegments::pop_front() {
 namespace {
 
 std::uint8_t* acquire_bytes(BufferPool* pool, std::size_t n) {
-  return pool ? pool->acquire(n) : new std::uint8_t[n];
+  // Never refused by the stack's buffer budget: a segment in flight must be
+  // recorded (the send buffer holding its bytes was within the budget).
+  return pool ? pool->acquire_unbudgeted(n) : new std::uint8_t[n];
 }
 
 void release_bytes(BufferPool* pool, std::uint8_t* block, std::size_t n) {

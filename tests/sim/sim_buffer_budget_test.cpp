@@ -158,4 +158,57 @@ TEST(SimBufferBudget, EchoesArriveIntactThroughATightBudgetThatBoundsWhatTheServ
   EXPECT_EQ(tight.outstanding_at_end, 0u);  // everything read and acknowledged
 }
 
+// With jumbo frames the MSS (8960) is larger than the one block an empty
+// buffer gets with no budget at all (4 KiB). The window must still reopen
+// once the reader empties the buffer: the silly-window threshold follows
+// what the budget lets the buffer reach, not the MSS alone.
+TEST(SimBufferBudget, AWindowClosedUnderTheBudgetReopensWithJumboFrames) {
+  phy::Simulation sim(5);
+  iface::InterfaceConfig c;
+  c.name = "client";
+  c.address = *wire::Ipv4Cidr::parse("10.0.0.1/24");
+  c.mtu = 9000;
+  c.tcp.mss = 8960;
+  iface::InterfaceConfig s = c;
+  s.name = "server";
+  s.address = *wire::Ipv4Cidr::parse("10.0.0.2/24");
+  s.tcp.buffer_budget = 0;
+  socket::Stack& client = sim.add_host(c);
+  socket::Stack& server = sim.add_host(s);
+  phy::LinkParams link;
+  link.delay = 1ms;
+  sim.link(client, server, link);
+
+  auto listener = server.listen(80);
+  ASSERT_TRUE(listener);
+  auto stream = client.connect(kServer, 80);
+  ASSERT_TRUE(stream);
+  Rng rng(9);
+  std::vector<std::uint8_t> data = random_bytes(rng, 256 * 1024);
+  std::string received;
+  std::optional<socket::TcpStream> accepted;
+  Job sender = [](socket::TcpStream& st, std::span<const std::uint8_t> d) -> Job {
+    EXPECT_EQ(co_await st.wait_connected(), SocketError::None);
+    EXPECT_EQ(co_await st.write_all(d), SocketError::None);
+    st.shutdown();
+  }(*stream, data);
+  Job receiver = [](socket::TcpListener& l, std::optional<socket::TcpStream>& out,
+                    std::string& got) -> Job {
+    auto a = co_await l.accept_async();
+    EXPECT_TRUE(a);
+    if (!a) co_return;
+    out = std::move(*a);
+    auto r = co_await out->read_to_end();
+    EXPECT_TRUE(r);
+    if (r) got = std::move(*r);
+  }(*listener, accepted, received);
+  ASSERT_TRUE(sim.run_until([&] { return sender.done() && receiver.done(); }, sim.now() + 10min))
+      << received.size() << " bytes of " << data.size() << " in 10 min";
+  EXPECT_EQ(first_difference(data, std::span(reinterpret_cast<const std::uint8_t*>(received.data()),
+                                             received.size())),
+            std::string::npos);
+  EXPECT_EQ(received.size(), data.size());
+  EXPECT_GT(server.tcp().buffer_stats().forced, 0u);
+}
+
 }  // namespace
