@@ -70,29 +70,28 @@ void FaultInjector::submit(Instant now, std::span<const std::uint8_t> frame) {
   for (int i = 0; i < copies; ++i) {
     // Each copy occupies the wire; a full queue drops only the copy that does
     // not fit.
-    auto departure = serialise(now, bytes.size());
-    if (!departure) {
+    Instant departure = serialise(now, bytes.size());
+    if (departure == kNever) {
       ++stats_.queue_drops;
       drop(now, frame);
       continue;
     }
     if (i > 0) ++stats_.duplicated;
     if (i + 1 < copies) {
-      schedule(*departure, bytes);
+      schedule(departure, bytes);
     } else {
-      schedule(*departure, std::move(bytes));
+      schedule(departure, std::move(bytes));
     }
   }
 }
 
-std::optional<Instant> FaultInjector::serialise(Instant now, std::size_t bytes) {
-  if (params_.rate_bps == 0) return now;
+Instant FaultInjector::serialise_at_rate(Instant now, std::size_t bytes) {
   const std::int64_t now_ns = to_ns(now);
   while (!wire_.empty() && wire_.front().done_ns <= now_ns) {
     wire_bytes_ -= wire_.front().bytes;
     wire_.pop_front();
   }
-  if (wire_bytes_ + bytes > params_.queue_limit_bytes) return std::nullopt;
+  if (wire_bytes_ + bytes > params_.queue_limit_bytes) return kNever;
   // ceil(bits * 1e9 / rate): the frame takes at least this long to send.
   const std::uint64_t bits = static_cast<std::uint64_t>(bytes) * 8;
   const std::int64_t tx_ns = static_cast<std::int64_t>(
@@ -127,9 +126,12 @@ void FaultInjector::recycle(std::vector<std::uint8_t> buffer) {
   spare_.push_back(std::move(buffer));
 }
 
-std::optional<Instant> FaultInjector::next_delivery() const {
-  if (pending_.empty()) return std::nullopt;
-  return pending_.front().at;
+std::vector<std::uint8_t> FaultInjector::pop_next() {
+  std::pop_heap(pending_.begin(), pending_.end(), later<Pending, Pending>);
+  std::vector<std::uint8_t> frame = std::move(pending_.back().frame);
+  pending_.pop_back();
+  ++stats_.delivered;
+  return frame;
 }
 
 std::optional<FaultInjector::Delivery> FaultInjector::pop_due_delivery(Instant now) {

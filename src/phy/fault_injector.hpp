@@ -42,8 +42,20 @@ class FaultInjector {
 
   // Decides the fate of one frame sent at `now` (copied).
   void submit(Instant now, std::span<const std::uint8_t> frame);
-  // The arrival instant of the earliest pending copy, if any.
-  std::optional<Instant> next_delivery() const;
+  // The arrival instant of the earliest pending copy, if any. Inline: the
+  // simulator asks for every link on every step, and an out-of-line
+  // optional return stalls on its own stack store.
+  std::optional<Instant> next_delivery() const {
+    if (pending_.empty()) return std::nullopt;
+    return pending_.front().at;
+  }
+  // The same as an instant, kNever when nothing is pending: what the
+  // simulator's step asks of every link (an optional costs a stack round
+  // trip there).
+  Instant next_arrival() const { return pending_.empty() ? kNever : pending_.front().at; }
+  // Takes the earliest pending copy, which must exist (next_arrival() is
+  // not kNever); the caller checked it is due.
+  std::vector<std::uint8_t> pop_next();
   // The earliest pending copy whose arrival instant is <= now. Copies due at
   // the same instant come out in the order they were scheduled.
   std::optional<std::vector<std::uint8_t>> pop_due(Instant now);
@@ -82,8 +94,11 @@ class FaultInjector {
   std::uint64_t below(std::uint64_t n);  // uniform in [0, n)
   void drop(Instant now, std::span<const std::uint8_t> frame);
   // When the frame's last bit is on the wire (now, without a rate limit), or
-  // nullopt when the queue is full.
-  std::optional<Instant> serialise(Instant now, std::size_t bytes);
+  // kNever when the queue is full.
+  Instant serialise(Instant now, std::size_t bytes) {
+    return params_.rate_bps == 0 ? now : serialise_at_rate(now, bytes);
+  }
+  Instant serialise_at_rate(Instant now, std::size_t bytes);
   void schedule(Instant departure, std::vector<std::uint8_t> frame);
 
   LinkParams params_;

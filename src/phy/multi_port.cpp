@@ -42,10 +42,4 @@ void MultiPort::transmit(Instant now, std::span<const std::uint8_t> frame) {
   ++unroutable_;
 }
 
-bool MultiPort::rx_pending() const {
-  for (const Route& r : routes_)
-    if (r.port->rx_pending() > 0) return true;
-  return false;
-}
-
 }  // namespace synack::phy

@@ -22,7 +22,11 @@ class MultiPort : public iface::Device {
   std::optional<std::span<const std::uint8_t>> receive(Instant now) override;
   void transmit(Instant now, std::span<const std::uint8_t> frame) override;
 
-  bool rx_pending() const;
+  bool rx_pending() const {
+    for (const Route& r : routes_)
+      if (r.port->rx_pending() > 0) return true;
+    return false;
+  }
   std::uint64_t unroutable() const { return unroutable_; }
 
  private:

@@ -110,16 +110,15 @@ void SimNetwork::advance_to(Instant t) {
   // Each port has exactly one incoming link, so draining link by link keeps
   // every port's arrival order.
   for (Link& link : links_) {
-    while (auto frame = link.injector.pop_due(now_))
-      link.to->rx_queue_.push(std::move(*frame));
+    while (link.injector.next_arrival() <= now_)
+      link.to->rx_queue_.push(link.injector.pop_next());
   }
 }
 
 Instant SimNetwork::next_delivery() const {
   Instant next = kNever;
-  for (const Link& link : links_) {
-    if (auto at = link.injector.next_delivery()) next = earliest(next, *at);
-  }
+  for (const Link& link : links_)
+    next = earliest(next, link.injector.next_arrival());
   return next;
 }
 

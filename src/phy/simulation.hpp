@@ -52,6 +52,7 @@ class Simulation {
     std::unique_ptr<socket::Stack> stack;
     std::unique_ptr<MultiPort> ports;
     std::unique_ptr<FilteredPort> filter;
+    Instant poll_at = kNever;  // the stack's deadline as the step began
     iface::Device& device() { return filter ? static_cast<iface::Device&>(*filter) : *ports; }
   };
   Host& host_of(const socket::Stack& s);

@@ -110,7 +110,7 @@ void UdpLayer::notify(UdpEndpoint& e) {
   notify_.push_back(&e);
 }
 
-std::vector<UdpEndpoint*> UdpLayer::take_notifications() {
+std::vector<UdpEndpoint*> UdpLayer::take_pending_notifications() {
   std::vector<UdpEndpoint*> out;
   out.swap(notify_);
   for (UdpEndpoint* e : out)

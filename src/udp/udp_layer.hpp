@@ -66,7 +66,10 @@ class UdpLayer {
   UdpError send(UdpEndpoint& e, wire::Ipv4Address dst, std::uint16_t dport,
                 std::span<const std::uint8_t> payload);
   // Endpoints whose readiness changed since the last call.
-  std::vector<UdpEndpoint*> take_notifications();
+  std::vector<UdpEndpoint*> take_notifications() {
+    if (notify_.empty()) return {};  // nearly always: no call, no swap
+    return take_pending_notifications();
+  }
   // Queues a notification (a callback was just installed on a socket that
   // already has something to report).
   void notify(UdpEndpoint& e);
@@ -75,6 +78,7 @@ class UdpLayer {
   std::size_t bound_ports() const { return ports_.size(); }
 
  private:
+  std::vector<UdpEndpoint*> take_pending_notifications();
   UdpConfig cfg_;
   DatagramOutput* out_ = nullptr;
   std::size_t mtu_ = 1500;
