@@ -15,6 +15,16 @@ BufferPool::SizeClass& BufferPool::size_class(std::size_t size) {
   return classes_.back();
 }
 
+void BufferPool::update_pressure() {
+  const std::size_t held = stats_.outstanding_bytes;
+  if (!pressure_ && held >= budget_ - budget_ / 3) {
+    pressure_ = true;
+    ++stats_.pressure_entered;
+  } else if (pressure_ && held < budget_ / 2) {
+    pressure_ = false;
+  }
+}
+
 std::uint8_t* BufferPool::try_acquire(std::size_t size) {
   return size > headroom() ? nullptr : acquire(size);
 }
@@ -28,6 +38,7 @@ std::uint8_t* BufferPool::acquire_unbudgeted(std::size_t size) {
   ++stats_.acquired;
   stats_.outstanding_bytes += size;
   stats_.peak_outstanding_bytes = std::max(stats_.peak_outstanding_bytes, stats_.outstanding_bytes);
+  update_pressure();
   SizeClass& c = size_class(size);
   if (!c.free.empty()) {
     std::uint8_t* b = c.free.back();
@@ -42,6 +53,7 @@ std::uint8_t* BufferPool::acquire_unbudgeted(std::size_t size) {
 void BufferPool::release(std::uint8_t* block, std::size_t size) {
   ++stats_.released;
   stats_.outstanding_bytes -= size;
+  update_pressure();
   if (stats_.cached_bytes + size > max_cached_) {
     ++stats_.freed;
     delete[] block;

@@ -15,6 +15,10 @@
 // with nothing stored may always take its first block (acquire()), as Linux
 // forces one buffer's worth onto an empty queue (sk_forced_mem_schedule):
 // every connection keeps moving, a page at a time, however full the budget.
+// Like tcp_mem's middle value, the pool is under pressure from two thirds of
+// the budget until the bytes held fall below half of it: buffers then offer
+// no growth (windows and writes stay within the storage they hold), so the
+// windows offered before seldom meet the hard limit, where bytes are dropped.
 #include <cstddef>
 #include <cstdint>
 #include <vector>
@@ -22,12 +26,13 @@
 namespace synack {
 
 struct BufferPoolStats {
-  std::uint64_t acquired = 0;  // blocks handed out
-  std::uint64_t reused = 0;    // of those, taken from a free list
-  std::uint64_t released = 0;  // blocks given back
-  std::uint64_t freed = 0;     // of those, returned to the allocator (cache full)
-  std::uint64_t forced = 0;    // buffers' first blocks handed out past the budget
-  std::uint64_t refusals = 0;  // writes and receives held short (note_refusal())
+  std::uint64_t acquired = 0;          // blocks handed out
+  std::uint64_t reused = 0;            // of those, taken from a free list
+  std::uint64_t released = 0;          // blocks given back
+  std::uint64_t freed = 0;             // of those, returned to the allocator (cache full)
+  std::uint64_t forced = 0;            // buffers' first blocks handed out past the budget
+  std::uint64_t refusals = 0;          // writes and receives held short (note_refusal())
+  std::uint64_t pressure_entered = 0;  // times under_pressure() became true
   std::size_t cached_bytes = 0;
   std::size_t outstanding_bytes = 0;  // handed out and not given back
   std::size_t peak_outstanding_bytes = 0;
@@ -40,7 +45,9 @@ class BufferPool {
 
   explicit BufferPool(std::size_t max_cached_bytes = kDefaultCacheBytes,
                       std::size_t budget_bytes = kUnlimited)
-      : max_cached_(max_cached_bytes), budget_(budget_bytes) {}
+      : max_cached_(max_cached_bytes), budget_(budget_bytes) {
+    update_pressure();
+  }
   ~BufferPool();
   BufferPool(const BufferPool&) = delete;
   BufferPool& operator=(const BufferPool&) = delete;
@@ -60,6 +67,8 @@ class BufferPool {
     return stats_.outstanding_bytes >= budget_ ? 0 : budget_ - stats_.outstanding_bytes;
   }
   std::size_t budget() const { return budget_; }
+  // Buffers should offer no growth (see above).
+  bool under_pressure() const { return pressure_; }
   // A ring wanted more storage than headroom() allowed (counted once per
   // write or received segment held short).
   void note_refusal() { ++stats_.refusals; }
@@ -76,9 +85,11 @@ class BufferPool {
     std::vector<std::uint8_t*> free;
   };
   SizeClass& size_class(std::size_t size);
+  void update_pressure();
 
   std::size_t max_cached_;
   std::size_t budget_;
+  bool pressure_ = false;
   std::vector<SizeClass> classes_;
   BufferPoolStats stats_;
 };

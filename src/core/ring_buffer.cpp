@@ -6,8 +6,11 @@
 
 namespace synack {
 
-std::size_t RingBuffer::storable() const {
+std::size_t RingBuffer::reachable(bool offer) const {
   if (!pool_ || alloc_ == cap_) return free();
+  // Under pressure nothing more is offered than the storage held, or an
+  // empty ring's first block.
+  if (offer && pool_->under_pressure()) return (alloc_ ? alloc_ : grown_size(0)) - len_;
   std::size_t headroom = pool_->headroom();
   if (headroom >= cap_) return free();  // any growth fits
   // The storage held now, or with none the first block (always granted),
@@ -19,10 +22,10 @@ std::size_t RingBuffer::storable() const {
   return best - len_;
 }
 
-std::size_t RingBuffer::room(std::size_t offset, std::size_t n, bool count) const {
+std::size_t RingBuffer::room(std::size_t offset, std::size_t n, bool count, bool offer) const {
   if (offset >= free()) return 0;
   n = std::min(n, free() - offset);
-  std::size_t can = storable();
+  std::size_t can = reachable(offer);
   std::size_t fits = offset >= can ? 0 : std::min(n, can - offset);
   if (count && fits < n) pool_->note_refusal();  // storable() < free() only with a pool
   return fits;
@@ -61,7 +64,7 @@ bool RingBuffer::copy_in(std::size_t logical, std::span<const std::uint8_t> data
 }
 
 std::size_t RingBuffer::push(std::span<const std::uint8_t> data) {
-  std::size_t n = room(0, data.size(), true);
+  std::size_t n = room(0, data.size(), true, true);
   if (n == 0 || !copy_in(len_, data.first(n))) return 0;
   len_ += n;
   return n;
@@ -101,7 +104,7 @@ std::size_t RingBuffer::discard(std::size_t n) {
 }
 
 std::size_t RingBuffer::write_at(std::size_t offset, std::span<const std::uint8_t> data) {
-  std::size_t n = room(offset, data.size(), true);
+  std::size_t n = room(offset, data.size(), true, false);
   if (n == 0 || !copy_in(len_ + offset, data.first(n))) return 0;
   return n;
 }
@@ -139,7 +142,7 @@ void RingBuffer::take(RingBuffer& o) {
 }
 
 std::span<std::uint8_t> RingBuffer::back_view(std::size_t want) {
-  std::size_t n = room(0, want, false);
+  std::size_t n = room(0, want, false, true);
   if (n == 0 || !reserve(len_ + n)) return {};
   std::size_t start = index(len_);
   return {buf_ + start, std::min(n, alloc_ - start)};

@@ -47,7 +47,12 @@ class RingBuffer {
   // What push() would store now: free(), or less when the pool's budget
   // would not let the storage grow that far. What a connection may offer
   // its peer (receive window) or its writer (send space).
-  std::size_t storable() const;
+  // Under the pool's pressure it offers no growth (see BufferPool).
+  std::size_t storable() const { return reachable(true); }
+  // What write_at() takes: growth within the budget even under pressure,
+  // so bytes inside a window offered before pressure are not dropped while
+  // the budget has room.
+  std::size_t acceptable() const { return reachable(false); }
   bool empty() const { return len_ == 0; }
 
   // Appends as much of `data` as fits (storable()); returns the count
@@ -74,7 +79,7 @@ class RingBuffer {
   std::size_t discard(std::size_t n);
   // Writes into free space `offset` bytes past the readable end (not yet
   // readable); returns the count written (clipped at capacity and at
-  // storable()).
+  // acceptable()).
   std::size_t write_at(std::size_t offset, std::span<const std::uint8_t> data);
   // Makes n bytes written by write_at at offset 0.. (or into back_view())
   // readable; returns how many (never past the storage).
@@ -100,7 +105,9 @@ class RingBuffer {
   // the capacity and the budget; with `count`, a shortfall of budget is
   // counted as a refusal (a write or a receive; not back_view()'s want,
   // which is only a hint).
-  std::size_t room(std::size_t offset, std::size_t n, bool count) const;
+  std::size_t room(std::size_t offset, std::size_t n, bool count, bool offer) const;
+  // storable() (offer) or acceptable().
+  std::size_t reachable(bool offer) const;
   // Makes room for `logical` bytes past the front (readable or written
   // ahead); false when the pool refused the storage.
   bool reserve(std::size_t logical);

@@ -46,6 +46,11 @@ void Connection::open_active(Instant now, SeqNum iss, std::uint16_t our_mss,
   snd_buf_seq_ = iss + 1;
   last_small_end_ = iss;
   rcv_.wscale = cfg_->window_scaling ? window_shift_for(cfg_->recv_buffer) : 0;
+  // Chosen once: every SYN (and a simultaneous open's SYN-ACK) offers it,
+  // and the edge is set from it when the peer's SYN comes.
+  BufferPool* pool = host_.buffer_pool();
+  rcv_.last_adv_wnd =
+      handshake_window(rcv_buf_.capacity(), pool != nullptr && pool->under_pressure());
   set_state(TcpState::SynSent, "connect");
   timers_.retransmit = now + cfg_->rto_initial;
   activity();
@@ -82,8 +87,11 @@ void Connection::open_established(Instant now, const HandshakeResult& h, std::ui
   rcv_.nxt = h.irs + 1;
   last_ack_sent_ = rcv_.nxt;
   // The SYN-ACK advertised at most 65535 unscaled; keep that edge.
-  rcv_.last_adv_edge =
-      rcv_.nxt + static_cast<std::uint32_t>(std::min<std::size_t>(rcv_buf_.free(), 0xffff));
+  rcv_.last_adv_wnd =
+      h.offered_window != 0
+          ? h.offered_window
+          : static_cast<std::uint32_t>(std::min<std::size_t>(rcv_buf_.free(), 0xffff));
+  rcv_.last_adv_edge = rcv_.nxt + rcv_.last_adv_wnd;
   // RFC 6298 §5.7: a retransmitted SYN-ACK, or a SYN cookie, leaves no
   // sample; the RTO is then 3 s once data starts (Linux's TCP_TIMEOUT_FALLBACK).
   if (h.rtt) {

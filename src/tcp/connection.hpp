@@ -91,14 +91,15 @@ struct HandshakeResult {
   SeqNum irs;
   std::uint16_t peer_mss = 536;
   bool wscale_ok = false;
-  std::uint8_t snd_wscale = 0;    // the peer's shift
-  std::uint8_t rcv_wscale = 0;    // ours
-  std::uint32_t peer_window = 0;  // from the completing ACK, already scaled
-  std::optional<Duration> rtt;    // SYN-ACK to ACK, when not retransmitted
-  bool sack_ok = false;           // both SYNs carried SACK-permitted (RFC 2018 §2)
-  bool ts_ok = false;             // both SYNs carried timestamps (RFC 7323 §3.2)
-  std::uint32_t ts_recent = 0;    // the peer's latest TSval
-  std::uint32_t ts_offset = 0;    // added to our millisecond clock for TSval
+  std::uint8_t snd_wscale = 0;       // the peer's shift
+  std::uint8_t rcv_wscale = 0;       // ours
+  std::uint32_t peer_window = 0;     // from the completing ACK, already scaled
+  std::optional<Duration> rtt;       // SYN-ACK to ACK, when not retransmitted
+  bool sack_ok = false;              // both SYNs carried SACK-permitted (RFC 2018 §2)
+  bool ts_ok = false;                // both SYNs carried timestamps (RFC 7323 §3.2)
+  std::uint32_t ts_recent = 0;       // the peer's latest TSval
+  std::uint32_t ts_offset = 0;       // added to our millisecond clock for TSval
+  std::uint16_t offered_window = 0;  // our SYN-ACK's window (0: the buffer's, up to 65535)
 };
 
 struct ConnectionStats {

@@ -145,9 +145,9 @@ void Connection::on_segment_syn_sent(Instant now, const wire::TcpRepr& seg) {
   quickack_ = kQuickAcks;
   recover_ = snd_.iss;
   high_rxt_ = snd_.iss;
-  // Our SYN offered min(buffer, 65535) unscaled (RFC 7323 §2.2).
-  rcv_.last_adv_edge =
-      rcv_.nxt + static_cast<std::uint32_t>(std::min<std::size_t>(rcv_buf_.free(), 0xffff));
+  // Our SYN offered handshake_window() unscaled (RFC 7323 §2.2), kept in
+  // last_adv_wnd since connect.
+  rcv_.last_adv_edge = rcv_.nxt + rcv_.last_adv_wnd;
 
   if (ack_ok) {
     last_ack_at_ = now;

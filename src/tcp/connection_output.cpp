@@ -12,11 +12,12 @@ using namespace wire::tcp_flags;
 std::uint16_t Connection::advertised_window(bool syn) {
   // RFC 7323 §2.2: the window in a SYN or SYN-ACK is never scaled (the
   // SYN-ACK of a simultaneous open too); its edge was set when the SYN came.
-  // It is the buffer's, budget or not (a handshake holds no buffer memory,
-  // and a listener's SYN-ACK offers the same), as Linux's is.
-  if (syn || (!is_synchronized(state_) && state_ != TcpState::SynReceived)) {
+  // It is the buffer's up to 65535, or under the budget's pressure the first
+  // block (handshake_window(), as a listener's SYN-ACK offers).
+  if (syn || state_ == TcpState::SynSent)
+    return static_cast<std::uint16_t>(rcv_.last_adv_wnd);  // handshake_window(), at connect
+  if (!is_synchronized(state_) && state_ != TcpState::SynReceived)
     return static_cast<std::uint16_t>(std::min<std::size_t>(rcv_buf_.free(), 0xffff));
-  }
   // Past the handshake the window offered is what the stack's buffer budget
   // lets the buffer grow to (Linux's tcp_mem), but its edge never moves back.
   std::size_t free = rcv_buf_.storable();
@@ -24,13 +25,15 @@ std::uint16_t Connection::advertised_window(bool syn) {
   std::size_t scaled = std::min<std::size_t>(free >> rcv_.wscale, 0xffff);
   // Receiver silly-window avoidance (RFC 9293 §3.8.6.2.2): move the right
   // edge only by a useful amount; never move it left. A held edge is
-  // rounded up to the scale's unit, as Linux's tcp_select_window does:
-  // rounding down would move it left by up to 2^wscale - 1 bytes.
+  // scaled down, so on the wire it may sit up to 2^wscale - 1 bytes short
+  // of the one offered before (RFC 7323 Appendix F; Linux's tcp_shrink_window
+  // does the same to keep memory limits): rounding up would offer bytes the
+  // budget may have no room for. Bytes up to the edge offered are still
+  // taken (last_adv_edge).
   if (rcv_.nxt <= rcv_.last_adv_edge &&
       right - rcv_.last_adv_edge < static_cast<std::int32_t>(window_update_threshold())) {
     std::size_t held = static_cast<std::size_t>(rcv_.last_adv_edge - rcv_.nxt);
-    std::size_t unit = std::size_t{1} << rcv_.wscale;
-    scaled = std::min<std::size_t>((held + unit - 1) >> rcv_.wscale, 0xffff);
+    scaled = std::min<std::size_t>(held >> rcv_.wscale, 0xffff);
   }
   rcv_.last_adv_wnd = static_cast<std::uint32_t>(scaled << rcv_.wscale);
   rcv_.last_adv_edge = seq_max(rcv_.last_adv_edge, rcv_.nxt + rcv_.last_adv_wnd);

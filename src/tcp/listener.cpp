@@ -177,6 +177,7 @@ void Listener::complete(Instant now, RequestSock* req, const wire::TcpRepr& seg)
   h.snd_wscale = req->snd_wscale;
   h.rcv_wscale = req->rcv_wscale;
   h.peer_window = static_cast<std::uint32_t>(seg.window) << req->snd_wscale;
+  h.offered_window = req->offered_window;
   if (req->retransmits == 0 && !req->resent) h.rtt = now - req->first_synack;  // Karn's rule
   h.sack_ok = req->sack_ok;
   h.ts_ok = req->ts_ok;
@@ -286,12 +287,12 @@ wire::TcpRepr Listener::synack_for(const FourTuple& tuple) const {
   r.src_port = tuple.local_port;
   r.dst_port = tuple.remote_port;
   r.flags = kSyn | kAck;
-  r.window = static_cast<std::uint16_t>(std::min<std::size_t>(cfg_.recv_buffer, 0xffff));
+  r.window = handshake_window(cfg_.recv_buffer, host_.buffers_under_pressure());
   r.options.mss = host_.local_mss();
   return r;
 }
 
-void Listener::send_synack(Instant now, const RequestSock& req) {
+void Listener::send_synack(Instant now, RequestSock& req) {
   wire::TcpRepr r = synack_for(req.tuple);
   r.seq = req.iss;
   r.ack = req.irs + 1;
@@ -299,6 +300,7 @@ void Listener::send_synack(Instant now, const RequestSock& req) {
   r.options.sack_permitted = req.sack_ok;
   if (req.ts_ok)
     r.options.timestamps = wire::TcpTimestamps{ts_clock(now, req.ts_offset), req.ts_recent};
+  req.offered_window = std::max(req.offered_window, r.window);
   host_.send_segment(req.tuple, r);
 }
 
@@ -309,7 +311,7 @@ void Listener::send_ack(Instant now, const RequestSock& req) {
   r.seq = req.iss + 1;
   r.ack = req.irs + 1;
   r.flags = kAck;
-  r.window = static_cast<std::uint16_t>(std::min<std::size_t>(cfg_.recv_buffer, 0xffff));
+  r.window = req.offered_window;  // what the SYN-ACK offered: the edge stays
   if (req.ts_ok)
     r.options.timestamps = wire::TcpTimestamps{ts_clock(now, req.ts_offset), req.ts_recent};
   host_.send_segment(req.tuple, r);

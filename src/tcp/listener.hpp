@@ -48,6 +48,9 @@ class ListenerHost {
   // Whether on_request_state() and on_listener_note() record anything.
   virtual bool tracing() const = 0;
   virtual void on_accept_ready(Listener& l) = 0;
+  // The stack's buffer budget is under pressure (BufferPool): SYN-ACKs offer
+  // a smaller window (handshake_window()).
+  virtual bool buffers_under_pressure() const { return false; }
 };
 
 // Like Linux's nstat counters, per listener.
@@ -115,7 +118,7 @@ class Listener {
   // true when seg carried a valid cookie (and was consumed).
   bool complete_from_cookie(Instant now, const FourTuple& tuple, const wire::TcpRepr& seg);
   void enqueue_established(Instant now, Connection* c, const wire::TcpRepr& seg);
-  void send_synack(Instant now, const RequestSock& req);
+  void send_synack(Instant now, RequestSock& req);
   wire::TcpRepr synack_for(const FourTuple& tuple) const;
   void send_rst(const FourTuple& tuple, SeqNum seq);
   void send_ack(Instant now, const RequestSock& req);

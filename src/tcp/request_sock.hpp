@@ -16,7 +16,8 @@ struct RequestSock {
   SeqNum iss;
   SeqNum irs;
   std::uint16_t peer_mss = 536;
-  std::uint16_t peer_window = 0;  // from the SYN, unscaled
+  std::uint16_t peer_window = 0;     // from the SYN, unscaled
+  std::uint16_t offered_window = 0;  // the largest our SYN-ACKs offered
   bool wscale_ok = false;
   std::uint8_t snd_wscale = 0;
   std::uint8_t rcv_wscale = 0;

@@ -142,6 +142,7 @@ class TcpLayer final : private ConnectionHost, private ListenerHost {
   void on_listener_note(Listener& l, std::string_view text) override;
   bool tracing() const override { return trace_ != nullptr; }
   void on_accept_ready(Listener& l) override;
+  bool buffers_under_pressure() const override { return buffers_.under_pressure(); }
 
   void on_time_wait_segment(Instant now, TimeWaitSock* tw, const wire::TcpRepr& seg);
   void send_time_wait_ack(const TimeWaitSock& tw);

@@ -1,7 +1,10 @@
 #pragma once
 // Window scaling (RFC 7323 §2).
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
+
+#include "core/ring_buffer.hpp"
 
 namespace synack::tcp {
 
@@ -12,6 +15,16 @@ constexpr std::uint8_t window_shift_for(std::size_t buffer) {
   while (s < 14 && (buffer >> s) > 0xffff)
     ++s;
   return s;
+}
+
+// The window a SYN or SYN-ACK offers (never scaled, RFC 7323 §2.2): the
+// buffer's, up to 65535; while the stack's buffer budget is under pressure
+// only an empty buffer's first block, which is always granted, so the first
+// flight is not sent into room the budget no longer has.
+constexpr std::uint16_t handshake_window(std::size_t recv_buffer, bool buffers_under_pressure) {
+  std::size_t w = std::min<std::size_t>(recv_buffer, 0xffff);
+  if (buffers_under_pressure) w = std::min(w, RingBuffer::kFirstAllocation);
+  return static_cast<std::uint16_t>(w);
 }
 
 }  // namespace synack::tcp

@@ -62,6 +62,23 @@ def check_serve_ready():
     return f"ready; idle table {len(table)} row(s), buffers {b}"
 
 
+def connection_row(port):
+    """The serve's table row and statistics line for the kernel's port."""
+    try:
+        p = need()
+        p.connection_table()
+        lines = p.last_table_text.splitlines()
+    except Fail as e:
+        return str(e)
+    kernel = L.run(["ss", "-tinmoH", "sport", "=", str(port)], timeout=5).stdout.decode(
+        errors="replace").split()
+    for k, line in enumerate(lines):
+        if line.rstrip().endswith(f"{HOST}:{port}"):
+            return (" | ".join(x.strip() for x in lines[k:k + 2]) + "; the kernel's side: "
+                    + " ".join(kernel))
+    return f"no row for {HOST}:{port}"
+
+
 def echo_one(i, results):
     data = os.urandom(SIZE)
     want = hashlib.sha256(data).hexdigest()
@@ -71,6 +88,7 @@ def echo_one(i, results):
         results[i] = f"#{i}: connect: {e}"
         return
     err = []
+    port = s.getsockname()[1]
 
     def writer():
         try:
@@ -79,21 +97,24 @@ def echo_one(i, results):
         except OSError as e:
             err.append(e)
 
+    # One timeout for both threads, set before the writer starts: sendall's
+    # covers the whole send (kernel_connect left 5 s).
+    s.settimeout(60)
+    deadline = time.monotonic() + 60
     th = threading.Thread(target=writer, daemon=True)
     th.start()
     h, n = hashlib.sha256(), 0
-    deadline = time.monotonic() + 90
     with s:
         try:
             while time.monotonic() < deadline:
-                s.settimeout(max(0.1, deadline - time.monotonic()))
                 chunk = s.recv(1 << 16)
                 if not chunk:
                     break
                 h.update(chunk)
                 n += len(chunk)
         except OSError as e:
-            results[i] = f"#{i}: socket error after {n} bytes echoed: {e}"
+            results[i] = (f"#{i}: socket error after {n} bytes echoed: {e}; synack's side: "
+                          f"{connection_row(port)}")
             return
     th.join(5)
     if err:
@@ -121,7 +142,7 @@ def check_echo_under_budget():
     mid = buffers_line(p.last_table_text, "SIGUSR1's table during the echoes")
     drops = sum(int(x) for x in re.findall(r"mem_drops:(\d+)", p.last_table_text))
     for th in threads:
-        th.join(100)
+        th.join(120)
     dt = time.monotonic() - t0
     problems = [r for r in results if r]
     if problems:

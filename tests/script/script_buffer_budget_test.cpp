@@ -54,13 +54,9 @@ TEST(ScriptBufferBudget, TheWindowStopsGrowingAndBytesPastTheRoomAreDropped) {
   Out sa = s.expect(0s, SYN | ACK, s.iss(), 1001);
   EXPECT_EQ(sa.win, 65535);
   std::uint32_t edge = 1001 + 65535;
-  // A held edge is rounded up to the scale's unit (never down: that would
-  // move it left), as Linux does.
-  auto held = [&edge](const Out& o) {
-    std::uint32_t win = (edge - o.ack + 127) >> 7;
-    edge = o.ack + (win << 7);
-    return win;
-  };
+  // A held edge is scaled down: on the wire it may fall short of the edge
+  // offered by less than one unit of the scale (RFC 7323 Appendix F).
+  auto held = [&edge](const Out& o) { return (edge - o.ack) >> 7; };
   s.inject(Seg::make(ACK, 1001, s.iss() + 1));
   auto c = l.accept();
   ASSERT_TRUE(c);
@@ -71,7 +67,7 @@ TEST(ScriptBufferBudget, TheWindowStopsGrowingAndBytesPastTheRoomAreDropped) {
   s.inject(Seg::make(ACK, 1001, s.iss() + 1, pattern(1000, 0)));
   Out a = s.expect(0s, ACK, s.iss() + 1, 2001);
   EXPECT_EQ(a.win, held(a));  // our shift is 7 (6 MiB buffer)
-  EXPECT_EQ(a.win, 505);      // 64535 bytes, rounded up to 128s
+  EXPECT_EQ(a.win, 504);      // 64535 bytes, in 128s
 
   // 8000 bytes: 7192 fit, the rest is dropped and counted, and the ACK
   // goes at once.
@@ -95,52 +91,59 @@ TEST(ScriptBufferBudget, TheWindowStopsGrowingAndBytesPastTheRoomAreDropped) {
   EXPECT_EQ(c->info().stats.receive_memory_drops, 1u);
 }
 
-// One connection's held bytes leave another only its first block, granted
-// past the budget; the other's drops are its own.
-TEST(ScriptBufferBudget, HeldBytesLeaveAnotherConnectionOnlyItsFirstBlock) {
+// Under pressure (two thirds of the budget held) a SYN-ACK offers only the
+// first block, which is always granted: the peer's first flight is not sent
+// into room the budget no longer has, so nothing is dropped.
+TEST(ScriptBufferBudget, UnderPressureASynAckOffersOnlyTheFirstBlock) {
   tcp::TcpConfig cfg;
   cfg.buffer_budget = 4096;
   SegmentScript s(cfg);
   auto l = s.listen();
-  auto a = s.established_passive(l);
+  auto a = s.established_passive(l);                              // offered 65535: no pressure yet
   s.inject(Seg::make(ACK, 1001, s.iss() + 1, pattern(4000, 0)));  // the whole budget
   s.expect(0s, ACK, s.iss() + 1, 5001);
   EXPECT_EQ(s.tcp().buffer_stats().outstanding_bytes, 4096u);
+  EXPECT_EQ(s.tcp().buffer_stats().pressure_entered, 1u);
 
   Seg syn = Seg::syn(7000);
   syn.src_port = 4001;
   s.inject(syn);
   Out sa = s.expect_any_seq(0s, SYN | ACK, 7001);
+  EXPECT_EQ(sa.win, 4096);
   Seg ack = Seg::make(ACK, 7001, sa.seq + 1);
   ack.src_port = 4001;
   s.inject(ack);
   auto b = l.accept();
   ASSERT_TRUE(b);
+  // 6000 bytes: the window takes 4096 (its first block, granted past the
+  // budget); the rest is past the window, not dropped for want of memory.
   Seg data = Seg::make(ACK, 7001, sa.seq + 1, pattern(6000, 0));
   data.src_port = 4001;
   s.inject(data);
   Out ab = s.expect_any_seq(0s, ACK, 7001 + 4096);
-  EXPECT_EQ(ab.win, 65535 - 4096);  // the edge stays
-  EXPECT_EQ(b->info().stats.receive_memory_drops, 1u);
-  EXPECT_EQ(a.info().stats.receive_memory_drops, 0u);
+  EXPECT_EQ(ab.win, 0);
+  EXPECT_EQ(b->info().stats.receive_memory_drops, 0u);
   EXPECT_EQ(s.tcp().buffer_stats().forced, 1u);
   EXPECT_EQ(s.tcp().buffer_stats().peak_outstanding_bytes, 8192u);
 
-  // The first reader gives its block back; the second's block is full, and
-  // growing it to 8 KiB would pass the budget: the retransmission is
-  // dropped again.
+  // The first reader gives its block back: still under pressure (4096 held
+  // of 4096), and the second's window stays shut while its block is full.
   EXPECT_TRUE(read_all(a) == pattern(4000, 0));
-  Seg again = Seg::make(ACK, 7001 + 4096, sa.seq + 1, pattern(1904, 4096));
-  again.src_port = 4001;
-  s.inject(again);
-  s.expect_any_seq(0s, ACK, 7001 + 4096);
-  EXPECT_EQ(b->info().stats.receive_memory_drops, 2u);
-  // Once it reads, the retransmission is taken.
+  Seg rest = Seg::make(ACK, 7001 + 4096, sa.seq + 1, pattern(1904, 4096));
+  rest.src_port = 4001;
+  s.inject(rest);
+  Out shut = s.expect_any_seq(0s, ACK, 7001 + 4096);
+  EXPECT_EQ(shut.win, 0);
+  // Once it reads, the block goes back, the window reopens, and the rest
+  // is taken.
   EXPECT_TRUE(read_all(*b) == pattern(4096, 0));
-  s.inject(again);
+  s.flush();
+  Out upd = s.expect_any_seq(0s, ACK, 7001 + 4096);
+  EXPECT_EQ(upd.win, 4096);
+  s.inject(rest);
   s.expect_any_seq(0s, ACK, 7001 + 6000);
-  EXPECT_EQ(s.tcp().buffer_stats().forced, 1u);
   EXPECT_TRUE(read_all(*b) == pattern(1904, 4096));
+  EXPECT_EQ(b->info().stats.receive_memory_drops, 0u);
   EXPECT_EQ(s.tcp().buffer_stats().outstanding_bytes, 0u);
 }
 
@@ -175,7 +178,7 @@ TEST(ScriptBufferBudget, WithNoBudgetAnEmptyBufferStillTakesOneBlock) {
   auto l = s.listen();
   s.inject(Seg::syn(1000));
   Out sa = s.expect(0s, SYN | ACK, s.iss(), 1001);
-  EXPECT_EQ(sa.win, 65535);
+  EXPECT_EQ(sa.win, 4096);  // always under pressure: the first block
   s.inject(Seg::make(ACK, 1001, s.iss() + 1));
   auto c = l.accept();
   ASSERT_TRUE(c);
