@@ -49,9 +49,10 @@ std::string format_listener(const tcp::Listener& l) {
 
 std::string format_buffers(const BufferPoolStats& b, std::size_t budget) {
   return fmt::format(
-      "buffers: held {} peak {} budget {} cached {} blocks {} reused {} refusals {} forced {}",
+      "buffers: held {} peak {} budget {} cached {} blocks {} reused {} refusals {} forced {} "
+      "pressure {}",
       b.outstanding_bytes, b.peak_outstanding_bytes, budget, b.cached_bytes, b.acquired, b.reused,
-      b.refusals, b.forced);
+      b.refusals, b.forced, b.pressure_entered);
 }
 
 }  // namespace synack::tools

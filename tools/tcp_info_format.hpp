@@ -13,8 +13,9 @@ std::string format_tcp_info(const tcp::TcpInfo& i);
 std::string format_listener(const tcp::Listener& l);
 // The stack's send and receive buffer storage against its budget
 // (--buffer-budget): bytes held now and at the most, blocks handed out and
-// reused, writes and receives held short by the budget (refusals) and
-// empty buffers' first blocks granted past it (forced).
+// reused, writes and receives held short by the budget (refusals), empty
+// buffers' first blocks granted past it (forced) and how many times the
+// stack came under pressure.
 std::string format_buffers(const BufferPoolStats& b, std::size_t budget);
 
 }  // namespace synack::tools
