@@ -16,11 +16,12 @@ BufferPool::SizeClass& BufferPool::size_class(std::size_t size) {
 }
 
 void BufferPool::update_pressure() {
+  if (budget_ == 0) return;  // always under pressure
   const std::size_t held = stats_.outstanding_bytes;
   if (!pressure_ && held >= budget_ - budget_ / 3) {
     pressure_ = true;
     ++stats_.pressure_entered;
-  } else if (pressure_ && held < budget_ / 2) {
+  } else if (pressure_ && held < budget_ - budget_ / 2) {
     pressure_ = false;
   }
 }
@@ -54,12 +55,16 @@ void BufferPool::release(std::uint8_t* block, std::size_t size) {
   ++stats_.released;
   stats_.outstanding_bytes -= size;
   update_pressure();
-  if (stats_.cached_bytes + size > max_cached_) {
+  SizeClass& c = size_class(size);
+  // Past the bound a block is freed, unless it is the only one of its size
+  // kept: a buffer larger than the bound (6 MiB receive rings against 4 MiB)
+  // would otherwise go to the allocator on every burst.
+  if (stats_.cached_bytes + size > max_cached_ && !c.free.empty()) {
     ++stats_.freed;
     delete[] block;
     return;
   }
-  size_class(size).free.push_back(block);
+  c.free.push_back(block);
   stats_.cached_bytes += size;
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 // Recycles the byte blocks that connections' ring buffers are made of. A
-// block given back is kept (up to a bound on cached bytes, 4 MiB by default) and handed out
+// block given back is kept (up to a bound on cached bytes, 4 MiB by default,
+// past which only the first block of each size is kept) and handed out
 // again for the next request of the same size, so connections that open,
 // move data and close — or buffers that empty and fill again — stop going to
 // the allocator, and a buffer can let its block go the moment it is empty
@@ -32,7 +33,7 @@ struct BufferPoolStats {
   std::uint64_t freed = 0;             // of those, returned to the allocator (cache full)
   std::uint64_t forced = 0;            // buffers' first blocks handed out past the budget
   std::uint64_t refusals = 0;          // writes and receives held short (note_refusal())
-  std::uint64_t pressure_entered = 0;  // times under_pressure() became true
+  std::uint64_t pressure_entered = 0;  // times under_pressure() became true (after construction)
   std::size_t cached_bytes = 0;
   std::size_t outstanding_bytes = 0;  // handed out and not given back
   std::size_t peak_outstanding_bytes = 0;
@@ -45,9 +46,9 @@ class BufferPool {
 
   explicit BufferPool(std::size_t max_cached_bytes = kDefaultCacheBytes,
                       std::size_t budget_bytes = kUnlimited)
-      : max_cached_(max_cached_bytes), budget_(budget_bytes) {
-    update_pressure();
-  }
+      : max_cached_(max_cached_bytes),
+        budget_(budget_bytes),
+        pressure_(budget_bytes == 0) {}  // a zero budget is always under pressure
   ~BufferPool();
   BufferPool(const BufferPool&) = delete;
   BufferPool& operator=(const BufferPool&) = delete;

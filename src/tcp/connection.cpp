@@ -49,8 +49,7 @@ void Connection::open_active(Instant now, SeqNum iss, std::uint16_t our_mss,
   // Chosen once: every SYN (and a simultaneous open's SYN-ACK) offers it,
   // and the edge is set from it when the peer's SYN comes.
   BufferPool* pool = host_.buffer_pool();
-  rcv_.last_adv_wnd =
-      handshake_window(rcv_buf_.capacity(), pool != nullptr && pool->under_pressure());
+  rcv_.syn_wnd = handshake_window(rcv_buf_.capacity(), pool != nullptr && pool->under_pressure());
   set_state(TcpState::SynSent, "connect");
   timers_.retransmit = now + cfg_->rto_initial;
   activity();

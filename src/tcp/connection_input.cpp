@@ -146,8 +146,8 @@ void Connection::on_segment_syn_sent(Instant now, const wire::TcpRepr& seg) {
   recover_ = snd_.iss;
   high_rxt_ = snd_.iss;
   // Our SYN offered handshake_window() unscaled (RFC 7323 §2.2), kept in
-  // last_adv_wnd since connect.
-  rcv_.last_adv_edge = rcv_.nxt + rcv_.last_adv_wnd;
+  // syn_wnd since connect.
+  rcv_.last_adv_edge = rcv_.nxt + rcv_.syn_wnd;
 
   if (ack_ok) {
     last_ack_at_ = now;

@@ -14,8 +14,7 @@ std::uint16_t Connection::advertised_window(bool syn) {
   // SYN-ACK of a simultaneous open too); its edge was set when the SYN came.
   // It is the buffer's up to 65535, or under the budget's pressure the first
   // block (handshake_window(), as a listener's SYN-ACK offers).
-  if (syn || state_ == TcpState::SynSent)
-    return static_cast<std::uint16_t>(rcv_.last_adv_wnd);  // handshake_window(), at connect
+  if (syn || state_ == TcpState::SynSent) return rcv_.syn_wnd;  // handshake_window(), at connect
   if (!is_synchronized(state_) && state_ != TcpState::SynReceived)
     return static_cast<std::uint16_t>(std::min<std::size_t>(rcv_buf_.free(), 0xffff));
   // Past the handshake the window offered is what the stack's buffer budget

@@ -112,7 +112,7 @@ void Listener::on_syn(Instant now, const FourTuple& tuple, const wire::TcpRepr& 
 
 void Listener::on_request_segment(Instant now, RequestSock* req, const wire::TcpRepr& seg) {
   SeqNum rcv_nxt = req->irs + 1;
-  std::uint32_t wnd = static_cast<std::uint32_t>(std::min<std::size_t>(cfg_.recv_buffer, 0xffff));
+  std::uint32_t wnd = req->offered_window;  // what our SYN-ACKs offered
   bool in_window = seg.seq.in_range(rcv_nxt, rcv_nxt + wnd);
   if (seg.has(kRst)) {
     // RFC 9293 §3.10.7.4 second check (RFC 5961 §3.2): an exact RST returns a
@@ -311,7 +311,9 @@ void Listener::send_ack(Instant now, const RequestSock& req) {
   r.seq = req.iss + 1;
   r.ack = req.irs + 1;
   r.flags = kAck;
-  r.window = req.offered_window;  // what the SYN-ACK offered: the edge stays
+  // What the SYN-ACK offered, the edge kept; the peer has seen both SYNs,
+  // so this window is scaled (RFC 7323 §2.2).
+  r.window = static_cast<std::uint16_t>(req.offered_window >> (req.wscale_ok ? req.rcv_wscale : 0));
   if (req.ts_ok)
     r.options.timestamps = wire::TcpTimestamps{ts_clock(now, req.ts_offset), req.ts_recent};
   host_.send_segment(req.tuple, r);

@@ -94,8 +94,11 @@ bool Listener::complete_from_cookie(Instant now, const FourTuple& tuple, const w
     h.ts_offset = host_.choose_ts_offset(tuple);
   }
   h.peer_window = static_cast<std::uint32_t>(seg.window) << h.snd_wscale;
-  // Stateless: what the cookie SYN-ACK offered, as far as we can tell now.
-  h.offered_window = handshake_window(cfg_.recv_buffer, host_.buffers_under_pressure());
+  // Stateless: the cookie SYN-ACK offered 65535 or, under pressure, less.
+  // Take the larger: an edge right of the one offered only lets more in
+  // (the budget still bounds what is stored), one left of it would refuse
+  // the peer's first flight.
+  h.offered_window = handshake_window(cfg_.recv_buffer, false);
   Connection* c = host_.create_connection(now, tuple, cfg_, h);
   if (!c) {
     ++counters_.pool_full_drops;

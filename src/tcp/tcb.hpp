@@ -28,6 +28,7 @@ struct RecvState {
   SeqNum irs;                      // initial receive sequence number
   SeqNum nxt;                      // next expected
   std::uint8_t wscale = 0;         // shift we apply to the windows we advertise
+  std::uint16_t syn_wnd = 0;       // our SYN's (and SYN-ACK's) window, chosen at connect
   std::uint32_t last_adv_wnd = 0;  // window last advertised, in bytes
   SeqNum last_adv_edge;            // rcv.nxt + window at the last advertisement
   bool fin_received = false;       // a FIN has been consumed (rcv.nxt covers it)

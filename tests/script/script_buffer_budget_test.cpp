@@ -147,6 +147,25 @@ TEST(ScriptBufferBudget, UnderPressureASynAckOffersOnlyTheFirstBlock) {
   EXPECT_EQ(s.tcp().buffer_stats().outstanding_bytes, 0u);
 }
 
+// A half-open entry's ACK (here a challenge ACK for an in-window RST)
+// offers the SYN-ACK's window scaled, as the peer reads it once both SYNs
+// carried the option (RFC 7323 §2.2), and keeps its edge.
+TEST(ScriptBufferBudget, AHalfOpenEntrysAckScalesTheWindowItsSynAckOffered) {
+  SegmentScript s;
+  auto l = s.listen();
+  Seg syn = Seg::syn(1000);
+  syn.opts.window_scale = 2;
+  s.inject(syn);
+  Out sa = s.expect(0s, SYN | ACK, s.iss(), 1001);
+  EXPECT_EQ(sa.win, 65535);
+  s.inject(Seg::make(RST, 1001 + 100, 0));  // in the window, not exact
+  Out challenge = s.expect(0s, ACK, s.iss() + 1, 1001);
+  EXPECT_EQ(challenge.win, 65535 >> 7);
+  // Past the offered window (65535 from 1001): dropped, no challenge.
+  s.inject(Seg::make(RST, 1001 + 70000, 0));
+  s.expect_silence_until(10ms);
+}
+
 TEST(ScriptBufferBudget, WritesAreCutShortAndResumeOnceAcknowledged) {
   tcp::TcpConfig cfg;
   cfg.buffer_budget = 8192;

@@ -276,6 +276,13 @@ TEST(ScriptConformance, SimultaneousOpenSynAckWindowIsUnscaled) {
   ASSERT_TRUE(sa.opts.window_scale);
   EXPECT_EQ(sa.win, 65535);  // min(6 MiB, 65535), not 6 MiB >> 7
   EXPECT_EQ(c.state(), tcp::TcpState::SynReceived);
+  // The peer sends its SYN again: whatever answers it (an ACK may offer
+  // the scaled buffer), the SYN-ACK resent on the timeout offers the same
+  // unscaled window, not a truncated scaled one.
+  s.inject(syn);
+  s.expect_at(0s);
+  Out again = s.expect(1s, SYN | ACK, s.iss(), 7001);
+  EXPECT_EQ(again.win, 65535);
 }
 
 // 13. One ACK (RCV.NXT + 1) when filling a hole completes a remembered FIN.

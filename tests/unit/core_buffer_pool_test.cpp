@@ -37,6 +37,14 @@ TEST(BufferPool, CachesNoMoreThanItsBound) {
   pool.release(b, 6000);  // would make 12000 cached: freed
   EXPECT_EQ(pool.stats().cached_bytes, 6000u);
   EXPECT_EQ(pool.stats().freed, 1u);
+  // A block larger than the bound is still kept when it is the only one of
+  // its size, so a buffer bigger than the cache does not go to the
+  // allocator on every burst.
+  std::uint8_t* big = pool.acquire(20000);
+  pool.release(big, 20000);
+  EXPECT_EQ(pool.stats().cached_bytes, 26000u);
+  EXPECT_EQ(pool.acquire(20000), big);
+  pool.release(big, 20000);
   pool.trim();
   EXPECT_EQ(pool.stats().cached_bytes, 0u);
 }
@@ -168,6 +176,54 @@ TEST(RingBufferWithPool, GrowthNeedsHeadroomForTheWholeNewBlock) {
   std::vector<std::uint8_t> out(8192);
   ASSERT_EQ(r.pop(out), 8192u);
   EXPECT_EQ(out, std::vector<std::uint8_t>(in.begin(), in.begin() + 8192));
+}
+
+// Pressure, as tcp_mem's middle value: on from two thirds of the budget, off
+// again below half of it. Under it a ring offers no growth (storable()), but
+// still takes bytes that need growth within the budget (acceptable()).
+TEST(BufferPool, PressureTurnsOnAtTwoThirdsAndOffBelowHalf) {
+  BufferPool pool(BufferPool::kDefaultCacheBytes, 12 * 1024);
+  EXPECT_FALSE(pool.under_pressure());
+  std::uint8_t* a = pool.acquire(4096);
+  std::uint8_t* b = pool.acquire(2048);
+  EXPECT_FALSE(pool.under_pressure());  // 6 KiB of 12
+  std::uint8_t* c = pool.acquire(2048);
+  EXPECT_TRUE(pool.under_pressure());  // 8 KiB: two thirds
+  EXPECT_EQ(pool.stats().pressure_entered, 1u);
+  pool.release(c, 2048);
+  EXPECT_TRUE(pool.under_pressure());  // 6 KiB: not below half yet
+  pool.release(b, 2048);
+  EXPECT_FALSE(pool.under_pressure());  // 4 KiB
+  pool.release(a, 4096);
+  EXPECT_EQ(pool.stats().pressure_entered, 1u);
+
+  BufferPool none(BufferPool::kDefaultCacheBytes, 0);
+  EXPECT_TRUE(none.under_pressure());  // a zero budget: always
+  EXPECT_EQ(none.stats().pressure_entered, 0u);
+  BufferPool one(BufferPool::kDefaultCacheBytes, 1);
+  std::uint8_t* x = one.acquire(1);
+  EXPECT_TRUE(one.under_pressure());
+  one.release(x, 1);
+  EXPECT_FALSE(one.under_pressure());
+}
+
+TEST(RingBufferWithPool, UnderPressureARingOffersNoGrowthButAcceptsWithinTheBudget) {
+  BufferPool pool(BufferPool::kDefaultCacheBytes, 64 * 1024);
+  RingBuffer r(256 * 1024, &pool);
+  ASSERT_EQ(r.push(bytes(1000, 0)), 1000u);       // a 4 KiB block
+  EXPECT_EQ(r.storable(), 32u * 1024 - 1000);     // 32 KiB beside 4 fits; 64 does not
+  std::uint8_t* other = pool.acquire(40 * 1024);  // another ring's: 44 KiB held
+  ASSERT_TRUE(pool.under_pressure());
+  EXPECT_EQ(r.storable(), 4096u - 1000);         // no growth offered
+  EXPECT_EQ(r.acceptable(), 16u * 1024 - 1000);  // 16 KiB still fits the budget
+  auto in = bytes(10000, 3);
+  EXPECT_EQ(r.write_at(0, in), 10000u);  // bytes a window offered earlier: taken
+  EXPECT_EQ(r.allocated(), 16u * 1024);
+  EXPECT_EQ(r.commit(10000), 10000u);
+  // A write fills the storage held, and no more.
+  EXPECT_EQ(r.push(in), 16u * 1024 - 11000);
+  EXPECT_EQ(r.push(in), 0u);
+  pool.release(other, 40 * 1024);
 }
 
 }  // namespace
