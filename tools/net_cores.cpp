@@ -97,11 +97,8 @@ std::string cores_device_report(const std::vector<const phy::TunDevice*>& queues
 
 std::string cores_buffer_report(const std::vector<const socket::Stack*>& stacks) {
   std::string out;
-  for (std::size_t i = 0; i < stacks.size(); ++i) {
-    const tcp::TcpLayer& t = stacks[i]->tcp();
-    out += "core " + std::to_string(i) + " " + format_buffers(t.buffer_stats(), t.buffer_budget()) +
-           "\n";
-  }
+  for (std::size_t i = 0; i < stacks.size(); ++i)
+    out += "core " + std::to_string(i) + " " + format_buffers(stacks[i]->tcp()) + "\n";
   return out;
 }
 

@@ -240,9 +240,7 @@ NetSession::~NetSession() {
                  held.server.to_string().c_str());
   }
   if (print_stats_) {
-    std::string line = device_stats() + "\n" +
-                       format_buffers(stack_->tcp().buffer_stats(), stack_->tcp().buffer_budget()) +
-                       "\n";
+    std::string line = device_stats() + "\n" + format_buffers(stack_->tcp()) + "\n";
     std::fputs(line.c_str(), stderr);
   }
   dhcp_.reset();
@@ -330,7 +328,7 @@ std::string connection_dump(const socket::Stack& stack) {
     out += fmt::format("{:<12} {}:{} {}:{}\n", "TIME-WAIT", tw.tuple.local_addr.to_string(),
                        tw.tuple.local_port, tw.tuple.remote_addr.to_string(), tw.tuple.remote_port);
   });
-  return out + format_buffers(t.buffer_stats(), t.buffer_budget()) + "\n";
+  return out + format_buffers(t) + "\n";
 }
 
 }  // namespace synack::tools

@@ -47,7 +47,9 @@ std::string format_listener(const tcp::Listener& l) {
       c.pool_full_drops);
 }
 
-std::string format_buffers(const BufferPoolStats& b, std::size_t budget) {
+std::string format_buffers(const tcp::TcpLayer& t) {
+  const BufferPoolStats& b = t.buffer_stats();
+  const std::size_t budget = t.buffer_budget();
   return fmt::format(
       "buffers: held {} peak {} budget {} cached {} blocks {} reused {} refusals {} forced {} "
       "pressure {}",

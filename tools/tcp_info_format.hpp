@@ -6,6 +6,7 @@
 
 #include "tcp/connection.hpp"
 #include "tcp/listener.hpp"
+#include "tcp/tcp_layer.hpp"
 
 namespace synack::tools {
 
@@ -16,6 +17,6 @@ std::string format_listener(const tcp::Listener& l);
 // reused, writes and receives held short by the budget (refusals), empty
 // buffers' first blocks granted past it (forced) and how many times the
 // stack came under pressure.
-std::string format_buffers(const BufferPoolStats& b, std::size_t budget);
+std::string format_buffers(const tcp::TcpLayer& t);
 
 }  // namespace synack::tools

@@ -135,12 +135,9 @@ std::vector<std::uint8_t> FaultInjector::pop_next() {
 }
 
 std::optional<FaultInjector::Delivery> FaultInjector::pop_due_delivery(Instant now) {
-  if (pending_.empty() || pending_.front().at > now) return std::nullopt;
-  std::pop_heap(pending_.begin(), pending_.end(), later<Pending, Pending>);
-  Delivery d{pending_.back().at, std::move(pending_.back().frame)};
-  pending_.pop_back();
-  ++stats_.delivered;
-  return d;
+  if (!due(now)) return std::nullopt;
+  Instant at = pending_.front().at;
+  return Delivery{at, pop_next()};
 }
 
 std::optional<std::vector<std::uint8_t>> FaultInjector::pop_due(Instant now) {

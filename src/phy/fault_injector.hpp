@@ -42,19 +42,18 @@ class FaultInjector {
 
   // Decides the fate of one frame sent at `now` (copied).
   void submit(Instant now, std::span<const std::uint8_t> frame);
-  // The arrival instant of the earliest pending copy, if any. Inline: the
-  // simulator asks for every link on every step, and an out-of-line
-  // optional return stalls on its own stack store.
-  std::optional<Instant> next_delivery() const {
-    if (pending_.empty()) return std::nullopt;
-    return pending_.front().at;
-  }
-  // The same as an instant, kNever when nothing is pending: what the
-  // simulator's step asks of every link (an optional costs a stack round
-  // trip there).
+  // The arrival instant of the earliest pending copy, kNever when none:
+  // what the simulator's step asks of every link (an optional return costs
+  // a stack round trip there).
   Instant next_arrival() const { return pending_.empty() ? kNever : pending_.front().at; }
-  // Takes the earliest pending copy, which must exist (next_arrival() is
-  // not kNever); the caller checked it is due.
+  // The same, if any.
+  std::optional<Instant> next_delivery() const {
+    Instant at = next_arrival();
+    return at == kNever ? std::nullopt : std::optional<Instant>(at);
+  }
+  // A copy is pending and arrives no later than `now`.
+  bool due(Instant now) const { return !pending_.empty() && pending_.front().at <= now; }
+  // Takes the earliest pending copy, which must be due().
   std::vector<std::uint8_t> pop_next();
   // The earliest pending copy whose arrival instant is <= now. Copies due at
   // the same instant come out in the order they were scheduled.

@@ -110,7 +110,7 @@ void SimNetwork::advance_to(Instant t) {
   // Each port has exactly one incoming link, so draining link by link keeps
   // every port's arrival order.
   for (Link& link : links_) {
-    while (link.injector.next_arrival() <= now_)
+    while (link.injector.due(now_))
       link.to->rx_queue_.push(link.injector.pop_next());
   }
 }

@@ -99,11 +99,13 @@ struct TcpConfig {
   std::size_t recv_buffer = 6 * 1024 * 1024;
   // The stack's budget for those buffers' storage, all connections
   // together, like Linux's tcp_mem maximum (about 2 GiB on a 24 GiB
-  // machine). Past it a buffer stops growing: a write is cut short, the
-  // receive window offered stops growing and in-window data past the room is
-  // dropped (ConnectionStats::receive_memory_drops); an empty buffer still
-  // takes its first 4 KiB block, so every connection keeps moving. Blocks
-  // cached for reuse do not count. BufferPoolStats counts the refusals.
+  // machine; the stack's own setting, not a listener's or connect()'s).
+  // From two thirds of it (pressure, see BufferPool) buffers offer no
+  // growth: writes are cut short, receive windows stop growing and
+  // handshakes offer 4 KiB. Past it in-window data with no room is dropped
+  // (ConnectionStats::receive_memory_drops). An empty buffer still takes its
+  // first 4 KiB block, so every connection keeps moving. Blocks cached for
+  // reuse do not count. BufferPoolStats counts refusals and pressure.
   std::size_t buffer_budget = std::size_t{1} << 31;
 
   bool nodelay = false;  // disable Nagle's algorithm (RFC 9293 §3.7.4)

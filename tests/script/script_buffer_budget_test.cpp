@@ -36,6 +36,15 @@ std::string take_data(SegmentScript& s, Duration t, std::size_t bytes) {
   return got;
 }
 
+// The peer's SYN (ISN 1000) offering window scaling (shift 2); returns our
+// SYN-ACK.
+Out scaled_syn(SegmentScript& s) {
+  Seg syn = Seg::syn(1000);
+  syn.opts.window_scale = 2;
+  s.inject(syn);
+  return s.expect(0s, SYN | ACK, s.iss(), 1001);
+}
+
 }  // namespace
 
 // Without a budget the first ACK opens the scaled window to the 6 MiB
@@ -46,12 +55,8 @@ TEST(ScriptBufferBudget, TheWindowStopsGrowingAndBytesPastTheRoomAreDropped) {
   cfg.buffer_budget = 16 * 1024;
   SegmentScript s(cfg);
   auto l = s.listen();
-  Seg syn = Seg::syn(1000);
-  syn.opts.window_scale = 2;
-  s.inject(syn);
-  // The handshake holds no buffer memory: the SYN-ACK offers the buffer's
-  // 65535, as Linux's does.
-  Out sa = s.expect(0s, SYN | ACK, s.iss(), 1001);
+  // No pressure yet: the SYN-ACK offers the buffer's 65535, as Linux's does.
+  Out sa = scaled_syn(s);
   EXPECT_EQ(sa.win, 65535);
   std::uint32_t edge = 1001 + 65535;
   // A held edge is scaled down: on the wire it may fall short of the edge
@@ -153,10 +158,7 @@ TEST(ScriptBufferBudget, UnderPressureASynAckOffersOnlyTheFirstBlock) {
 TEST(ScriptBufferBudget, AHalfOpenEntrysAckScalesTheWindowItsSynAckOffered) {
   SegmentScript s;
   auto l = s.listen();
-  Seg syn = Seg::syn(1000);
-  syn.opts.window_scale = 2;
-  s.inject(syn);
-  Out sa = s.expect(0s, SYN | ACK, s.iss(), 1001);
+  Out sa = scaled_syn(s);
   EXPECT_EQ(sa.win, 65535);
   s.inject(Seg::make(RST, 1001 + 100, 0));  // in the window, not exact
   Out challenge = s.expect(0s, ACK, s.iss() + 1, 1001);

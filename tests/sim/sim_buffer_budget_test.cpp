@@ -38,15 +38,10 @@ struct EchoRun {
 // the test unless every echo is byte-exact.
 EchoRun echo_through(std::size_t server_budget, int clients, std::size_t size) {
   phy::Simulation sim(11);
-  iface::InterfaceConfig c;
-  c.name = "client";
-  c.address = *wire::Ipv4Cidr::parse("10.0.0.1/24");
-  iface::InterfaceConfig s = c;
-  s.name = "server";
-  s.address = *wire::Ipv4Cidr::parse("10.0.0.2/24");
-  s.tcp.buffer_budget = server_budget;
-  socket::Stack& client = sim.add_host(c);
-  socket::Stack& server = sim.add_host(s);
+  tcp::TcpConfig budgeted;
+  budgeted.buffer_budget = server_budget;
+  socket::Stack& client = sim.add_host(host_config("client", "10.0.0.1/24"));
+  socket::Stack& server = sim.add_host(host_config("server", "10.0.0.2/24", 1500, budgeted));
   phy::LinkParams link;
   link.delay = 5ms;
   link.rate_bps = 200'000'000;
@@ -164,17 +159,12 @@ TEST(SimBufferBudget, EchoesArriveIntactThroughATightBudgetThatBoundsWhatTheServ
 // what the budget lets the buffer reach, not the MSS alone.
 TEST(SimBufferBudget, AWindowClosedUnderTheBudgetReopensWithJumboFrames) {
   phy::Simulation sim(5);
-  iface::InterfaceConfig c;
-  c.name = "client";
-  c.address = *wire::Ipv4Cidr::parse("10.0.0.1/24");
-  c.mtu = 9000;
-  c.tcp.mss = 8960;
-  iface::InterfaceConfig s = c;
-  s.name = "server";
-  s.address = *wire::Ipv4Cidr::parse("10.0.0.2/24");
-  s.tcp.buffer_budget = 0;
-  socket::Stack& client = sim.add_host(c);
-  socket::Stack& server = sim.add_host(s);
+  tcp::TcpConfig jumbo;
+  jumbo.mss = 8960;
+  tcp::TcpConfig none = jumbo;
+  none.buffer_budget = 0;
+  socket::Stack& client = sim.add_host(host_config("client", "10.0.0.1/24", 9000, jumbo));
+  socket::Stack& server = sim.add_host(host_config("server", "10.0.0.2/24", 9000, none));
   phy::LinkParams link;
   link.delay = 1ms;
   sim.link(client, server, link);

@@ -232,20 +232,24 @@ std::string path_string(const std::vector<const tcp::TraceEvent*>& changes) {
 
 }  // namespace
 
+iface::InterfaceConfig host_config(const char* name, const char* cidr, std::size_t mtu,
+                                   const tcp::TcpConfig& tcp) {
+  iface::InterfaceConfig c;
+  c.name = name;
+  c.address = *wire::Ipv4Cidr::parse(cidr);
+  c.mtu = mtu;
+  c.tcp = tcp;
+  return c;
+}
+
 Outcome run_scenario(const Scenario& sc, tcp::Trace& trace) {
   Outcome out;
   auto fail = [&out](std::string s) { out.problems.push_back(std::move(s)); };
   phy::Simulation sim(sc.seed);
-  auto config = [](const char* name, const char* cidr, const SideSpec& s) {
-    iface::InterfaceConfig c;
-    c.name = name;
-    c.address = *wire::Ipv4Cidr::parse(cidr);
-    c.mtu = s.mtu;
-    c.tcp = s.tcp;
-    return c;
-  };
-  socket::Stack& client = sim.add_host(config("client", "10.0.0.1/24", sc.client));
-  socket::Stack& server = sim.add_host(config("server", "10.0.0.2/24", sc.server));
+  socket::Stack& client =
+      sim.add_host(host_config("client", "10.0.0.1/24", sc.client.mtu, sc.client.tcp));
+  socket::Stack& server =
+      sim.add_host(host_config("server", "10.0.0.2/24", sc.server.mtu, sc.server.tcp));
   sim.link(client, server, sc.c2s, sc.s2c);
   sim.set_trace(&trace);
   const Instant start = sim.now();

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "core/time.hpp"
+#include "iface/interface.hpp"
 #include "phy/link_params.hpp"
 #include "tcp/tcp_config.hpp"
 #include "tcp/trace.hpp"
@@ -91,6 +92,10 @@ struct Signal {
 };
 
 std::vector<std::uint8_t> random_bytes(Rng& rng, std::size_t n);
+// A simulated host's interface: `name` at `cidr` ("10.0.0.1/24"), with this
+// MTU and TCP configuration.
+iface::InterfaceConfig host_config(const char* name, const char* cidr, std::size_t mtu = 1500,
+                                   const tcp::TcpConfig& tcp = {});
 // Index of the first byte where a and b differ (the shorter length when one is
 // a prefix of the other); npos when equal.
 std::size_t first_difference(std::span<const std::uint8_t> a, std::span<const std::uint8_t> b);
