@@ -252,9 +252,14 @@ def check_resolve_all_ok():
     return "exit 0"
 
 
+CLOSED_DNS_PORT = 5399
+# The captures read the queries to it as DNS (see L.TSHARK_DECODE_AS).
+L.TSHARK_DECODE_AS += ["-d", f"udp.port=={CLOSED_DNS_PORT},dns"]
+
+
 def check_resolve_port_unreachable():
     rc, lines, err, took = resolve("resolve-unreachable", ["ok.test.synack"], "--dns-port",
-                                   "5399")
+                                   str(CLOSED_DNS_PORT))
     want = ["ok.test.synack error: server unreachable (ICMP port unreachable)"]
     if rc != 1 or lines != want:
         raise Fail(f"{L.status(rc)}, lines {lines}, expected {want} and 1{err[-200:]!r}")
@@ -280,8 +285,9 @@ def check_udp_checksums():
     """tshark with UDP checksum validation on (check_pcap turns on TCP and IP only)."""
     bad = []
     for label, path, _ in L.ENV.pcaps:
-        r = L.run(["tshark", "-n", "-r", path, "-o", "udp.check_checksum:TRUE", "-Y",
-                   "udp.checksum.status==Bad || icmp.checksum.status==Bad || _ws.malformed"],
+        r = L.run(["tshark", "-n", "-r", path] + L.TSHARK_DECODE_AS
+                  + ["-o", "udp.check_checksum:TRUE", "-Y",
+                     "udp.checksum.status==Bad || icmp.checksum.status==Bad || _ws.malformed"],
                   timeout=60)
         if r.returncode != 0 or r.stdout.strip():
             bad.append(f"{label}: {r.stdout.decode(errors='replace')[:160]!r}")
